@@ -1,0 +1,247 @@
+//! Decoding a component binary into its WIT world.
+//!
+//! This is the one place that turns bytes into a [`Component`]: `wcomp inspect`
+//! prints it, `wcomp build` checks outputs against it and composition wires
+//! components by it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use wit_parser::decoding::DecodedWasm;
+use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
+
+/// Why a file could not be read as a component.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum DecodeError {
+    #[error("cannot read `{}`", path.display())]
+    #[diagnostic(code(wcomp::decode::io))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`{}` is not a WebAssembly file", path.display())]
+    #[diagnostic(
+        code(wcomp::decode::not_wasm),
+        help("a wasm file starts with the bytes `00 61 73 6d`; this one starts with `{prefix}`")
+    )]
+    NotWasm { path: PathBuf, prefix: String },
+
+    #[error("`{}` is a core WebAssembly module, not a component", path.display())]
+    #[diagnostic(
+        code(wcomp::decode::core_module),
+        help(
+            "wcomp works with components; build for `wasm32-wasip2`, or wrap a core module with `wasm-tools component new`"
+        )
+    )]
+    CoreModule { path: PathBuf },
+
+    #[error("`{}` is not a valid component: {message} (at byte offset {offset:#x})", path.display())]
+    #[diagnostic(
+        code(wcomp::decode::invalid),
+        help("the file may be truncated or corrupt; rebuild it")
+    )]
+    Invalid {
+        path: PathBuf,
+        offset: usize,
+        message: String,
+    },
+
+    #[error("cannot decode the world of `{}`: {message}", path.display())]
+    #[diagnostic(code(wcomp::decode::world))]
+    World { path: PathBuf, message: String },
+}
+
+/// The kind of a wasm binary, read from its header alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryKind {
+    Component,
+    CoreModule,
+}
+
+/// Classifies `bytes` by their wasm header, without validating them.
+pub fn binary_kind(path: &Path, bytes: &[u8]) -> Result<BinaryKind, DecodeError> {
+    if wasmparser::Parser::is_component(bytes) {
+        Ok(BinaryKind::Component)
+    } else if wasmparser::Parser::is_core_wasm(bytes) {
+        Ok(BinaryKind::CoreModule)
+    } else {
+        let prefix = bytes
+            .iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Err(DecodeError::NotWasm {
+            path: path.to_owned(),
+            prefix: if prefix.is_empty() {
+                "(empty file)".into()
+            } else {
+                prefix
+            },
+        })
+    }
+}
+
+/// A validated component and the world it implements.
+pub struct Component {
+    /// Where the component was read from.
+    pub path: PathBuf,
+    /// The size of the binary in bytes.
+    pub size: u64,
+    /// The WIT packages the component's types refer to.
+    pub resolve: Resolve,
+    /// The component's own world: its imports and exports.
+    pub world: WorldId,
+    /// The producers sections of the component and every module inside it,
+    /// merged: field (`language`, `processed-by`, `sdk`) to tool to version.
+    pub producers: Producers,
+}
+
+/// Producers metadata: field name to tool name to version, sorted.
+pub type Producers = BTreeMap<String, BTreeMap<String, String>>;
+
+/// Reads the producers sections of a binary and of every module and
+/// component nested in it. Metadata that does not parse is skipped: it is
+/// informational and never a reason to reject a component.
+fn producers(bytes: &[u8]) -> Producers {
+    let mut out = Producers::new();
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let Ok(wasmparser::Payload::CustomSection(section)) = payload else {
+            continue;
+        };
+        if section.name() != "producers" {
+            continue;
+        }
+        let Ok(producers) =
+            wasm_metadata::Producers::from_bytes(section.data(), section.data_offset() as u64)
+        else {
+            continue;
+        };
+        for (field, entries) in producers.iter() {
+            let slot = out.entry(field.clone()).or_default();
+            for (name, version) in entries.iter() {
+                slot.insert(name.clone(), version.clone());
+            }
+        }
+    }
+    out
+}
+
+impl fmt::Debug for Component {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Component")
+            .field("path", &self.path)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Component {
+    /// Reads and decodes the component at `path`.
+    pub fn read(path: &Path) -> Result<Self, DecodeError> {
+        let bytes = std::fs::read(path).map_err(|source| DecodeError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_bytes(path, &bytes)
+    }
+
+    /// Validates `bytes` as a component and decodes its world; `path` is used
+    /// in diagnostics only.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, DecodeError> {
+        if binary_kind(path, bytes)? == BinaryKind::CoreModule {
+            return Err(DecodeError::CoreModule {
+                path: path.to_owned(),
+            });
+        }
+        let mut validator =
+            wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+        validator
+            .validate_all(bytes)
+            .map_err(|e| DecodeError::Invalid {
+                path: path.to_owned(),
+                offset: e.offset() as usize,
+                message: e.message().to_owned(),
+            })?;
+        match wit_parser::decoding::decode(bytes) {
+            Ok(DecodedWasm::Component(resolve, world)) => Ok(Component {
+                path: path.to_owned(),
+                size: bytes.len() as u64,
+                resolve,
+                world,
+                producers: producers(bytes),
+            }),
+            Ok(DecodedWasm::WitPackage(..)) => Err(DecodeError::World {
+                path: path.to_owned(),
+                message: "it is a WIT package encoded as wasm, not a component".into(),
+            }),
+            Err(e) => Err(DecodeError::World {
+                path: path.to_owned(),
+                message: format!("{e:#}"),
+            }),
+        }
+    }
+
+    /// The component's imports, in WIT syntax (`wasi:cli/stdout@0.2.12`,
+    /// `func log`), in the order the component declares them.
+    pub fn imports(&self) -> Vec<String> {
+        let world = &self.resolve.worlds[self.world];
+        world
+            .imports
+            .iter()
+            .filter_map(|(key, item)| self.item_name(key, item))
+            .collect()
+    }
+
+    /// The component's exports, in WIT syntax.
+    pub fn exports(&self) -> Vec<String> {
+        let world = &self.resolve.worlds[self.world];
+        world
+            .exports
+            .iter()
+            .filter_map(|(key, item)| self.item_name(key, item))
+            .collect()
+    }
+
+    /// Names an import or export the way WIT would, or `None` for type-only
+    /// items, which are not instances or functions.
+    fn item_name(&self, key: &WorldKey, item: &WorldItem) -> Option<String> {
+        match item {
+            WorldItem::Interface { .. } => Some(self.resolve.name_world_key(key)),
+            WorldItem::Function(f) => Some(format!("func {}", f.name)),
+            WorldItem::Type { .. } => None,
+        }
+    }
+
+    /// The component's world printed as WIT. With `with_deps`, the packages of
+    /// the interfaces it uses are printed after it, as nested packages.
+    pub fn world_wit(&self, with_deps: bool) -> String {
+        let Some(pkg) = self.resolve.worlds[self.world].package else {
+            return String::new();
+        };
+        let mut printer = wit_component_printer();
+        let nested: Vec<_> = if with_deps {
+            self.resolve
+                .packages
+                .iter()
+                .map(|(id, _)| id)
+                .filter(|id| *id != pkg)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        printer
+            .print(&self.resolve, pkg, &nested)
+            .map(|()| String::from(printer.output))
+            .unwrap_or_else(|e| format!("// cannot print this world: {e:#}\n"))
+    }
+}
+
+fn wit_component_printer() -> wit_component::WitPrinter {
+    let mut printer = wit_component::WitPrinter::default();
+    printer.emit_docs(false);
+    printer
+}

@@ -1,0 +1,81 @@
+//! The command-line definition: one struct per subcommand, in
+//! `commands/<name>.rs`; `///` docs here are the `--help` text.
+
+use std::process::ExitCode;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Parser, Subcommand};
+use wcomp_compose::Lang;
+
+use crate::commands;
+use crate::ui::Ui;
+
+const EXAMPLES: &str = "\
+Examples:
+  wcomp new cli --lang rust        scaffold a Rust guest and an app.toml
+  wcomp new upper --lang python    add a Python guest to the app
+  wcomp build                      build every component of the app
+  wcomp compose                    wire them into composed.wasm
+  wcomp run composed.wasm          run it, sandboxed";
+
+/// Build, compose and run polyglot WebAssembly components.
+///
+/// wcomp takes you from WIT interfaces to one running component: it scaffolds
+/// guests in Rust, Python and JavaScript from a WIT world, builds each with its
+/// pinned toolchain, wires them into one standard component, and runs it under
+/// an embedded WASI 0.3 / 0.2 host that denies everything by default.
+#[derive(Debug, Parser)]
+#[command(name = "wcomp", version, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// Print only results and errors, no status lines.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands, in the order a person uses them.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    New(commands::new::NewCommand),
+    Build(commands::build::BuildCommand),
+    Compose(commands::compose::ComposeCommand),
+    Run(commands::run::RunCommand),
+    Inspect(commands::inspect::InspectCommand),
+    Setup(commands::setup::SetupCommand),
+    Doctor(commands::doctor::DoctorCommand),
+}
+
+impl Cli {
+    /// Runs the chosen command; the exit code is the command's (for `run`, the
+    /// guest's).
+    pub fn exec(self) -> miette::Result<ExitCode> {
+        let ui = Ui::new(self.quiet);
+        match self.command {
+            Command::New(cmd) => cmd.exec(&ui),
+            Command::Build(cmd) => cmd.exec(&ui),
+            Command::Compose(cmd) => cmd.exec(&ui),
+            Command::Run(cmd) => cmd.exec(&ui),
+            Command::Inspect(cmd) => cmd.exec(&ui),
+            Command::Setup(cmd) => cmd.exec(&ui),
+            Command::Doctor(cmd) => cmd.exec(&ui),
+        }
+    }
+}
+
+/// Parses a language name, listing the known ones (with clap's suggestion)
+/// when it is wrong.
+pub fn lang_parser() -> impl TypedValueParser<Value = Lang> {
+    PossibleValuesParser::new(Lang::ALL.map(Lang::name)).try_map(|s| s.parse::<Lang>())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,48 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use wcomp_compose::Lang;
+
+use super::NotImplemented;
+use crate::ui::Ui;
+
+/// Scaffold a guest component from a WIT world.
+///
+/// Creates a project in NAME (or the current directory) whose stubs are
+/// generated from the world's exports, and adds it to app.toml (creating
+/// app.toml and a starter `wit/` package when there is none). Without
+/// `--world`, the guest is a command that prints a greeting.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  wcomp new hello --lang python
+  wcomp new upper --lang js --world upper
+  wcomp new cli --lang rust --wit ../shared-wit --world cli")]
+pub struct NewCommand {
+    /// The component's name (kebab-case); its directory by default. Without
+    /// it, the current directory is scaffolded.
+    pub name: Option<String>,
+
+    /// The guest's language.
+    #[arg(long, value_parser = crate::cli::lang_parser())]
+    pub lang: Lang,
+
+    /// The directory holding the WIT package (and its `deps/`); the app's
+    /// `wit/` by default.
+    #[arg(long, value_name = "DIR")]
+    pub wit: Option<PathBuf>,
+
+    /// The world to implement; a greeting command when omitted.
+    #[arg(long)]
+    pub world: Option<String>,
+
+    /// Scaffold into a directory that is not empty.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl NewCommand {
+    pub fn exec(self, _ui: &Ui) -> miette::Result<ExitCode> {
+        Err(NotImplemented { command: "new" }.into())
+    }
+}

@@ -1,0 +1,65 @@
+//! The Rust toolchain: the machine's cargo and rustc, plus the
+//! `wasm32-wasip2` target added through rustup.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use wcomp_compose::Lang;
+
+use super::{Installed, Report, Tool, ToolchainError, pins, version_word};
+use crate::process;
+
+const FIX: &str = "install Rust from https://rustup.rs, then run `wcomp setup --lang rust`";
+
+/// The directory holding the target's standard library, if it is installed.
+fn target_libdir() -> Option<PathBuf> {
+    let dir = process::probe(Command::new("rustc").args([
+        "--print",
+        "target-libdir",
+        "--target",
+        pins::RUST_TARGET,
+    ]))?;
+    let dir = PathBuf::from(dir);
+    // The directory is printed even when the target is absent; it exists only
+    // once the target's standard library is installed.
+    dir.is_dir().then_some(dir)
+}
+
+/// Reports cargo, rustc and the wasm target.
+pub fn check() -> Report {
+    let cargo = process::probe(Command::new("cargo").arg("--version"))
+        .as_deref()
+        .and_then(version_word);
+    let rustc = process::probe(Command::new("rustc").arg("--version"))
+        .as_deref()
+        .and_then(version_word);
+    let target = target_libdir();
+    let tools = vec![
+        Tool::new("cargo", cargo, None, process::which("cargo")),
+        Tool::new("rustc", rustc, None, process::which("rustc")),
+        Tool::new(
+            pins::RUST_TARGET,
+            target.as_ref().map(|_| "installed".to_owned()),
+            None,
+            target,
+        ),
+    ];
+    Report::new(Lang::Rust, tools, FIX)
+}
+
+/// Adds the wasm target through rustup when it is missing.
+pub fn install() -> Result<Installed, ToolchainError> {
+    if target_libdir().is_some() {
+        return Ok(Installed::Fresh);
+    }
+    process::run(
+        Command::new("rustup").args(["target", "add", pins::RUST_TARGET]),
+        "wcomp adds the `wasm32-wasip2` target with rustup; install Rust from https://rustup.rs",
+    )
+    .map_err(|source| ToolchainError::Install {
+        lang: Lang::Rust,
+        help: FIX.to_owned(),
+        source,
+    })?;
+    Ok(Installed::Installed)
+}

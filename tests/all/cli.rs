@@ -1,0 +1,45 @@
+//! The command line itself: help texts and bad usage, snapshotted whole.
+
+use crate::support::{repo, wcomp_in};
+
+/// Every subcommand's `--help`, so a change to the CLI shows up in review.
+#[test]
+fn help_texts() {
+    for args in [
+        &["--help"][..],
+        &["new", "--help"],
+        &["build", "--help"],
+        &["compose", "--help"],
+        &["run", "--help"],
+        &["inspect", "--help"],
+        &["setup", "--help"],
+        &["doctor", "--help"],
+    ] {
+        let run = wcomp_in(repo(), args);
+        assert_eq!(run.code, 0);
+        insta::assert_snapshot!(format!("help-{}", args.join("-")), run.to_string());
+    }
+}
+
+#[test]
+fn version() {
+    let run = wcomp_in(repo(), &["--version"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout, format!("wcomp {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+/// Bad usage exits 2 with clap's message and suggestion.
+#[test]
+fn bad_usage() {
+    for (name, args) in [
+        ("unknown-subcommand", &["biuld"][..]),
+        ("unknown-flag", &["inspect", "x.wasm", "--jsn"]),
+        ("unknown-lang", &["setup", "--lang", "cobol"]),
+        ("missing-argument", &["inspect"]),
+        ("no-subcommand", &[]),
+    ] {
+        let run = wcomp_in(repo(), args);
+        assert_eq!(run.code, 2, "{name}: {run}");
+        insta::assert_snapshot!(format!("usage-{name}"), run.to_string());
+    }
+}

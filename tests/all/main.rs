@@ -1,0 +1,9 @@
+//! wcomp's integration tests, in one binary so they share one build. They run
+//! the real `wcomp` executable; toolchains install once per checkout into
+//! `target/wcomp-test-home`, and each guest fixture is built once per run.
+
+mod support;
+
+mod cli;
+mod inspect;
+mod toolchain;

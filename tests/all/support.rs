@@ -1,0 +1,133 @@
+//! What every integration test needs: running the binary, filtering paths out
+//! of its output for snapshots, a shared `WCOMP_HOME` with the toolchains
+//! installed, and the guest fixtures built once.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The repository root.
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The cargo target directory the tests run in.
+pub fn target_dir() -> PathBuf {
+    // tests run from target/<profile>/deps/all-<hash>
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    exe.ancestors()
+        .nth(3)
+        .expect("the test binary lives in target/<profile>/deps")
+        .to_owned()
+}
+
+/// The `WCOMP_HOME` shared by every test of this checkout, so toolchains are
+/// installed once.
+pub fn home() -> PathBuf {
+    target_dir().join("wcomp-test-home")
+}
+
+/// A finished run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts a zero exit code, showing the output otherwise.
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert_eq!(self.code, 0, "wcomp failed:\n{self}");
+        self
+    }
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "exit: {}", self.code)?;
+        writeln!(f, "--- stdout")?;
+        write!(f, "{}", self.stdout)?;
+        writeln!(f, "--- stderr")?;
+        write!(f, "{}", self.stderr)
+    }
+}
+
+/// A `wcomp` command with a clean, deterministic environment: the shared
+/// test home, no color, no CI-specific output.
+pub fn wcomp() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wcomp"));
+    cmd.env("WCOMP_HOME", home())
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env("COLUMNS", "100");
+    cmd
+}
+
+/// Runs `cmd` to completion, with paths that vary between machines filtered
+/// out of its output.
+pub fn run(cmd: &mut Command, extra_filters: &[(&Path, &str)]) -> Run {
+    let output = cmd.output().expect("the wcomp binary runs");
+    let filter = |bytes: &[u8]| {
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        for (path, name) in extra_filters {
+            text = text.replace(&*path.to_string_lossy(), name);
+        }
+        text.replace(&*home().to_string_lossy(), "[HOME]")
+            .replace(&*repo().to_string_lossy(), "[REPO]")
+    };
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: filter(&output.stdout),
+        stderr: filter(&output.stderr),
+    }
+}
+
+/// Runs `wcomp ARGS` in `dir` with the default filters.
+pub fn wcomp_in(dir: &Path, args: &[&str]) -> Run {
+    run(wcomp().current_dir(dir).args(args), &[(dir, "[CWD]")])
+}
+
+/// Installs every toolchain into the shared home, once per test run.
+pub fn toolchains() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        run(wcomp().args(["setup"]), &[]).success();
+    });
+}
+
+/// The guest fixture `name` from `tests/guests/`, built with the pinned
+/// toolchains once per test run (concurrent callers wait for the one build).
+pub fn guest(name: &str) -> PathBuf {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    static BUILT: OnceLock<Mutex<HashMap<String, Arc<OnceLock<PathBuf>>>>> = OnceLock::new();
+    let cell = BUILT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap()
+        .entry(name.to_owned())
+        .or_default()
+        .clone();
+    cell.get_or_init(|| {
+        toolchains();
+        let out_dir = target_dir().join("test-guests");
+        let output = Command::new("bash")
+            .arg(repo().join("tests/guests/build.sh"))
+            .arg(name)
+            .env("OUT", &out_dir)
+            .env("WCOMP_HOME", home())
+            .output()
+            .expect("bash runs");
+        assert!(
+            output.status.success(),
+            "building guest `{name}` failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        out_dir.join(format!("{name}.wasm"))
+    })
+    .clone()
+}

@@ -1,0 +1,123 @@
+//! `wcomp setup` and `wcomp doctor` against a real cache directory.
+
+use std::path::Path;
+
+use crate::support::{run, toolchains, wcomp};
+
+#[test]
+fn setup_is_idempotent_and_doctor_reports_ready() {
+    toolchains();
+    let again = run(wcomp().arg("setup"), &[]).success();
+    assert!(
+        again.stderr.contains("everything was already installed"),
+        "a second setup must do nothing:\n{again}"
+    );
+    assert!(!again.stderr.contains("Installed"), "{again}");
+
+    let doctor = run(wcomp().args(["doctor", "--json"]), &[]).success();
+    let json: serde_json::Value =
+        serde_json::from_str(&doctor.stdout).expect("doctor --json is JSON");
+    let langs = json["languages"].as_array().expect("a list of languages");
+    let names: Vec<&str> = langs.iter().map(|l| l["lang"].as_str().unwrap()).collect();
+    assert_eq!(names, ["rust", "python", "js"]);
+    for lang in langs {
+        assert_eq!(lang["ready"], true, "{lang:#}");
+    }
+    let pins: Vec<(String, String)> = langs
+        .iter()
+        .flat_map(|l| l["tools"].as_array().unwrap())
+        .filter(|t| !t["pinned"].is_null())
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["version"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    insta::assert_debug_snapshot!("pinned-versions", pins);
+
+    let text = run(wcomp().arg("doctor"), &[]).success();
+    assert!(
+        text.stdout
+            .contains("componentize-py    0.25.1       pinned 0.25.1, ok"),
+        "{text}"
+    );
+}
+
+#[test]
+fn doctor_on_an_empty_home_says_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(
+        wcomp()
+            .env("WCOMP_HOME", tmp.path())
+            .args(["doctor", "--lang", "python,js"]),
+        &[(tmp.path(), "[TMP]")],
+    );
+    assert_eq!(out.code, 1, "{out}");
+    // Versions of node, npm and python3 vary between machines.
+    let stdout: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| !l.contains("python3 ") && !l.contains("node ") && !l.contains("npm "))
+        .collect();
+    insta::assert_snapshot!("doctor-empty-home", stdout.join("\n"));
+}
+
+/// An install that stopped halfway (no completion stamp) is redone, never
+/// taken for a finished one.
+#[test]
+fn interrupted_install_is_redone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let venv = tmp.path().join("python");
+    std::fs::create_dir_all(venv.join("bin")).unwrap();
+    std::fs::write(
+        venv.join("bin/componentize-py"),
+        "#!/bin/sh\necho half-installed\n",
+    )
+    .unwrap();
+    let doctor = run(
+        wcomp()
+            .env("WCOMP_HOME", tmp.path())
+            .args(["doctor", "--lang", "python"]),
+        &[],
+    );
+    assert_eq!(doctor.code, 1, "{doctor}");
+
+    let setup = run(
+        wcomp()
+            .env("WCOMP_HOME", tmp.path())
+            .args(["setup", "--lang", "python"]),
+        &[],
+    )
+    .success();
+    assert!(
+        setup.stderr.contains("Installed python toolchain"),
+        "{setup}"
+    );
+    let doctor = run(
+        wcomp()
+            .env("WCOMP_HOME", tmp.path())
+            .args(["doctor", "--lang", "python"]),
+        &[],
+    );
+    assert_eq!(doctor.code, 0, "{doctor}");
+}
+
+#[test]
+fn unusable_home_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let filters: &[(&Path, &str)] = &[(tmp.path(), "[TMP]")];
+
+    let out = run(wcomp().env("WCOMP_HOME", &file).arg("setup"), filters);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!("home-is-a-file", out.to_string());
+
+    let out = run(
+        wcomp().env("WCOMP_HOME", file.join("below")).arg("doctor"),
+        filters,
+    );
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!("home-not-writable", out.to_string());
+}

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod fsutil;
+pub mod host;
 pub mod process;
 pub mod toolchain;
 pub mod ui;

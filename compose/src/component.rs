@@ -116,7 +116,7 @@ fn producers(bytes: &[u8]) -> Producers {
             continue;
         }
         let Ok(producers) =
-            wasm_metadata::Producers::from_bytes(section.data(), section.data_offset() as u64)
+            wasm_metadata::Producers::from_bytes(section.data(), section.data_offset())
         else {
             continue;
         };

@@ -52,18 +52,25 @@ pub enum ManifestError {
         source: std::io::Error,
     },
 
-    #[error("{message}")]
-    #[diagnostic(code(wcomp::manifest::invalid))]
-    Invalid {
-        message: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("{label}")]
-        span: Option<SourceSpan>,
-        label: String,
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(Box<InvalidManifest>),
+}
+
+/// A manifest that parses as TOML but says something wcomp cannot use, with
+/// the span it is about.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(wcomp::manifest::invalid))]
+pub struct InvalidManifest {
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[label("{label}")]
+    pub span: Option<SourceSpan>,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
 }
 
 /// `[app]`.
@@ -398,13 +405,13 @@ fn invalid(
     label: impl Into<String>,
     help: Option<String>,
 ) -> ManifestError {
-    ManifestError::Invalid {
+    ManifestError::Invalid(Box::new(InvalidManifest {
         message,
         src: NamedSource::new(path.display().to_string(), source.to_owned()),
         span: span.map(Into::into),
         label: label.into(),
         help,
-    }
+    }))
 }
 
 #[cfg(test)]
@@ -485,10 +492,10 @@ mod tests {
         ];
         for (text, at) in cases {
             let err = parse(text).unwrap_err();
-            let ManifestError::Invalid { span, .. } = &err else {
+            let ManifestError::Invalid(invalid) = &err else {
                 panic!("{err:?}");
             };
-            let span = span.expect("a span");
+            let span = invalid.span.expect("a span");
             let expected = text.find(at).unwrap();
             assert!(
                 span.offset() <= expected && expected < span.offset() + span.len().max(1),

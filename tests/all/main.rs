@@ -6,4 +6,5 @@ mod support;
 
 mod cli;
 mod inspect;
+mod run;
 mod toolchain;

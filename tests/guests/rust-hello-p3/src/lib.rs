@@ -1,6 +1,7 @@
 //! rust-hello-p3: WASI 0.3 (component-model async) command fixture. Exports
 //! `wasi:cli/run@0.3.0` (`async fn run`) and prints "hello from rust p3" through
-//! `wasi:cli/stdout@0.3.0#write-via-stream`. Built with wit-bindgen 0.61.1.
+//! `wasi:cli/stdout@0.3.0#write-via-stream`. With `--exit N` it then exits
+//! through `wasi:cli/exit@0.3.0#exit-with-code`. Built with wit-bindgen 0.61.1.
 
 wit_bindgen::generate!({
     path: "wit",
@@ -9,7 +10,7 @@ wit_bindgen::generate!({
 });
 
 use exports::wasi::cli::run::Guest;
-use wasi::cli::stdout;
+use wasi::cli::{environment, exit, stdout};
 
 struct Component;
 
@@ -27,6 +28,12 @@ impl Guest for Component {
         }
         // Dropping the writable end tells the host the stream is finished.
         drop(tx);
-        done.await.map_err(|_| ())
+        done.await.map_err(|_| ())?;
+        let args = environment::get_arguments();
+        if let Some(at) = args.iter().position(|a| a == "--exit") {
+            let code = args.get(at + 1).and_then(|c| c.parse().ok()).unwrap_or(2);
+            exit::exit_with_code(code);
+        }
+        Ok(())
     }
 }

@@ -1,0 +1,187 @@
+//! The limits a guest runs under: wall-clock time, memory and fuel.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The limits of one run; `None` means unlimited.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub timeout: Option<Duration>,
+    pub max_memory: Option<u64>,
+    pub fuel: Option<u64>,
+}
+
+/// A limit given on the command line that does not parse.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("invalid {what} `{input}`")]
+#[diagnostic(code(wcomp::run::bad_limit), help("{help}"))]
+pub struct BadLimit {
+    pub what: &'static str,
+    pub input: String,
+    pub help: &'static str,
+}
+
+/// Parses `500ms`, `2s`, `1.5m`, `1h`; a bare number is seconds.
+pub fn parse_duration(input: &str) -> Result<Duration, BadLimit> {
+    let bad = || BadLimit {
+        what: "duration",
+        input: input.to_owned(),
+        help: "write a number with a unit: `500ms`, `2s`, `1m`, `1h`",
+    };
+    let s = input.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "" | "s" => number,
+        "m" | "min" => number * 60.0,
+        "h" => number * 3600.0,
+        _ => return Err(bad()),
+    };
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(bad)
+}
+
+/// Parses `64MiB`, `64M`, `1GiB`, `512KiB`, `1048576`; units are binary.
+pub fn parse_size(input: &str) -> Result<u64, BadLimit> {
+    let bad = || BadLimit {
+        what: "size",
+        input: input.to_owned(),
+        help: "write a number with a unit: `64MiB`, `1GiB`, `512KiB`",
+    };
+    let s = input.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(bad()),
+    };
+    number
+        .checked_mul(1 << shift)
+        .filter(|n| *n > 0)
+        .ok_or_else(bad)
+}
+
+/// A duration for people: `2s`, `1.5s`, `250ms`.
+pub fn show_duration(d: Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{}ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// A size for people: `64 MiB`.
+pub fn show_size(bytes: u64) -> String {
+    match bytes {
+        b if b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// The guest tried to grow its memories past `--max-memory`.
+#[derive(Debug)]
+pub struct MemoryLimitReached {
+    pub limit: u64,
+}
+
+impl fmt::Display for MemoryLimitReached {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "memory limit of {} reached", show_size(self.limit))
+    }
+}
+
+impl std::error::Error for MemoryLimitReached {}
+
+/// Caps the guest's linear memories in total (a composed component has one
+/// per inner component) and fails the growth with [`MemoryLimitReached`].
+#[derive(Debug, Default)]
+pub struct MemoryLimiter {
+    limit: Option<u64>,
+    used: u64,
+}
+
+impl MemoryLimiter {
+    pub fn new(limit: Option<u64>) -> Self {
+        MemoryLimiter { limit, used: 0 }
+    }
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let grow = (desired - current) as u64;
+        if let Some(limit) = self.limit
+            && self.used + grow > limit
+        {
+            return Err(wasmtime::Error::new(MemoryLimitReached { limit }));
+        }
+        self.used += grow;
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("1.5m").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("2 weeks").is_err());
+        assert_eq!(show_duration(Duration::from_secs(2)), "2s");
+        assert_eq!(show_duration(Duration::from_millis(250)), "250ms");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("64MiB").unwrap(), 64 << 20);
+        assert_eq!(parse_size("64M").unwrap(), 64 << 20);
+        assert_eq!(parse_size("1gib").unwrap(), 1 << 30);
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("0").is_err());
+        assert_eq!(show_size(64 << 20), "64 MiB");
+    }
+
+    #[test]
+    fn limiter_counts_every_memory() {
+        use wasmtime::ResourceLimiter;
+        let mut limiter = MemoryLimiter::new(Some(3 << 16));
+        assert!(limiter.memory_growing(0, 2 << 16, None).unwrap());
+        assert!(limiter.memory_growing(0, 1 << 16, None).unwrap());
+        let err = limiter.memory_growing(1 << 16, 2 << 16, None).unwrap_err();
+        assert_eq!(err.to_string(), "memory limit of 192 KiB reached");
+    }
+}

@@ -4,6 +4,7 @@
 //! the clap definition, [`commands`] one module per subcommand, and the work
 //! itself lives in modules named for what they do.
 
+pub mod build;
 pub mod cli;
 pub mod commands;
 pub mod fsutil;
@@ -11,3 +12,4 @@ pub mod host;
 pub mod process;
 pub mod toolchain;
 pub mod ui;
+pub mod wit;

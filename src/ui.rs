@@ -62,8 +62,16 @@ impl Ui {
     }
 }
 
-/// A byte count for people: `1.7 MiB (1782311 bytes)`.
+/// A byte count for people, exact too: `1.7 MiB (1782311 bytes)`.
 pub fn human_size(bytes: u64) -> String {
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    format!("{} ({bytes} bytes)", short_size(bytes))
+}
+
+/// A byte count for status lines: `1.7 MiB`.
+pub fn short_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
         return format!("{bytes} bytes");
@@ -77,7 +85,7 @@ pub fn human_size(bytes: u64) -> String {
             break;
         }
     }
-    format!("{value:.1} {unit} ({bytes} bytes)")
+    format!("{value:.1} {unit}")
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ pub const FILE_NAME: &str = "app.toml";
 /// Why an app manifest could not be loaded.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ManifestError {
-    #[error("no `app.toml` at `{}`", path.display())]
+    #[error("no app manifest at `{}`", path.display())]
     #[diagnostic(
         code(wcomp::manifest::missing),
         help("create one with `wcomp new NAME --lang rust|python|js`, or pass `--manifest PATH`")

@@ -1,14 +1,22 @@
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Duration;
 
-use super::NotImplemented;
-use crate::ui::Ui;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use wcomp_compose::{App, Lang};
+
+use crate::build::{self, BuildOptions, ComponentError, Status, Summary};
+use crate::ui::{Ui, short_size};
 
 /// Build every component of the app, each with its own toolchain.
 ///
 /// Reads app.toml and builds each component with sources into
 /// `target/wcomp/<name>.wasm`, in parallel, skipping components whose inputs
-/// have not changed. Toolchains are installed on first use.
+/// (sources, the WIT their world uses, their app.toml entry, toolchain and
+/// flags) have not changed. Toolchains are installed on first use. Each output
+/// is checked to be a component exporting exactly its world.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -36,13 +44,126 @@ pub struct BuildCommand {
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Print one JSON summary per component.
+    /// Print one JSON summary per component on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 impl BuildCommand {
-    pub fn exec(self, _ui: &Ui) -> miette::Result<ExitCode> {
-        Err(NotImplemented { command: "build" }.into())
+    pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
+        let app = App::load(&self.manifest)?;
+        let opts = BuildOptions {
+            release: self.release,
+            force: self.force,
+            jobs: self
+                .jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            package: self.package,
+        };
+        let progress = Progress::new(ui);
+        let result = build::build(
+            &app,
+            &opts,
+            &|summary, error| progress.finished(summary, error),
+            &|name, lang| progress.started(name, lang),
+        );
+        if self.json {
+            let summaries = match &result {
+                Ok(s) => s.as_slice(),
+                Err(_) => &progress.take(),
+            };
+            for summary in summaries {
+                println!(
+                    "{}",
+                    serde_json::to_string(summary).expect("plain data serializes")
+                );
+            }
+        }
+        result?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Progress on stderr: a spinner per component on a terminal, status lines
+/// otherwise (CI, pipes).
+struct Progress<'a> {
+    ui: &'a Ui,
+    bars: Option<MultiProgress>,
+    running: Mutex<BTreeMap<String, ProgressBar>>,
+    done: Mutex<Vec<Summary>>,
+}
+
+impl<'a> Progress<'a> {
+    fn new(ui: &'a Ui) -> Self {
+        Progress {
+            ui,
+            bars: ui.is_interactive().then(MultiProgress::new),
+            running: Mutex::default(),
+            done: Mutex::default(),
+        }
+    }
+
+    fn started(&self, name: &str, lang: Lang) {
+        match &self.bars {
+            Some(bars) => {
+                let bar = bars.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner:.green} {msg} {elapsed}")
+                        .expect("a valid template"),
+                );
+                bar.set_message(format!("building {name} ({lang})"));
+                bar.enable_steady_tick(Duration::from_millis(120));
+                self.running
+                    .lock()
+                    .expect("no panics while held")
+                    .insert(name.to_owned(), bar);
+            }
+            None => self.ui.status("Building", format_args!("{name} ({lang})")),
+        }
+    }
+
+    fn finished(&self, summary: &Summary, error: Option<ComponentError>) {
+        if let Some(bar) = self
+            .running
+            .lock()
+            .expect("no panics while held")
+            .remove(&summary.name)
+        {
+            bar.finish_and_clear();
+        }
+        let print = || match summary.status {
+            Status::Built => self.ui.status(
+                "Built",
+                format_args!(
+                    "{} in {} ({})",
+                    summary.name,
+                    build::seconds(Duration::from_millis(summary.duration_ms as u64)),
+                    short_size(summary.size.unwrap_or_default())
+                ),
+            ),
+            Status::Fresh => self.ui.status("Fresh", &summary.name),
+            Status::Prebuilt => self.ui.status(
+                "Prebuilt",
+                format_args!("{} ({})", summary.name, summary.output.display()),
+            ),
+            // Each failure is shown as it happens; the others go on.
+            Status::Failed => {
+                if let Some(error) = error {
+                    eprintln!("{:?}", miette::Report::new(error));
+                }
+            }
+        };
+        match &self.bars {
+            Some(bars) => bars.suspend(print),
+            None => print(),
+        }
+        self.done
+            .lock()
+            .expect("no panics while held")
+            .push(summary.clone());
+    }
+
+    fn take(&self) -> Vec<Summary> {
+        std::mem::take(&mut *self.done.lock().expect("no panics while held"))
     }
 }

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod build;
 mod cli;
 mod inspect;
 mod run;

@@ -131,3 +131,67 @@ pub fn guest(name: &str) -> PathBuf {
     })
     .clone()
 }
+
+/// Copies `from` into `to`, recursively, following symlinks and skipping
+/// build outputs.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if ["target", "Cargo.lock", "node_modules", "__pycache__"]
+            .contains(&&*name.to_string_lossy())
+        {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// An app with a Rust command (`cli`), a Python and a JS library exporting
+/// `wcomp:test/greet`, made from the guest fixtures, in a fresh directory.
+pub fn polyglot_app() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let guests = repo().join("tests/guests");
+    copy_dir(&guests.join("rust-hello-p2"), &dir.join("cli"));
+    copy_dir(&guests.join("py-lib"), &dir.join("upper"));
+    copy_dir(&guests.join("js-lib"), &dir.join("js"));
+    for lib in ["upper", "js"] {
+        std::fs::remove_dir_all(dir.join(lib).join("wit")).unwrap();
+    }
+    copy_dir(&repo().join("wit/wasi-0.2"), &dir.join("wit/deps"));
+    let greet = std::fs::read_to_string(guests.join("py-lib/wit/world.wit")).unwrap();
+    std::fs::write(
+        dir.join("wit/app.wit"),
+        format!("{greet}\nworld cli {{\n  export wasi:cli/run@0.2.12;\n}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.toml"),
+        r#"# The test app.
+[app]
+name = "polyglot"
+main = "cli"
+
+[components.cli]
+lang = "rust"
+
+[components.upper]
+lang = "python"
+world = "greeter"
+
+[components.js]
+lang = "js"
+world = "greeter"
+js-backend = "componentize-qjs"
+"#,
+    )
+    .unwrap();
+    tmp
+}

@@ -1,0 +1,43 @@
+//! JavaScript: componentize-qjs (QuickJS) or componentize-js (StarlingMonkey,
+//! through `jco componentize`), as the component's `js-backend` says. The
+//! entry module is `app.js` in the component's directory.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use wcomp_compose::manifest::JsBackend;
+
+use super::{ComponentError, Job};
+use crate::process;
+use crate::toolchain::js::bin;
+
+pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
+    let out = job.scratch_output()?;
+    let mut cmd = match job.js_backend {
+        JsBackend::ComponentizeQjs => {
+            let mut cmd = Command::new(bin(job.home, "componentize-qjs"));
+            cmd.arg("--wit")
+                .arg(&job.world.dir)
+                .arg("--world")
+                .arg(&job.world.name)
+                .args(["--js", "app.js", "-o"])
+                .arg(&out);
+            cmd
+        }
+        JsBackend::ComponentizeJs => {
+            // Without http and fetch-event, the component imports no
+            // wasi:http and runs on any WASI 0.2 host.
+            let mut cmd = Command::new(bin(job.home, "jco"));
+            cmd.args(["componentize", "app.js", "--wit"])
+                .arg(&job.world.dir)
+                .arg("--world-name")
+                .arg(&job.world.name)
+                .args(["-d", "http", "fetch-event", "-o"])
+                .arg(&out);
+            cmd
+        }
+    };
+    cmd.current_dir(&job.src);
+    process::run(&mut cmd, "run `wcomp setup --lang js`").map_err(|e| job.tool_error(e))?;
+    Ok(out)
+}

@@ -1,0 +1,220 @@
+//! `wcomp build` on a Rust + Python + JS app with the real toolchains.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::support::{Run, polyglot_app, toolchains, wcomp_in};
+
+/// `--json` output: component name to status.
+fn statuses(run: &Run) -> BTreeMap<String, String> {
+    run.stdout
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value =
+                serde_json::from_str(line).expect("one JSON object per line");
+            (
+                v["name"].as_str().unwrap().to_owned(),
+                v["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn build_json(dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["build", "--json"];
+    args.extend_from_slice(extra);
+    wcomp_in(dir, &args)
+}
+
+fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn builds_incrementally_and_reports_failures_alongside_successes() {
+    toolchains();
+    let app = polyglot_app();
+    let dir = app.path();
+
+    let cold = build_json(dir, &[]).success();
+    assert_eq!(
+        statuses(&cold),
+        map(&[("cli", "built"), ("js", "built"), ("upper", "built")]),
+        "{cold}"
+    );
+    for name in ["cli", "js", "upper"] {
+        let wasm = dir.join(format!("target/wcomp/{name}.wasm"));
+        wcomp_compose::Component::read(&wasm).expect("each output is a valid component");
+    }
+
+    let noop = build_json(dir, &[]).success();
+    assert_eq!(
+        statuses(&noop),
+        map(&[("cli", "fresh"), ("js", "fresh"), ("upper", "fresh")]),
+        "{noop}"
+    );
+
+    // Touching without changing rebuilds nothing; a real edit rebuilds only its component.
+    let app_py = dir.join("upper/app.py");
+    let source = std::fs::read_to_string(&app_py).unwrap();
+    std::fs::write(&app_py, &source).unwrap();
+    assert_eq!(
+        statuses(&build_json(dir, &[]).success()),
+        map(&[("cli", "fresh"), ("js", "fresh"), ("upper", "fresh")])
+    );
+    std::fs::write(&app_py, format!("{source}\n# edited\n")).unwrap();
+    let edited = build_json(dir, &[]).success();
+    assert_eq!(
+        statuses(&edited),
+        map(&[("cli", "fresh"), ("js", "fresh"), ("upper", "built")]),
+        "{edited}"
+    );
+
+    // A compile error in one component is shown with its stderr; the others still build.
+    let main_rs = dir.join("cli/src/main.rs");
+    let rust = std::fs::read_to_string(&main_rs).unwrap();
+    std::fs::write(&main_rs, format!("{rust}\nfn broken( {{\n")).unwrap();
+    std::fs::write(
+        dir.join("js/app.js"),
+        std::fs::read_to_string(dir.join("js/app.js")).unwrap() + "\n// edited\n",
+    )
+    .unwrap();
+    let good_js = std::fs::read(dir.join("target/wcomp/js.wasm")).unwrap();
+    let broken = build_json(dir, &[]);
+    assert_eq!(broken.code, 1, "{broken}");
+    assert_eq!(
+        statuses(&broken),
+        map(&[("cli", "failed"), ("js", "built"), ("upper", "fresh")]),
+        "{broken}"
+    );
+    assert!(
+        broken.stderr.contains("component `cli` failed to build"),
+        "{broken}"
+    );
+    assert!(
+        broken.stderr.contains("cargo build --target wasm32-wasip2"),
+        "{broken}"
+    );
+    assert!(broken.stderr.contains("unclosed delimiter"), "{broken}");
+    assert!(
+        broken
+            .stderr
+            .contains("1 of 3 components failed to build: `cli`"),
+        "{broken}"
+    );
+    assert!(
+        dir.join("target/wcomp/cli.wasm").exists(),
+        "the last good output stays"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("target/wcomp/js.wasm"))
+            .unwrap()
+            .len()
+            > 0,
+        !good_js.is_empty()
+    );
+
+    // -p builds one component and nothing else; --force rebuilds it.
+    std::fs::write(&main_rs, &rust).unwrap();
+    let one = build_json(dir, &["-p", "upper", "--force"]).success();
+    assert_eq!(statuses(&one), map(&[("upper", "built")]), "{one}");
+    // Restoring the source restores the inputs of the last good build.
+    let cli = build_json(dir, &["-p", "cli"]).success();
+    assert_eq!(statuses(&cli), map(&[("cli", "fresh")]), "{cli}");
+}
+
+#[test]
+fn changing_a_wit_file_rebuilds_only_the_components_whose_world_uses_it() {
+    toolchains();
+    let app = polyglot_app();
+    let dir = app.path();
+    build_json(dir, &[]).success();
+    // A new interface in its own file changes no existing world.
+    std::fs::write(
+        dir.join("wit/extra.wit"),
+        "interface unused {\n  f: func();\n}\n",
+    )
+    .unwrap();
+    let unrelated = build_json(dir, &[]).success();
+    assert_eq!(
+        statuses(&unrelated),
+        map(&[("cli", "fresh"), ("js", "fresh"), ("upper", "fresh")]),
+        "{unrelated}"
+    );
+    // Changing the greet interface changes the `greeter` world only.
+    let wit = dir.join("wit/app.wit");
+    let text = std::fs::read_to_string(&wit).unwrap();
+    std::fs::write(
+        &wit,
+        text.replace(
+            "greet: func(name: string) -> string;",
+            "greet: func(name: string) -> string;\n  shout: func(name: string) -> string;",
+        ),
+    )
+    .unwrap();
+    let changed = build_json(dir, &["-j", "1"]);
+    let got = statuses(&changed);
+    assert_eq!(got["cli"], "fresh", "{changed}");
+    assert_ne!(got["upper"], "fresh", "{changed}");
+    assert_ne!(got["js"], "fresh", "{changed}");
+}
+
+/// Bad input: a clear diagnostic and a non-zero exit.
+#[test]
+fn bad_input() {
+    let app = polyglot_app();
+    let dir = app.path();
+    let manifest = std::fs::read_to_string(dir.join("app.toml")).unwrap();
+    let cases: &[(&str, String)] = &[
+        ("no-manifest", String::new()),
+        (
+            "unknown-lang",
+            manifest.replace("lang = \"python\"", "lang = \"cobol\""),
+        ),
+        (
+            "missing-path",
+            manifest.replace(
+                "[components.cli]\nlang = \"rust\"",
+                "[components.cli]\nlang = \"rust\"\npath = \"nowhere\"",
+            ),
+        ),
+        (
+            "missing-world",
+            manifest.replace(
+                "world = \"greeter\"\njs-backend",
+                "world = \"gretter\"\njs-backend",
+            ),
+        ),
+        (
+            "world-mismatch",
+            manifest.replace(
+                "[components.cli]\nlang = \"rust\"",
+                "[components.cli]\nlang = \"rust\"\nworld = \"greeter\"",
+            ),
+        ),
+    ];
+    for (name, text) in cases {
+        if text.is_empty() {
+            std::fs::remove_file(dir.join("app.toml")).unwrap();
+        } else {
+            std::fs::write(dir.join("app.toml"), text).unwrap();
+        }
+        let package = match *name {
+            "missing-world" => "js",
+            _ => "cli",
+        };
+        let out = wcomp_in(dir, &["build", "-p", package]);
+        assert_ne!(out.code, 0, "{name}: {out}");
+        assert!(!out.stderr.contains("panicked"), "{name}: {out}");
+        let filtered = out
+            .to_string()
+            .lines()
+            .filter(|l| !l.contains("Building"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        insta::assert_snapshot!(format!("build-{name}"), filtered);
+    }
+}

@@ -1,0 +1,182 @@
+//! What can go wrong while wiring and encoding an app, worded for the person
+//! who wrote its `app.toml`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use miette::{NamedSource, SourceSpan};
+
+use crate::DecodeError;
+
+/// Why an app's components could not be composed.
+///
+/// Every variant that is about a manifest entry carries the manifest text and
+/// a span into it; types are printed in WIT syntax.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ComposeError {
+    /// A component's binary does not exist (not built yet, or a wrong `wasm` path).
+    #[error("component `{component}` has no wasm file at `{}`", path.display())]
+    #[diagnostic(code(wcomp::compose::missing_wasm))]
+    MissingWasm {
+        component: String,
+        /// The expected file, relative to the app's directory when possible.
+        path: PathBuf,
+        #[source_code]
+        src: Arc<NamedSource<String>>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: String,
+    },
+
+    /// A component's binary is not a valid component.
+    #[error("cannot use component `{component}`")]
+    #[diagnostic(code(wcomp::compose::decode))]
+    Decode {
+        component: String,
+        #[source]
+        source: Box<DecodeError>,
+        #[source_code]
+        src: Arc<NamedSource<String>>,
+        #[label("this component")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Several components export what an import needs, and no `plug` chooses.
+    #[error(
+        "`{component}` imports `{interface}`, which several components export: {}",
+        quoted(candidates)
+    )]
+    #[diagnostic(code(wcomp::compose::ambiguous))]
+    Ambiguous {
+        component: String,
+        interface: String,
+        candidates: Vec<String>,
+        #[source_code]
+        src: Arc<NamedSource<String>>,
+        #[label("imports `{interface}`")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    /// Components import from each other in a cycle.
+    #[error("components import each other in a cycle: {}", cycle.join(" -> "))]
+    #[diagnostic(
+        code(wcomp::compose::cycle),
+        help(
+            "a component cannot be instantiated before the components it imports from; break the cycle, or choose another exporter with `[components.NAME.plug]`"
+        )
+    )]
+    Cycle {
+        /// The components of the cycle; the first is repeated at the end.
+        cycle: Vec<String>,
+        #[source_code]
+        src: Arc<NamedSource<String>>,
+        #[label("the cycle starts here")]
+        span: SourceSpan,
+    },
+
+    /// A `plug` entry names a component that does not export the interface.
+    #[error("`{component}` plugs `{interface}` with `{target}`, but `{target}` does not export it")]
+    #[diagnostic(code(wcomp::compose::plug_unknown_interface))]
+    PlugNotExported {
+        component: String,
+        interface: String,
+        target: String,
+        #[source_code]
+        src: Arc<NamedSource<String>>,
+        #[label("does not export `{interface}`")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    /// A `plug` entry names an interface its component does not import.
+    #[error("`{component}` plugs `{interface}`, but does not import it")]
+    #[diagnostic(code(wcomp::compose::plug_not_imported))]
+    PlugNotImported {
+        component: String,
+        interface: String,
+        #[source_code]
+        src: Arc<NamedSource<String>>,
+        #[label("plugged here")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
+    /// An export has a different type than the import it is plugged into.
+    #[error("`{exporter}` exports `{interface}` with a different type than `{importer}` imports")]
+    #[diagnostic(code(wcomp::compose::type_mismatch), help("{}", differences.join("\n")))]
+    TypeMismatch {
+        importer: String,
+        exporter: String,
+        interface: String,
+        /// What differs, one entry per function or type, in WIT syntax.
+        differences: Vec<String>,
+        #[source_code]
+        src: Arc<NamedSource<String>>,
+        #[label("imports `{interface}`")]
+        span: SourceSpan,
+        #[label("exports a different `{interface}`")]
+        exporter_span: SourceSpan,
+    },
+
+    /// Components import the same host interface with types that do not merge.
+    #[error(
+        "{} import `{interface}` with types that cannot be merged into one import: {reason}",
+        quoted(importers)
+    )]
+    #[diagnostic(
+        code(wcomp::compose::import_conflict),
+        help(
+            "imports nobody exports stay imports of the composition, once each; rebuild the components against the same version of `{interface}`"
+        )
+    )]
+    ImportConflict {
+        interface: String,
+        importers: Vec<String>,
+        reason: String,
+    },
+
+    /// wac-graph rejected the composition for a reason wcomp did not foresee.
+    #[error("cannot compose the app: {message}")]
+    #[diagnostic(
+        code(wcomp::compose::internal),
+        help("this is likely a bug in wcomp; please report it with the app's components")
+    )]
+    Internal { message: String },
+}
+
+/// Something worth telling the user that does not stop composition.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ComposeWarning {
+    /// A component of the app that the composition does not instantiate.
+    #[error(
+        "component `{component}` is not used: no instantiated component imports what it exports"
+    )]
+    #[diagnostic(
+        code(wcomp::compose::unused),
+        severity(Warning),
+        help("remove it from app.toml, or wire it with `[components.NAME.plug]`")
+    )]
+    Unused {
+        component: String,
+        #[source_code]
+        src: Arc<NamedSource<String>>,
+        #[label("never instantiated")]
+        span: SourceSpan,
+    },
+}
+
+pub(crate) fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,703 @@
+//! Wiring an app's components into one component.
+//!
+//! [`plan`] decodes the app's components, decides, starting from `main`,
+//! which instance satisfies each import (DESIGN.md, "Composition rules"),
+//! and encodes the result through wac-graph; [`Plan::encode`] validates and
+//! hands out the bytes.
+
+// Composition errors are returned at most once per run, and their variants
+// carry what the user needs to see; boxing them would only obscure that.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::mem::discriminant;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use miette::NamedSource;
+use serde::Serialize;
+use wac_graph::{
+    CompositionGraph, EncodeError, EncodeOptions, InstantiationArgumentError, NodeId, Processor,
+};
+use wac_types::{ItemKind, Package, are_semver_compatible};
+
+use crate::error::quoted;
+use crate::{App, Component, ComposeError, ComposeWarning, DecodeError, signature};
+
+/// Exports that guest toolchains add for their own use: componentize-py's
+/// `exports` instance and componentize-qjs's `init` function. They are never
+/// wired to an import and never exported from the composition.
+const TOOLCHAIN_EXPORTS: &[&str] = &["exports", "init"];
+
+/// How an app's components are wired together, ready to encode.
+///
+/// Made by [`plan`]; everything in it is in a deterministic order.
+pub struct Plan {
+    pub(crate) app: String,
+    pub(crate) main: String,
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) exports: Vec<String>,
+    pub(crate) leftover: Vec<LeftoverImport>,
+    warnings: Vec<ComposeWarning>,
+    /// The composition, encoded while planning: the names of the imports it
+    /// keeps are wac-graph's choice (see [`share_leftover_imports`]).
+    bytes: Vec<u8>,
+}
+
+/// One instance of a component in the composition. Each component is
+/// instantiated at most once and shared by everything that imports from it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Instance {
+    /// The component's name in app.toml.
+    pub component: String,
+    /// The binary it is instantiated from, relative to app.toml.
+    pub wasm: PathBuf,
+    /// How each of its imports is satisfied, in the order it declares them.
+    pub arguments: Vec<Argument>,
+}
+
+/// How one import of an instance is satisfied.
+#[derive(Debug, Clone, Serialize)]
+pub struct Argument {
+    /// The import's name (`demo:text/transform@0.1.0`, or a function name).
+    pub import: String,
+    /// What it is given.
+    pub from: Source,
+}
+
+/// What satisfies an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Source {
+    /// An export of another instance of the composition.
+    Instance {
+        component: String,
+        export: String,
+        /// Chosen by a `[components.NAME.plug]` entry rather than inferred.
+        plugged: bool,
+    },
+    /// An import of the composed component, left to the host.
+    Import { name: String },
+}
+
+/// An import of the composed component: something no component of the app
+/// exports (typically WASI), imported once and shared by every importer.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftoverImport {
+    /// The import's name; the highest version when importers differ in patch.
+    pub name: String,
+    /// The components that import it, in instantiation order.
+    pub importers: Vec<String>,
+}
+
+impl std::fmt::Debug for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plan")
+            .field("app", &self.app)
+            .field("main", &self.main)
+            .field("instances", &self.instances)
+            .field("exports", &self.exports)
+            .field("leftover", &self.leftover)
+            .field("warnings", &self.warnings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Decodes every component of `app` and wires them, starting from `main`.
+///
+/// Fails if a component cannot be read, if an import has several candidate
+/// exporters, if components import each other in a cycle, if a `plug` entry
+/// does not fit, or if a plugged export's type differs from the import's.
+pub fn plan(app: &App) -> Result<Plan, ComposeError> {
+    let mut graph = CompositionGraph::new();
+    let mut components = BTreeMap::new();
+    let mut packages = BTreeMap::new();
+    for name in app.component_names() {
+        let (component, package) = load(app, &mut graph, name)?;
+        components.insert(name.to_owned(), component);
+        packages.insert(name.to_owned(), package);
+    }
+
+    let mut planner = Planner {
+        app,
+        graph: &graph,
+        packages: &packages,
+        done: BTreeSet::new(),
+        stack: Vec::new(),
+        instances: Vec::new(),
+    };
+    planner.visit(app.main())?;
+    let Planner {
+        done, instances, ..
+    } = planner;
+    let leftover = share_leftover_imports(&instances);
+
+    let warnings = app
+        .component_names()
+        .filter(|name| !done.contains(*name))
+        .map(|name| ComposeWarning::Unused {
+            component: name.to_owned(),
+            src: manifest_source(app),
+            span: component_span(app, name).into(),
+        })
+        .collect();
+
+    let exports = wireable_exports(&graph, &packages[app.main()])
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let mut plan = Plan {
+        app: app.name().to_owned(),
+        main: app.main().to_owned(),
+        instances,
+        exports,
+        leftover,
+        warnings,
+        bytes: Vec::new(),
+    };
+    plan.build_graph(&mut graph, app, &components, packages)?;
+    let options = EncodeOptions {
+        define_components: true,
+        // Validated by `Plan::encode`, with the workspace's wasmparser.
+        validate: false,
+        processor: Some(Processor {
+            name: "wcomp",
+            version: env!("CARGO_PKG_VERSION"),
+        }),
+    };
+    plan.bytes = graph.encode(options).map_err(|e| plan.encode_error(e))?;
+    plan.rename_leftover_imports()?;
+    Ok(plan)
+}
+
+impl Plan {
+    /// The composed component, validated. It is encoded while planning, so
+    /// that [`Plan::leftover_imports`] can name imports as the result does;
+    /// the same inputs always give the same bytes.
+    pub fn encode(&self) -> Result<Vec<u8>, ComposeError> {
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(&self.bytes)
+            .map_err(|e| ComposeError::Internal {
+                message: format!("the composed component does not validate: {e}"),
+            })?;
+        Ok(self.bytes.clone())
+    }
+
+    /// The instances of the composition, each after the instances it imports
+    /// from; `main` is last.
+    pub fn instances(&self) -> &[Instance] {
+        &self.instances
+    }
+
+    /// How many components the composition instantiates.
+    pub fn len(&self) -> usize {
+        self.instances.len()
+    }
+
+    /// Whether the plan instantiates nothing (never true for a planned app).
+    pub fn is_empty(&self) -> bool {
+        self.instances.is_empty()
+    }
+
+    /// The composed component's exports: `main`'s exports, by name.
+    pub fn exports(&self) -> &[String] {
+        &self.exports
+    }
+
+    /// Imports that stay imports of the composed component, sorted by name.
+    pub fn leftover_imports(&self) -> &[LeftoverImport] {
+        &self.leftover
+    }
+
+    /// Things worth telling the user, such as components nothing uses.
+    pub fn warnings(&self) -> &[ComposeWarning] {
+        &self.warnings
+    }
+
+    /// Adds the planned instances, their arguments and `main`'s exports to
+    /// the wac-graph composition.
+    fn build_graph(
+        &self,
+        graph: &mut CompositionGraph,
+        app: &App,
+        components: &BTreeMap<String, Component>,
+        mut packages: BTreeMap<String, Package>,
+    ) -> Result<(), ComposeError> {
+        let mut nodes: BTreeMap<&str, NodeId> = BTreeMap::new();
+        for instance in &self.instances {
+            let name = instance.component.as_str();
+            let package = packages
+                .remove(name)
+                .expect("each component is instantiated once");
+            let package = graph.register_package(package).map_err(internal)?;
+            let node = graph.instantiate(package);
+            graph.set_node_name(node, name);
+            for argument in &instance.arguments {
+                let Source::Instance {
+                    component: exporter,
+                    export,
+                    plugged,
+                } = &argument.from
+                else {
+                    continue;
+                };
+                let alias = graph
+                    .alias_instance_export(nodes[exporter.as_str()], export)
+                    .map_err(internal)?;
+                graph
+                    .set_instantiation_argument(node, &argument.import, alias)
+                    .map_err(|e| match e {
+                        InstantiationArgumentError::ArgumentTypeMismatch { source, .. } => {
+                            type_mismatch(
+                                app,
+                                components,
+                                (name, &argument.import),
+                                (exporter, export),
+                                *plugged,
+                                format!("{source:#}"),
+                            )
+                        }
+                        other => internal(other),
+                    })?;
+            }
+            nodes.insert(name, node);
+        }
+        let main = nodes[self.main.as_str()];
+        for name in &self.exports {
+            let alias = graph.alias_instance_export(main, name).map_err(internal)?;
+            graph.export(alias, name.clone()).map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// Names each leftover import the way the encoded component does.
+    ///
+    /// wac-graph merges semver-compatible imports into one, but when other
+    /// imports `use` its types, it keeps the first version it met rather than
+    /// the highest; the encoded bytes are the truth.
+    fn rename_leftover_imports(&mut self) -> Result<(), ComposeError> {
+        let encoded = top_level_imports(&self.bytes).map_err(internal)?;
+        for import in &mut self.leftover {
+            if let Some(name) = encoded
+                .iter()
+                .find(|n| are_semver_compatible(n, &import.name))
+            {
+                import.name.clone_from(name);
+            }
+        }
+        // Interfaces only `use`d by another import are imported too.
+        for name in encoded {
+            if !self.leftover.iter().any(|l| l.name == name) {
+                self.leftover.push(LeftoverImport {
+                    name,
+                    importers: Vec::new(),
+                });
+            }
+        }
+        self.leftover.sort_by(|a, b| a.name.cmp(&b.name));
+        for instance in &mut self.instances {
+            for argument in &mut instance.arguments {
+                if let Source::Import { name } = &mut argument.from
+                    && let Some(shared) = self
+                        .leftover
+                        .iter()
+                        .find(|l| are_semver_compatible(&l.name, &argument.import))
+                {
+                    name.clone_from(&shared.name);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn encode_error(&self, error: EncodeError) -> ComposeError {
+        match error {
+            EncodeError::ImportTypeMergeConflict { import, source, .. } => {
+                let importers = self
+                    .instances
+                    .iter()
+                    .filter(|i| {
+                        i.arguments.iter().any(|a| {
+                            matches!(&a.from, Source::Import { .. })
+                                && are_semver_compatible(&a.import, &import)
+                        })
+                    })
+                    .map(|i| i.component.clone())
+                    .collect();
+                ComposeError::ImportConflict {
+                    interface: import,
+                    importers,
+                    reason: format!("{source:#}"),
+                }
+            }
+            other => internal(other),
+        }
+    }
+}
+
+/// Walks the app from `main`, deciding what satisfies each import.
+struct Planner<'a> {
+    app: &'a App,
+    graph: &'a CompositionGraph,
+    packages: &'a BTreeMap<String, Package>,
+    /// Components already planned.
+    done: BTreeSet<String>,
+    /// Components being planned, outermost first: a cycle if one reappears.
+    stack: Vec<String>,
+    /// Planned instances, each after those it imports from.
+    instances: Vec<Instance>,
+}
+
+impl Planner<'_> {
+    fn visit(&mut self, name: &str) -> Result<(), ComposeError> {
+        if self.done.contains(name) {
+            return Ok(());
+        }
+        if let Some(start) = self.stack.iter().position(|n| n == name) {
+            let mut cycle = self.stack[start..].to_vec();
+            cycle.push(name.to_owned());
+            return Err(ComposeError::Cycle {
+                src: manifest_source(self.app),
+                span: component_span(self.app, name).into(),
+                cycle,
+            });
+        }
+        self.stack.push(name.to_owned());
+
+        let app = self.app;
+        let entry = app.component(name).expect("a component of the app");
+        let imports: Vec<(String, ItemKind)> = self.graph.types()[self.packages[name].ty()]
+            .imports
+            .iter()
+            .map(|(n, k)| (n.clone(), *k))
+            .collect();
+        for (key, target) in &entry.plug {
+            if !imports.iter().any(|(import, _)| plug_matches(key, import)) {
+                let names: Vec<String> = imports.iter().map(|(n, _)| n.clone()).collect();
+                return Err(ComposeError::PlugNotImported {
+                    component: name.to_owned(),
+                    interface: key.clone(),
+                    src: manifest_source(app),
+                    span: target.span().into(),
+                    help: if names.is_empty() {
+                        format!("`{name}` imports nothing; remove this line")
+                    } else {
+                        format!("`{name}` imports {}", quoted(&names))
+                    },
+                });
+            }
+        }
+
+        let mut arguments = Vec::new();
+        for (import, kind) in imports {
+            let plug = entry
+                .plug
+                .iter()
+                .find(|(key, _)| plug_matches(key, &import));
+            let provider = match plug {
+                Some((_, target)) => {
+                    let target_name = target.get_ref();
+                    match self.compatible_export(target_name, &import, kind) {
+                        Some(export) => Some((target_name.clone(), export, true)),
+                        None => {
+                            return Err(ComposeError::PlugNotExported {
+                                help: self.exports_help(target_name),
+                                component: name.to_owned(),
+                                interface: import,
+                                target: target_name.clone(),
+                                src: manifest_source(app),
+                                span: target.span().into(),
+                            });
+                        }
+                    }
+                }
+                None => self.infer(name, &import, kind)?,
+            };
+            let from = match provider {
+                Some((component, export, plugged)) => {
+                    self.visit(&component)?;
+                    Source::Instance {
+                        component,
+                        export,
+                        plugged,
+                    }
+                }
+                None => Source::Import {
+                    name: import.clone(),
+                },
+            };
+            arguments.push(Argument { import, from });
+        }
+
+        self.stack.pop();
+        self.done.insert(name.to_owned());
+        self.instances.push(Instance {
+            component: name.to_owned(),
+            wasm: wasm_path(app, name),
+            arguments,
+        });
+        Ok(())
+    }
+
+    /// The one other component exporting `import`, if any.
+    fn infer(
+        &self,
+        importer: &str,
+        import: &str,
+        kind: ItemKind,
+    ) -> Result<Option<(String, String, bool)>, ComposeError> {
+        let mut candidates: Vec<(String, String)> = self
+            .app
+            .component_names()
+            .filter(|c| *c != importer)
+            .filter_map(|c| {
+                self.compatible_export(c, import, kind)
+                    .map(|export| (c.to_owned(), export))
+            })
+            .collect();
+        if candidates.len() > 1 {
+            let names: Vec<String> = candidates.iter().map(|(c, _)| c.clone()).collect();
+            let help = format!(
+                "choose one with a plug in app.toml:\n\n    [components.{importer}.plug]\n    \"{import}\" = \"{}\"",
+                names[0]
+            );
+            return Err(ComposeError::Ambiguous {
+                component: importer.to_owned(),
+                interface: import.to_owned(),
+                candidates: names,
+                src: manifest_source(self.app),
+                span: component_span(self.app, importer).into(),
+                help,
+            });
+        }
+        Ok(candidates.pop().map(|(c, e)| (c, e, false)))
+    }
+
+    /// `exporter`'s export that can satisfy `import`: the same name, or the
+    /// highest semver-compatible version of it, of the same kind.
+    fn compatible_export(&self, exporter: &str, import: &str, kind: ItemKind) -> Option<String> {
+        wireable_exports(self.graph, &self.packages[exporter])
+            .into_iter()
+            .filter(|(name, k)| {
+                discriminant(k) == discriminant(&kind) && are_semver_compatible(name, import)
+            })
+            .map(|(name, _)| name)
+            .max_by_key(|name| version_of(name))
+    }
+
+    fn exports_help(&self, component: &str) -> String {
+        let names: Vec<String> = wireable_exports(self.graph, &self.packages[component])
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        if names.is_empty() {
+            format!("`{component}` exports nothing that can be plugged in")
+        } else {
+            format!("`{component}` exports {}", quoted(&names))
+        }
+    }
+}
+
+/// Whether a plug key names `import`: exactly, or without its version.
+fn plug_matches(key: &str, import: &str) -> bool {
+    key == import || import.split_once('@').is_some_and(|(base, _)| base == key)
+}
+
+/// The version in a name like `wasi:cli/stdout@0.2.6`.
+fn version_of(name: &str) -> Option<semver::Version> {
+    let (_, version) = name.split_once('@')?;
+    semver::Version::parse(version).ok()
+}
+
+/// A component's exports that can be wired or re-exported: instances and
+/// functions, without the toolchains' internal ones.
+fn wireable_exports(graph: &CompositionGraph, package: &Package) -> Vec<(String, ItemKind)> {
+    graph.types()[package.ty()]
+        .exports
+        .iter()
+        .filter(|(name, kind)| {
+            !matches!(kind, ItemKind::Type(_)) && !TOOLCHAIN_EXPORTS.contains(&name.as_str())
+        })
+        .map(|(n, k)| (n.clone(), *k))
+        .collect()
+}
+
+/// Groups the imports left to the host that are the same interface up to a
+/// compatible version: wac-graph gives each group one import of the
+/// composition, shared by every importer. Named finally by
+/// [`Plan::rename_leftover_imports`].
+fn share_leftover_imports(instances: &[Instance]) -> Vec<LeftoverImport> {
+    let mut leftover: Vec<LeftoverImport> = Vec::new();
+    for instance in instances.iter() {
+        for argument in &instance.arguments {
+            if !matches!(argument.from, Source::Import { .. }) {
+                continue;
+            }
+            let import = &argument.import;
+            match leftover
+                .iter_mut()
+                .find(|l| are_semver_compatible(&l.name, import))
+            {
+                Some(shared) => {
+                    if version_of(import) > version_of(&shared.name) {
+                        shared.name = import.clone();
+                    }
+                    if !shared.importers.contains(&instance.component) {
+                        shared.importers.push(instance.component.clone());
+                    }
+                }
+                None => leftover.push(LeftoverImport {
+                    name: import.clone(),
+                    importers: vec![instance.component.clone()],
+                }),
+            }
+        }
+    }
+    leftover
+}
+
+/// The names of a component's own imports (not those of nested components).
+fn top_level_imports(bytes: &[u8]) -> Result<Vec<String>, wasmparser::BinaryReaderError> {
+    use wasmparser::Payload;
+    let mut names = Vec::new();
+    let mut depth = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload? {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(section) if depth == 0 => {
+                for import in section {
+                    names.push(import?.name.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(names)
+}
+
+/// Reads component `name` both as WIT (for diagnostics) and as a wac-graph
+/// package (for composing), whose types go into `graph`.
+fn load(
+    app: &App,
+    graph: &mut CompositionGraph,
+    name: &str,
+) -> Result<(Component, Package), ComposeError> {
+    let path = app.component_wasm(name).expect("a component of the app");
+    let entry = app.component(name).expect("a component of the app");
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let (span, label, help) = match &entry.wasm {
+                Some(wasm) => (
+                    wasm.span(),
+                    "no such file",
+                    "the `wasm` path is relative to app.toml".to_owned(),
+                ),
+                None => (
+                    component_span(app, name),
+                    "built from source",
+                    "run `wcomp build` first".to_owned(),
+                ),
+            };
+            return Err(ComposeError::MissingWasm {
+                component: name.to_owned(),
+                path: wasm_path(app, name),
+                src: manifest_source(app),
+                span: span.into(),
+                label: label.to_owned(),
+                help,
+            });
+        }
+        Err(source) => return Err(decode_error(app, name, DecodeError::Io { path, source })),
+    };
+    let component = Component::from_bytes(&path, &bytes).map_err(|e| decode_error(app, name, e))?;
+    let package = Package::from_bytes(&format!("app:{name}"), None, bytes, graph.types_mut())
+        .map_err(|e| ComposeError::Internal {
+            message: format!("cannot read component `{name}`: {e:#}"),
+        })?;
+    Ok((component, package))
+}
+
+fn decode_error(app: &App, name: &str, source: DecodeError) -> ComposeError {
+    let span = match &app.component(name).and_then(|e| e.wasm.as_ref()) {
+        Some(wasm) => wasm.span(),
+        None => component_span(app, name),
+    };
+    ComposeError::Decode {
+        component: name.to_owned(),
+        help: miette::Diagnostic::help(&source).map(|h| h.to_string()),
+        source: Box::new(source),
+        src: manifest_source(app),
+        span: span.into(),
+    }
+}
+
+fn type_mismatch(
+    app: &App,
+    components: &BTreeMap<String, Component>,
+    (importer, import): (&str, &str),
+    (exporter, export): (&str, &str),
+    plugged: bool,
+    reason: String,
+) -> ComposeError {
+    let mut differences = signature::differences(
+        (importer, &components[importer]),
+        import,
+        (exporter, &components[exporter]),
+        export,
+    );
+    if differences.is_empty() {
+        // Not visible in functions or named types: wac-graph's own words.
+        differences.push(reason);
+    }
+    let plug_span = app
+        .component(importer)
+        .and_then(|entry| entry.plug.iter().find(|(key, _)| plug_matches(key, import)))
+        .map(|(_, target)| target.span());
+    let span = match plug_span {
+        Some(span) if plugged => span,
+        _ => component_span(app, importer),
+    };
+    ComposeError::TypeMismatch {
+        importer: importer.to_owned(),
+        exporter: exporter.to_owned(),
+        interface: import.to_owned(),
+        differences,
+        src: manifest_source(app),
+        span: span.into(),
+        exporter_span: component_span(app, exporter).into(),
+    }
+}
+
+fn internal(error: impl std::fmt::Display) -> ComposeError {
+    ComposeError::Internal {
+        message: error.to_string(),
+    }
+}
+
+/// Component `name`'s binary, relative to app.toml when it is inside the app.
+fn wasm_path(app: &App, name: &str) -> PathBuf {
+    let path = app.component_wasm(name).expect("a component of the app");
+    path.strip_prefix(&app.dir)
+        .map(PathBuf::from)
+        .unwrap_or(path)
+}
+
+pub(crate) fn manifest_source(app: &App) -> Arc<NamedSource<String>> {
+    Arc::new(NamedSource::new(
+        app.path.display().to_string(),
+        app.source.clone(),
+    ))
+}
+
+/// The span of `[components.NAME]`'s name in app.toml.
+fn component_span(app: &App, name: &str) -> Range<usize> {
+    app.manifest
+        .components
+        .keys()
+        .find(|k| k.get_ref() == name)
+        .map(|k| k.span())
+        .unwrap_or(0..0)
+}

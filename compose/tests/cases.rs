@@ -1,0 +1,190 @@
+//! Data-driven composition cases.
+//!
+//! Each folder under `tests/cases/` is one case: an `app.toml` and its
+//! components as `.wat` files. The case is copied to a temporary directory,
+//! every `*.wat` is assembled to the `*.wasm` beside it, and the app is
+//! planned and encoded. The result is snapshotted next to the case as
+//! `output.snap`: the plan and the composed world on success, the rendered
+//! diagnostic on error. Adding a case is adding a folder; review new or
+//! changed snapshots with `cargo insta review`.
+
+use std::path::{Path, PathBuf};
+
+use wcomp_compose::{App, Component, ComposeError, Plan, Source};
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")
+}
+
+/// Copies case `name` to a temporary directory, assembling its `.wat` files.
+fn prepare(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&cases_dir().join(name), tmp.path());
+    tmp
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else if path.extension().is_some_and(|e| e == "wat") {
+            let bytes = wat::parse_file(&path)
+                .unwrap_or_else(|e| panic!("cannot assemble `{}`: {e}", path.display()));
+            std::fs::write(target.with_extension("wasm"), bytes).unwrap();
+        } else if path.extension().is_some_and(|e| e == "snap" || e == "new") {
+            // Snapshots are not inputs.
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn load(dir: &Path) -> App {
+    App::load(&dir.join("app.toml")).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn render(diagnostic: &dyn miette::Diagnostic) -> String {
+    let mut out = String::new();
+    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(200)
+        .render_report(&mut out, diagnostic)
+        .unwrap();
+    out
+}
+
+/// What a case produces: the plan and composed world, or the error.
+fn run(dir: &Path) -> String {
+    let app = load(dir);
+    let out = match wcomp_compose::plan(&app).map(|plan| (plan.encode(), plan)) {
+        Ok((Ok(bytes), plan)) => describe(&plan, &bytes),
+        Ok((Err(error), _)) | Err(error) => format!("error:\n{}", render(&error)),
+    };
+    // Temporary paths differ on every run.
+    let dir = dir.display().to_string();
+    out.replace(&dir, "[CASE]")
+}
+
+fn describe(plan: &Plan, bytes: &[u8]) -> String {
+    let mut out = format!("plan:\n{}\n", plan.to_mermaid());
+    out.push_str("imports of the composition:\n");
+    for import in plan.leftover_imports() {
+        out.push_str(&format!(
+            "  {} (imported by {})\n",
+            import.name,
+            import.importers.join(", ")
+        ));
+    }
+    if plan.leftover_imports().is_empty() {
+        out.push_str("  (none)\n");
+    }
+    out.push_str("warnings:\n");
+    for warning in plan.warnings() {
+        out.push_str(&format!("  {warning}\n"));
+    }
+    if plan.warnings().is_empty() {
+        out.push_str("  (none)\n");
+    }
+    let composed = Component::from_bytes(Path::new("composed.wasm"), bytes)
+        .unwrap_or_else(|e| panic!("the composed component does not decode: {e:?}"));
+    out.push_str(&format!("\ncomposed world:\n{}", composed.world_wit(false)));
+    out
+}
+
+#[test]
+fn cases() {
+    let mut names: Vec<String> = std::fs::read_dir(cases_dir())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().join("app.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+
+    // Run every case before failing, so one run shows every changed snapshot.
+    let mut failed = Vec::new();
+    for name in &names {
+        let tmp = prepare(name);
+        let output = run(tmp.path());
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(cases_dir().join(name));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_input_file(cases_dir().join(name).join("app.toml"));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            settings.bind(|| insta::assert_snapshot!("output", output));
+        }));
+        if result.is_err() {
+            failed.push(name.clone());
+        }
+    }
+    assert!(failed.is_empty(), "cases with a changed output: {failed:?}");
+}
+
+/// The same inputs give byte-identical output, whether one plan is encoded
+/// twice or the app is planned again from scratch.
+#[test]
+fn encoding_is_deterministic() {
+    for name in ["chain-of-three", "diamond", "leftover-wasi-import"] {
+        let tmp = prepare(name);
+        let app = load(tmp.path());
+        let plan = wcomp_compose::plan(&app).unwrap();
+        let first = plan.encode().unwrap();
+        assert_eq!(first, plan.encode().unwrap(), "{name}: encoded twice");
+        let again = wcomp_compose::plan(&load(tmp.path())).unwrap();
+        assert_eq!(first, again.encode().unwrap(), "{name}: planned twice");
+    }
+}
+
+/// In a diamond the shared component is instantiated once, and both of its
+/// importers are given that one instance.
+#[test]
+fn diamond_shares_one_instance() {
+    let tmp = prepare("diamond");
+    let plan = wcomp_compose::plan(&load(tmp.path())).unwrap();
+    let names: Vec<&str> = plan
+        .instances()
+        .iter()
+        .map(|i| i.component.as_str())
+        .collect();
+    assert_eq!(names.iter().filter(|n| **n == "base").count(), 1);
+    assert_eq!(names.last(), Some(&"top"));
+    let importers_of_base = plan
+        .instances()
+        .iter()
+        .filter(|i| {
+            i.arguments.iter().any(
+                |a| matches!(&a.from, Source::Instance { component, .. } if component == "base"),
+            )
+        })
+        .count();
+    assert_eq!(importers_of_base, 2);
+}
+
+/// The other views of a plan: JSON, Graphviz and WAC.
+#[test]
+fn plan_formats() {
+    let tmp = prepare("explicit-plug");
+    let plan = wcomp_compose::plan(&load(tmp.path())).unwrap();
+    let json = serde_json::to_string_pretty(&plan.to_json()).unwrap();
+    insta::assert_snapshot!("explicit_plug_json", json);
+    insta::assert_snapshot!("explicit_plug_dot", plan.to_dot());
+    let tmp = prepare("diamond");
+    let plan = wcomp_compose::plan(&load(tmp.path())).unwrap();
+    insta::assert_snapshot!("diamond_wac", plan.to_wac());
+}
+
+/// Errors never show internal ids such as `ResourceId { .. }`.
+#[test]
+fn errors_do_not_leak_internal_ids() {
+    for name in ["type-mismatch", "cycle", "ambiguous-exporters"] {
+        let tmp = prepare(name);
+        let error: ComposeError = wcomp_compose::plan(&load(tmp.path())).unwrap_err();
+        let text = render(&error);
+        for id in ["Id {", "Id(", "NodeId", "TypeId"] {
+            assert!(!text.contains(id), "{name}: {text}");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+(component
+  (import "demo:text/transform@0.1.0" (instance (export "run" (func (param "x" u32) (result u32)))))
+  (core module $m
+    (func (export "f") (param i32) (result i32) local.get 0)
+    (func (export "init")))
+  (core instance $i (instantiate $m))
+  (func $f (param "x" u32) (result u32) (canon lift (core func $i "f")))
+  (func $init (canon lift (core func $i "init")))
+  (instance $e (export "start" (func $f)))
+  (export "demo:cli/entry@0.1.0" (instance $e))
+  (export "exports" (instance $e))
+  (export "init" (func $init))
+)

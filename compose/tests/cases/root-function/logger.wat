@@ -1,0 +1,6 @@
+(component
+  (core module $m (func (export "f") (param i32) (result i32) local.get 0))
+  (core instance $i (instantiate $m))
+  (func $f (param "x" u32) (result u32) (canon lift (core func $i "f")))
+  (export "log" (func $f))
+)

@@ -10,6 +10,8 @@ pub mod commands;
 pub mod fsutil;
 pub mod host;
 pub mod process;
+pub mod scaffold;
 pub mod toolchain;
 pub mod ui;
+pub mod vendored;
 pub mod wit;

@@ -61,7 +61,8 @@ impl World {
         let mut resolve = Resolve::default();
         let (pkg, _) = resolve.push_dir(dir).map_err(|e| WitError::Parse {
             dir: dir.to_owned(),
-            source: WitDetail(format!("{e:?}")),
+            // wit-parser renders its typed errors with file, line and a snippet.
+            source: WitDetail(resolve.render_error(&e)),
         })?;
         let found = resolve.packages[pkg]
             .worlds

@@ -2,11 +2,15 @@
 //! in parallel, skipping those whose inputs have not changed, each output
 //! checked against the component's world before it replaces the old one.
 
+// Component errors carry the tool's command line and stderr; they are built
+// once per failed multi-second build, so their size costs nothing.
+#![allow(clippy::result_large_err)]
+
 mod js;
 mod python;
 mod rust;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,7 +23,7 @@ use wcomp_compose::{App, Lang};
 
 use crate::process::ProcessError;
 use crate::toolchain::{self, Home, ToolchainError};
-use crate::wit::{WitError, World};
+use crate::wit::World;
 
 /// How a build runs.
 #[derive(Debug, Clone)]
@@ -46,7 +50,7 @@ pub enum ComponentError {
     Wit {
         component: String,
         #[diagnostic_source]
-        source: WitError,
+        source: Box<dyn miette::Diagnostic + Send + Sync>,
     },
 
     #[error("component `{component}`: cannot install the {lang} toolchain")]
@@ -353,7 +357,7 @@ pub fn build(
     let state = Mutex::new(State::load(app));
     let summaries = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
-    let installed: Mutex<BTreeMap<Lang, bool>> = Mutex::new(BTreeMap::new());
+    let installed: Mutex<BTreeSet<Lang>> = Mutex::new(BTreeSet::new());
 
     std::thread::scope(|scope| {
         for _ in 0..opts.jobs.max(1).min(names.len().max(1)) {
@@ -418,7 +422,7 @@ fn build_one(
     opts: &BuildOptions,
     home: &Home,
     state: &Mutex<State>,
-    installed: &Mutex<BTreeMap<Lang, bool>>,
+    installed: &Mutex<BTreeSet<Lang>>,
     started: &(dyn Fn(&str, Lang) + Sync),
 ) -> Result<Summary, Failure> {
     let begun = Instant::now();
@@ -450,7 +454,7 @@ fn build_one(
         World::load(&absolute(&app.wit_dir()), entry.world_name(name)).map_err(|source| {
             fail(ComponentError::Wit {
                 component: name.to_owned(),
-                source,
+                source: Box::new(source),
             })
         })?;
     let job = Job {
@@ -496,7 +500,7 @@ fn build_one(
     // Toolchains install on first use, once per language per build.
     {
         let mut done = installed.lock().expect("no panics while held");
-        if !done.contains_key(&lang) {
+        if !done.contains(&lang) {
             toolchain::install(home, lang, false).map_err(|source| {
                 fail(ComponentError::Toolchain {
                     component: name.to_owned(),
@@ -504,7 +508,7 @@ fn build_one(
                     source,
                 })
             })?;
-            done.insert(lang, true);
+            done.insert(lang);
         }
     }
 

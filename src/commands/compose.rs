@@ -1,35 +1,40 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::NotImplemented;
-use crate::ui::Ui;
+use wcomp_compose::App;
+
+use crate::fsutil::write_atomically;
+use crate::ui::{Ui, short_size};
 
 /// Compose the components of an app into one component.
 ///
 /// Starts from `[app] main` and plugs each import into the component that
-/// exports it, transitively, sharing one instance of each. Imports nobody
-/// exports (typically WASI) stay imports of the result.
+/// exports it (explicit `[components.X.plug]` entries win), transitively,
+/// sharing one instance of each. Imports nobody exports (typically WASI) stay
+/// imports of the result. The output is a standard component, written
+/// atomically; the same inputs give the same bytes.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
   wcomp compose
   wcomp compose app.toml -o dist/app.wasm
-  wcomp compose --graph mermaid")]
+  wcomp compose --graph mermaid       print the wiring plan
+  wcomp compose --emit-wac app.wac    also write it as WAC for `wac compose`")]
 pub struct ComposeCommand {
     /// The app manifest.
     #[arg(default_value = "app.toml")]
     pub manifest: PathBuf,
 
-    /// Where to write the composed component; `composed.wasm` beside
-    /// app.toml by default.
+    /// Where to write the composed component; `[app] output`, or
+    /// `composed.wasm` beside app.toml, by default.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
     /// Print the wiring plan as a graph instead of composing.
-    #[arg(long, value_name = "FORMAT", value_parser = ["mermaid", "dot"])]
+    #[arg(long, value_name = "FORMAT", value_parser = ["mermaid", "dot"], conflicts_with = "json")]
     pub graph: Option<String>,
 
-    /// Print the wiring plan as JSON.
+    /// Print the wiring plan as JSON instead of composing.
     #[arg(long)]
     pub json: bool,
 
@@ -39,7 +44,61 @@ pub struct ComposeCommand {
 }
 
 impl ComposeCommand {
-    pub fn exec(self, _ui: &Ui) -> miette::Result<ExitCode> {
-        Err(NotImplemented { command: "compose" }.into())
+    pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
+        let app = App::load(&self.manifest)?;
+        let plan = wcomp_compose::plan(&app)?;
+        for warning in plan.warnings() {
+            ui.warn(warning);
+        }
+        match (self.graph.as_deref(), self.json) {
+            (Some("dot"), _) => {
+                print!("{}", plan.to_dot());
+                return Ok(ExitCode::SUCCESS);
+            }
+            (Some(_), _) => {
+                print!("{}", plan.to_mermaid());
+                return Ok(ExitCode::SUCCESS);
+            }
+            (None, true) => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&plan.to_json()).expect("plain data serializes")
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            (None, false) => {}
+        }
+        let bytes = plan.encode()?;
+        let output = self.output.unwrap_or_else(|| app.output());
+        write_atomically(&output, &bytes)?;
+        if let Some(wac) = &self.emit_wac {
+            write_atomically(wac, plan.to_wac().as_bytes())?;
+            ui.status("Wrote", format_args!("`{}`", wac.display()));
+        }
+        ui.status(
+            "Composed",
+            format_args!(
+                "{} component(s) into `{}` ({})",
+                plan.len(),
+                output.display(),
+                short_size(bytes.len() as u64)
+            ),
+        );
+        let leftover: Vec<&str> = plan
+            .leftover_imports()
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
+        if !leftover.is_empty() {
+            ui.status(
+                "Imports",
+                format_args!(
+                    "{} left for the host: {}",
+                    leftover.len(),
+                    leftover.join(", ")
+                ),
+            );
+        }
+        Ok(ExitCode::SUCCESS)
     }
 }

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use wcomp_compose::Lang;
 
-use super::NotImplemented;
+use crate::scaffold::{self, NewOptions};
 use crate::ui::Ui;
 
 /// Scaffold a guest component from a WIT world.
@@ -42,7 +42,48 @@ pub struct NewCommand {
 }
 
 impl NewCommand {
-    pub fn exec(self, _ui: &Ui) -> miette::Result<ExitCode> {
-        Err(NotImplemented { command: "new" }.into())
+    pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| miette::miette!("cannot read the current directory: {e}"))?;
+        let created = scaffold::new(
+            &cwd,
+            &NewOptions {
+                name: self.name,
+                lang: self.lang,
+                wit: self.wit,
+                world: self.world,
+                force: self.force,
+            },
+        )?;
+        if created.created_app {
+            ui.status(
+                "Created",
+                format_args!("app manifest `{}`", created.manifest.display()),
+            );
+        }
+        let backend = match created.js_backend {
+            Some(wcomp_compose::manifest::JsBackend::ComponentizeQjs) => ", componentize-qjs",
+            Some(wcomp_compose::manifest::JsBackend::ComponentizeJs) => ", componentize-js",
+            None => "",
+        };
+        ui.status(
+            "Created",
+            format_args!(
+                "{} component `{}` (world `{}`{backend}) in `{}`",
+                self.lang,
+                created.name,
+                created.world,
+                created
+                    .dir
+                    .strip_prefix(&cwd)
+                    .unwrap_or(&created.dir)
+                    .display()
+            ),
+        );
+        ui.status(
+            "Next",
+            "`wcomp build`, then `wcomp compose` and `wcomp run composed.wasm`",
+        );
+        Ok(ExitCode::SUCCESS)
     }
 }

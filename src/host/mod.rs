@@ -359,26 +359,11 @@ fn display_name(path: &Path) -> String {
 /// The interfaces the host provides, read from the WIT it ships, for naming
 /// what a component is missing.
 mod provided {
-    /// The vendored WIT of every package the linker holds.
-    const WIT: &[&str] = &[
-        include_str!("../../wit/wasi-0.2/cli.wit"),
-        include_str!("../../wit/wasi-0.2/clocks.wit"),
-        include_str!("../../wit/wasi-0.2/filesystem.wit"),
-        include_str!("../../wit/wasi-0.2/io.wit"),
-        include_str!("../../wit/wasi-0.2/random.wit"),
-        include_str!("../../wit/wasi-0.2/sockets.wit"),
-        include_str!("../../wit/wasi-0.2/http.wit"),
-        include_str!("../../wit/wasi-0.3/cli.wit"),
-        include_str!("../../wit/wasi-0.3/clocks.wit"),
-        include_str!("../../wit/wasi-0.3/filesystem.wit"),
-        include_str!("../../wit/wasi-0.3/random.wit"),
-        include_str!("../../wit/wasi-0.3/sockets.wit"),
-    ];
 
     /// `(package without version, interface, version)` for each interface.
     pub fn interfaces() -> Vec<(String, String, semver::Version)> {
         let mut out = Vec::new();
-        for file in WIT {
+        for (_, file) in crate::vendored::WASI {
             let mut package = None;
             for line in file.lines().map(str::trim) {
                 if let Some(rest) = line.strip_prefix("package ") {

@@ -82,7 +82,6 @@ fn builds_incrementally_and_reports_failures_alongside_successes() {
         std::fs::read_to_string(dir.join("js/app.js")).unwrap() + "\n// edited\n",
     )
     .unwrap();
-    let good_js = std::fs::read(dir.join("target/wcomp/js.wasm")).unwrap();
     let broken = build_json(dir, &[]);
     assert_eq!(broken.code, 1, "{broken}");
     assert_eq!(
@@ -108,13 +107,6 @@ fn builds_incrementally_and_reports_failures_alongside_successes() {
     assert!(
         dir.join("target/wcomp/cli.wasm").exists(),
         "the last good output stays"
-    );
-    assert_eq!(
-        std::fs::read(dir.join("target/wcomp/js.wasm"))
-            .unwrap()
-            .len()
-            > 0,
-        !good_js.is_empty()
     );
 
     // -p builds one component and nothing else; --force rebuilds it.

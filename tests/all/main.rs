@@ -7,5 +7,6 @@ mod support;
 mod build;
 mod cli;
 mod inspect;
+mod new;
 mod run;
 mod toolchain;

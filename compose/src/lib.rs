@@ -25,4 +25,4 @@ pub use error::{ComposeError, ComposeWarning};
 pub use lang::{Lang, UnknownLang};
 pub use manifest::{App, ManifestError};
 pub use plan::{Argument, Instance, LeftoverImport, Plan, Source, plan};
-pub use render::PlanJson;
+pub use render::{PlanJson, group_by_package};

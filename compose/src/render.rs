@@ -217,14 +217,40 @@ fn instance_arguments(instance: &Instance) -> impl Iterator<Item = (&Argument, F
         })
 }
 
-/// The imports of the composition that `instance` is given.
-fn host_imports(instance: &Instance) -> Vec<&str> {
-    instance
-        .arguments
-        .iter()
-        .filter_map(|argument| match &argument.from {
-            Source::Import { name } => Some(name.as_str()),
-            Source::Instance { .. } => None,
+/// The imports of the composition that `instance` is given, grouped by
+/// package.
+fn host_imports(instance: &Instance) -> Vec<String> {
+    group_by_package(
+        instance
+            .arguments
+            .iter()
+            .filter_map(|argument| match &argument.from {
+                Source::Import { name } => Some(name.as_str()),
+                Source::Instance { .. } => None,
+            }),
+    )
+}
+
+/// Interface names grouped by package, for people: a package with one
+/// interface keeps its full name, others become `wasi:cli@0.2.9 (10
+/// interfaces)`. A Python component alone imports 25 WASI interfaces.
+pub fn group_by_package<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut groups: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for name in names {
+        let key = match name.split_once('/') {
+            Some((package, rest)) => match rest.split_once('@') {
+                Some((_, version)) => format!("{package}@{version}"),
+                None => package.to_owned(),
+            },
+            None => name.to_owned(),
+        };
+        groups.entry(key).or_default().push(name);
+    }
+    groups
+        .into_iter()
+        .map(|(package, members)| match members.as_slice() {
+            [one] => (*one).to_owned(),
+            many => format!("{package} ({} interfaces)", many.len()),
         })
         .collect()
 }

@@ -84,18 +84,15 @@ impl ComposeCommand {
                 short_size(bytes.len() as u64)
             ),
         );
-        let leftover: Vec<&str> = plan
-            .leftover_imports()
-            .iter()
-            .map(|i| i.name.as_str())
-            .collect();
+        let leftover = plan.leftover_imports();
         if !leftover.is_empty() {
+            let grouped = wcomp_compose::group_by_package(leftover.iter().map(|i| i.name.as_str()));
             ui.status(
                 "Imports",
                 format_args!(
                     "{} left for the host: {}",
                     leftover.len(),
-                    leftover.join(", ")
+                    grouped.join(", ")
                 ),
             );
         }

@@ -194,6 +194,18 @@ impl Host {
         Ok(store)
     }
 
+    /// Instantiates the component in a fresh store without calling it: the
+    /// per-instance cost of an embedding that serves many requests.
+    pub async fn instantiate(&self, loaded: &Loaded, opts: &RunOptions) -> Result<(), RunError> {
+        let mut store = self.store(opts)?;
+        loaded
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map(drop)
+            .map_err(|e| failure(&loaded.name, "instantiation", &opts.limits, e))
+    }
+
     /// Runs a command (a component exporting `wasi:cli/run`) and returns the
     /// guest's exit code.
     pub async fn run_command(&self, loaded: &Loaded, opts: &RunOptions) -> Result<i32, RunError> {

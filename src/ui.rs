@@ -14,7 +14,7 @@ pub fn install_error_hook() {
                 .color(color)
                 .unicode(color)
                 .terminal_links(false)
-                .width(100)
+                .wrap_lines(false)
                 .build(),
         )
     }));

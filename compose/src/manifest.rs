@@ -40,7 +40,9 @@ pub enum ManifestError {
     #[error("no app manifest at `{}`", path.display())]
     #[diagnostic(
         code(wcomp::manifest::missing),
-        help("create one with `wcomp new NAME --lang rust|python|js`, or pass `--manifest PATH`")
+        help(
+            "create one with `wcomp new NAME --lang rust|python|js`, or give the path of an existing one"
+        )
     )]
     Missing { path: PathBuf },
 
@@ -199,9 +201,27 @@ impl App {
         Self::parse(path, source)
     }
 
+    /// Reads a manifest that is about to gain component `pending`: `main` and
+    /// plugs may already name it. Used by `wcomp new`.
+    pub fn load_adding(path: &Path, pending: &str) -> Result<Self, ManifestError> {
+        let source = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse_with(path, source, Some(pending))
+    }
+
     /// Parses and validates manifest text; `path` names it in diagnostics and
     /// anchors relative paths.
     pub fn parse(path: &Path, source: String) -> Result<Self, ManifestError> {
+        Self::parse_with(path, source, None)
+    }
+
+    fn parse_with(
+        path: &Path,
+        source: String,
+        pending: Option<&str>,
+    ) -> Result<Self, ManifestError> {
         let manifest: Manifest = match toml::from_str(&source) {
             Ok(manifest) => manifest,
             Err(e) => {
@@ -220,7 +240,7 @@ impl App {
             source,
             manifest,
         };
-        app.validate()?;
+        app.validate(pending)?;
         Ok(app)
     }
 
@@ -242,7 +262,8 @@ impl App {
         )
     }
 
-    fn validate(&self) -> Result<(), ManifestError> {
+    fn validate(&self, pending: Option<&str>) -> Result<(), ManifestError> {
+        let known = |name: &str| self.component(name).is_some() || pending == Some(name);
         let app = &self.manifest.app;
         self.check_name(&app.name, "app")?;
         for (name, entry) in &self.manifest.components {
@@ -277,12 +298,12 @@ impl App {
                 ));
             }
             for target in entry.plug.values() {
-                if self.component(target.get_ref()).is_none() {
+                if !known(target.get_ref()) {
                     return Err(self.unknown_component(target, "plug target"));
                 }
             }
         }
-        if self.component(app.main.get_ref()).is_none() {
+        if !known(app.main.get_ref()) {
             return Err(self.unknown_component(&app.main, "`main`"));
         }
         Ok(())

@@ -145,7 +145,7 @@ impl Plan {
         }
         let _ = write!(
             out,
-            " \\\n//     composed.wac\n\npackage composed:{};\n",
+            " \\\n//     <this file>\n\npackage composed:{};\n",
             self.app
         );
         for instance in &self.instances {

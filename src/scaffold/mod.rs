@@ -157,7 +157,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
 
     let manifest_path = cwd.join(manifest::FILE_NAME);
     let existing = if manifest_path.exists() {
-        Some(App::load(&manifest_path)?)
+        Some(App::load_adding(&manifest_path, &name)?)
     } else {
         None
     };
@@ -243,8 +243,14 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
                 wit_dir.join(format!("{world_name}.wit")),
                 starter_world(&world_name),
             ));
+            // Only WASI 0.2: a second version of a package in deps/ would
+            // rename wit-bindgen's modules (`cli` becomes `cli0_2_12`) in
+            // Rust components generated before.
             let present = declared_packages(&wit_dir.join("deps"));
-            for (file, text) in crate::vendored::WASI {
+            for (file, text) in crate::vendored::WASI
+                .iter()
+                .filter(|(f, _)| f.ends_with("-0.2.12.wit"))
+            {
                 if !package_of(text).is_some_and(|p| present.iter().any(|q| q == p)) {
                     wit_files.push((wit_dir.join("deps").join(file), (*text).to_owned()));
                 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeId};
 
-use super::world::{self, ExportedInterface, Exports, Resource, snake, upper_camel};
+use super::world::{self, ExportedInterface, Exports, Resource, upper_camel};
 use super::{Context, File, placeholder_message};
 use crate::toolchain::pins;
 
@@ -22,12 +22,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 fn ident(name: &str) -> String {
-    let s = snake(name);
-    if KEYWORDS.contains(&s.as_str()) {
-        format!("{s}_")
-    } else {
-        s
-    }
+    world::escaped_snake(name, KEYWORDS)
 }
 
 pub fn files(cx: &Context<'_>) -> Vec<File> {
@@ -44,15 +39,42 @@ pub fn files(cx: &Context<'_>) -> Vec<File> {
 struct Types<'a> {
     resolve: &'a Resolve,
     exports: &'a Exports<'a>,
+    /// The binding modules the generated code names, for `use` lines.
+    used: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl Types<'_> {
     /// The Rust path of the module wit-bindgen generates for a type's owner.
     fn module(&self, ty: TypeId) -> String {
         match world::owner_interface(self.resolve, ty) {
-            Some(iface) => interface_module(self.resolve, self.exports, iface),
+            Some(iface) => self.interface(iface),
             None => "crate".to_owned(),
         }
+    }
+
+    /// The module of an interface, remembered for a `use` line.
+    fn interface(&self, iface: InterfaceId) -> String {
+        let module = interface_module(self.resolve, self.exports, iface);
+        self.used.borrow_mut().insert(module.clone());
+        module
+    }
+
+    /// `use` lines for the modules whose last segment is unique, and `code`
+    /// with their paths shortened to that segment.
+    fn shorten(&self, code: String) -> (String, String) {
+        let used = self.used.borrow();
+        let last = |m: &String| m.rsplit("::").next().unwrap_or_default().to_owned();
+        let mut uses = String::new();
+        let mut code = code;
+        for module in used.iter() {
+            let alias = last(module);
+            if used.iter().filter(|m| last(m) == alias).count() > 1 {
+                continue;
+            }
+            let _ = writeln!(uses, "use {};", module.trim_start_matches("crate::"));
+            code = code.replace(&format!("{module}::"), &format!("{alias}::"));
+        }
+        (uses, code)
     }
 
     fn named(&self, ty: TypeId) -> String {
@@ -174,6 +196,7 @@ fn lib_rs(cx: &Context<'_>) -> String {
     let types = Types {
         resolve: &cx.world.resolve,
         exports: &exports,
+        used: Default::default(),
     };
     let mut out = String::new();
     let _ = writeln!(
@@ -200,7 +223,7 @@ fn lib_rs(cx: &Context<'_>) -> String {
     let _ = writeln!(out, "    world: \"{}\",", cx.world.name);
     let _ = writeln!(out, "    generate_all,");
     let _ = writeln!(out, "}});");
-    let _ = writeln!(out);
+    let _ = writeln!(out, "USES");
     let _ = writeln!(out, "struct Component;");
     let _ = writeln!(out);
     let _ = writeln!(out, "export!(Component);");
@@ -220,7 +243,13 @@ fn lib_rs(cx: &Context<'_>) -> String {
     for iface in &exports.interfaces {
         interface(&mut out, cx, &types, iface);
     }
-    out
+    let (uses, out) = types.shorten(out);
+    let uses = if uses.is_empty() {
+        String::new()
+    } else {
+        format!("\n{uses}")
+    };
+    out.replacen("USES\n", &format!("{uses}\n"), 1)
 }
 
 fn interface(out: &mut String, cx: &Context<'_>, types: &Types<'_>, iface: &ExportedInterface<'_>) {
@@ -228,7 +257,7 @@ fn interface(out: &mut String, cx: &Context<'_>, types: &Types<'_>, iface: &Expo
     if iface.functions.is_empty() && iface.resources.is_empty() {
         return;
     }
-    let module = interface_module(types.resolve, types.exports, iface.id);
+    let module = types.interface(iface.id);
     let _ = writeln!(out, "\n/// `{}`.", iface.wit_name);
     let _ = writeln!(
         out,

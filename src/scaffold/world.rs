@@ -148,6 +148,17 @@ pub fn snake(name: &str) -> String {
     name.replace('-', "_")
 }
 
+/// `kebab-name` → `kebab_name`, with a trailing `_` when that is one of the
+/// language's `keywords` (as wit-bindgen and componentize-py do).
+pub fn escaped_snake(name: &str, keywords: &[&str]) -> String {
+    let s = snake(name);
+    if keywords.contains(&s.as_str()) {
+        format!("{s}_")
+    } else {
+        s
+    }
+}
+
 /// `kebab-name` → `KebabName`.
 pub fn upper_camel(name: &str) -> String {
     name.split('-')

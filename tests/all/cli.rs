@@ -43,3 +43,24 @@ fn bad_usage() {
         insta::assert_snapshot!(format!("usage-{name}"), run.to_string());
     }
 }
+
+/// The book's CLI reference is the `--help` text, kept in sync: regenerate it
+/// with `book/gen-cli.sh target/debug/wcomp` when this fails.
+#[test]
+fn book_cli_reference_matches_help() {
+    let book = std::fs::read_to_string(repo().join("book/src/cli.md")).unwrap();
+    for cmd in [
+        "", "new", "build", "compose", "run", "inspect", "setup", "doctor",
+    ] {
+        let args: Vec<&str> = [cmd, "--help"]
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .collect();
+        let help = wcomp_in(repo(), &args);
+        let section = format!("```text\n{}```", help.stdout);
+        assert!(
+            book.contains(&section),
+            "book/src/cli.md is out of date for `wcomp {cmd} --help`; run `book/gen-cli.sh target/debug/wcomp`"
+        );
+    }
+}

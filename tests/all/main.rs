@@ -6,6 +6,7 @@ mod support;
 
 mod build;
 mod cli;
+mod examples;
 mod inspect;
 mod new;
 mod run;

@@ -27,7 +27,7 @@ impl Guest for Component {
         // Runs after `transform` has returned, inside the same component-model task.
         wit_bindgen::spawn_local(async move {
             let mut total: u64 = 0;
-            let mut buf = Vec::with_capacity(4096);
+            let mut buf = Vec::with_capacity(64 * 1024);
             loop {
                 let (status, mut chunk) = data.read(buf).await;
                 match status {

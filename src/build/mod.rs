@@ -53,7 +53,7 @@ pub enum ComponentError {
         source: Box<dyn miette::Diagnostic + Send + Sync>,
     },
 
-    #[error("component `{component}`: cannot install the {lang} toolchain")]
+    #[error("component `{component}` needs the {lang} toolchain")]
     #[diagnostic(
         code(wcomp::build::toolchain),
         help("run `wcomp doctor` to see what is missing")
@@ -574,7 +574,8 @@ fn same_item(a: &str, b: &str) -> bool {
         }
 }
 
-/// The output must be a component whose exports are exactly its world's.
+/// The output must be a component whose exports are exactly its world's, and
+/// which imports nothing outside it but WASI.
 fn check_output(job: &Job<'_>, output: &Path, bytes: &[u8]) -> Result<(), ComponentError> {
     let component = wcomp_compose::Component::from_bytes(output, bytes).map_err(|source| {
         ComponentError::Invalid {
@@ -597,6 +598,14 @@ fn check_output(job: &Job<'_>, output: &Path, bytes: &[u8]) -> Result<(), Compon
     for f in &found {
         if !expected.iter().any(|e| same_item(e, f)) {
             details.push(format!("  extra export `{f}`"));
+        }
+    }
+    // Toolchains add WASI imports of their own; anything else the output
+    // imports must be in its world.
+    let world_imports = job.world.imports();
+    for i in component.imports() {
+        if !i.starts_with("wasi:") && !world_imports.iter().any(|w| same_item(w, &i)) {
+            details.push(format!("  import `{i}` is not in the world"));
         }
     }
     if details.is_empty() {

@@ -154,6 +154,24 @@ fn changing_a_wit_file_rebuilds_only_the_components_whose_world_uses_it() {
     assert_ne!(got["js"], "fresh", "{changed}");
 }
 
+/// A toolchain that cannot be installed fails the components that need it,
+/// with the installer's own error.
+#[test]
+fn a_toolchain_that_cannot_be_installed_is_reported() {
+    let app = polyglot_app();
+    let home = tempfile::tempdir().unwrap();
+    let out = crate::support::run(
+        crate::support::wcomp()
+            .current_dir(app.path())
+            .env("WCOMP_HOME", home.path())
+            .env("WCOMP_PYTHON", "/nonexistent/python3")
+            .args(["build", "-p", "upper"]),
+        &[(home.path(), "[TMP]"), (app.path(), "[CWD]")],
+    );
+    assert_eq!(out.code, 1, "{out}");
+    insta::assert_snapshot!("build-toolchain-not-installable", out.to_string());
+}
+
 /// Bad input: a clear diagnostic and a non-zero exit.
 #[test]
 fn bad_input() {

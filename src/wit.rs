@@ -95,29 +95,12 @@ impl World {
 
     /// The world's exports, as WIT names (`ns:pkg/iface@v`, `func f`).
     pub fn exports(&self) -> Vec<String> {
-        self.names(true)
+        wcomp_compose::component::item_names(&self.resolve, self.id, true)
     }
 
     /// The world's imports, as WIT names.
     pub fn imports(&self) -> Vec<String> {
-        self.names(false)
-    }
-
-    fn names(&self, exports: bool) -> Vec<String> {
-        let world = &self.resolve.worlds[self.id];
-        let items = if exports {
-            &world.exports
-        } else {
-            &world.imports
-        };
-        items
-            .iter()
-            .filter_map(|(key, item)| match item {
-                WorldItem::Interface { .. } => Some(self.resolve.name_world_key(key)),
-                WorldItem::Function(f) => Some(format!("func {}", f.name)),
-                WorldItem::Type { .. } => None,
-            })
-            .collect()
+        wcomp_compose::component::item_names(&self.resolve, self.id, false)
     }
 
     /// The functions the world exports: `(interface name or None, function)`.

@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use wit_parser::decoding::DecodedWasm;
-use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
+use wit_parser::{Resolve, WorldId, WorldItem};
 
 /// Why a file could not be read as a component.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -157,15 +157,8 @@ impl Component {
                 path: path.to_owned(),
             });
         }
-        let mut validator =
-            wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
-        validator
-            .validate_all(bytes)
-            .map_err(|e| DecodeError::Invalid {
-                path: path.to_owned(),
-                offset: e.offset() as usize,
-                message: e.message().to_owned(),
-            })?;
+        // Decoding validates as it goes; on failure, a plain validation pass
+        // says precisely what is wrong and where.
         match wit_parser::decoding::decode(bytes) {
             Ok(DecodedWasm::Component(resolve, world)) => Ok(Component {
                 path: path.to_owned(),
@@ -178,42 +171,33 @@ impl Component {
                 path: path.to_owned(),
                 message: "it is a WIT package encoded as wasm, not a component".into(),
             }),
-            Err(e) => Err(DecodeError::World {
-                path: path.to_owned(),
-                message: format!("{e:#}"),
-            }),
+            Err(e) => {
+                let mut validator =
+                    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+                Err(match validator.validate_all(bytes) {
+                    Err(invalid) => DecodeError::Invalid {
+                        path: path.to_owned(),
+                        offset: invalid.offset() as usize,
+                        message: invalid.message().to_owned(),
+                    },
+                    Ok(_) => DecodeError::World {
+                        path: path.to_owned(),
+                        message: format!("{e:#}"),
+                    },
+                })
+            }
         }
     }
 
     /// The component's imports, in WIT syntax (`wasi:cli/stdout@0.2.12`,
     /// `func log`), in the order the component declares them.
     pub fn imports(&self) -> Vec<String> {
-        let world = &self.resolve.worlds[self.world];
-        world
-            .imports
-            .iter()
-            .filter_map(|(key, item)| self.item_name(key, item))
-            .collect()
+        item_names(&self.resolve, self.world, false)
     }
 
     /// The component's exports, in WIT syntax.
     pub fn exports(&self) -> Vec<String> {
-        let world = &self.resolve.worlds[self.world];
-        world
-            .exports
-            .iter()
-            .filter_map(|(key, item)| self.item_name(key, item))
-            .collect()
-    }
-
-    /// Names an import or export the way WIT would, or `None` for type-only
-    /// items, which are not instances or functions.
-    fn item_name(&self, key: &WorldKey, item: &WorldItem) -> Option<String> {
-        match item {
-            WorldItem::Interface { .. } => Some(self.resolve.name_world_key(key)),
-            WorldItem::Function(f) => Some(format!("func {}", f.name)),
-            WorldItem::Type { .. } => None,
-        }
+        item_names(&self.resolve, self.world, true)
     }
 
     /// The component's world printed as WIT. With `with_deps`, the packages of
@@ -238,6 +222,26 @@ impl Component {
             .map(|()| String::from(printer.output))
             .unwrap_or_else(|e| format!("// cannot print this world: {e:#}\n"))
     }
+}
+
+/// A world's imports (or exports) named the way WIT writes them
+/// (`wasi:cli/stdout@0.2.12`, `func greet`), in declaration order; type-only
+/// items are left out.
+pub fn item_names(resolve: &Resolve, world: WorldId, exports: bool) -> Vec<String> {
+    let world = &resolve.worlds[world];
+    let items = if exports {
+        &world.exports
+    } else {
+        &world.imports
+    };
+    items
+        .iter()
+        .filter_map(|(key, item)| match item {
+            WorldItem::Interface { .. } => Some(resolve.name_world_key(key)),
+            WorldItem::Function(f) => Some(format!("func {}", f.name)),
+            WorldItem::Type { .. } => None,
+        })
+        .collect()
 }
 
 fn wit_component_printer() -> wit_component::WitPrinter {

@@ -95,11 +95,7 @@ impl RunCommand {
                 }
             }
         };
-        let program = self
-            .file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let program = host::display_name(&self.file);
         let opts = RunOptions {
             args: std::iter::once(program).chain(self.args).collect(),
             grants: Grants {

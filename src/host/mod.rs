@@ -158,18 +158,8 @@ impl Host {
     /// A store for one run: the guest's WASI context, its limits applied.
     fn store(&self, opts: &RunOptions) -> Result<Store<HostState>, RunError> {
         let limiter = MemoryLimiter::new(opts.limits.max_memory);
-        let state = HostState::new(&opts.args, &opts.grants, limiter).map_err(|source| {
-            RunError::Grant {
-                dir: opts
-                    .grants
-                    .dirs
-                    .iter()
-                    .find(|d| !d.host.is_dir())
-                    .map(|d| d.host.clone())
-                    .unwrap_or_default(),
-                source,
-            }
-        })?;
+        let state = HostState::new(&opts.args, &opts.grants, limiter)
+            .map_err(|(dir, source)| RunError::Grant { dir, source })?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
         match opts.limits.timeout {
@@ -361,8 +351,8 @@ fn host_error(e: wasmtime::Error) -> RunError {
     RunError::Host(format!("{e:#}"))
 }
 
-/// A component's name in messages: its file name.
-fn display_name(path: &Path) -> String {
+/// A component's name in messages and its guest's `argv[0]`: its file name.
+pub fn display_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())

@@ -52,12 +52,13 @@ pub struct HostState {
 }
 
 impl HostState {
-    /// A store's data for a guest called with `args` under `grants`.
+    /// A store's data for a guest called with `args` under `grants`; a
+    /// directory that cannot be granted is returned with its error.
     pub fn new(
         args: &[String],
         grants: &Grants,
         limiter: MemoryLimiter,
-    ) -> Result<Self, std::io::Error> {
+    ) -> Result<Self, (PathBuf, std::io::Error)> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.inherit_stdio().args(args);
         if grants.inherit_env {
@@ -73,7 +74,7 @@ impl HostState {
                 FsPerms::ReadWrite
             };
             wasi.preopened_dir(&dir.host, &dir.guest, perms)
-                .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+                .map_err(|e| (dir.host.clone(), std::io::Error::other(format!("{e:#}"))))?;
         }
         if grants.allow_net {
             wasi.inherit_network()

@@ -1,17 +1,35 @@
 //! wcomp: build, compose and run polyglot WebAssembly components.
 //!
-//! The binary in `main.rs` is a thin shell over this library: [`cli`] holds
-//! the clap definition, [`commands`] one module per subcommand, and the work
-//! itself lives in modules named for what they do.
+//! The binary in `main.rs` calls [`main`]. [`cli`] holds the clap
+//! definition, [`commands`] one module per subcommand, and the work itself
+//! lives in modules named for what they do; the host and the composition
+//! engine are their own crates (`wcomp-host`, `wcomp-compose`), and what
+//! all of them share is `wcomp-core`.
 
-pub mod build;
-pub mod cli;
-pub mod commands;
-pub mod fsutil;
-pub mod host;
-pub mod process;
-pub mod scaffold;
-pub mod toolchain;
-pub mod ui;
-pub mod vendored;
-pub mod wit;
+mod build;
+mod cli;
+mod commands;
+mod process;
+mod scaffold;
+mod toolchain;
+mod ui;
+mod wit;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parses the command line, runs the command, renders any error once, and
+/// turns the outcome into an exit code: 0 success, 1 a failure the user can
+/// fix, 2 bad usage (clap's), or the guest's own code for `run`.
+pub fn main() -> ExitCode {
+    ui::install_error_hook();
+    let cli = cli::Cli::parse();
+    match cli.exec() {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,9 +1,6 @@
-//! The `wcomp` binary: parse the command line, run the command, render any
-//! error once, and turn the outcome into an exit code.
+//! The `wcomp` binary: everything is in the library.
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 fn main() -> ExitCode {
     // Like other Unix tools, end quietly when stdout is closed early
@@ -13,14 +10,5 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    wcomp::ui::install_error_hook();
-    // clap exits 2 on bad usage and 0 for `--help` / `--version`.
-    let cli = wcomp::cli::Cli::parse();
-    match cli.exec() {
-        Ok(code) => code,
-        Err(report) => {
-            eprintln!("{report:?}");
-            ExitCode::FAILURE
-        }
-    }
+    wcomp::main()
 }

@@ -4,9 +4,14 @@
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
 
+/// Whether stderr gets colour: a terminal, and `NO_COLOR` unset.
+fn stderr_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
 /// Installs miette's report handler once, for the whole process.
 pub fn install_error_hook() {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = stderr_color();
     // Ignoring the error: it only fails if a hook is already installed.
     let _ = miette::set_hook(Box::new(move |_| {
         Box::new(
@@ -30,8 +35,10 @@ pub struct Ui {
 impl Ui {
     /// A UI on stderr; colored when stderr is a terminal and `NO_COLOR` is unset.
     pub fn new(quiet: bool) -> Self {
-        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        Ui { color, quiet }
+        Ui {
+            color: stderr_color(),
+            quiet,
+        }
     }
 
     /// Whether progress may be drawn in place (a terminal, not CI).
@@ -59,41 +66,5 @@ impl Ui {
         } else {
             writeln!(err, "{verb:>12} {message}")
         };
-    }
-}
-
-/// A byte count for people, exact too: `1.7 MiB (1782311 bytes)`.
-pub fn human_size(bytes: u64) -> String {
-    if bytes < 1024 {
-        return format!("{bytes} bytes");
-    }
-    format!("{} ({bytes} bytes)", short_size(bytes))
-}
-
-/// A byte count for status lines: `1.7 MiB`.
-pub fn short_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} bytes");
-    }
-    let mut value = bytes as f64;
-    let mut unit = "";
-    for u in UNITS {
-        value /= 1024.0;
-        unit = u;
-        if value < 1024.0 {
-            break;
-        }
-    }
-    format!("{value:.1} {unit}")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn human_sizes() {
-        assert_eq!(super::human_size(12), "12 bytes");
-        assert_eq!(super::human_size(1536), "1.5 KiB (1536 bytes)");
-        assert_eq!(super::human_size(18 << 20), "18.0 MiB (18874368 bytes)");
     }
 }

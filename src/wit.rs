@@ -95,12 +95,12 @@ impl World {
 
     /// The world's exports, as WIT names (`ns:pkg/iface@v`, `func f`).
     pub fn exports(&self) -> Vec<String> {
-        wcomp_compose::component::item_names(&self.resolve, self.id, true)
+        wcomp_core::decode::item_names(&self.resolve, self.id, true)
     }
 
     /// The world's imports, as WIT names.
     pub fn imports(&self) -> Vec<String> {
-        wcomp_compose::component::item_names(&self.resolve, self.id, false)
+        wcomp_core::decode::item_names(&self.resolve, self.id, false)
     }
 
     /// The functions the world exports: `(interface name or None, function)`.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use miette::{NamedSource, SourceSpan};
 
-use crate::DecodeError;
+use wcomp_core::DecodeError;
 
 /// Why an app's components could not be composed.
 ///

@@ -1,5 +1,5 @@
-//! The wcomp composition library: the app manifest, decoding components into
-//! their WIT worlds, and wiring components into one.
+//! The wcomp composition library: the app manifest, and wiring an app's
+//! components (decoded by `wcomp-core`) into one.
 //!
 //! ```no_run
 //! # fn main() -> miette::Result<()> {
@@ -12,7 +12,6 @@
 //! It has no command-line, runtime or process dependencies, so other tools can
 //! embed it.
 
-pub mod component;
 mod error;
 pub mod lang;
 pub mod manifest;
@@ -20,9 +19,8 @@ mod plan;
 mod render;
 mod signature;
 
-pub use component::{BinaryKind, Component, DecodeError, Producers};
 pub use error::{ComposeError, ComposeWarning};
 pub use lang::{Lang, UnknownLang};
-pub use manifest::{App, ManifestError};
+pub use manifest::{App, ComponentEntry, JsBackend, KebabName, ManifestError};
 pub use plan::{Argument, Instance, LeftoverImport, Plan, Source, plan};
 pub use render::{PlanJson, group_by_package};

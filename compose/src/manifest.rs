@@ -5,11 +5,17 @@
 //! [app]
 //! name = "greeter"
 //! main = "cli"
+//! host-imports = ["wasi:keyvalue/store@0.2.0-draft"]
 //!
 //! [components.cli]
 //! lang = "rust"
 //! path = "cli"
 //! world = "cli"
+//!
+//! [components.lib]
+//! lang = "python"
+//! wit = "lib/wit"                 # its own WIT; the app's `wit/` by default
+//! world = "docs:lib/lib@0.1.0"    # short or fully qualified
 //!
 //! [components.clock]
 //! wasm = "vendor/clock.wasm"
@@ -19,11 +25,15 @@
 //! ```
 //!
 //! Unknown keys are errors, names are kebab-case, and every error points at
-//! its span in the file.
+//! its span in the file. The file is read into private, spanned types and
+//! checked into the public model ([`App`], [`ComponentEntry`]); spans stay
+//! inside this crate.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use miette::{NamedSource, SourceSpan};
 use serde::Deserialize;
@@ -34,7 +44,10 @@ use crate::Lang;
 /// The default manifest file name.
 pub const FILE_NAME: &str = "app.toml";
 
-/// Why an app manifest could not be loaded.
+/// The manifest's text, shared by every diagnostic about it.
+pub type Source = Arc<NamedSource<String>>;
+
+/// Why an app manifest could not be loaded, or a change to it made.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ManifestError {
     #[error("no app manifest at `{}`", path.display())]
@@ -54,97 +67,177 @@ pub enum ManifestError {
         source: std::io::Error,
     },
 
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Invalid(Box<InvalidManifest>),
+    #[error("`{}` is not UTF-8 text", path.display())]
+    #[diagnostic(
+        code(wcomp::manifest::not_utf8),
+        help("the first invalid byte is at line {line}, column {column}; save the file as UTF-8")
+    )]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(wcomp::manifest::syntax))]
+    Syntax {
+        message: String,
+        #[source_code]
+        src: Source,
+        #[label("here")]
+        span: Option<SourceSpan>,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("invalid {what} name `{name}`")]
+    #[diagnostic(
+        code(wcomp::manifest::invalid_name),
+        help("names are kebab-case (lowercase words joined by `-`), e.g. `{suggestion}`")
+    )]
+    InvalidName {
+        what: &'static str,
+        name: String,
+        suggestion: String,
+        #[source_code]
+        src: Source,
+        #[label("not kebab-case")]
+        span: SourceSpan,
+    },
+
+    #[error("{what} names `{name}`, which is not a component of this app")]
+    #[diagnostic(code(wcomp::manifest::unknown_component), help("{known}"))]
+    UnknownComponent {
+        what: &'static str,
+        name: String,
+        known: String,
+        #[source_code]
+        src: Source,
+        #[label("unknown component")]
+        span: SourceSpan,
+    },
+
+    #[error("component `{component}` has both `wasm` and `lang`")]
+    #[diagnostic(
+        code(wcomp::manifest::wasm_and_lang),
+        help("keep `wasm` for a prebuilt component, or `lang` to build it from sources")
+    )]
+    WasmAndLang {
+        component: String,
+        #[source_code]
+        src: Source,
+        #[label("a prebuilt component")]
+        span: SourceSpan,
+    },
+
+    #[error("component `{component}` has neither `lang` nor `wasm`")]
+    #[diagnostic(
+        code(wcomp::manifest::no_lang),
+        help(
+            "add `lang = \"rust\"` (or `python`, `js`) to build it, or `wasm = \"path\"` for a prebuilt one"
+        )
+    )]
+    NeitherLangNorWasm {
+        component: String,
+        #[source_code]
+        src: Source,
+        #[label("this component")]
+        span: SourceSpan,
+    },
+
+    #[error("`{key}` applies only to {applies_to} components")]
+    #[diagnostic(code(wcomp::manifest::misplaced_key), help("remove it from `{component}`"))]
+    MisplacedKey {
+        key: &'static str,
+        applies_to: &'static str,
+        component: String,
+        #[source_code]
+        src: Source,
+        #[label("`{component}` is not one")]
+        span: SourceSpan,
+    },
+
+    #[error("`{key}` of component `{component}` is empty")]
+    #[diagnostic(code(wcomp::manifest::empty_path), help("give a path relative to app.toml, or remove the key"))]
+    EmptyPath {
+        key: &'static str,
+        component: String,
+        #[source_code]
+        src: Source,
+        #[label("empty")]
+        span: SourceSpan,
+    },
+
+    #[error("invalid host import `{entry}`")]
+    #[diagnostic(
+        code(wcomp::manifest::host_import),
+        help(
+            "write an interface name, `ns:pkg/iface@1.2.3` (the version optional), or a whole package, `ns:pkg/*`"
+        )
+    )]
+    InvalidHostImport {
+        entry: String,
+        #[source_code]
+        src: Source,
+        #[label("not an interface or package")]
+        span: SourceSpan,
+    },
+
+    #[error("the app already has a component `{name}`")]
+    #[diagnostic(
+        code(wcomp::manifest::duplicate_component),
+        help("choose another name, or remove this entry first")
+    )]
+    DuplicateComponent {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("declared here")]
+        span: SourceSpan,
+    },
 }
 
-/// A manifest that parses as TOML but says something wcomp cannot use, with
-/// the span it is about.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(wcomp::manifest::invalid))]
-pub struct InvalidManifest {
-    pub message: String,
-    #[source_code]
-    pub src: NamedSource<String>,
-    #[label("{label}")]
-    pub span: Option<SourceSpan>,
-    pub label: String,
-    #[help]
-    pub help: Option<String>,
+/// A valid kebab-case name: lowercase words of letters and digits, each
+/// starting with a letter, joined by single dashes. App and component names
+/// are kebab names, as component-model tools require.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KebabName(String);
+
+impl KebabName {
+    /// `name` if it is kebab-case; otherwise the nearest kebab-case spelling,
+    /// as a suggestion.
+    pub fn new(name: &str) -> Result<KebabName, String> {
+        if is_kebab_case(name) {
+            Ok(KebabName(name.to_owned()))
+        } else {
+            Err(to_kebab_case(name))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-/// `[app]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AppSection {
-    /// The app's name, kebab-case.
-    pub name: Spanned<String>,
-    /// The component whose exports become the composed component's exports.
-    pub main: Spanned<String>,
-    /// Where `wcomp compose` writes the result; `composed.wasm` by default,
-    /// relative to app.toml.
-    pub output: Option<Spanned<PathBuf>>,
+impl fmt::Display for KebabName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
-/// Which JavaScript componentizer builds a JS component.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum JsBackend {
-    /// StarlingMonkey through `jco componentize`: full JS with `console` and
-    /// `fetch`, for synchronous WASI 0.2 worlds.
-    ComponentizeJs,
-    /// QuickJS: small and quick to build; async exports, streams, futures and
-    /// `wasi:cli/run@0.3`, but no `console`.
-    ComponentizeQjs,
+impl AsRef<str> for KebabName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
 }
 
-/// `[components.NAME]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ComponentEntry {
-    /// The source language; absent for prebuilt components.
-    pub lang: Option<Spanned<Lang>>,
-    /// The source directory, relative to app.toml; the component's name by
-    /// default.
-    pub path: Option<Spanned<PathBuf>>,
-    /// The world in the app's `wit/` it implements; the component's name by
-    /// default.
-    pub world: Option<Spanned<String>>,
-    /// A prebuilt component, relative to app.toml, used instead of building.
-    pub wasm: Option<Spanned<PathBuf>>,
-    /// For `lang = "js"`: which componentizer builds it.
-    pub js_backend: Option<Spanned<JsBackend>>,
-    /// Explicit wiring: interface name to the component that provides it.
-    #[serde(default)]
-    pub plug: BTreeMap<String, Spanned<String>>,
+impl PartialEq<str> for KebabName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
 }
 
-/// The whole file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    pub app: AppSection,
-    #[serde(default)]
-    pub components: BTreeMap<Spanned<String>, ComponentEntry>,
-}
-
-/// A loaded app: its manifest and where it lives.
-#[derive(Debug, Clone)]
-pub struct App {
-    /// The manifest file.
-    pub path: PathBuf,
-    /// The directory of the manifest; relative paths start here.
-    pub dir: PathBuf,
-    /// The file's text, for diagnostics.
-    pub source: String,
-    pub manifest: Manifest,
-}
-
-/// Whether `name` is a valid kebab-case name: lowercase words of letters and
-/// digits, each starting with a letter, joined by single dashes.
-pub fn is_kebab_case(name: &str) -> bool {
+fn is_kebab_case(name: &str) -> bool {
     !name.is_empty()
         && name.split('-').all(|word| {
             word.starts_with(|c: char| c.is_ascii_lowercase())
@@ -154,11 +247,12 @@ pub fn is_kebab_case(name: &str) -> bool {
         })
 }
 
-/// The nearest kebab-case spelling of `name`, for suggestions.
-pub fn to_kebab_case(name: &str) -> String {
+/// The nearest kebab-case spelling of `name`: letters lowercased, accents
+/// dropped (`äddér` → `adder`), other characters turned into dashes.
+fn to_kebab_case(name: &str) -> String {
     let mut out = String::new();
     let mut prev_lower = false;
-    for c in name.chars() {
+    for c in name.chars().map(unaccented) {
         if c.is_ascii_uppercase() && prev_lower {
             out.push('-');
         }
@@ -181,37 +275,224 @@ pub fn to_kebab_case(name: &str) -> String {
     }
 }
 
+/// The ASCII letter under a Latin accent, or the character itself.
+fn unaccented(c: char) -> char {
+    const MAP: &[(&str, char)] = &[
+        ("àáâãäåā", 'a'),
+        ("çćč", 'c'),
+        ("ďđ", 'd'),
+        ("èéêëēėę", 'e'),
+        ("ìíîïī", 'i'),
+        ("ñńň", 'n'),
+        ("òóôõöøō", 'o'),
+        ("ŕř", 'r'),
+        ("śšß", 's'),
+        ("ťţ", 't'),
+        ("ùúûüūů", 'u'),
+        ("ýÿ", 'y'),
+        ("źżž", 'z'),
+        ("ÀÁÂÃÄÅĀ", 'A'),
+        ("ÇĆČ", 'C'),
+        ("ÈÉÊËĒ", 'E'),
+        ("ÌÍÎÏ", 'I'),
+        ("ÑŃ", 'N'),
+        ("ÒÓÔÕÖØ", 'O'),
+        ("ÙÚÛÜ", 'U'),
+        ("ÝŸ", 'Y'),
+    ];
+    MAP.iter()
+        .find(|(accented, _)| accented.contains(c))
+        .map_or(c, |(_, plain)| *plain)
+}
+
+/// Which JavaScript componentizer builds a JS component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JsBackend {
+    /// StarlingMonkey through `jco componentize`: full JS with `console` and
+    /// `fetch`, for synchronous WASI 0.2 worlds.
+    ComponentizeJs,
+    /// QuickJS: small and quick to build; async exports, streams, futures and
+    /// `wasi:cli/run@0.3`, but no `console`.
+    ComponentizeQjs,
+}
+
+impl JsBackend {
+    /// The name used in app.toml.
+    pub fn name(self) -> &'static str {
+        match self {
+            JsBackend::ComponentizeJs => "componentize-js",
+            JsBackend::ComponentizeQjs => "componentize-qjs",
+        }
+    }
+}
+
+/// `[app]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawApp {
+    name: Spanned<String>,
+    main: Spanned<String>,
+    output: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    host_imports: Vec<Spanned<String>>,
+}
+
+/// `[components.NAME]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawComponent {
+    lang: Option<Spanned<Lang>>,
+    path: Option<Spanned<PathBuf>>,
+    wit: Option<Spanned<PathBuf>>,
+    world: Option<Spanned<String>>,
+    wasm: Option<Spanned<PathBuf>>,
+    js_backend: Option<Spanned<JsBackend>>,
+    #[serde(default)]
+    plug: BTreeMap<String, Spanned<String>>,
+}
+
+/// The whole file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    app: RawApp,
+    #[serde(default)]
+    components: BTreeMap<Spanned<String>, RawComponent>,
+}
+
+/// One component of the app, checked.
+#[derive(Debug, Clone)]
+pub struct ComponentEntry {
+    name: KebabName,
+    pub(crate) name_span: Range<usize>,
+    lang: Option<Lang>,
+    path: Option<PathBuf>,
+    wit: Option<PathBuf>,
+    world: Option<String>,
+    pub(crate) wasm: Option<Spanned<PathBuf>>,
+    js_backend: Option<JsBackend>,
+    pub(crate) plug: BTreeMap<String, Spanned<String>>,
+}
+
+impl ComponentEntry {
+    pub fn name(&self) -> &KebabName {
+        &self.name
+    }
+
+    /// The source language; `None` for a prebuilt component.
+    pub fn lang(&self) -> Option<Lang> {
+        self.lang
+    }
+
+    /// The source directory, relative to app.toml: `path`, or the
+    /// component's name.
+    pub fn source_dir(&self) -> PathBuf {
+        self.path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(self.name.as_str()))
+    }
+
+    /// The component's own WIT (a folder or a file), relative to app.toml,
+    /// when it has one rather than the app's `wit/`.
+    pub fn wit(&self) -> Option<&Path> {
+        self.wit.as_deref()
+    }
+
+    /// The world it implements, as written: a short name or a fully
+    /// qualified one; the component's name by default.
+    pub fn world(&self) -> &str {
+        self.world.as_deref().unwrap_or(self.name.as_str())
+    }
+
+    /// Whether `world` was given rather than defaulted.
+    pub fn has_explicit_world(&self) -> bool {
+        self.world.is_some()
+    }
+
+    /// A prebuilt component, relative to app.toml.
+    pub fn wasm(&self) -> Option<&Path> {
+        self.wasm.as_ref().map(|w| w.get_ref().as_path())
+    }
+
+    /// For JS components: the componentizer app.toml asks for, if any.
+    pub fn js_backend(&self) -> Option<JsBackend> {
+        self.js_backend
+    }
+
+    /// Explicit wiring: interface name to the component that provides it.
+    pub fn plugs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.plug
+            .iter()
+            .map(|(interface, target)| (interface.as_str(), target.get_ref().as_str()))
+    }
+}
+
+/// A loaded app: its manifest, checked, and where it lives.
+#[derive(Debug, Clone)]
+pub struct App {
+    path: PathBuf,
+    dir: PathBuf,
+    source: Source,
+    name: KebabName,
+    main: KebabName,
+    pub(crate) main_span: Range<usize>,
+    output: Option<PathBuf>,
+    host_imports: Vec<String>,
+    components: BTreeMap<KebabName, ComponentEntry>,
+}
+
+/// Reads the whole of the manifest at `path`.
+fn read_manifest(path: &Path) -> Result<String, ManifestError> {
+    let bytes = match wcomp_core::fs::read_regular(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ManifestError::Missing {
+                path: path.to_owned(),
+            });
+        }
+        Err(source) => {
+            return Err(ManifestError::Io {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid = &bytes[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        ManifestError::NotUtf8 {
+            path: path.to_owned(),
+            line,
+            column: String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1,
+        }
+    })
+}
+
 impl App {
-    /// Reads and validates the manifest at `path`.
+    /// Reads and checks the manifest at `path`.
     pub fn load(path: &Path) -> Result<Self, ManifestError> {
-        let source = match std::fs::read_to_string(path) {
-            Ok(source) => source,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ManifestError::Missing {
-                    path: path.to_owned(),
-                });
-            }
-            Err(source) => {
-                return Err(ManifestError::Io {
-                    path: path.to_owned(),
-                    source,
-                });
-            }
-        };
-        Self::parse(path, source)
+        Self::parse(path, read_manifest(path)?)
     }
 
     /// Reads a manifest that is about to gain component `pending`: `main` and
-    /// plugs may already name it. Used by `wcomp new`.
-    pub fn load_adding(path: &Path, pending: &str) -> Result<Self, ManifestError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse_with(path, source, Some(pending))
+    /// plugs may already name it, and it must not exist yet. Used by
+    /// `wcomp new`.
+    pub fn load_adding(path: &Path, pending: &KebabName) -> Result<Self, ManifestError> {
+        let app = Self::parse_with(path, read_manifest(path)?, Some(pending))?;
+        if let Some(existing) = app.components.get(pending) {
+            return Err(ManifestError::DuplicateComponent {
+                name: pending.to_string(),
+                src: app.source.clone(),
+                span: existing.name_span.clone().into(),
+            });
+        }
+        Ok(app)
     }
 
-    /// Parses and validates manifest text; `path` names it in diagnostics and
+    /// Parses and checks manifest text; `path` names it in diagnostics and
     /// anchors relative paths.
     pub fn parse(path: &Path, source: String) -> Result<Self, ManifestError> {
         Self::parse_with(path, source, None)
@@ -220,160 +501,125 @@ impl App {
     fn parse_with(
         path: &Path,
         source: String,
-        pending: Option<&str>,
+        pending: Option<&KebabName>,
     ) -> Result<Self, ManifestError> {
-        let manifest: Manifest = match toml::from_str(&source) {
-            Ok(manifest) => manifest,
-            Err(e) => {
-                let message = e.message().to_owned();
-                let span = e.span();
-                return Err(invalid(path, &source, message, span, "here", None));
-            }
-        };
+        let src: Source = Arc::new(NamedSource::new(path.display().to_string(), source));
+        let raw: RawManifest = toml::from_str(src.inner()).map_err(|e| syntax_error(&src, &e))?;
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
             _ => PathBuf::from("."),
         };
+        let check = Checker { src: &src };
+        let mut components = BTreeMap::new();
+        for (name, raw) in raw.components {
+            let entry = check.component(name, raw)?;
+            components.insert(entry.name.clone(), entry);
+        }
         let app = App {
             path: path.to_owned(),
             dir,
-            source,
-            manifest,
+            name: check.name(&raw.app.name, "app")?,
+            main: check.name(&raw.app.main, "main component")?,
+            main_span: raw.app.main.span(),
+            output: raw.app.output.map(Spanned::into_inner),
+            host_imports: check.host_imports(raw.app.host_imports)?,
+            source: src.clone(),
+            components,
         };
-        app.validate(pending)?;
+        app.check_references(pending)?;
         Ok(app)
     }
 
-    /// An error pointing at `span` in this manifest.
-    pub fn error(
-        &self,
-        message: impl Into<String>,
-        span: Range<usize>,
-        label: impl Into<String>,
-        help: Option<String>,
-    ) -> ManifestError {
-        invalid(
-            &self.path,
-            &self.source,
-            message.into(),
-            Some(span),
-            label,
-            help,
-        )
-    }
-
-    fn validate(&self, pending: Option<&str>) -> Result<(), ManifestError> {
-        let known = |name: &str| self.component(name).is_some() || pending == Some(name);
-        let app = &self.manifest.app;
-        self.check_name(&app.name, "app")?;
-        for (name, entry) in &self.manifest.components {
-            self.check_name(name, "component")?;
-            match (&entry.wasm, &entry.lang) {
-                (Some(wasm), Some(_)) => {
-                    return Err(self.error(
-                        format!("component `{}` has both `wasm` and `lang`", name.get_ref()),
-                        wasm.span(),
-                        "a prebuilt component",
-                        Some("keep `wasm` for a prebuilt component, or `lang` to build it from sources".into()),
-                    ));
-                }
-                (None, None) => {
-                    return Err(self.error(
-                        format!("component `{}` has neither `lang` nor `wasm`", name.get_ref()),
-                        name.span(),
-                        "this component",
-                        Some("add `lang = \"rust\"` (or `python`, `js`) to build it, or `wasm = \"path\"` for a prebuilt one".into()),
-                    ));
-                }
-                _ => {}
-            }
-            if let Some(backend) = &entry.js_backend
-                && entry.lang.as_ref().map(|l| *l.get_ref()) != Some(Lang::Js)
-            {
-                return Err(self.error(
-                    "`js-backend` applies only to `lang = \"js\"` components",
-                    backend.span(),
-                    "not a JS component",
-                    None,
-                ));
-            }
+    /// `main` and every plug target must be components of the app (or the
+    /// one being added).
+    fn check_references(&self, pending: Option<&KebabName>) -> Result<(), ManifestError> {
+        let known = |name: &str| {
+            self.components.keys().any(|k| k == name) || pending.is_some_and(|p| p == name)
+        };
+        for entry in self.components.values() {
             for target in entry.plug.values() {
                 if !known(target.get_ref()) {
-                    return Err(self.unknown_component(target, "plug target"));
+                    return Err(self.unknown_component("a plug", target.get_ref(), target.span()));
                 }
             }
         }
-        if !known(app.main.get_ref()) {
-            return Err(self.unknown_component(&app.main, "`main`"));
+        if !known(self.main.as_str()) {
+            return Err(self.unknown_component("`main`", self.main.as_str(), self.main_span.clone()));
         }
         Ok(())
     }
 
-    fn check_name(&self, name: &Spanned<String>, what: &str) -> Result<(), ManifestError> {
-        if is_kebab_case(name.get_ref()) {
-            return Ok(());
-        }
-        Err(self.error(
-            format!("invalid {what} name `{}`", name.get_ref()),
-            name.span(),
-            "not kebab-case",
-            Some(format!(
-                "names are kebab-case (lowercase words joined by `-`), e.g. `{}`",
-                to_kebab_case(name.get_ref())
-            )),
-        ))
-    }
-
-    fn unknown_component(&self, name: &Spanned<String>, what: &str) -> ManifestError {
+    fn unknown_component(&self, what: &'static str, name: &str, span: Range<usize>) -> ManifestError {
         let known: Vec<String> = self.component_names().map(|n| format!("`{n}`")).collect();
-        self.error(
-            format!(
-                "{what} names `{}`, which is not a component of this app",
-                name.get_ref()
-            ),
-            name.span(),
-            "unknown component",
-            Some(if known.is_empty() {
+        ManifestError::UnknownComponent {
+            what,
+            name: name.to_owned(),
+            known: if known.is_empty() {
                 "the app has no components yet; add one with `wcomp new`".into()
             } else {
                 format!("the app's components are {}", known.join(", "))
-            }),
-        )
+            },
+            src: self.source.clone(),
+            span: span.into(),
+        }
+    }
+
+    /// The manifest file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The directory of the manifest; relative paths start here.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The manifest's text.
+    pub fn text(&self) -> &str {
+        self.source.inner()
+    }
+
+    /// The manifest's text, named, for diagnostics.
+    pub fn source(&self) -> Source {
+        self.source.clone()
     }
 
     /// The app's name.
-    pub fn name(&self) -> &str {
-        self.manifest.app.name.get_ref()
+    pub fn name(&self) -> &KebabName {
+        &self.name
     }
 
     /// The main component's name.
-    pub fn main(&self) -> &str {
-        self.manifest.app.main.get_ref()
+    pub fn main(&self) -> &KebabName {
+        &self.main
+    }
+
+    /// Imports a target host other than wcomp's provides: exact interface
+    /// names, or packages as `ns:pkg/*`.
+    pub fn host_imports(&self) -> &[String] {
+        &self.host_imports
     }
 
     /// The component called `name`.
     pub fn component(&self, name: &str) -> Option<&ComponentEntry> {
-        self.manifest
-            .components
-            .iter()
-            .find(|(n, _)| n.get_ref() == name)
-            .map(|(_, entry)| entry)
+        self.components.iter().find(|(n, _)| *n == name).map(|(_, e)| e)
+    }
+
+    /// Every component, sorted by name.
+    pub fn components(&self) -> impl Iterator<Item = &ComponentEntry> {
+        self.components.values()
     }
 
     /// Component names, sorted.
     pub fn component_names(&self) -> impl Iterator<Item = &str> {
-        self.manifest
-            .components
-            .keys()
-            .map(|n| n.get_ref().as_str())
+        self.components.keys().map(KebabName::as_str)
     }
 
-    /// Where the composed component goes.
+    /// Where the composed component goes: `[app] output`, or
+    /// `composed.wasm`, beside app.toml.
     pub fn output(&self) -> PathBuf {
-        match &self.manifest.app.output {
-            Some(out) => self.dir.join(out.get_ref()),
-            None => self.dir.join("composed.wasm"),
-        }
+        self.dir
+            .join(self.output.as_deref().unwrap_or(Path::new("composed.wasm")))
     }
 
     /// The app's WIT directory.
@@ -381,58 +627,162 @@ impl App {
         self.dir.join("wit")
     }
 
-    /// Where `wcomp build` writes component `name`.
-    pub fn build_output(&self, name: &str) -> PathBuf {
-        self.dir
-            .join("target")
-            .join("wcomp")
-            .join(format!("{name}.wasm"))
+    /// The WIT a component's world is read from: its own `wit`, or the
+    /// app's `wit/`.
+    pub fn component_wit(&self, entry: &ComponentEntry) -> PathBuf {
+        match entry.wit() {
+            Some(wit) => self.dir.join(wit),
+            None => self.wit_dir(),
+        }
     }
 
-    /// The component binary `name` is composed from: its prebuilt `wasm`, or
+    /// Where `wcomp build` keeps its outputs and state: `target/wcomp`
+    /// beside app.toml.
+    pub fn build_dir(&self) -> PathBuf {
+        self.dir.join("target").join("wcomp")
+    }
+
+    /// Where `wcomp build` writes component `name`.
+    pub fn build_output(&self, name: &str) -> PathBuf {
+        self.build_dir().join(format!("{name}.wasm"))
+    }
+
+    /// The binary component `name` is composed from: its prebuilt `wasm`, or
     /// what `wcomp build` produces.
     pub fn component_wasm(&self, name: &str) -> Option<PathBuf> {
         let entry = self.component(name)?;
-        Some(match &entry.wasm {
-            Some(wasm) => self.dir.join(wasm.get_ref()),
+        Some(match entry.wasm() {
+            Some(wasm) => self.dir.join(wasm),
             None => self.build_output(name),
         })
     }
-}
 
-impl ComponentEntry {
-    /// The source directory of component `name`, relative to the app.
-    pub fn source_dir(&self, name: &str) -> PathBuf {
-        self.path
-            .as_ref()
-            .map(|p| p.get_ref().clone())
-            .unwrap_or_else(|| PathBuf::from(name))
-    }
-
-    /// The world component `name` implements.
-    pub fn world_name<'a>(&'a self, name: &'a str) -> &'a str {
-        self.world
-            .as_ref()
-            .map(|w| w.get_ref().as_str())
-            .unwrap_or(name)
+    /// The span of `[components.NAME]`'s name.
+    pub(crate) fn component_span(&self, name: &str) -> Range<usize> {
+        self.component(name).map_or(0..0, |e| e.name_span.clone())
     }
 }
 
-fn invalid(
-    path: &Path,
-    source: &str,
-    message: String,
-    span: Option<Range<usize>>,
-    label: impl Into<String>,
-    help: Option<String>,
-) -> ManifestError {
-    ManifestError::Invalid(Box::new(InvalidManifest {
-        message,
-        src: NamedSource::new(path.display().to_string(), source.to_owned()),
-        span: span.map(Into::into),
-        label: label.into(),
+/// Checks the raw manifest into the public model.
+struct Checker<'a> {
+    src: &'a Source,
+}
+
+impl Checker<'_> {
+    fn name(&self, name: &Spanned<String>, what: &'static str) -> Result<KebabName, ManifestError> {
+        KebabName::new(name.get_ref()).map_err(|suggestion| ManifestError::InvalidName {
+            what,
+            name: name.get_ref().clone(),
+            suggestion,
+            src: self.src.clone(),
+            span: name.span().into(),
+        })
+    }
+
+    fn component(
+        &self,
+        name: Spanned<String>,
+        raw: RawComponent,
+    ) -> Result<ComponentEntry, ManifestError> {
+        let kebab = self.name(&name, "component")?;
+        let component = kebab.to_string();
+        let src = self.src.clone();
+        match (&raw.wasm, &raw.lang) {
+            (Some(wasm), Some(_)) => {
+                return Err(ManifestError::WasmAndLang {
+                    component,
+                    src,
+                    span: wasm.span().into(),
+                });
+            }
+            (None, None) => {
+                return Err(ManifestError::NeitherLangNorWasm {
+                    component,
+                    src,
+                    span: name.span().into(),
+                });
+            }
+            _ => {}
+        }
+        let lang = raw.lang.as_ref().map(|l| *l.get_ref());
+        if let Some(backend) = &raw.js_backend
+            && lang != Some(Lang::Js)
+        {
+            return Err(ManifestError::MisplacedKey {
+                key: "js-backend",
+                applies_to: "`lang = \"js\"`",
+                component,
+                src,
+                span: backend.span().into(),
+            });
+        }
+        for (key, path) in [("path", &raw.path), ("wit", &raw.wit), ("wasm", &raw.wasm)] {
+            if let Some(path) = path
+                && path.get_ref().as_os_str().is_empty()
+            {
+                return Err(ManifestError::EmptyPath {
+                    key,
+                    component,
+                    src,
+                    span: path.span().into(),
+                });
+            }
+        }
+        Ok(ComponentEntry {
+            name: kebab,
+            name_span: name.span(),
+            lang,
+            path: raw.path.map(Spanned::into_inner),
+            wit: raw.wit.map(Spanned::into_inner),
+            world: raw.world.map(Spanned::into_inner),
+            wasm: raw.wasm,
+            js_backend: raw.js_backend.map(Spanned::into_inner),
+            plug: raw.plug,
+        })
+    }
+
+    fn host_imports(&self, entries: Vec<Spanned<String>>) -> Result<Vec<String>, ManifestError> {
+        entries
+            .into_iter()
+            .map(|entry| {
+                let text = entry.get_ref();
+                let valid = match text.strip_suffix("/*") {
+                    Some(package) => package
+                        .split_once(':')
+                        .is_some_and(|(ns, pkg)| !ns.is_empty() && !pkg.is_empty() && !pkg.contains(['/', '@', ':'])),
+                    None => wcomp_core::InterfaceName::parse(text).is_some(),
+                };
+                if valid {
+                    Ok(entry.into_inner())
+                } else {
+                    Err(ManifestError::InvalidHostImport {
+                        entry: text.clone(),
+                        src: self.src.clone(),
+                        span: entry.span().into(),
+                    })
+                }
+            })
+            .collect()
+    }
+}
+
+/// A TOML or schema error, at its span, in words a person can act on.
+fn syntax_error(src: &Source, e: &toml::de::Error) -> ManifestError {
+    let message = e.message().to_owned();
+    let help = if message.contains("invalid type: map") {
+        Some("a value here must be a quoted string; a bare date or time is read as a TOML date-time".to_owned())
+    } else if message.starts_with("unknown field") {
+        Some("see the app.toml reference in the wcomp book for the keys each table takes".to_owned())
+    } else {
+        None
+    };
+    ManifestError::Syntax {
+        message: message
+            .replace("invalid type: map, expected a string", "expected a string, found a table or date-time"),
+        src: src.clone(),
+        span: e.span().map(Into::into),
         help,
-    }))
+    }
 }
 
 #[cfg(test)]
@@ -444,16 +794,22 @@ mod tests {
     }
 
     #[test]
-    fn kebab_case() {
-        assert!(is_kebab_case("cli"));
-        assert!(is_kebab_case("hello-world2"));
-        assert!(!is_kebab_case("Hello"));
-        assert!(!is_kebab_case("a--b"));
-        assert!(!is_kebab_case("2fast"));
-        assert!(!is_kebab_case(""));
-        assert_eq!(to_kebab_case("HelloWorld"), "hello-world");
-        assert_eq!(to_kebab_case("my_comp"), "my-comp");
-        assert_eq!(to_kebab_case("3d model"), "d-model");
+    fn kebab_names() {
+        for ok in ["cli", "hello-world2", "a-b-c"] {
+            assert!(KebabName::new(ok).is_ok(), "{ok}");
+        }
+        for (bad, suggestion) in [
+            ("Hello", "hello"),
+            ("a--b", "a-b"),
+            ("2fast", "fast"),
+            ("", "my-component"),
+            ("HelloWorld", "hello-world"),
+            ("my_comp", "my-comp"),
+            ("3d model", "d-model"),
+            ("äddér", "adder"),
+        ] {
+            assert_eq!(KebabName::new(bad).unwrap_err(), suggestion, "{bad}");
+        }
     }
 
     #[test]
@@ -463,6 +819,7 @@ mod tests {
             [app]
             name = "greeter"
             main = "cli"
+            host-imports = ["wasi:keyvalue/store@0.2.0-draft", "fermyon:spin/*"]
 
             [components.cli]
             lang = "rust"
@@ -474,6 +831,7 @@ mod tests {
             [components.upper]
             lang = "js"
             path = "js/upper"
+            wit = "js/upper/wit"
             js-backend = "componentize-qjs"
 
             [components.clock]
@@ -481,47 +839,80 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert_eq!(app.main(), "cli");
+        assert_eq!(app.main().as_str(), "cli");
+        assert_eq!(app.host_imports().len(), 2);
         assert_eq!(
             app.component_names().collect::<Vec<_>>(),
             ["cli", "clock", "upper"]
         );
         let upper = app.component("upper").unwrap();
-        assert_eq!(upper.source_dir("upper"), PathBuf::from("js/upper"));
-        assert_eq!(upper.world_name("upper"), "upper");
-        assert_eq!(app.component("cli").unwrap().world_name("cli"), "command");
+        assert_eq!(upper.source_dir(), PathBuf::from("js/upper"));
+        assert_eq!(upper.world(), "upper");
+        assert_eq!(app.component_wit(upper), PathBuf::from("./js/upper/wit"));
+        assert_eq!(upper.js_backend(), Some(JsBackend::ComponentizeQjs));
+        let cli = app.component("cli").unwrap();
+        assert_eq!(cli.world(), "command");
+        assert_eq!(cli.plugs().collect::<Vec<_>>(), [("demo:text/transform", "upper")]);
+        assert_eq!(app.component_wit(cli), PathBuf::from("./wit"));
         assert_eq!(
             app.component_wasm("clock").unwrap(),
             PathBuf::from("./vendor/clock.wasm")
         );
+        assert_eq!(app.build_output("cli"), PathBuf::from("./target/wcomp/cli.wasm"));
     }
 
     #[test]
-    fn errors_point_at_their_span() {
-        let cases = [
-            ("[app]\nname = \"a\"\nmain = \"x\"\ncolor = 1\n", "color"),
-            ("[app]\nname = \"a\"\nmain = \"x\"\n", "\"x\""),
-            ("[app]\nname = \"Bad_Name\"\nmain = \"x\"\n", "\"Bad_Name\""),
-            (
-                "[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nlang = \"go\"\n",
-                "\"go\"",
-            ),
-            (
-                "[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\npath = \"x\"\n",
-                "x]",
-            ),
+    fn errors_are_typed_and_point_at_their_span() {
+        let base = "[app]\nname = \"a\"\nmain = \"x\"\n";
+        let cases: &[(&str, &str, fn(&ManifestError) -> bool)] = &[
+            ("color = 1\n", "color", |e| matches!(e, ManifestError::Syntax { .. })),
+            ("", "\"x\"", |e| matches!(e, ManifestError::UnknownComponent { .. })),
+            ("[components.x]\nlang = \"go\"\n", "\"go\"", |e| matches!(e, ManifestError::Syntax { .. })),
+            ("[components.x]\npath = \"x\"\n", "x]", |e| matches!(e, ManifestError::NeitherLangNorWasm { .. })),
+            ("[components.x]\nlang = \"rust\"\nwasm = \"x.wasm\"\n", "\"x.wasm\"", |e| matches!(e, ManifestError::WasmAndLang { .. })),
+            ("[components.x]\nlang = \"rust\"\njs-backend = \"componentize-js\"\n", "\"componentize-js\"", |e| matches!(e, ManifestError::MisplacedKey { .. })),
+            ("[components.X]\nlang = \"rust\"\n", "X]", |e| matches!(e, ManifestError::InvalidName { .. })),
+            ("[components.x]\nlang = \"rust\"\n[components.x.plug]\n\"a:b/c\" = \"nope\"\n", "\"nope\"", |e| matches!(e, ManifestError::UnknownComponent { .. })),
+            ("[components.x]\nlang = \"rust\"\nwit = \"\"\n", "\"\"", |e| matches!(e, ManifestError::EmptyPath { .. })),
         ];
-        for (text, at) in cases {
-            let err = parse(text).unwrap_err();
-            let ManifestError::Invalid(invalid) = &err else {
-                panic!("{err:?}");
-            };
-            let span = invalid.span.expect("a span");
+        for (extra, at, is) in cases {
+            let text = format!("{base}{extra}");
+            let err = parse(&text).unwrap_err();
+            assert!(is(&err), "{text:?}: {err:?}");
+            let span = miette::Diagnostic::labels(&err)
+                .and_then(|mut l| l.next())
+                .expect("a label")
+                .inner()
+                .to_owned();
             let expected = text.find(at).unwrap();
             assert!(
                 span.offset() <= expected && expected < span.offset() + span.len().max(1),
                 "{text:?}: span {span:?}, expected at {expected}: {err}"
             );
         }
+        let err = parse("[app]\nname = \"Bad_Name\"\nmain = \"x\"\n").unwrap_err();
+        assert!(matches!(err, ManifestError::InvalidName { what: "app", .. }), "{err:?}");
+        let err = parse("[app]\nname = \"a\"\nmain = \"x\"\nhost-imports = [\"nope\"]\n").unwrap_err();
+        assert!(matches!(err, ManifestError::InvalidHostImport { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_datetime_name_gets_a_useful_message() {
+        let err = parse("[app]\nname = 1979-05-27\nmain = \"x\"\n").unwrap_err();
+        let text = format!("{err} {:?}", miette::Diagnostic::help(&err).map(|h| h.to_string()));
+        assert!(!text.contains("invalid type: map"), "{text}");
+        assert!(text.contains("date-time"), "{text}");
+    }
+
+    #[test]
+    fn non_utf8_manifests_say_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.toml");
+        std::fs::write(&path, b"[app]\nname = \"a\xff\"\n").unwrap();
+        let err = App::load(&path).unwrap_err();
+        assert!(
+            matches!(err, ManifestError::NotUtf8 { line: 2, column: 10, .. }),
+            "{err:?}"
+        );
     }
 }

@@ -11,24 +11,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::mem::discriminant;
-use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use miette::NamedSource;
 use serde::Serialize;
 use wac_graph::{
     CompositionGraph, EncodeError, EncodeOptions, InstantiationArgumentError, NodeId, Processor,
 };
-use wac_types::{ItemKind, Package, are_semver_compatible};
+use wac_types::{ItemKind, Package};
+use wcomp_core::names::{InterfaceName, is_toolchain_export, names_compatible};
 
 use crate::error::quoted;
-use crate::{App, Component, ComposeError, ComposeWarning, DecodeError, signature};
+use wcomp_core::{Component, DecodeError};
 
-/// Exports that guest toolchains add for their own use: componentize-py's
-/// `exports` instance and componentize-qjs's `init` function. They are never
-/// wired to an import and never exported from the composition.
-const TOOLCHAIN_EXPORTS: &[&str] = &["exports", "init"];
+use crate::{App, ComposeError, ComposeWarning, signature};
 
 /// How an app's components are wired together, ready to encode.
 ///
@@ -127,7 +122,7 @@ pub fn plan(app: &App) -> Result<Plan, ComposeError> {
         stack: Vec::new(),
         instances: Vec::new(),
     };
-    planner.visit(app.main())?;
+    planner.visit(app.main().as_str())?;
     let Planner {
         done, instances, ..
     } = planner;
@@ -138,18 +133,18 @@ pub fn plan(app: &App) -> Result<Plan, ComposeError> {
         .filter(|name| !done.contains(*name))
         .map(|name| ComposeWarning::Unused {
             component: name.to_owned(),
-            src: manifest_source(app),
-            span: component_span(app, name).into(),
+            src: app.source(),
+            span: app.component_span(name).into(),
         })
         .collect();
 
-    let exports = wireable_exports(&graph, &packages[app.main()])
+    let exports = wireable_exports(&graph, &packages[app.main().as_str()])
         .into_iter()
         .map(|(name, _)| name)
         .collect();
     let mut plan = Plan {
-        app: app.name().to_owned(),
-        main: app.main().to_owned(),
+        app: app.name().to_string(),
+        main: app.main().to_string(),
         instances,
         exports,
         leftover,
@@ -290,7 +285,7 @@ impl Plan {
         for import in &mut self.leftover {
             if let Some(name) = encoded
                 .iter()
-                .find(|n| are_semver_compatible(n, &import.name))
+                .find(|n| names_compatible(n, &import.name))
             {
                 import.name.clone_from(name);
             }
@@ -311,7 +306,7 @@ impl Plan {
                     && let Some(shared) = self
                         .leftover
                         .iter()
-                        .find(|l| are_semver_compatible(&l.name, &argument.import))
+                        .find(|l| names_compatible(&l.name, &argument.import))
                 {
                     name.clone_from(&shared.name);
                 }
@@ -329,7 +324,7 @@ impl Plan {
                     .filter(|i| {
                         i.arguments.iter().any(|a| {
                             matches!(&a.from, Source::Import { .. })
-                                && are_semver_compatible(&a.import, &import)
+                                && names_compatible(&a.import, &import)
                         })
                     })
                     .map(|i| i.component.clone())
@@ -367,8 +362,8 @@ impl Planner<'_> {
             let mut cycle = self.stack[start..].to_vec();
             cycle.push(name.to_owned());
             return Err(ComposeError::Cycle {
-                src: manifest_source(self.app),
-                span: component_span(self.app, name).into(),
+                src: self.app.source(),
+                span: self.app.component_span(name).into(),
                 cycle,
             });
         }
@@ -387,7 +382,7 @@ impl Planner<'_> {
                 return Err(ComposeError::PlugNotImported {
                     component: name.to_owned(),
                     interface: key.clone(),
-                    src: manifest_source(app),
+                    src: app.source(),
                     span: target.span().into(),
                     help: if names.is_empty() {
                         format!("`{name}` imports nothing; remove this line")
@@ -415,7 +410,7 @@ impl Planner<'_> {
                                 component: name.to_owned(),
                                 interface: import,
                                 target: target_name.clone(),
-                                src: manifest_source(app),
+                                src: app.source(),
                                 span: target.span().into(),
                             });
                         }
@@ -475,8 +470,8 @@ impl Planner<'_> {
                 component: importer.to_owned(),
                 interface: import.to_owned(),
                 candidates: names,
-                src: manifest_source(self.app),
-                span: component_span(self.app, importer).into(),
+                src: self.app.source(),
+                span: self.app.component_span(importer).into(),
                 help,
             });
         }
@@ -489,7 +484,7 @@ impl Planner<'_> {
         wireable_exports(self.graph, &self.packages[exporter])
             .into_iter()
             .filter(|(name, k)| {
-                discriminant(k) == discriminant(&kind) && are_semver_compatible(name, import)
+                discriminant(k) == discriminant(&kind) && names_compatible(name, import)
             })
             .map(|(name, _)| name)
             .max_by_key(|name| version_of(name))
@@ -515,8 +510,7 @@ fn plug_matches(key: &str, import: &str) -> bool {
 
 /// The version in a name like `wasi:cli/stdout@0.2.6`.
 fn version_of(name: &str) -> Option<semver::Version> {
-    let (_, version) = name.split_once('@')?;
-    semver::Version::parse(version).ok()
+    InterfaceName::parse(name)?.version
 }
 
 /// A component's exports that can be wired or re-exported: instances and
@@ -526,7 +520,7 @@ fn wireable_exports(graph: &CompositionGraph, package: &Package) -> Vec<(String,
         .exports
         .iter()
         .filter(|(name, kind)| {
-            !matches!(kind, ItemKind::Type(_)) && !TOOLCHAIN_EXPORTS.contains(&name.as_str())
+            !matches!(kind, ItemKind::Type(_)) && !is_toolchain_export(name)
         })
         .map(|(n, k)| (n.clone(), *k))
         .collect()
@@ -546,7 +540,7 @@ fn share_leftover_imports(instances: &[Instance]) -> Vec<LeftoverImport> {
             let import = &argument.import;
             match leftover
                 .iter_mut()
-                .find(|l| are_semver_compatible(&l.name, import))
+                .find(|l| names_compatible(&l.name, import))
             {
                 Some(shared) => {
                     if version_of(import) > version_of(&shared.name) {
@@ -605,7 +599,7 @@ fn load(
                     "the `wasm` path is relative to app.toml".to_owned(),
                 ),
                 None => (
-                    component_span(app, name),
+                    app.component_span(name),
                     "built from source",
                     "run `wcomp build` first".to_owned(),
                 ),
@@ -613,7 +607,7 @@ fn load(
             return Err(ComposeError::MissingWasm {
                 component: name.to_owned(),
                 path: wasm_path(app, name),
-                src: manifest_source(app),
+                src: app.source(),
                 span: span.into(),
                 label: label.to_owned(),
                 help,
@@ -632,13 +626,13 @@ fn load(
 fn decode_error(app: &App, name: &str, source: DecodeError) -> ComposeError {
     let span = match &app.component(name).and_then(|e| e.wasm.as_ref()) {
         Some(wasm) => wasm.span(),
-        None => component_span(app, name),
+        None => app.component_span(name),
     };
     ComposeError::Decode {
         component: name.to_owned(),
         help: miette::Diagnostic::help(&source).map(|h| h.to_string()),
         source: Box::new(source),
-        src: manifest_source(app),
+        src: app.source(),
         span: span.into(),
     }
 }
@@ -667,16 +661,16 @@ fn type_mismatch(
         .map(|(_, target)| target.span());
     let span = match plug_span {
         Some(span) if plugged => span,
-        _ => component_span(app, importer),
+        _ => app.component_span(importer),
     };
     ComposeError::TypeMismatch {
         importer: importer.to_owned(),
         exporter: exporter.to_owned(),
         interface: import.to_owned(),
         differences,
-        src: manifest_source(app),
+        src: app.source(),
         span: span.into(),
-        exporter_span: component_span(app, exporter).into(),
+        exporter_span: app.component_span(exporter).into(),
     }
 }
 
@@ -689,24 +683,7 @@ fn internal(error: impl std::fmt::Display) -> ComposeError {
 /// Component `name`'s binary, relative to app.toml when it is inside the app.
 fn wasm_path(app: &App, name: &str) -> PathBuf {
     let path = app.component_wasm(name).expect("a component of the app");
-    path.strip_prefix(&app.dir)
+    path.strip_prefix(app.dir())
         .map(PathBuf::from)
         .unwrap_or(path)
-}
-
-pub(crate) fn manifest_source(app: &App) -> Arc<NamedSource<String>> {
-    Arc::new(NamedSource::new(
-        app.path.display().to_string(),
-        app.source.clone(),
-    ))
-}
-
-/// The span of `[components.NAME]`'s name in app.toml.
-fn component_span(app: &App, name: &str) -> Range<usize> {
-    app.manifest
-        .components
-        .keys()
-        .find(|k| k.get_ref() == name)
-        .map(|k| k.span())
-        .unwrap_or(0..0)
 }

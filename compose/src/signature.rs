@@ -5,7 +5,7 @@ use wit_parser::{
     Function, FunctionKind, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeId, WorldItem,
 };
 
-use crate::Component;
+use wcomp_core::Component;
 
 /// A function's signature in WIT: `func(name: string) -> string`.
 pub(crate) fn func(resolve: &Resolve, f: &Function) -> String {

@@ -10,7 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
-use wcomp_compose::{App, Component, ComposeError, Plan, Source};
+use wcomp_compose::{App, ComposeError, Plan, Source};
+use wcomp_core::Component;
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use wcomp_compose::manifest::JsBackend;
+use wcomp_compose::JsBackend;
 
 use super::{ComponentError, Job};
 use crate::process;

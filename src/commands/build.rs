@@ -8,7 +8,9 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use wcomp_compose::{App, Lang};
 
 use crate::build::{self, BuildOptions, ComponentError, Status, Summary};
-use crate::ui::{Ui, short_size};
+use wcomp_core::fmt::{Elapsed, Size};
+
+use crate::ui::Ui;
 
 /// Build every component of the app, each with its own toolchain.
 ///
@@ -60,26 +62,13 @@ impl BuildCommand {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             package: self.package,
         };
-        let progress = Progress::new(ui);
-        let result = build::build(
-            &app,
-            &opts,
-            &|summary, error| progress.finished(summary, error),
-            &|name, lang| progress.started(name, lang),
-        );
+        let report = build::build(&app, &opts, &Progress::new(ui))?;
         if self.json {
-            let summaries = match &result {
-                Ok(s) => s.as_slice(),
-                Err(_) => &progress.take(),
-            };
-            for summary in summaries {
-                println!(
-                    "{}",
-                    serde_json::to_string(summary).expect("plain data serializes")
-                );
+            for summary in &report.summaries {
+                println!("{}", serde_json::to_string(summary).map_err(|e| miette::miette!("{e}"))?);
             }
         }
-        result?;
+        report.into_result()?;
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -90,7 +79,6 @@ struct Progress<'a> {
     ui: &'a Ui,
     bars: Option<MultiProgress>,
     running: Mutex<BTreeMap<String, ProgressBar>>,
-    done: Mutex<Vec<Summary>>,
 }
 
 impl<'a> Progress<'a> {
@@ -99,46 +87,69 @@ impl<'a> Progress<'a> {
             ui,
             bars: ui.is_interactive().then(MultiProgress::new),
             running: Mutex::default(),
-            done: Mutex::default(),
         }
     }
 
-    fn started(&self, name: &str, lang: Lang) {
+    /// A spinner with `message`, or a status line when not on a terminal.
+    fn spin(&self, key: &str, verb: &str, message: String) {
         match &self.bars {
             Some(bars) => {
                 let bar = bars.add(ProgressBar::new_spinner());
                 bar.set_style(
                     ProgressStyle::with_template("{spinner:.green} {msg} {elapsed}")
-                        .expect("a valid template"),
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 );
-                bar.set_message(format!("building {name} ({lang})"));
+                bar.set_message(message);
                 bar.enable_steady_tick(Duration::from_millis(120));
                 self.running
                     .lock()
-                    .expect("no panics while held")
-                    .insert(name.to_owned(), bar);
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key.to_owned(), bar);
             }
-            None => self.ui.status("Building", format_args!("{name} ({lang})")),
+            None => self.ui.status(verb, message),
         }
     }
 
-    fn finished(&self, summary: &Summary, error: Option<ComponentError>) {
-        if let Some(bar) = self
-            .running
-            .lock()
-            .expect("no panics while held")
-            .remove(&summary.name)
-        {
+    fn stop(&self, key: &str) {
+        let bar = self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        let print = || match summary.status {
+    }
+
+    /// Prints above the spinners.
+    fn print(&self, print: impl FnOnce()) {
+        match &self.bars {
+            Some(bars) => bars.suspend(print),
+            None => print(),
+        }
+    }
+}
+
+impl build::Progress for Progress<'_> {
+    fn installing(&self, lang: Lang) {
+        self.print(|| {
+            self.ui.status(
+                "Installing",
+                format_args!("the {lang} toolchain into `$WCOMP_HOME` (once)"),
+            )
+        });
+    }
+
+    fn started(&self, name: &str, lang: Lang) {
+        self.spin(name, "Building", format!("{name} ({lang})"));
+    }
+
+    fn finished(&self, summary: &Summary, error: Option<ComponentError>) {
+        self.stop(&summary.name);
+        self.print(|| match summary.status {
             Status::Built => self.ui.status(
                 "Built",
                 format_args!(
                     "{} in {} ({})",
                     summary.name,
-                    build::seconds(Duration::from_millis(summary.duration_ms as u64)),
-                    short_size(summary.size.unwrap_or_default())
+                    Elapsed(Duration::from_millis(summary.duration_ms as u64)),
+                    Size(summary.size.unwrap_or_default())
                 ),
             ),
             Status::Fresh => self.ui.status("Fresh", &summary.name),
@@ -152,18 +163,6 @@ impl<'a> Progress<'a> {
                     eprintln!("{:?}", miette::Report::new(error));
                 }
             }
-        };
-        match &self.bars {
-            Some(bars) => bars.suspend(print),
-            None => print(),
-        }
-        self.done
-            .lock()
-            .expect("no panics while held")
-            .push(summary.clone());
-    }
-
-    fn take(&self) -> Vec<Summary> {
-        std::mem::take(&mut *self.done.lock().expect("no panics while held"))
+        });
     }
 }

@@ -3,8 +3,10 @@ use std::process::ExitCode;
 
 use wcomp_compose::App;
 
-use crate::fsutil::write_atomically;
-use crate::ui::{Ui, short_size};
+use wcomp_core::fmt::Size;
+use wcomp_core::fs::write_atomically;
+
+use crate::ui::Ui;
 
 /// Compose the components of an app into one component.
 ///
@@ -81,7 +83,7 @@ impl ComposeCommand {
                 "{} component(s) into `{}` ({})",
                 plan.len(),
                 output.display(),
-                short_size(bytes.len() as u64)
+                Size(bytes.len() as u64)
             ),
         );
         let leftover = plan.leftover_imports();

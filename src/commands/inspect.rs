@@ -2,9 +2,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
-use wcomp_compose::{Component, Producers};
+use wcomp_core::fmt::Size;
+use wcomp_core::{Component, Producers};
 
-use crate::ui::{Ui, human_size};
+use crate::ui::Ui;
 
 /// Show a component's world (imports and exports) in WIT, its size and the
 /// toolchains that produced it.
@@ -58,7 +59,7 @@ impl InspectCommand {
             return Ok(ExitCode::SUCCESS);
         }
         println!("component: {}", self.file.display());
-        println!("size:      {}", human_size(component.size));
+        println!("size:      {} ({} bytes)", Size(component.size), component.size);
         for (field, tools) in &component.producers {
             let tools: Vec<String> = tools
                 .iter()

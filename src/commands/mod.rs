@@ -5,6 +5,7 @@
 pub mod build;
 pub mod compose;
 pub mod doctor;
+pub mod host_options;
 pub mod inspect;
 pub mod new;
 pub mod run;

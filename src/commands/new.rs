@@ -61,11 +61,10 @@ impl NewCommand {
                 format_args!("app manifest `{}`", created.manifest.display()),
             );
         }
-        let backend = match created.js_backend {
-            Some(wcomp_compose::manifest::JsBackend::ComponentizeQjs) => ", componentize-qjs",
-            Some(wcomp_compose::manifest::JsBackend::ComponentizeJs) => ", componentize-js",
-            None => "",
-        };
+        let backend = created
+            .js_backend
+            .map(|b| format!(", {}", b.name()))
+            .unwrap_or_default();
         ui.status(
             "Created",
             format_args!(

@@ -1,8 +1,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::host::{self, DirGrant, Grants, Host, Limits, RunOptions, limits};
-use crate::toolchain::Home;
+use wcomp_core::fmt::Elapsed;
+use wcomp_host::{Call, CacheOutcome, Invocation, Loaded, RunOptions, Stdio};
+
+use super::host_options::{LimitOptions, SandboxOptions};
 use crate::ui::Ui;
 
 /// Run a component under the embedded WASI 0.3 / 0.2 host.
@@ -32,114 +34,89 @@ pub struct RunCommand {
     #[arg(long, value_name = "CALL")]
     pub invoke: Option<String>,
 
-    /// Grant a host directory, at GUEST or at the same path in the guest.
-    #[arg(long, value_name = "HOST[::GUEST]")]
-    pub dir: Vec<String>,
+    #[command(flatten)]
+    pub sandbox: SandboxOptions,
 
-    /// Grant a host directory read-only.
-    #[arg(long, value_name = "HOST[::GUEST]")]
-    pub ro_dir: Vec<String>,
-
-    /// Set an environment variable in the guest.
-    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_env)]
-    pub env: Vec<(String, String)>,
-
-    /// Pass wcomp's whole environment to the guest.
-    #[arg(long)]
-    pub inherit_env: bool,
-
-    /// Allow the guest to open network connections and resolve names.
-    #[arg(long)]
-    pub allow_net: bool,
-
-    /// Stop the guest after this long, e.g. `500ms`, `2s`, `1m`.
-    #[arg(long, value_name = "DURATION", value_parser = limits::parse_duration)]
-    pub timeout: Option<std::time::Duration>,
-
-    /// Cap the guest's linear memories, in total, e.g. `64MiB`.
-    #[arg(long, value_name = "SIZE", value_parser = limits::parse_size)]
-    pub max_memory: Option<u64>,
-
-    /// Stop the guest after it consumes this much fuel (about one unit per
-    /// instruction).
-    #[arg(long, value_name = "N")]
-    pub fuel: Option<u64>,
-
-    /// Compile without reading or writing the compiled-code cache.
-    #[arg(long)]
-    pub no_cache: bool,
-}
-
-fn parse_env(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
-        _ => Err(format!("`{s}` is not KEY=VALUE")),
-    }
+    #[command(flatten)]
+    pub limits: LimitOptions,
 }
 
 impl RunCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
-        let limits = Limits {
-            timeout: self.timeout,
-            max_memory: self.max_memory,
-            fuel: self.fuel,
-        };
-        let cache_dir = if self.no_cache {
-            None
-        } else {
-            match Home::from_env() {
-                Ok(home) => Some(host::cache_dir(home.root())),
-                Err(e) => {
-                    ui.warn(format_args!("compiling without the cache: {e}"));
-                    None
-                }
-            }
-        };
-        let program = host::display_name(&self.file);
+        let call = self.invoke.as_deref().map(Call::parse).transpose()?;
+        let host = self.limits.host(ui)?;
+        let loaded = host.load(&self.file)?;
+        report_compile(ui, &loaded, !self.limits.no_cache);
         let opts = RunOptions {
-            args: std::iter::once(program).chain(self.args).collect(),
-            grants: Grants {
-                dirs: self
-                    .dir
-                    .iter()
-                    .map(|d| DirGrant::parse(d, false))
-                    .chain(self.ro_dir.iter().map(|d| DirGrant::parse(d, true)))
-                    .collect(),
-                env: self.env,
-                inherit_env: self.inherit_env,
-                allow_net: self.allow_net,
-            },
-            limits,
-            cache_dir,
+            args: std::iter::once(loaded.name.clone())
+                .chain(self.args)
+                .collect(),
+            grants: self.sandbox.grants(),
+            limits: self.limits.limits(),
+            stdio: process_stdio(),
         };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| host::RunError::Host(e.to_string()))?;
-        let code = runtime.block_on(async {
-            let host = Host::new(&opts.limits)?;
-            let loaded = host.load(&self.file, opts.cache_dir.as_deref())?;
-            if loaded.cache == host::CacheOutcome::Compiled {
-                ui.status(
-                    "Compiled",
-                    format_args!(
-                        "`{}` in {:.1}s{}",
-                        loaded.name,
-                        loaded.load_time.as_secs_f64(),
-                        if opts.cache_dir.is_some() {
-                            " (cached for the next run)"
-                        } else {
-                            ""
-                        }
-                    ),
-                );
-            }
-            match &self.invoke {
-                Some(call) => host.invoke(&loaded, call, &opts).await,
+        let code = block_on(async {
+            match &call {
+                Some(call) => host
+                    .invoke(&loaded, call, &opts)
+                    .await
+                    .map(|invocation| print_results(&invocation)),
                 None => host.run_command(&loaded, &opts).await,
             }
         })?;
         // Exit codes beyond a byte wrap as they would for a native process.
         Ok(ExitCode::from(code as u8))
     }
+}
+
+/// The guest's stdio is wcomp's own.
+fn process_stdio() -> Stdio {
+    Stdio::new(
+        wasmtime_wasi::cli::stdin(),
+        wasmtime_wasi::cli::stdout(),
+        wasmtime_wasi::cli::stderr(),
+    )
+}
+
+/// Says when the component had to be compiled (the slow path).
+fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
+    if loaded.cache == CacheOutcome::Compiled {
+        ui.status(
+            "Compiled",
+            format_args!(
+                "`{}` in {}{}",
+                loaded.name,
+                Elapsed(loaded.load_time),
+                if cached { " (cached for the next run)" } else { "" }
+            ),
+        );
+    }
+}
+
+/// Prints a call's results, on stderr when a stream result took stdout, and
+/// returns the exit code: 1 when a `result` came back as an error.
+fn print_results(invocation: &Invocation) -> i32 {
+    for line in &invocation.results {
+        if invocation.stdout_taken {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+    i32::from(invocation.failed)
+}
+
+/// Runs the host's future on a multi-threaded runtime. The runtime is shut
+/// down without waiting for blocking tasks: a read of stdin or of a FIFO
+/// that outlived the guest's deadline must not hold wcomp open.
+pub(crate) fn block_on<T>(
+    future: impl Future<Output = Result<T, wcomp_host::RunError>>,
+) -> miette::Result<T> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))?;
+    let result = runtime.block_on(future);
+    runtime.shutdown_background();
+    Ok(result?)
 }

@@ -11,8 +11,8 @@ mod world;
 
 use std::path::{Path, PathBuf};
 
-use wcomp_compose::manifest::{self, JsBackend};
-use wcomp_compose::{App, Lang, ManifestError};
+use wcomp_compose::manifest;
+use wcomp_compose::{App, JsBackend, KebabName, Lang, ManifestError};
 
 use crate::wit::{WitError, World};
 
@@ -72,6 +72,10 @@ pub enum NewError {
         )
     )]
     WitElsewhere { app_wit: PathBuf, given: PathBuf },
+
+    #[error("cannot add the component to `{}`: {message}", path.display())]
+    #[diagnostic(code(wcomp::new::edit_manifest))]
+    EditManifest { path: PathBuf, message: String },
 
     #[error("cannot write `{}`", path.display())]
     #[diagnostic(code(wcomp::new::io))]
@@ -148,35 +152,17 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
-    if !manifest::is_kebab_case(&name) {
-        return Err(NewError::InvalidName {
-            suggestion: manifest::to_kebab_case(&name),
-            name,
-        });
-    }
+    let kebab = KebabName::new(&name).map_err(|suggestion| NewError::InvalidName {
+        suggestion,
+        name: name.clone(),
+    })?;
 
     let manifest_path = cwd.join(manifest::FILE_NAME);
     let existing = if manifest_path.exists() {
-        Some(App::load_adding(&manifest_path, &name)?)
+        Some(App::load_adding(&manifest_path, &kebab)?)
     } else {
         None
     };
-    if let Some(app) = &existing
-        && let Some((span_name, _)) = app
-            .manifest
-            .components
-            .iter()
-            .find(|(n, _)| n.get_ref() == &name)
-    {
-        return Err(app
-            .error(
-                format!("the app already has a component `{name}`"),
-                span_name.span(),
-                "declared here",
-                Some("choose another name, or remove this entry first".into()),
-            )
-            .into());
-    }
 
     let dir = if in_place {
         cwd.to_owned()
@@ -216,7 +202,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
     }
     let app_name = existing
         .as_ref()
-        .map_or_else(|| name.clone(), |a| a.name().to_owned());
+        .map_or_else(|| name.clone(), |a| a.name().to_string());
     let world_name = opts.world.clone().unwrap_or_else(|| name.clone());
 
     // Resolve the world: in the given or existing WIT, else a starter.
@@ -247,12 +233,15 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
             // rename wit-bindgen's modules (`cli` becomes `cli0_2_12`) in
             // Rust components generated before.
             let present = declared_packages(&wit_dir.join("deps"));
-            for (file, text) in crate::vendored::WASI
+            for package in wcomp_core::wasi::PACKAGES
                 .iter()
-                .filter(|(f, _)| f.ends_with("-0.2.12.wit"))
+                .filter(|p| p.line() == "0.2")
             {
-                if !package_of(text).is_some_and(|p| present.iter().any(|q| q == p)) {
-                    wit_files.push((wit_dir.join("deps").join(file), (*text).to_owned()));
+                if !present.iter().any(|q| q == package.name) {
+                    wit_files.push((
+                        wit_dir.join("deps").join(package.file_name),
+                        package.wit.to_owned(),
+                    ));
                 }
             }
             let staging = tempfile::tempdir().map_err(io(&wit_dir))?;
@@ -271,13 +260,8 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         }
     };
 
-    let js_backend = (opts.lang == Lang::Js).then(|| {
-        if world.uses_async() {
-            JsBackend::ComponentizeQjs
-        } else {
-            JsBackend::ComponentizeJs
-        }
-    });
+    let js_backend =
+        (opts.lang == Lang::Js).then(|| crate::toolchain::js::backend_for(&world, None));
     let cx = Context {
         name: &name,
         world: &world,
@@ -297,7 +281,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         opts.lang,
         &world_name,
         js_backend,
-    );
+    )?;
 
     // Nothing can fail for a reason of the user's any more: write.
     if let Some(from) = &copy_wit_from {
@@ -309,7 +293,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
     for file in &files {
         write_new(&dir.join(&file.path), &file.contents)?;
     }
-    crate::fsutil::write_atomically(&manifest_path, manifest_text.as_bytes()).map_err(|e| {
+    wcomp_core::fs::write_atomically(&manifest_path, manifest_text.as_bytes()).map_err(|e| {
         NewError::Io {
             path: e.path,
             source: e.source,
@@ -372,12 +356,14 @@ fn manifest_with(
     lang: Lang,
     world: &str,
     js_backend: Option<JsBackend>,
-) -> String {
+) -> Result<String, NewError> {
     let mut doc: toml_edit::DocumentMut = match existing {
-        Some(app) => app
-            .source
-            .parse()
-            .expect("the manifest was parsed when loaded"),
+        Some(app) => app.text().parse().map_err(|e: toml_edit::TomlError| {
+            NewError::EditManifest {
+                path: app.path().to_owned(),
+                message: e.to_string(),
+            }
+        })?,
         None => {
             let mut doc = toml_edit::DocumentMut::new();
             doc.decor_mut()
@@ -398,10 +384,7 @@ fn manifest_with(
         entry["world"] = toml_edit::value(world);
     }
     if let Some(backend) = js_backend {
-        entry["js-backend"] = toml_edit::value(match backend {
-            JsBackend::ComponentizeJs => "componentize-js",
-            JsBackend::ComponentizeQjs => "componentize-qjs",
-        });
+        entry["js-backend"] = toml_edit::value(backend.name());
     }
     if doc.get("components").is_none() {
         let mut components = toml_edit::Table::new();
@@ -409,7 +392,7 @@ fn manifest_with(
         doc["components"] = toml_edit::Item::Table(components);
     }
     doc["components"][name] = toml_edit::Item::Table(entry);
-    doc.to_string()
+    Ok(doc.to_string())
 }
 
 /// `to` relative to `from` (both under the app directory).

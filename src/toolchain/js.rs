@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use wcomp_compose::Lang;
+use wcomp_compose::{JsBackend, Lang};
 
 use super::{Home, Installed, Report, Tool, ToolchainError, pins, version_word};
 use crate::process;
+use crate::wit::World;
 
 const DIR: &str = "js";
 const FIX: &str = "run `wcomp setup --lang js` (it needs Node.js 20 or newer with npm)";
@@ -64,6 +65,22 @@ fn package_version(prefix: &Path, package: &str) -> Option<String> {
     let text = std::fs::read_to_string(manifest).ok()?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
     json.get("version")?.as_str().map(str::to_owned)
+}
+
+/// Whether a finished install of the pinned packages is there.
+pub fn is_installed(home: &Home) -> bool {
+    super::stamp_matches(&home.dir(DIR), &package_json())
+}
+
+/// Which JS componentizer builds `world`: the app.toml choice, else
+/// componentize-qjs for worlds needing the async ABI (componentize-js has
+/// none), else componentize-js (full JS with `console`).
+pub fn backend_for(world: &World, chosen: Option<JsBackend>) -> JsBackend {
+    match chosen {
+        Some(backend) => backend,
+        None if world.uses_async() => JsBackend::ComponentizeQjs,
+        None => JsBackend::ComponentizeJs,
+    }
 }
 
 /// Reports node, npm and the pinned packages.

@@ -178,7 +178,7 @@ fn stamp_matches(dir: &Path, spec: &str) -> bool {
 
 /// Marks the install in `dir` finished; written last.
 fn write_stamp(lang: Lang, dir: &Path, spec: &str) -> Result<(), ToolchainError> {
-    crate::fsutil::write_atomically(&dir.join(STAMP), spec.as_bytes()).map_err(|e| {
+    wcomp_core::fs::write_atomically(&dir.join(STAMP), spec.as_bytes()).map_err(|e| {
         ToolchainError::Io {
             lang,
             path: e.path,
@@ -276,6 +276,16 @@ pub fn check(home: &Home, lang: Lang) -> Report {
         Lang::Rust => rust::check(),
         Lang::Python => python::check(home),
         Lang::Js => js::check(home),
+    }
+}
+
+/// Whether one language's toolchain looks installed, from its stamp alone:
+/// cheap enough to decide whether to tell the user an install is starting.
+pub fn is_installed(home: &Home, lang: Lang) -> bool {
+    match lang {
+        Lang::Rust => rust::is_installed(),
+        Lang::Python => python::is_installed(home),
+        Lang::Js => js::is_installed(home),
     }
 }
 

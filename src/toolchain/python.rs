@@ -34,6 +34,11 @@ fn installed_version(home: &Home) -> Option<String> {
         .and_then(version_word)
 }
 
+/// Whether a finished install of the pinned componentize-py is there.
+pub fn is_installed(home: &Home) -> bool {
+    super::stamp_matches(&home.dir(DIR), &spec())
+}
+
 /// Reports the host Python and the installed componentize-py.
 pub fn check(home: &Home) -> Report {
     let python = host_python();

@@ -25,6 +25,11 @@ fn target_libdir() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
+/// Whether the wasm target is installed.
+pub fn is_installed() -> bool {
+    target_libdir().is_some()
+}
+
 /// Reports cargo, rustc and the wasm target.
 pub fn check() -> Report {
     let cargo = process::probe(Command::new("cargo").arg("--version"))

@@ -47,7 +47,7 @@ fn builds_incrementally_and_reports_failures_alongside_successes() {
     );
     for name in ["cli", "js", "upper"] {
         let wasm = dir.join(format!("target/wcomp/{name}.wasm"));
-        wcomp_compose::Component::read(&wasm).expect("each output is a valid component");
+        wcomp_core::Component::read(&wasm).expect("each output is a valid component");
     }
 
     let noop = build_json(dir, &[]).success();

@@ -5,12 +5,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use wcomp::host::{Host, Limits, RunOptions};
+use wcomp_host::{Host, RunOptions};
 
 const ROUNDS: u32 = 2000;
 
 fn per_instance(host: &Host, rt: &tokio::runtime::Runtime, path: &std::path::Path) -> f64 {
-    let loaded = host.load(path, None).expect("the guest loads");
+    let loaded = host.load(path).expect("the guest loads");
     let opts = RunOptions::default();
     rt.block_on(async {
         // Warm up allocators and caches.
@@ -39,7 +39,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let host = Host::new(&Limits::default()).unwrap();
+    let host = Host::builder().build().unwrap();
     let guest_us = per_instance(&host, &rt, &guest);
     let empty_us = per_instance(&host, &rt, &empty);
     println!(

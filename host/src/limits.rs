@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use wcomp_core::fmt::Size;
+
 /// The limits of one run; `None` means unlimited.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Limits {
@@ -71,27 +73,6 @@ pub fn parse_size(input: &str) -> Result<u64, BadLimit> {
         .ok_or_else(bad)
 }
 
-/// A duration for people: `2s`, `1.5s`, `250ms`.
-pub fn show_duration(d: Duration) -> String {
-    if d.as_millis() < 1000 {
-        format!("{}ms", d.as_millis())
-    } else if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
-}
-
-/// A size for people: `64 MiB`.
-pub fn show_size(bytes: u64) -> String {
-    match bytes {
-        b if b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
-        b if b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
-        b if b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
-        b => format!("{b} bytes"),
-    }
-}
-
 /// The guest tried to grow its memories past `--max-memory`.
 #[derive(Debug)]
 pub struct MemoryLimitReached {
@@ -100,7 +81,7 @@ pub struct MemoryLimitReached {
 
 impl fmt::Display for MemoryLimitReached {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "memory limit of {} reached", show_size(self.limit))
+        write!(f, "memory limit of {} reached", Size(self.limit))
     }
 }
 
@@ -160,8 +141,6 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("2 weeks").is_err());
-        assert_eq!(show_duration(Duration::from_secs(2)), "2s");
-        assert_eq!(show_duration(Duration::from_millis(250)), "250ms");
     }
 
     #[test]
@@ -172,7 +151,6 @@ mod tests {
         assert_eq!(parse_size("4096").unwrap(), 4096);
         assert!(parse_size("lots").is_err());
         assert!(parse_size("0").is_err());
-        assert_eq!(show_size(64 << 20), "64 MiB");
     }
 
     #[test]

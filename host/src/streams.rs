@@ -17,6 +17,70 @@ use wasmtime::{AsContextMut, StoreContextMut};
 /// How much a producer hands the guest per read.
 const CHUNK: usize = 64 * 1024;
 
+/// A file for a `stream<u8>` argument, opened on the first read rather than
+/// up front: opening a FIFO waits for its writer, and that wait must count
+/// against the run's timeout like any other.
+pub struct LazyFile {
+    state: LazyState,
+}
+
+enum LazyState {
+    Opening(tokio::task::JoinHandle<io::Result<std::fs::File>>),
+    Open(tokio::fs::File),
+    Failed,
+}
+
+impl LazyFile {
+    /// Checks that `path` can be a stream source (it exists and is not a
+    /// directory) and schedules its opening.
+    pub fn open(path: &str) -> io::Result<Self> {
+        let ty = std::fs::metadata(path)?.file_type();
+        if ty.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                wcomp_core::fs::NotAFile {
+                    kind: wcomp_core::fs::kind_of(&ty),
+                },
+            ));
+        }
+        let path = path.to_owned();
+        Ok(LazyFile {
+            state: LazyState::Opening(tokio::task::spawn_blocking(move || {
+                std::fs::File::open(path)
+            })),
+        })
+    }
+}
+
+impl AsyncRead for LazyFile {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            match &mut self.state {
+                LazyState::Opening(handle) => {
+                    let opened = match std::task::ready!(Pin::new(handle).poll(cx)) {
+                        Ok(Ok(file)) => Ok(file),
+                        Ok(Err(e)) => Err(e),
+                        Err(join) => Err(io::Error::other(join)),
+                    };
+                    match opened {
+                        Ok(file) => self.state = LazyState::Open(tokio::fs::File::from_std(file)),
+                        Err(e) => {
+                            self.state = LazyState::Failed;
+                            return Poll::Ready(Err(e));
+                        }
+                    }
+                }
+                LazyState::Open(file) => return Pin::new(file).poll_read(cx, buf),
+                LazyState::Failed => return Poll::Ready(Ok(())),
+            }
+        }
+    }
+}
+
 /// Feeds a guest's `stream<u8>` from a reader (a file, stdin).
 pub struct ReaderProducer {
     reader: Pin<Box<dyn AsyncRead + Send + Sync>>,
@@ -24,8 +88,12 @@ pub struct ReaderProducer {
 
 impl ReaderProducer {
     pub fn new(reader: impl AsyncRead + Send + Sync + 'static) -> Self {
+        Self::boxed(Box::new(reader))
+    }
+
+    pub fn boxed(reader: Box<dyn AsyncRead + Send + Sync>) -> Self {
         ReaderProducer {
-            reader: Box::pin(reader),
+            reader: Box::into_pin(reader),
         }
     }
 }
@@ -76,11 +144,11 @@ pub struct WriterConsumer {
 impl WriterConsumer {
     /// A consumer and the receiver that resolves when the stream ends.
     pub fn new(
-        writer: impl AsyncWrite + Send + Sync + 'static,
+        writer: Box<dyn AsyncWrite + Send + Sync>,
     ) -> (Self, oneshot::Receiver<io::Result<u64>>) {
         let (tx, rx) = oneshot::channel();
         let consumer = WriterConsumer {
-            writer: Box::pin(writer),
+            writer: Box::into_pin(writer),
             written: 0,
             flush_pending: false,
             done: Some(tx),

@@ -51,7 +51,7 @@ pub fn load(
         }
     }
     let compiled = engine.precompile_component(bytes)?;
-    let _ = crate::fsutil::write_atomically(&path, &compiled);
+    let _ = wcomp_core::fs::write_atomically(&path, &compiled);
     // SAFETY: `compiled` was just produced by this engine.
     let component = unsafe { Component::deserialize(engine, &compiled)? };
     Ok((component, Outcome::Compiled))

@@ -212,8 +212,31 @@ pub fn from_val(v: &Val, ty: &WType) -> Result<WValue, WasmValueError> {
     })
 }
 
-/// Prints `val` of type `ty` in WAVE syntax.
-pub fn show(val: &Val, ty: &Type) -> Option<String> {
-    let wave = wave_ty(ty)?;
-    wasm_wave::to_string(&from_val(val, &wave).ok()?).ok()
+/// `val` of type `ty` in WAVE syntax; values WAVE cannot write (resources)
+/// are shown in Wasmtime's own notation.
+pub fn show(val: &Val, ty: &Type) -> String {
+    wave_ty(ty)
+        .and_then(|wave| from_val(val, &wave).ok())
+        .and_then(|value| wasm_wave::to_string(&value).ok())
+        .unwrap_or_else(|| format!("{val:?}"))
+}
+
+/// How many infinite floats `val` holds, at any depth.
+pub fn count_infinite_floats(val: &Val) -> usize {
+    match val {
+        Val::Float32(x) => usize::from(x.is_infinite()),
+        Val::Float64(x) => usize::from(x.is_infinite()),
+        Val::List(xs) | Val::FixedLengthList(xs) | Val::Tuple(xs) => {
+            xs.iter().map(count_infinite_floats).sum()
+        }
+        Val::Record(fields) => fields.iter().map(|(_, x)| count_infinite_floats(x)).sum(),
+        Val::Variant(_, Some(x)) | Val::Option(Some(x)) | Val::Result(Ok(Some(x)) | Err(Some(x))) => {
+            count_infinite_floats(x)
+        }
+        Val::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| count_infinite_floats(k) + count_infinite_floats(v))
+            .sum(),
+        _ => 0,
+    }
 }

@@ -1,23 +1,47 @@
-//! Everything `wcomp run` can fail with, worded for the person running it.
+//! Everything running a component can fail with, worded for the person
+//! running it. Causes from Wasmtime keep their whole chain.
 
 use std::path::PathBuf;
 
 use miette::SourceSpan;
+
+/// A cause reported by Wasmtime (or another library), its chain kept.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Keeps Wasmtime's error, and its chain, as a [`Cause`].
+pub(crate) fn cause(e: wasmtime::Error) -> Cause {
+    e.into_boxed_dyn_error()
+}
 
 /// Running a component failed.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum RunError {
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Decode(#[from] wcomp_compose::DecodeError),
+    Decode(#[from] wcomp_core::DecodeError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Limit(#[from] super::limits::BadLimit),
+    Limit(#[from] crate::limits::BadLimit),
 
-    #[error("cannot compile `{component}`: {message}")]
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    BadCall(#[from] BadCall),
+
+    #[error("cannot set up the Wasmtime engine")]
+    #[diagnostic(code(wcomp::run::engine))]
+    Engine {
+        #[source]
+        source: Cause,
+    },
+
+    #[error("cannot compile `{component}`")]
     #[diagnostic(code(wcomp::run::compile))]
-    Compile { component: String, message: String },
+    Compile {
+        component: String,
+        #[source]
+        source: Cause,
+    },
 
     #[error("`{component}` imports what this host does not provide:\n{missing}")]
     #[diagnostic(code(wcomp::run::missing_imports), help("{help}"))]
@@ -36,7 +60,7 @@ pub enum RunError {
     Link {
         component: String,
         #[source]
-        source: LinkDetail,
+        source: Cause,
     },
 
     #[error(
@@ -71,7 +95,15 @@ pub enum RunError {
     Grant {
         dir: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: Cause,
+    },
+
+    #[error("cannot set up a store for `{component}`")]
+    #[diagnostic(code(wcomp::run::store))]
+    Store {
+        component: String,
+        #[source]
+        source: Cause,
     },
 
     #[error("`{component}` stopped in `{function}`: {reason}")]
@@ -81,18 +113,6 @@ pub enum RunError {
         function: String,
         reason: String,
         /// The wasm backtrace and what to do next.
-        help: String,
-    },
-
-    #[error("invalid `--invoke` call: {message}")]
-    #[diagnostic(code(wcomp::run::bad_call), help("{help}"))]
-    BadCall {
-        message: String,
-        #[source_code]
-        call: String,
-        #[label("{label}")]
-        span: SourceSpan,
-        label: String,
         help: String,
     },
 
@@ -114,13 +134,18 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-
-    #[error("the host failed: {0}")]
-    #[diagnostic(code(wcomp::run::host))]
-    Host(String),
 }
 
-/// Wasmtime's account of why linking failed (its cause chain, as text).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct LinkDetail(pub String);
+/// An `--invoke` call that cannot be made as written, pointing into it.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("invalid `--invoke` call: {message}")]
+#[diagnostic(code(wcomp::run::bad_call), help("{help}"))]
+pub struct BadCall {
+    pub message: String,
+    #[source_code]
+    pub call: String,
+    #[label("{label}")]
+    pub span: SourceSpan,
+    pub label: String,
+    pub help: String,
+}

@@ -1,8 +1,12 @@
 //! Decoding a component binary into its WIT world.
 //!
 //! This is the one place that turns bytes into a [`Component`]: `wcomp inspect`
-//! prints it, `wcomp build` checks outputs against it and composition wires
-//! components by it.
+//! prints it, `wcomp build` checks outputs against it, composition wires
+//! components by it and the host reports broken files through it.
+//!
+//! Bytes from anywhere are checked for structure (every section's size within
+//! the file) before any decoder sees them, so a lying size field costs an
+//! error, not an allocation of the size it claims.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -85,6 +89,42 @@ pub fn binary_kind(path: &Path, bytes: &[u8]) -> Result<BinaryKind, DecodeError>
     }
 }
 
+/// Reads the file at `path` for decoding: a regular file, or an error that
+/// says why not.
+pub fn read(path: &Path) -> Result<Vec<u8>, DecodeError> {
+    crate::fs::read_regular(path).map_err(|source| DecodeError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Checks that `bytes` are a component whose every section lies within the
+/// file, before anything decodes them; `path` is used in diagnostics only.
+pub fn expect_component(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
+    if binary_kind(path, bytes)? == BinaryKind::CoreModule {
+        return Err(DecodeError::CoreModule {
+            path: path.to_owned(),
+        });
+    }
+    check_structure(path, bytes)
+}
+
+/// Walks every section header, nested modules and components included. The
+/// parser is given the whole file, so a section claiming more bytes than
+/// the file holds is an error here, before any decoder allocates for it.
+fn check_structure(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        if let Err(e) = payload {
+            return Err(DecodeError::Invalid {
+                path: path.to_owned(),
+                offset: e.offset() as usize,
+                message: e.message().to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// A validated component and the world it implements.
 pub struct Component {
     /// Where the component was read from.
@@ -142,21 +182,13 @@ impl fmt::Debug for Component {
 impl Component {
     /// Reads and decodes the component at `path`.
     pub fn read(path: &Path) -> Result<Self, DecodeError> {
-        let bytes = std::fs::read(path).map_err(|source| DecodeError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_bytes(path, &bytes)
+        Self::from_bytes(path, &read(path)?)
     }
 
     /// Validates `bytes` as a component and decodes its world; `path` is used
     /// in diagnostics only.
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, DecodeError> {
-        if binary_kind(path, bytes)? == BinaryKind::CoreModule {
-            return Err(DecodeError::CoreModule {
-                path: path.to_owned(),
-            });
-        }
+        expect_component(path, bytes)?;
         // Decoding validates as it goes; on failure, a plain validation pass
         // says precisely what is wrong and where.
         match wit_parser::decoding::decode(bytes) {

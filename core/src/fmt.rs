@@ -1,0 +1,68 @@
+//! Sizes and durations for people, written one way everywhere.
+
+use std::fmt;
+use std::time::Duration;
+
+/// A byte count: `512 bytes`, `64 MiB` when exact, `1.7 MiB` otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size(pub u64);
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+        let bytes = self.0;
+        if bytes < 1024 {
+            return write!(f, "{bytes} bytes");
+        }
+        let mut unit = 0;
+        let mut scale = 1024u64;
+        while unit + 1 < UNITS.len() && bytes >= scale * 1024 {
+            unit += 1;
+            scale *= 1024;
+        }
+        if bytes % scale == 0 {
+            write!(f, "{} {}", bytes / scale, UNITS[unit])
+        } else {
+            write!(f, "{:.1} {}", bytes as f64 / scale as f64, UNITS[unit])
+        }
+    }
+}
+
+/// A duration: `250ms` under a second, `2s` when whole, `1.5s` otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Elapsed(pub Duration);
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if d.as_millis() < 1000 {
+            write!(f, "{}ms", d.as_millis())
+        } else if d.subsec_millis() == 0 {
+            write!(f, "{}s", d.as_secs())
+        } else {
+            write!(f, "{:.1}s", d.as_secs_f64())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(Size(12).to_string(), "12 bytes");
+        assert_eq!(Size(1536).to_string(), "1.5 KiB");
+        assert_eq!(Size(64 << 20).to_string(), "64 MiB");
+        assert_eq!(Size(18_874_368).to_string(), "18 MiB");
+        assert_eq!(Size(1_782_311).to_string(), "1.7 MiB");
+        assert_eq!(Size(3 << 30).to_string(), "3 GiB");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(Elapsed(Duration::from_millis(250)).to_string(), "250ms");
+        assert_eq!(Elapsed(Duration::from_secs(2)).to_string(), "2s");
+        assert_eq!(Elapsed(Duration::from_millis(1500)).to_string(), "1.5s");
+    }
+}

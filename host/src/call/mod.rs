@@ -1,0 +1,83 @@
+//! Calling any exported function: `--invoke 'f(args)'` with WAVE
+//! arguments, its results returned as WAVE for the caller to show.
+//!
+//! [`syntax`] parses the call, [`exports`] finds the function, and
+//! [`bridge`] turns text into values and values into text, with the host
+//! ends of streams and futures.
+
+pub(crate) mod bridge;
+pub mod exports;
+pub mod syntax;
+
+use wasmtime::component::{Type, Val};
+
+pub use bridge::Invocation;
+use exports::Found;
+pub use syntax::Call;
+
+use crate::error::RunError;
+use crate::failure::{failure, with_timeout};
+use crate::{Host, Loaded, RunOptions};
+
+impl Host {
+    /// Calls the function `call` names with its arguments and returns its
+    /// results. A `stream<u8>` argument `-` reads the caller's stdin, and a
+    /// returned `stream<u8>` is written to the caller's stdout.
+    pub async fn invoke(
+        &self,
+        loaded: &Loaded,
+        call: &Call,
+        opts: &RunOptions,
+    ) -> Result<Invocation, RunError> {
+        let found = exports::find_function(self, loaded, call)?;
+        let params: Vec<(String, Type)> = found
+            .ty
+            .params()
+            .map(|(n, t)| (n.to_owned(), t))
+            .collect();
+        check_arity(call, &found, &params)?;
+        let mut store = self.store(loaded, opts)?;
+        let args = bridge::arguments(&mut store, call, &params, &opts.stdio)?;
+        let result_types: Vec<Type> = found.ty.results().collect();
+        let stdio = &opts.stdio;
+        let run = async {
+            let instance = loaded.pre.instantiate_async(&mut store).await?;
+            let func = instance
+                .get_func(&mut store, found.index)
+                .ok_or_else(|| wasmtime::format_err!("the export vanished after instantiation"))?;
+            store
+                .run_concurrent(async |a| -> wasmtime::Result<Invocation> {
+                    let mut results = vec![Val::Bool(false); result_types.len()];
+                    func.call_concurrent(a, &args, &mut results).await?;
+                    let mut out = Invocation::default();
+                    for (val, ty) in results.into_iter().zip(result_types.iter().cloned()) {
+                        bridge::result(a, val, ty, &mut out, stdio).await?;
+                    }
+                    Ok(out)
+                })
+                .await?
+        };
+        with_timeout(opts.limits.timeout, run)
+            .await
+            .map_err(|e| failure(&loaded.name, &found.name, &opts.limits, e))
+    }
+}
+
+/// The call must give one argument per parameter.
+fn check_arity(call: &Call, found: &Found, params: &[(String, Type)]) -> Result<(), RunError> {
+    if params.len() == call.args().len() {
+        return Ok(());
+    }
+    let names: Vec<&str> = params.iter().map(|(n, _)| n.as_str()).collect();
+    Err(call
+        .arity_error(
+            format!(
+                "`{}` takes {} argument(s), {} given",
+                found.name,
+                params.len(),
+                call.args().len()
+            ),
+            &format!("its parameters are ({})", names.join(", ")),
+        )
+        .into())
+}

@@ -1,0 +1,191 @@
+//! One engine and one linker per process, and a store per run.
+//!
+//! Timeouts are per store: a single ticker thread per engine advances the
+//! engine's epoch every [`TICK`], and each store with a timeout gets a
+//! deadline counted in ticks. Many stores with different timeouts can then
+//! share one engine, as `serve` needs.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use wasmtime::component::Linker;
+use wasmtime::{Config, Engine, EngineWeak, Store};
+
+use crate::error::{RunError, cause};
+use crate::limits::MemoryLimiter;
+use crate::state::HostState;
+use crate::{Loaded, RunOptions};
+
+/// How often the epoch advances: the resolution of every timeout.
+pub const TICK: Duration = Duration::from_millis(10);
+
+/// Epoch deadline for stores without a timeout: effectively never.
+const NO_DEADLINE: u64 = u64::MAX / 2;
+
+/// How often a guest with a fuel limit yields to other tasks.
+const FUEL_YIELD_INTERVAL: u64 = 100_000;
+
+/// Configures a [`Host`].
+#[derive(Debug, Clone, Default)]
+pub struct HostBuilder {
+    fuel: bool,
+    cache_dir: Option<PathBuf>,
+}
+
+impl HostBuilder {
+    /// Counts fuel in every store (`--fuel`). It changes the generated
+    /// code, so it is chosen once per engine.
+    pub fn fuel(mut self, enabled: bool) -> Self {
+        self.fuel = enabled;
+        self
+    }
+
+    /// Where compiled code is cached; `None` compiles every time.
+    pub fn cache_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.cache_dir = dir;
+        self
+    }
+
+    /// An engine with the component model and its async ABI, and a linker
+    /// with everything the host provides: WASI 0.3, WASI 0.2 and wasi:http
+    /// 0.2's types (so componentize-js output links).
+    pub fn build(self) -> Result<Host, RunError> {
+        let engine_error = |e| RunError::Engine { source: cause(e) };
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .wasm_component_model_async(true)
+            .epoch_interruption(true)
+            .consume_fuel(self.fuel);
+        let engine = Engine::new(&config).map_err(engine_error)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_error)?;
+        wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(engine_error)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(engine_error)?;
+        Ok(Host {
+            ticker: Ticker::new(&engine),
+            engine,
+            linker,
+            fuel: self.fuel,
+            cache_dir: self.cache_dir,
+        })
+    }
+}
+
+/// An engine and a linker, ready to load components and run them.
+pub struct Host {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<HostState>,
+    ticker: Ticker,
+    fuel: bool,
+    pub(crate) cache_dir: Option<PathBuf>,
+}
+
+impl Host {
+    /// A host with the default settings: no fuel, no compiled-code cache.
+    pub fn builder() -> HostBuilder {
+        HostBuilder::default()
+    }
+
+    /// The engine, for embeddings that need it (benchmarks, `serve`).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// A store for one run of `loaded`: the guest's WASI context and stdio,
+    /// its memory limit, its deadline and its fuel.
+    pub(crate) fn store(
+        &self,
+        loaded: &Loaded,
+        opts: &RunOptions,
+    ) -> Result<Store<HostState>, RunError> {
+        let limiter = MemoryLimiter::new(opts.limits.max_memory);
+        let state = HostState::new(opts, limiter)?;
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        match opts.limits.timeout {
+            Some(timeout) => {
+                self.ticker
+                    .ensure_running()
+                    .map_err(|source| RunError::Store {
+                        component: loaded.name.clone(),
+                        source: source.into(),
+                    })?;
+                store.set_epoch_deadline(ticks(timeout));
+                store.epoch_deadline_trap();
+            }
+            None => store.set_epoch_deadline(NO_DEADLINE),
+        }
+        if let Some(fuel) = opts.limits.fuel {
+            let store_error = |e| RunError::Store {
+                component: loaded.name.clone(),
+                source: cause(e),
+            };
+            if !self.fuel {
+                return Err(store_error(wasmtime::format_err!(
+                    "fuel was not enabled when the host was built (`HostBuilder::fuel`)"
+                )));
+            }
+            store.set_fuel(fuel).map_err(store_error)?;
+            store
+                .fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL))
+                .map_err(store_error)?;
+        }
+        Ok(store)
+    }
+}
+
+/// The deadline, in ticks, for a timeout: rounded up, at least one tick.
+pub(crate) fn ticks(timeout: Duration) -> u64 {
+    let tick = TICK.as_nanos();
+    (timeout.as_nanos().div_ceil(tick) as u64).max(1)
+}
+
+/// Advances an engine's epoch every [`TICK`] from a thread started on the
+/// first deadline; the thread ends once the engine is dropped.
+struct Ticker {
+    engine: EngineWeak,
+    started: Mutex<bool>,
+}
+
+impl Ticker {
+    fn new(engine: &Engine) -> Self {
+        Ticker {
+            engine: engine.weak(),
+            started: Mutex::new(false),
+        }
+    }
+
+    fn ensure_running(&self) -> std::io::Result<()> {
+        let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        if !*started {
+            let engine = self.engine.clone();
+            std::thread::Builder::new()
+                .name("wcomp-epoch".into())
+                .spawn(move || {
+                    while let Some(engine) = engine.upgrade() {
+                        engine.increment_epoch();
+                        drop(engine);
+                        std::thread::sleep(TICK);
+                    }
+                })?;
+            *started = true;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_round_up_to_whole_ticks() {
+        assert_eq!(ticks(Duration::from_millis(1)), 1);
+        assert_eq!(ticks(Duration::from_millis(10)), 1);
+        assert_eq!(ticks(Duration::from_millis(11)), 2);
+        assert_eq!(ticks(Duration::from_secs(1)), 100);
+    }
+}

@@ -1,0 +1,66 @@
+//! wcomp's embeddable Wasmtime host: the runtime behind `wcomp run`,
+//! `serve` and `dev`.
+//!
+//! One [`Host`] per process holds one engine, with the component model and
+//! its async ABI, and one linker with WASI 0.3 (`wasmtime_wasi::p3`), WASI
+//! 0.2 (`wasmtime_wasi::p2`) and wasi:http 0.2's types. Each run gets its
+//! own store, whose WASI context grants nothing unless asked ([`Grants`]),
+//! whose stdio is the caller's ([`Stdio`]), and whose [`Limits`] (a
+//! deadline in epoch ticks, a memory cap, fuel) hold for it alone.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), wcomp_host::RunError> {
+//! use wcomp_host::{Host, RunOptions};
+//! let host = Host::builder().build()?;
+//! let loaded = host.load("composed.wasm".as_ref())?;
+//! let code = host.run_command(&loaded, &RunOptions::default()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The library never prints and never touches the process's stdio or
+//! environment: the caller passes what the guest may see.
+
+mod cache;
+pub mod call;
+mod command;
+mod engine;
+mod error;
+mod failure;
+pub mod limits;
+mod load;
+mod state;
+mod streams;
+mod wave;
+
+use std::path::{Path, PathBuf};
+
+pub use cache::Outcome as CacheOutcome;
+pub use call::{Call, Invocation};
+pub use engine::{Host, HostBuilder, TICK};
+pub use error::{BadCall, Cause, RunError};
+pub use limits::Limits;
+pub use load::Loaded;
+pub use state::{BadGrant, DirGrant, Grants, Stdio, parse_env};
+
+/// How one run is set up: the guest's arguments, what it may touch, its
+/// limits and its stdio.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// `argv`, starting with the program name.
+    pub args: Vec<String>,
+    pub grants: Grants,
+    pub limits: Limits,
+    pub stdio: Stdio,
+}
+
+/// Where the compiled-code cache lives inside the wcomp cache directory.
+pub fn cache_dir(home: &Path) -> PathBuf {
+    cache::dir(home)
+}
+
+/// A component's name in messages and its guest's `argv[0]`: its file name.
+pub fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}

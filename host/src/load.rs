@@ -1,0 +1,134 @@
+//! Loading a component: read it, check it is a component, compile it (or
+//! take its code from the cache) and link it against what the host
+//! provides. Everything that can be wrong with a file is found here,
+//! before anything runs.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{Component, InstancePre};
+use wcomp_core::{InterfaceName, decode, wasi};
+
+use crate::cache::{self, Outcome};
+use crate::error::{RunError, cause};
+use crate::state::HostState;
+use crate::{Host, display_name};
+
+/// A component compiled and linked, ready to instantiate.
+pub struct Loaded {
+    /// The component's name in messages (its file name).
+    pub name: String,
+    pub(crate) component: Component,
+    pub(crate) pre: InstancePre<HostState>,
+    /// Whether its code came from the cache.
+    pub cache: Outcome,
+    /// How long reading, compiling or loading, and linking took.
+    pub load_time: Duration,
+}
+
+impl Host {
+    /// Reads, compiles (or loads from the cache) and links the component at
+    /// `path`. A file that is not a component, or that imports what the host
+    /// cannot provide, fails here.
+    pub fn load(&self, path: &Path) -> Result<Loaded, RunError> {
+        let started = Instant::now();
+        let bytes = decode::read(path)?;
+        let mut loaded = self.load_bytes(path, &bytes)?;
+        loaded.load_time = started.elapsed();
+        Ok(loaded)
+    }
+
+    /// Like [`Host::load`], for bytes already in memory; `path` names the
+    /// component in messages.
+    pub fn load_bytes(&self, path: &Path, bytes: &[u8]) -> Result<Loaded, RunError> {
+        let started = Instant::now();
+        let name = display_name(path);
+        decode::expect_component(path, bytes)?;
+        let (component, outcome) = cache::load(&self.engine, bytes, self.cache_dir.as_deref())
+            .map_err(|e| compile_error(path, &name, bytes, e))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| self.link_error(&name, &component, e))?;
+        Ok(Loaded {
+            name,
+            component,
+            pre,
+            cache: outcome,
+            load_time: started.elapsed(),
+        })
+    }
+
+    /// Names every import the host lacks, in WIT syntax; falls back to
+    /// Wasmtime's own account when all names are provided but a type differs.
+    fn link_error(&self, name: &str, component: &Component, err: wasmtime::Error) -> RunError {
+        let missing: Vec<String> = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(import, _)| import.to_owned())
+            .filter(|import| !wasi::host_provides(import))
+            .collect();
+        if missing.is_empty() {
+            return RunError::Link {
+                component: name.to_owned(),
+                source: cause(err),
+            };
+        }
+        RunError::MissingImports {
+            component: name.to_owned(),
+            help: missing_imports_help(&missing),
+            missing: missing
+                .iter()
+                .map(|import| format!("  import {import};"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+/// What to do about imports the host lacks: rebuild against the host's
+/// WASI when they are WASI the host has in another version (a 0.3 release
+/// candidate, say), compose otherwise.
+fn missing_imports_help(missing: &[String]) -> String {
+    let other_versions: Vec<String> = missing
+        .iter()
+        .filter_map(|import| InterfaceName::parse(import))
+        .filter_map(|import| {
+            let provided = wasi::provided_versions(&import);
+            (!provided.is_empty()).then(|| {
+                let have: Vec<String> = provided.iter().map(|p| format!("`{p}`")).collect();
+                format!("`{import}` (the host has {})", have.join(" and "))
+            })
+        })
+        .collect();
+    if other_versions.is_empty() {
+        return "the host provides WASI 0.2.x (up to 0.2.12), WASI 0.3.0 and wasi:http 0.2.x types; compose the component with one that exports the rest (`wcomp compose`)".to_owned();
+    }
+    let prerelease = missing.iter().any(|import| {
+        InterfaceName::parse(import)
+            .and_then(|i| i.version)
+            .is_some_and(|v| !v.pre.is_empty())
+    });
+    let rebuild = if prerelease {
+        "WASI release candidates match only themselves; rebuild the guest against WASI 0.3.0 (wit-bindgen 0.61+, componentize-py 0.25+) or 0.2.x"
+    } else {
+        "rebuild the guest against a WASI version the host provides"
+    };
+    format!(
+        "{rebuild}: {}",
+        other_versions.join(", ")
+    )
+}
+
+/// Reports a component Wasmtime could not compile the way `inspect` does
+/// when the file is broken (with its offset), and with Wasmtime's account
+/// otherwise.
+fn compile_error(path: &Path, name: &str, bytes: &[u8], err: wasmtime::Error) -> RunError {
+    match wcomp_core::Component::from_bytes(path, bytes) {
+        Err(decode) => RunError::Decode(decode),
+        Ok(_) => RunError::Compile {
+            component: name.to_owned(),
+            source: cause(err),
+        },
+    }
+}

@@ -1,0 +1,294 @@
+//! What each store holds: the WASI context built from the user's grants and
+//! the caller's stdio, the resource table, wasi:http's context, and the
+//! memory limiter.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+use crate::RunOptions;
+use crate::error::RunError;
+use crate::limits::MemoryLimiter;
+
+/// A host directory the guest may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirGrant {
+    pub host: PathBuf,
+    pub guest: String,
+    pub read_only: bool,
+}
+
+/// A grant given on the command line that cannot be used as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadGrant {
+    #[error("`{0}` has an empty host path; write `HOST[::GUEST]`")]
+    EmptyHost(String),
+    #[error("`{0}` has an empty guest path after `::`; write `HOST::GUEST`, or just `HOST`")]
+    EmptyGuest(String),
+    #[error("`{0}` is not KEY=VALUE")]
+    NotKeyValue(String),
+    #[error("the variable name in `{0}` contains `=`, a NUL or a line break")]
+    BadKey(String),
+    #[error("the value of `{0}` contains a NUL")]
+    BadValue(String),
+}
+
+impl DirGrant {
+    /// Parses `HOST[::GUEST]`; the guest path defaults to the host path.
+    pub fn parse(spec: &str, read_only: bool) -> Result<DirGrant, BadGrant> {
+        let (host, guest) = match spec.split_once("::") {
+            Some((_, "")) => return Err(BadGrant::EmptyGuest(spec.to_owned())),
+            Some((host, guest)) => (host, guest),
+            None => (spec, spec),
+        };
+        if host.is_empty() {
+            return Err(BadGrant::EmptyHost(spec.to_owned()));
+        }
+        Ok(DirGrant {
+            host: PathBuf::from(host),
+            guest: guest.to_owned(),
+            read_only,
+        })
+    }
+}
+
+/// Parses `KEY=VALUE` for an environment variable of the guest.
+pub fn parse_env(spec: &str) -> Result<(String, String), BadGrant> {
+    let (key, value) = spec
+        .split_once('=')
+        .filter(|(key, _)| !key.is_empty())
+        .ok_or_else(|| BadGrant::NotKeyValue(spec.to_owned()))?;
+    if key.contains(['\0', '\n', '\r']) {
+        return Err(BadGrant::BadKey(spec.to_owned()));
+    }
+    if value.contains('\0') {
+        return Err(BadGrant::BadValue(key.to_owned()));
+    }
+    Ok((key.to_owned(), value.to_owned()))
+}
+
+/// Everything the guest may touch beyond its own memory. Nothing by default:
+/// not even stdio, which the caller passes in [`Stdio`].
+#[derive(Debug, Clone, Default)]
+pub struct Grants {
+    pub dirs: Vec<DirGrant>,
+    pub env: Vec<(String, String)>,
+    pub allow_net: bool,
+}
+
+/// The guest's stdin, stdout and stderr, chosen by the caller: the process's
+/// own for `wcomp run`, memory pipes for tests, a request log for `serve`.
+/// By default stdin is empty and output is discarded.
+#[derive(Clone)]
+pub struct Stdio {
+    stdin: Arc<dyn StdinStream + Sync>,
+    stdout: Arc<dyn StdoutStream + Sync>,
+    stderr: Arc<dyn StdoutStream + Sync>,
+}
+
+impl Default for Stdio {
+    fn default() -> Self {
+        Stdio::new(tokio::io::empty(), tokio::io::empty(), tokio::io::empty())
+    }
+}
+
+impl std::fmt::Debug for Stdio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stdio").finish_non_exhaustive()
+    }
+}
+
+impl Stdio {
+    /// Stdio from any of wasmtime-wasi's stream types.
+    pub fn new(
+        stdin: impl StdinStream + Sync + 'static,
+        stdout: impl StdoutStream + Sync + 'static,
+        stderr: impl StdoutStream + Sync + 'static,
+    ) -> Self {
+        Stdio {
+            stdin: Arc::new(stdin),
+            stdout: Arc::new(stdout),
+            stderr: Arc::new(stderr),
+        }
+    }
+
+    /// A reader of stdin, for a `stream<u8>` argument given as `-`.
+    pub fn stdin_reader(&self) -> Box<dyn AsyncRead + Send + Sync> {
+        self.stdin.async_stream()
+    }
+
+    /// A writer to stdout, for a returned `stream<u8>`.
+    pub fn stdout_writer(&self) -> Box<dyn AsyncWrite + Send + Sync> {
+        self.stdout.async_stream()
+    }
+}
+
+/// Shares one of the caller's streams with a store's WASI context.
+struct Shared<T: ?Sized>(Arc<T>);
+
+impl<T: ?Sized + IsTerminal> IsTerminal for Shared<T> {
+    fn is_terminal(&self) -> bool {
+        self.0.is_terminal()
+    }
+}
+
+impl StdinStream for Shared<dyn StdinStream + Sync> {
+    fn async_stream(&self) -> Box<dyn AsyncRead + Send + Sync> {
+        self.0.async_stream()
+    }
+    fn p2_stream(&self) -> Box<dyn wasmtime_wasi::p2::InputStream> {
+        self.0.p2_stream()
+    }
+}
+
+impl StdoutStream for Shared<dyn StdoutStream + Sync> {
+    fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
+        self.0.async_stream()
+    }
+    fn p2_stream(&self) -> Box<dyn wasmtime_wasi::p2::OutputStream> {
+        self.0.p2_stream()
+    }
+}
+
+/// The data of each store.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    http: WasiHttpCtx,
+    hooks: DenyHttp,
+    pub(crate) limiter: MemoryLimiter,
+}
+
+impl HostState {
+    /// A store's data for a run under `opts`.
+    pub fn new(opts: &RunOptions, limiter: MemoryLimiter) -> Result<Self, RunError> {
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdin(Shared(opts.stdio.stdin.clone()))
+            .stdout(Shared(opts.stdio.stdout.clone()))
+            .stderr(Shared(opts.stdio.stderr.clone()))
+            .args(&opts.args);
+        grant(&mut wasi, &opts.grants)?;
+        Ok(HostState {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            http: WasiHttpCtx::new(),
+            hooks: DenyHttp,
+            limiter,
+        })
+    }
+}
+
+/// Adds the user's grants to a WASI context; nothing else is allowed.
+fn grant(wasi: &mut WasiCtxBuilder, grants: &Grants) -> Result<(), RunError> {
+    for (key, value) in &grants.env {
+        wasi.env(key, value);
+    }
+    for dir in &grants.dirs {
+        let perms = if dir.read_only {
+            FsPerms::ReadOnly
+        } else {
+            FsPerms::ReadWrite
+        };
+        wasi.preopened_dir(&dir.host, &dir.guest, perms)
+            .map_err(|e| RunError::Grant {
+                dir: dir.host.clone(),
+                source: crate::error::cause(e),
+            })?;
+    }
+    if grants.allow_net {
+        wasi.inherit_network()
+            .allow_tcp(true)
+            .allow_udp(true)
+            .allow_ip_name_lookup(true);
+    } else {
+        // The defaults already deny; say so where a reader looks.
+        wasi.allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
+    }
+    Ok(())
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+/// wasi:http is linked so components built by componentize-js (which import
+/// its types) run; outgoing requests are denied.
+struct DenyHttp;
+
+impl WasiHttpHooks for DenyHttp {
+    fn send_request(
+        &mut self,
+        _request: http::Request<wasmtime_wasi_http::WasiBody>,
+        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        _io: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = Result<
+                    (
+                        http::Response<wasmtime_wasi_http::WasiBody>,
+                        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+                    ),
+                    wasmtime_wasi_http::Error,
+                >,
+            > + Send,
+    > {
+        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_grants() {
+        assert_eq!(
+            DirGrant::parse("./data::/data", false),
+            Ok(DirGrant {
+                host: "./data".into(),
+                guest: "/data".into(),
+                read_only: false
+            })
+        );
+        assert_eq!(DirGrant::parse("/tmp", true).unwrap().guest, "/tmp");
+        assert!(matches!(
+            DirGrant::parse("/tmp::", false),
+            Err(BadGrant::EmptyGuest(_))
+        ));
+        assert!(matches!(
+            DirGrant::parse("::/x", false),
+            Err(BadGrant::EmptyHost(_))
+        ));
+    }
+
+    #[test]
+    fn env_grants() {
+        assert_eq!(parse_env("A=b=c"), Ok(("A".into(), "b=c".into())));
+        assert_eq!(parse_env("A="), Ok(("A".into(), String::new())));
+        assert!(matches!(parse_env("=x"), Err(BadGrant::NotKeyValue(_))));
+        assert!(matches!(parse_env("A"), Err(BadGrant::NotKeyValue(_))));
+        assert!(matches!(parse_env("A\nB=x"), Err(BadGrant::BadKey(_))));
+    }
+}

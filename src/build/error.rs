@@ -1,0 +1,120 @@
+//! What a build can fail with: one component (the others go on), or the
+//! build as a whole.
+
+use std::path::PathBuf;
+
+use wcomp_compose::Lang;
+
+use crate::process::ProcessError;
+use crate::toolchain::{self, ToolchainError};
+
+/// One component's build failed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ComponentError {
+    #[error("component `{component}`: source directory `{}` does not exist", path.display())]
+    #[diagnostic(
+        code(wcomp::build::no_source),
+        help("fix its `path` in app.toml, or scaffold it with `wcomp new {component}`")
+    )]
+    NoSource { component: String, path: PathBuf },
+
+    #[error("component `{component}` cannot use its world")]
+    #[diagnostic(code(wcomp::build::wit))]
+    Wit {
+        component: String,
+        #[source]
+        #[diagnostic_source]
+        source: crate::wit::WitError,
+    },
+
+    #[error("component `{component}` needs the {lang} toolchain")]
+    #[diagnostic(
+        code(wcomp::build::toolchain),
+        help("run `wcomp doctor` to see what is missing")
+    )]
+    Toolchain {
+        component: String,
+        lang: Lang,
+        #[source]
+        #[diagnostic_source]
+        source: ToolchainError,
+    },
+
+    #[error("component `{component}` needs the {lang} toolchain, which could not be installed")]
+    #[diagnostic(
+        code(wcomp::build::toolchain),
+        help("the reason is shown for the first {lang} component above")
+    )]
+    ToolchainUnavailable { component: String, lang: Lang },
+
+    #[error("component `{component}` failed to build")]
+    #[diagnostic(code(wcomp::build::failed))]
+    Tool {
+        component: String,
+        #[source]
+        #[diagnostic_source]
+        source: ProcessError,
+    },
+
+    #[error("component `{component}`: {message}")]
+    #[diagnostic(code(wcomp::build::no_output), help("{help}"))]
+    NoOutput {
+        component: String,
+        message: String,
+        help: String,
+    },
+
+    #[error("component `{component}` built, but its output is not a usable component")]
+    #[diagnostic(code(wcomp::build::invalid_output))]
+    Invalid {
+        component: String,
+        #[source]
+        #[diagnostic_source]
+        source: wcomp_core::DecodeError,
+    },
+
+    #[error("component `{component}` does not match its world `{world}`:\n{details}")]
+    #[diagnostic(
+        code(wcomp::build::world_mismatch),
+        help("implement exactly the world's exports; `wcomp inspect {}` shows what was built", output.display())
+    )]
+    Mismatch {
+        component: String,
+        world: String,
+        details: String,
+        output: PathBuf,
+    },
+
+    #[error("component `{component}`: cannot use `{}`", path.display())]
+    #[diagnostic(code(wcomp::build::io))]
+    Io {
+        component: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The build as a whole failed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum BuildError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Home(#[from] toolchain::HomeError),
+
+    #[error("no component `{name}` in `{}`", manifest.display())]
+    #[diagnostic(code(wcomp::build::unknown_component), help("{known}"))]
+    UnknownComponent {
+        name: String,
+        manifest: PathBuf,
+        known: String,
+    },
+
+    #[error("{failed} of {total} components failed to build: {names}")]
+    #[diagnostic(code(wcomp::build::some_failed), help("each failure is shown above"))]
+    Failed {
+        failed: usize,
+        total: usize,
+        names: String,
+    },
+}

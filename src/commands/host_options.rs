@@ -1,0 +1,119 @@
+//! The flags every command that runs guests shares (`run`, `serve`,
+//! `dev`): what the guest may touch, its limits, and the compiled-code
+//! cache. One definition, flattened into each command.
+
+use std::time::Duration;
+
+use wcomp_host::limits::{self, Limits};
+use wcomp_host::{BadGrant, DirGrant, Grants, Host, RunError};
+
+use crate::toolchain::Home;
+use crate::ui::Ui;
+
+/// What the guest may touch: nothing unless granted.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Sandbox")]
+pub struct SandboxOptions {
+    /// Grant a host directory, at GUEST or at the same path in the guest.
+    #[arg(long, value_name = "HOST[::GUEST]", value_parser = parse_dir)]
+    pub dir: Vec<DirGrant>,
+
+    /// Grant a host directory read-only.
+    #[arg(long, value_name = "HOST[::GUEST]", value_parser = parse_ro_dir)]
+    pub ro_dir: Vec<DirGrant>,
+
+    /// Set an environment variable in the guest.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
+
+    /// Pass wcomp's whole environment to the guest.
+    #[arg(long)]
+    pub inherit_env: bool,
+
+    /// Allow the guest to open network connections and resolve names.
+    #[arg(long)]
+    pub allow_net: bool,
+}
+
+/// How long, how much memory and how much fuel a guest may use.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitOptions {
+    /// Stop the guest after this long, e.g. `500ms`, `2s`, `1m`.
+    #[arg(long, value_name = "DURATION", value_parser = limits::parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Cap the guest's linear memories, in total, e.g. `64MiB`.
+    #[arg(long, value_name = "SIZE", value_parser = limits::parse_size)]
+    pub max_memory: Option<u64>,
+
+    /// Stop the guest after it consumes this much fuel (about one unit per
+    /// instruction).
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
+
+    /// Compile without reading or writing the compiled-code cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+fn parse_dir(spec: &str) -> Result<DirGrant, BadGrant> {
+    DirGrant::parse(spec, false)
+}
+
+fn parse_ro_dir(spec: &str) -> Result<DirGrant, BadGrant> {
+    DirGrant::parse(spec, true)
+}
+
+fn parse_env(spec: &str) -> Result<(String, String), BadGrant> {
+    wcomp_host::parse_env(spec)
+}
+
+impl SandboxOptions {
+    /// The grants these flags ask for; `--inherit-env` is read here, so the
+    /// host library never looks at the process's environment.
+    pub fn grants(&self) -> Grants {
+        let mut env: Vec<(String, String)> = if self.inherit_env {
+            std::env::vars().collect()
+        } else {
+            Vec::new()
+        };
+        env.extend(self.env.iter().cloned());
+        Grants {
+            dirs: self.dir.iter().chain(&self.ro_dir).cloned().collect(),
+            env,
+            allow_net: self.allow_net,
+        }
+    }
+}
+
+impl LimitOptions {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            timeout: self.timeout,
+            max_memory: self.max_memory,
+            fuel: self.fuel,
+        }
+    }
+
+    /// A host for these limits, with the compiled-code cache under
+    /// `$WCOMP_HOME` unless `--no-cache` (or the cache is unusable, which
+    /// is worth a warning, not a failure).
+    pub fn host(&self, ui: &Ui) -> Result<Host, RunError> {
+        let cache_dir = if self.no_cache {
+            None
+        } else {
+            match Home::from_env() {
+                Ok(home) => Some(wcomp_host::cache_dir(home.root())),
+                Err(e) => {
+                    ui.warn(format_args!("compiling without the cache: {e}"));
+                    None
+                }
+            }
+        };
+        Host::builder()
+            .fuel(self.fuel.is_some())
+            .cache_dir(cache_dir)
+            .build()
+    }
+}

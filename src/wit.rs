@@ -1,95 +1,507 @@
-//! Reading an app's WIT: resolving a world from a `wit/` directory (with its
-//! `deps/`), for scaffolding, building and checking build outputs.
+//! Reading WIT the way wit-bindgen, componentize-py and cargo-component do
+//! (through wit-parser's `Resolve`), in every layout people already have,
+//! and choosing a world by a short or a fully qualified name.
+//!
+//! A WIT path is a `.wit` file, or a folder holding any of:
+//! - `*.wit` files: one package;
+//! - subfolders of `*.wit` files: one package each, side by side, which may
+//!   use one another without a `deps/` folder;
+//! - `deps/`: dependencies, each a folder or a single `.wit` file.
+//!
+//! The WASI that wcomp vendors is always in reach: its packages are added
+//! unless the WIT defines (some version of) them itself.
+//!
+//! A world is then [materialized](World::materialize) for the toolchains:
+//! only the packages it uses, its own package first, written under the
+//! build directory, so each toolchain sees one simple layout whatever the
+//! user's is, and never two versions of a package the world does not use.
 
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use wit_parser::{Function, Resolve, Type, TypeDefKind, WorldId, WorldItem};
+use wit_parser::{
+    Function, PackageId, PackageName, Resolve, SourceMap, Type, TypeDefKind,
+    UnresolvedPackageGroup, WorldId, WorldItem,
+};
 
-/// The WIT could not be read or has no such world.
+/// The WIT could not be read, or has no such world.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum WitError {
-    #[error("no WIT directory at `{}`", dir.display())]
+    #[error("no WIT at `{}`", path.display())]
     #[diagnostic(
         code(wcomp::wit::missing),
         help(
-            "create it with `wcomp new`, or point `--wit` at the directory holding your `.wit` files"
+            "give a folder of `.wit` files or a single `.wit` file; `wcomp new` creates `wit/` for a new app"
         )
     )]
-    Missing { dir: PathBuf },
+    Missing { path: PathBuf },
 
-    #[error("the WIT in `{}` does not parse", dir.display())]
-    #[diagnostic(code(wcomp::wit::parse))]
-    Parse {
-        dir: PathBuf,
+    #[error("cannot read the WIT at `{}`", path.display())]
+    #[diagnostic(code(wcomp::wit::read))]
+    Read {
+        path: PathBuf,
         #[source]
-        source: WitDetail,
+        source: std::io::Error,
     },
 
-    #[error("no world `{name}` in `{}`", dir.display())]
+    #[error("the WIT at `{}` does not resolve:\n{detail}", path.display())]
+    #[diagnostic(code(wcomp::wit::parse))]
+    Parse {
+        path: PathBuf,
+        /// wit-parser's account: file, line and a snippet.
+        detail: String,
+    },
+
+    #[error("no world `{name}` in the WIT at `{}`", path.display())]
     #[diagnostic(code(wcomp::wit::no_world), help("{available}"))]
     NoWorld {
         name: String,
-        dir: PathBuf,
+        path: PathBuf,
         available: String,
+    },
+
+    #[error("several worlds are called `{name}`")]
+    #[diagnostic(
+        code(wcomp::wit::ambiguous_world),
+        help("name one of them in full:\n{candidates}")
+    )]
+    AmbiguousWorld { name: String, candidates: String },
+
+    #[error("invalid world name `{name}`")]
+    #[diagnostic(
+        code(wcomp::wit::bad_world_name),
+        help("write a world's name, `adder`, or its full name, `docs:adder/adder@0.1.0`")
+    )]
+    BadWorldName { name: String },
+
+    #[error("cannot write the WIT of world `{world}` to `{}`", path.display())]
+    #[diagnostic(code(wcomp::wit::materialize))]
+    Materialize {
+        world: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
     },
 }
 
-/// wit-parser's own account, which carries the file, line and a snippet.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct WitDetail(pub String);
+/// Everything the WIT at a path defines, resolved, with the vendored WASI.
+pub struct WitSet {
+    pub resolve: Resolve,
+    /// The path it was read from.
+    pub path: PathBuf,
+    /// The packages at the top of the path (its own `*.wit` files and the
+    /// folders beside them), then those of its `deps/`.
+    top: Vec<PackageId>,
+    deps: Vec<PackageId>,
+}
 
-/// A resolved world.
+/// Parsed but not yet resolved packages, by where they came from.
+struct Groups {
+    top: Vec<UnresolvedPackageGroup>,
+    deps: Vec<UnresolvedPackageGroup>,
+}
+
+/// Extra WIT files, in memory, that join a folder's own package: a starter
+/// world `wcomp new` is about to write, checked before it is.
+pub type Extra = [(PathBuf, String)];
+
+impl WitSet {
+    /// Reads and resolves the WIT at `path` (a folder or a `.wit` file).
+    pub fn load(path: &Path) -> Result<WitSet, WitError> {
+        Self::load_with(Some(path), &[])
+    }
+
+    /// Like [`WitSet::load`], with `extra` files joining the folder's own
+    /// package; with no `path`, the vendored WASI and `extra` alone.
+    pub fn load_with(path: Option<&Path>, extra: &Extra) -> Result<WitSet, WitError> {
+        let groups = match path {
+            Some(path) => read_groups(path, extra)?,
+            None if extra.is_empty() => Groups {
+                top: Vec::new(),
+                deps: Vec::new(),
+            },
+            None => Groups {
+                top: vec![parse_files(Path::new("wit"), extra.to_vec())?],
+                deps: Vec::new(),
+            },
+        };
+        let path = path.unwrap_or(Path::new("wit"));
+        let top_names = package_names(&groups.top);
+        let dep_names = package_names(&groups.deps);
+        let mut all: Vec<UnresolvedPackageGroup> =
+            groups.top.into_iter().chain(groups.deps).collect();
+        let defined: BTreeSet<(String, String)> = top_names
+            .iter()
+            .chain(&dep_names)
+            .map(|n| (n.namespace.clone(), n.name.clone()))
+            .collect();
+        all.extend(wcomp_core::wasi::unresolved().into_iter().filter(|g| {
+            !defined.contains(&(g.main.name.namespace.clone(), g.main.name.name.clone()))
+        }));
+        let mut resolve = Resolve::default();
+        if !all.is_empty() {
+            let main = all.remove(0);
+            resolve
+                .push_groups(main, all)
+                .map_err(|e| WitError::Parse {
+                    path: path.to_owned(),
+                    detail: resolve.render_error(&e.into()),
+                })?;
+        }
+        let id = |name: &PackageName| resolve.package_names.get(name).copied();
+        Ok(WitSet {
+            top: top_names.iter().filter_map(id).collect(),
+            deps: dep_names.iter().filter_map(id).collect(),
+            path: path.to_owned(),
+            resolve,
+        })
+    }
+
+    /// Chooses a world: a short name unique among the packages in reach
+    /// (the path's own first, then its `deps/`, then the vendored WASI), or
+    /// a fully qualified `ns:pkg/world[@version]`.
+    pub fn world(&self, spec: &str) -> Result<WorldId, WitError> {
+        let found = match spec.split_once('/') {
+            Some((package, world)) => self.qualified(spec, package, world)?,
+            None => self.short(spec)?,
+        };
+        found.ok_or_else(|| WitError::NoWorld {
+            name: spec.to_owned(),
+            path: self.path.clone(),
+            available: self.available_worlds(),
+        })
+    }
+
+    fn qualified(
+        &self,
+        spec: &str,
+        package: &str,
+        world: &str,
+    ) -> Result<Option<WorldId>, WitError> {
+        let bad = || WitError::BadWorldName {
+            name: spec.to_owned(),
+        };
+        let (world, version) = match world.split_once('@') {
+            Some((world, version)) => (
+                world,
+                Some(semver::Version::parse(version).map_err(|_| bad())?),
+            ),
+            None => (world, None),
+        };
+        let (namespace, name) = package.split_once(':').ok_or_else(bad)?;
+        let matches: Vec<WorldId> = self
+            .resolve
+            .packages
+            .iter()
+            .filter(|(_, p)| {
+                p.name.namespace == namespace
+                    && p.name.name == name
+                    && (version.is_none() || p.name.version == version)
+            })
+            .filter_map(|(_, p)| p.worlds.get(world).copied())
+            .collect();
+        self.unique(spec, matches)
+    }
+
+    fn short(&self, name: &str) -> Result<Option<WorldId>, WitError> {
+        let vendored: Vec<PackageId> = self
+            .resolve
+            .packages
+            .iter()
+            .map(|(id, _)| id)
+            .filter(|id| !self.top.contains(id) && !self.deps.contains(id))
+            .collect();
+        for tier in [&self.top, &self.deps, &vendored] {
+            let matches: Vec<WorldId> = tier
+                .iter()
+                .filter_map(|p| self.resolve.packages[*p].worlds.get(name).copied())
+                .collect();
+            if !matches.is_empty() {
+                return self.unique(name, matches);
+            }
+        }
+        Ok(None)
+    }
+
+    fn unique(&self, name: &str, matches: Vec<WorldId>) -> Result<Option<WorldId>, WitError> {
+        if matches.len() <= 1 {
+            return Ok(matches.first().copied());
+        }
+        Err(WitError::AmbiguousWorld {
+            name: name.to_owned(),
+            candidates: matches
+                .iter()
+                .map(|w| format!("  {}", self.qualified_name(*w)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        })
+    }
+
+    /// `ns:pkg/world@version`.
+    pub fn qualified_name(&self, world: WorldId) -> String {
+        let w = &self.resolve.worlds[world];
+        match w.package {
+            Some(pkg) => self.resolve.id_of_name(pkg, &w.name),
+            None => w.name.clone(),
+        }
+    }
+
+    /// The worlds in reach, grouped by package: the path's own and its
+    /// dependencies', then a count of the WASI worlds.
+    fn available_worlds(&self) -> String {
+        let mut out = String::new();
+        let mut wasi = 0;
+        for id in self.top.iter().chain(&self.deps) {
+            let package = &self.resolve.packages[*id];
+            if package.worlds.is_empty() {
+                continue;
+            }
+            if package.name.namespace == "wasi" {
+                wasi += package.worlds.len();
+                continue;
+            }
+            let worlds: Vec<&str> = package.worlds.keys().map(String::as_str).collect();
+            let _ = writeln!(out, "  {}: {}", package.name, worlds.join(", "));
+        }
+        if out.is_empty() {
+            out.push_str("  (none but WASI's)\n");
+        }
+        wasi += self
+            .resolve
+            .packages
+            .iter()
+            .filter(|(id, _)| !self.top.contains(id) && !self.deps.contains(id))
+            .map(|(_, p)| p.worlds.len())
+            .sum::<usize>();
+        format!(
+            "the worlds in reach are:\n{out}and {wasi} WASI worlds, such as `wasi:cli/command@0.3.0` and `wasi:http/proxy@0.2.12`"
+        )
+    }
+}
+
+/// The unresolved package groups at `path`, `extra` joining its own package.
+fn read_groups(path: &Path, extra: &Extra) -> Result<Groups, WitError> {
+    let read = |source| WitError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => WitError::Missing {
+            path: path.to_owned(),
+        },
+        _ => read(e),
+    })?;
+    if meta.is_file() {
+        let mut files = read_files(&[path.to_owned()])?;
+        files.extend(extra.iter().cloned());
+        return Ok(Groups {
+            top: vec![parse_files(path, files)?],
+            deps: Vec::new(),
+        });
+    }
+    let mut groups = Groups {
+        top: Vec::new(),
+        deps: Vec::new(),
+    };
+    let (files, dirs) = entries(path).map_err(read)?;
+    let mut files = read_files(&files)?;
+    files.extend(extra.iter().cloned());
+    if !files.is_empty() {
+        groups.top.push(parse_files(path, files)?);
+    }
+    for dir in dirs {
+        if dir.file_name().is_some_and(|n| n == "deps") {
+            groups.deps.extend(read_deps(&dir)?);
+        } else {
+            let (files, _) = entries(&dir).map_err(read)?;
+            if !files.is_empty() {
+                groups.top.push(parse_files(&dir, read_files(&files)?)?);
+            }
+        }
+    }
+    if groups.top.is_empty() && groups.deps.is_empty() {
+        return Err(WitError::Parse {
+            path: path.to_owned(),
+            detail: "it holds no `.wit` files".to_owned(),
+        });
+    }
+    if groups.top.is_empty() {
+        groups.top = std::mem::take(&mut groups.deps);
+    }
+    Ok(groups)
+}
+
+/// The dependencies in a `deps/` folder: each a folder or a `.wit` file.
+fn read_deps(deps: &Path) -> Result<Vec<UnresolvedPackageGroup>, WitError> {
+    let (files, dirs) = entries(deps).map_err(|source| WitError::Read {
+        path: deps.to_owned(),
+        source,
+    })?;
+    let mut groups = Vec::new();
+    for file in files {
+        groups.push(parse_files(
+            &file,
+            read_files(std::slice::from_ref(&file))?,
+        )?);
+    }
+    for dir in dirs {
+        let (files, _) = entries(&dir).map_err(|source| WitError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        if !files.is_empty() {
+            groups.push(parse_files(&dir, read_files(&files)?)?);
+        }
+    }
+    Ok(groups)
+}
+
+/// The `.wit` files and the folders directly in `dir`, sorted. Links are
+/// followed (a loop is an error of the OS's, reported with its path).
+fn entries(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("`{}`: {e}", path.display())))?;
+        if meta.is_dir() {
+            dirs.push(path);
+        } else if path.extension().is_some_and(|e| e == "wit") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    dirs.sort();
+    Ok((files, dirs))
+}
+
+/// The text of each of `files`.
+fn read_files(files: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, WitError> {
+    files
+        .iter()
+        .map(|file| {
+            let text =
+                wcomp_core::fs::read_regular_to_string(file).map_err(|source| WitError::Read {
+                    path: file.clone(),
+                    source,
+                })?;
+            Ok((file.clone(), text))
+        })
+        .collect()
+}
+
+/// Parses `files` as one package (with any nested ones).
+fn parse_files(
+    at: &Path,
+    files: Vec<(PathBuf, String)>,
+) -> Result<UnresolvedPackageGroup, WitError> {
+    let mut map = SourceMap::new();
+    for (file, text) in files {
+        map.push(&file, text);
+    }
+    map.parse().map_err(|(map, e)| WitError::Parse {
+        path: at.to_owned(),
+        detail: e.render(&map),
+    })
+}
+
+fn package_names(groups: &[UnresolvedPackageGroup]) -> Vec<PackageName> {
+    groups
+        .iter()
+        .flat_map(|g| g.nested.iter().chain([&g.main]))
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+/// A resolved world, ready to scaffold or build against.
 pub struct World {
     pub resolve: Resolve,
     pub id: WorldId,
-    /// The world's name.
+    /// The world's own name (`adder`).
     pub name: String,
-    /// The WIT directory it came from.
-    pub dir: PathBuf,
+    /// Its fully qualified name (`docs:adder/adder@0.1.0`).
+    pub qualified: String,
+    /// The WIT path it came from.
+    pub path: PathBuf,
+    /// The world as named exports nothing, so this is the command world
+    /// wcomp made around it (see [`World::load`]).
+    pub wraps: Option<String>,
 }
 
 impl World {
-    /// Resolves world `name` of the package in `dir`.
-    pub fn load(dir: &Path, name: &str) -> Result<World, WitError> {
-        if !dir.is_dir() {
-            return Err(WitError::Missing {
-                dir: dir.to_owned(),
-            });
-        }
-        let mut resolve = Resolve::default();
-        let (pkg, _) = resolve.push_dir(dir).map_err(|e| WitError::Parse {
-            dir: dir.to_owned(),
-            // wit-parser renders its typed errors with file, line and a snippet.
-            source: WitDetail(resolve.render_error(&e)),
-        })?;
-        let found = resolve.packages[pkg]
-            .worlds
-            .iter()
-            .find(|(world, _)| *world == name)
-            .map(|(_, id)| *id);
-        let Some(id) = found else {
-            let worlds: Vec<String> = resolve.packages[pkg]
-                .worlds
-                .keys()
-                .map(|w| format!("`{w}`"))
-                .collect();
-            return Err(WitError::NoWorld {
-                name: name.to_owned(),
-                dir: dir.to_owned(),
-                available: if worlds.is_empty() {
-                    "the package declares no worlds".to_owned()
-                } else {
-                    format!("the worlds in this package are {}", worlds.join(", "))
-                },
-            });
-        };
-        Ok(World {
-            resolve,
+    /// Resolves world `spec` (short or qualified) from a loaded [`WitSet`].
+    ///
+    /// A world that exports nothing cannot be called, so a component of it
+    /// is a command: this returns a world that includes it and exports
+    /// `wasi:cli/run` (0.3 when it imports WASI 0.3, 0.2 otherwise).
+    pub fn from_set(set: WitSet, spec: &str) -> Result<World, WitError> {
+        let id = set.world(spec)?;
+        let qualified = set.qualified_name(id);
+        let world = World {
+            name: set.resolve.worlds[id].name.clone(),
+            qualified,
+            path: set.path,
+            resolve: set.resolve,
             id,
-            name: name.to_owned(),
-            dir: dir.to_owned(),
+            wraps: None,
+        };
+        if world.resolve.worlds[id].exports.is_empty() {
+            world.into_command()
+        } else {
+            Ok(world)
+        }
+    }
+
+    /// The command world around this one: `include`s it and exports the
+    /// `wasi:cli/run` of the WASI line it imports.
+    fn into_command(mut self) -> Result<World, WitError> {
+        let line = if self
+            .imports()
+            .iter()
+            .any(|i| i.starts_with("wasi:") && i.contains("@0.3."))
+        {
+            (0, 3)
+        } else {
+            (0, 2)
+        };
+        let cli = self
+            .resolve
+            .packages
+            .iter()
+            .filter(|(_, p)| p.name.namespace == "wasi" && p.name.name == "cli")
+            .filter_map(|(_, p)| p.name.version.clone())
+            .filter(|v| (v.major, v.minor) == line && v.pre.is_empty())
+            .max()
+            .ok_or_else(|| WitError::Parse {
+                path: self.path.clone(),
+                detail: format!(
+                    "no `wasi:cli@{}.{}.x` in reach to make a command of `{}`",
+                    line.0, line.1, self.qualified
+                ),
+            })?;
+        let name = format!("{}-command", self.name);
+        let text = format!(
+            "package wcomp:generated;\n\nworld {name} {{\n  include {};\n  export wasi:cli/run@{cli};\n}}\n",
+            self.qualified
+        );
+        let package = self
+            .resolve
+            .push_str("wcomp-generated.wit", &text)
+            .map_err(|e| WitError::Parse {
+                path: self.path.clone(),
+                detail: self.resolve.render_error(&e),
+            })?;
+        let id = self.resolve.packages[package].worlds[&name];
+        Ok(World {
+            wraps: Some(self.qualified),
+            qualified: format!("wcomp:generated/{name}"),
+            name,
+            id,
+            resolve: self.resolve,
+            path: self.path,
         })
     }
 
@@ -156,18 +568,82 @@ impl World {
         }
     }
 
-    /// A hash of everything the world means (its own items and every type it
-    /// uses, transitively) and nothing else: a change to a WIT file changes it
-    /// only if it changes this world.
-    pub fn fingerprint(&self) -> String {
-        let encoded = wit_component::metadata::encode(
+    /// The world as a component type: exactly what it means, nothing of
+    /// the WIT around it.
+    fn encoded(&self) -> Vec<u8> {
+        wit_component::metadata::encode(
             &self.resolve,
             self.id,
             wit_component::StringEncoding::UTF8,
             None,
             false,
         )
-        .unwrap_or_else(|e| format!("unencodable: {e:#}").into_bytes());
-        hex::encode(Sha256::digest(&encoded))
+        .unwrap_or_else(|e| format!("unencodable: {e:#}").into_bytes())
+    }
+
+    /// A hash of everything the world means (its own items and every type it
+    /// uses, transitively) and nothing else: a change to a WIT file changes it
+    /// only if it changes this world.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(Sha256::digest(self.encoded()))
+    }
+
+    /// This world alone: a `Resolve` holding only the world and what it
+    /// uses, as the toolchains will see it once [materialized](Self::materialize).
+    pub fn alone(&self) -> Result<World, WitError> {
+        let (resolve, id) =
+            wit_parser::decoding::decode_world(&self.encoded()).map_err(|e| WitError::Parse {
+                path: self.path.clone(),
+                detail: format!("world `{}` cannot be encoded: {e:#}", self.qualified),
+            })?;
+        Ok(World {
+            name: resolve.worlds[id].name.clone(),
+            qualified: self.qualified.clone(),
+            path: self.path.clone(),
+            resolve,
+            id,
+            wraps: self.wraps.clone(),
+        })
+    }
+
+    /// Writes the world alone as WIT under `dir` (replacing what is there):
+    /// its package as `dir/<name>.wit`, every package it uses as
+    /// `dir/deps/<ns>-<pkg>[-<version>].wit`. Toolchains then build it with
+    /// `dir` and the world's short name, whatever the user's layout.
+    pub fn materialize(&self, dir: &Path) -> Result<PathBuf, WitError> {
+        let alone = self.alone()?;
+        let fail = |source| WitError::Materialize {
+            world: self.qualified.clone(),
+            path: dir.to_owned(),
+            source,
+        };
+        let main = alone.resolve.worlds[alone.id]
+            .package
+            .ok_or_else(|| fail(std::io::Error::other("the world has no package")))?;
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir.join("deps")).map_err(fail)?;
+        for (id, package) in alone.resolve.packages.iter() {
+            let file = if id == main {
+                dir.join(format!("{}.wit", alone.name))
+            } else {
+                dir.join("deps").join(package_file_name(&package.name))
+            };
+            let mut printer = wit_component::WitPrinter::default();
+            printer.emit_docs(false);
+            printer
+                .print(&alone.resolve, id, &[])
+                .map_err(|e| fail(std::io::Error::other(format!("{e:#}"))))?;
+            wcomp_core::fs::write_atomically(&file, String::from(printer.output).as_bytes())
+                .map_err(|e| fail(e.source))?;
+        }
+        Ok(dir.to_owned())
+    }
+}
+
+/// `wasi-cli-0.2.12.wit` for `wasi:cli@0.2.12`.
+fn package_file_name(name: &PackageName) -> String {
+    match &name.version {
+        Some(v) => format!("{}-{}-{v}.wit", name.namespace, name.name),
+        None => format!("{}-{}.wit", name.namespace, name.name),
     }
 }

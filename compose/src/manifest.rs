@@ -146,7 +146,10 @@ pub enum ManifestError {
     },
 
     #[error("`{key}` applies only to {applies_to} components")]
-    #[diagnostic(code(wcomp::manifest::misplaced_key), help("remove it from `{component}`"))]
+    #[diagnostic(
+        code(wcomp::manifest::misplaced_key),
+        help("remove it from `{component}`")
+    )]
     MisplacedKey {
         key: &'static str,
         applies_to: &'static str,
@@ -158,7 +161,10 @@ pub enum ManifestError {
     },
 
     #[error("`{key}` of component `{component}` is empty")]
-    #[diagnostic(code(wcomp::manifest::empty_path), help("give a path relative to app.toml, or remove the key"))]
+    #[diagnostic(
+        code(wcomp::manifest::empty_path),
+        help("give a path relative to app.toml, or remove the key")
+    )]
     EmptyPath {
         key: &'static str,
         component: String,
@@ -466,7 +472,10 @@ fn read_manifest(path: &Path) -> Result<String, ManifestError> {
         ManifestError::NotUtf8 {
             path: path.to_owned(),
             line,
-            column: String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1,
+            column: String::from_utf8_lossy(&valid[line_start..])
+                .chars()
+                .count()
+                + 1,
         }
     })
 }
@@ -544,12 +553,21 @@ impl App {
             }
         }
         if !known(self.main.as_str()) {
-            return Err(self.unknown_component("`main`", self.main.as_str(), self.main_span.clone()));
+            return Err(self.unknown_component(
+                "`main`",
+                self.main.as_str(),
+                self.main_span.clone(),
+            ));
         }
         Ok(())
     }
 
-    fn unknown_component(&self, what: &'static str, name: &str, span: Range<usize>) -> ManifestError {
+    fn unknown_component(
+        &self,
+        what: &'static str,
+        name: &str,
+        span: Range<usize>,
+    ) -> ManifestError {
         let known: Vec<String> = self.component_names().map(|n| format!("`{n}`")).collect();
         ManifestError::UnknownComponent {
             what,
@@ -602,7 +620,10 @@ impl App {
 
     /// The component called `name`.
     pub fn component(&self, name: &str) -> Option<&ComponentEntry> {
-        self.components.iter().find(|(n, _)| *n == name).map(|(_, e)| e)
+        self.components
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, e)| e)
     }
 
     /// Every component, sorted by name.
@@ -636,10 +657,9 @@ impl App {
         }
     }
 
-    /// Where `wcomp build` keeps its outputs and state: `target/wcomp`
-    /// beside app.toml.
+    /// Where `wcomp build` keeps its outputs and state (see [`build_dir`]).
     pub fn build_dir(&self) -> PathBuf {
-        self.dir.join("target").join("wcomp")
+        build_dir(&self.dir)
     }
 
     /// Where `wcomp build` writes component `name`.
@@ -661,6 +681,12 @@ impl App {
     pub(crate) fn component_span(&self, name: &str) -> Range<usize> {
         self.component(name).map_or(0..0, |e| e.name_span.clone())
     }
+}
+
+/// Where `wcomp build` keeps its outputs and state for the app in
+/// `app_dir`: `target/wcomp` beside app.toml.
+pub fn build_dir(app_dir: &Path) -> PathBuf {
+    app_dir.join("target").join("wcomp")
 }
 
 /// Checks the raw manifest into the public model.
@@ -747,9 +773,9 @@ impl Checker<'_> {
             .map(|entry| {
                 let text = entry.get_ref();
                 let valid = match text.strip_suffix("/*") {
-                    Some(package) => package
-                        .split_once(':')
-                        .is_some_and(|(ns, pkg)| !ns.is_empty() && !pkg.is_empty() && !pkg.contains(['/', '@', ':'])),
+                    Some(package) => package.split_once(':').is_some_and(|(ns, pkg)| {
+                        !ns.is_empty() && !pkg.is_empty() && !pkg.contains(['/', '@', ':'])
+                    }),
                     None => wcomp_core::InterfaceName::parse(text).is_some(),
                 };
                 if valid {
@@ -770,15 +796,22 @@ impl Checker<'_> {
 fn syntax_error(src: &Source, e: &toml::de::Error) -> ManifestError {
     let message = e.message().to_owned();
     let help = if message.contains("invalid type: map") {
-        Some("a value here must be a quoted string; a bare date or time is read as a TOML date-time".to_owned())
+        Some(
+            "a value here must be a quoted string; a bare date or time is read as a TOML date-time"
+                .to_owned(),
+        )
     } else if message.starts_with("unknown field") {
-        Some("see the app.toml reference in the wcomp book for the keys each table takes".to_owned())
+        Some(
+            "see the app.toml reference in the wcomp book for the keys each table takes".to_owned(),
+        )
     } else {
         None
     };
     ManifestError::Syntax {
-        message: message
-            .replace("invalid type: map, expected a string", "expected a string, found a table or date-time"),
+        message: message.replace(
+            "invalid type: map, expected a string",
+            "expected a string, found a table or date-time",
+        ),
         src: src.clone(),
         span: e.span().map(Into::into),
         help,
@@ -852,28 +885,60 @@ mod tests {
         assert_eq!(upper.js_backend(), Some(JsBackend::ComponentizeQjs));
         let cli = app.component("cli").unwrap();
         assert_eq!(cli.world(), "command");
-        assert_eq!(cli.plugs().collect::<Vec<_>>(), [("demo:text/transform", "upper")]);
+        assert_eq!(
+            cli.plugs().collect::<Vec<_>>(),
+            [("demo:text/transform", "upper")]
+        );
         assert_eq!(app.component_wit(cli), PathBuf::from("./wit"));
         assert_eq!(
             app.component_wasm("clock").unwrap(),
             PathBuf::from("./vendor/clock.wasm")
         );
-        assert_eq!(app.build_output("cli"), PathBuf::from("./target/wcomp/cli.wasm"));
+        assert_eq!(
+            app.build_output("cli"),
+            PathBuf::from("./target/wcomp/cli.wasm")
+        );
     }
 
     #[test]
     fn errors_are_typed_and_point_at_their_span() {
         let base = "[app]\nname = \"a\"\nmain = \"x\"\n";
         let cases: &[(&str, &str, fn(&ManifestError) -> bool)] = &[
-            ("color = 1\n", "color", |e| matches!(e, ManifestError::Syntax { .. })),
-            ("", "\"x\"", |e| matches!(e, ManifestError::UnknownComponent { .. })),
-            ("[components.x]\nlang = \"go\"\n", "\"go\"", |e| matches!(e, ManifestError::Syntax { .. })),
-            ("[components.x]\npath = \"x\"\n", "x]", |e| matches!(e, ManifestError::NeitherLangNorWasm { .. })),
-            ("[components.x]\nlang = \"rust\"\nwasm = \"x.wasm\"\n", "\"x.wasm\"", |e| matches!(e, ManifestError::WasmAndLang { .. })),
-            ("[components.x]\nlang = \"rust\"\njs-backend = \"componentize-js\"\n", "\"componentize-js\"", |e| matches!(e, ManifestError::MisplacedKey { .. })),
-            ("[components.X]\nlang = \"rust\"\n", "X]", |e| matches!(e, ManifestError::InvalidName { .. })),
-            ("[components.x]\nlang = \"rust\"\n[components.x.plug]\n\"a:b/c\" = \"nope\"\n", "\"nope\"", |e| matches!(e, ManifestError::UnknownComponent { .. })),
-            ("[components.x]\nlang = \"rust\"\nwit = \"\"\n", "\"\"", |e| matches!(e, ManifestError::EmptyPath { .. })),
+            ("color = 1\n", "color", |e| {
+                matches!(e, ManifestError::Syntax { .. })
+            }),
+            ("", "\"x\"", |e| {
+                matches!(e, ManifestError::UnknownComponent { .. })
+            }),
+            ("[components.x]\nlang = \"go\"\n", "\"go\"", |e| {
+                matches!(e, ManifestError::Syntax { .. })
+            }),
+            ("[components.x]\npath = \"x\"\n", "x]", |e| {
+                matches!(e, ManifestError::NeitherLangNorWasm { .. })
+            }),
+            (
+                "[components.x]\nlang = \"rust\"\nwasm = \"x.wasm\"\n",
+                "\"x.wasm\"",
+                |e| matches!(e, ManifestError::WasmAndLang { .. }),
+            ),
+            (
+                "[components.x]\nlang = \"rust\"\njs-backend = \"componentize-js\"\n",
+                "\"componentize-js\"",
+                |e| matches!(e, ManifestError::MisplacedKey { .. }),
+            ),
+            ("[components.X]\nlang = \"rust\"\n", "X]", |e| {
+                matches!(e, ManifestError::InvalidName { .. })
+            }),
+            (
+                "[components.x]\nlang = \"rust\"\n[components.x.plug]\n\"a:b/c\" = \"nope\"\n",
+                "\"nope\"",
+                |e| matches!(e, ManifestError::UnknownComponent { .. }),
+            ),
+            (
+                "[components.x]\nlang = \"rust\"\nwit = \"\"\n",
+                "\"\"",
+                |e| matches!(e, ManifestError::EmptyPath { .. }),
+            ),
         ];
         for (extra, at, is) in cases {
             let text = format!("{base}{extra}");
@@ -891,15 +956,25 @@ mod tests {
             );
         }
         let err = parse("[app]\nname = \"Bad_Name\"\nmain = \"x\"\n").unwrap_err();
-        assert!(matches!(err, ManifestError::InvalidName { what: "app", .. }), "{err:?}");
-        let err = parse("[app]\nname = \"a\"\nmain = \"x\"\nhost-imports = [\"nope\"]\n").unwrap_err();
-        assert!(matches!(err, ManifestError::InvalidHostImport { .. }), "{err:?}");
+        assert!(
+            matches!(err, ManifestError::InvalidName { what: "app", .. }),
+            "{err:?}"
+        );
+        let err =
+            parse("[app]\nname = \"a\"\nmain = \"x\"\nhost-imports = [\"nope\"]\n").unwrap_err();
+        assert!(
+            matches!(err, ManifestError::InvalidHostImport { .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn a_datetime_name_gets_a_useful_message() {
         let err = parse("[app]\nname = 1979-05-27\nmain = \"x\"\n").unwrap_err();
-        let text = format!("{err} {:?}", miette::Diagnostic::help(&err).map(|h| h.to_string()));
+        let text = format!(
+            "{err} {:?}",
+            miette::Diagnostic::help(&err).map(|h| h.to_string())
+        );
         assert!(!text.contains("invalid type: map"), "{text}");
         assert!(text.contains("date-time"), "{text}");
     }
@@ -911,7 +986,14 @@ mod tests {
         std::fs::write(&path, b"[app]\nname = \"a\xff\"\n").unwrap();
         let err = App::load(&path).unwrap_err();
         assert!(
-            matches!(err, ManifestError::NotUtf8 { line: 2, column: 10, .. }),
+            matches!(
+                err,
+                ManifestError::NotUtf8 {
+                    line: 2,
+                    column: 10,
+                    ..
+                }
+            ),
             "{err:?}"
         );
     }

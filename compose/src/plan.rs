@@ -283,10 +283,7 @@ impl Plan {
     fn rename_leftover_imports(&mut self) -> Result<(), ComposeError> {
         let encoded = top_level_imports(&self.bytes).map_err(internal)?;
         for import in &mut self.leftover {
-            if let Some(name) = encoded
-                .iter()
-                .find(|n| names_compatible(n, &import.name))
-            {
+            if let Some(name) = encoded.iter().find(|n| names_compatible(n, &import.name)) {
                 import.name.clone_from(name);
             }
         }
@@ -519,9 +516,7 @@ fn wireable_exports(graph: &CompositionGraph, package: &Package) -> Vec<(String,
     graph.types()[package.ty()]
         .exports
         .iter()
-        .filter(|(name, kind)| {
-            !matches!(kind, ItemKind::Type(_)) && !is_toolchain_export(name)
-        })
+        .filter(|(name, kind)| !matches!(kind, ItemKind::Type(_)) && !is_toolchain_export(name))
         .map(|(n, k)| (n.clone(), *k))
         .collect()
 }

@@ -66,9 +66,7 @@ pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
     if !ty.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            NotAFile {
-                kind: kind_of(&ty),
-            },
+            NotAFile { kind: kind_of(&ty) },
         ));
     }
     Ok(file)

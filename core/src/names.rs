@@ -188,7 +188,10 @@ mod tests {
             ("wasi:cli/run@0.2.12", "wasi:cli/run@0.2.0"),
             ("wasi:cli/run@1.2.0", "wasi:cli/run@1.0.5"),
             ("demo:a/b", "demo:a/b"),
-            ("wasi:cli/run@0.3.0-rc-2025-09-16", "wasi:cli/run@0.3.0-rc-2025-09-16"),
+            (
+                "wasi:cli/run@0.3.0-rc-2025-09-16",
+                "wasi:cli/run@0.3.0-rc-2025-09-16",
+            ),
             ("x:y/z@0.0.3", "x:y/z@0.0.3"),
         ];
         for (a, b) in ok {
@@ -198,7 +201,10 @@ mod tests {
         let not = [
             ("wasi:cli/run@0.3.0", "wasi:cli/run@0.2.0"),
             ("wasi:cli/run@0.3.0", "wasi:cli/run@0.3.0-rc-2025-09-16"),
-            ("wasi:config/store@0.2.0-draft", "wasi:config/store@0.2.0-rc.1"),
+            (
+                "wasi:config/store@0.2.0-draft",
+                "wasi:config/store@0.2.0-rc.1",
+            ),
             ("x:y/z@1.0.0", "x:y/z@2.0.0"),
             ("x:y/z@0.0.3", "x:y/z@0.0.4"),
             ("demo:a/b", "demo:a/c"),

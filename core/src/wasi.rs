@@ -110,8 +110,11 @@ pub fn provided_interfaces() -> &'static [InterfaceName] {
 /// Whether the host provides an import named `name`, under the version rule
 /// of [`InterfaceName::is_compatible_with`].
 pub fn host_provides(name: &str) -> bool {
-    InterfaceName::parse(name)
-        .is_some_and(|name| provided_interfaces().iter().any(|p| p.is_compatible_with(&name)))
+    InterfaceName::parse(name).is_some_and(|name| {
+        provided_interfaces()
+            .iter()
+            .any(|p| p.is_compatible_with(&name))
+    })
 }
 
 /// The versions of the WASI interface `name` that the host provides, for

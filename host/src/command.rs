@@ -97,7 +97,9 @@ impl Host {
             Some(v) if v.pre.is_empty() && v.major == 0 && v.minor == 2 => Ok(Flavor::P2),
             other => Err(RunError::PrereleaseCommand {
                 component: loaded.name.clone(),
-                wanted: other.as_ref().map_or_else(|| "?".into(), ToString::to_string),
+                wanted: other
+                    .as_ref()
+                    .map_or_else(|| "?".into(), ToString::to_string),
             }),
         }
     }

@@ -114,10 +114,7 @@ fn missing_imports_help(missing: &[String]) -> String {
     } else {
         "rebuild the guest against a WASI version the host provides"
     };
-    format!(
-        "{rebuild}: {}",
-        other_versions.join(", ")
-    )
+    format!("{rebuild}: {}", other_versions.join(", "))
 }
 
 /// Reports a component Wasmtime could not compile the way `inspect` does

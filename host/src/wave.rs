@@ -230,9 +230,9 @@ pub fn count_infinite_floats(val: &Val) -> usize {
             xs.iter().map(count_infinite_floats).sum()
         }
         Val::Record(fields) => fields.iter().map(|(_, x)| count_infinite_floats(x)).sum(),
-        Val::Variant(_, Some(x)) | Val::Option(Some(x)) | Val::Result(Ok(Some(x)) | Err(Some(x))) => {
-            count_infinite_floats(x)
-        }
+        Val::Variant(_, Some(x))
+        | Val::Option(Some(x))
+        | Val::Result(Ok(Some(x)) | Err(Some(x))) => count_infinite_floats(x),
         Val::Map(entries) => entries
             .iter()
             .map(|(k, v)| count_infinite_floats(k) + count_infinite_floats(v))

@@ -10,7 +10,11 @@ use super::Job;
 use super::error::ComponentError;
 
 /// Checks the bytes a toolchain produced for `job`.
-pub(super) fn check_output(job: &Job<'_>, output: &Path, bytes: &[u8]) -> Result<(), ComponentError> {
+pub(super) fn check_output(
+    job: &Job<'_>,
+    output: &Path,
+    bytes: &[u8],
+) -> Result<(), ComponentError> {
     let component = wcomp_core::Component::from_bytes(output, bytes).map_err(|source| {
         ComponentError::Invalid {
             component: job.name.to_owned(),

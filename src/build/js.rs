@@ -17,7 +17,7 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
         JsBackend::ComponentizeQjs => {
             let mut cmd = Command::new(bin(job.home, "componentize-qjs"));
             cmd.arg("--wit")
-                .arg(&job.world.dir)
+                .arg(&job.wit)
                 .arg("--world")
                 .arg(&job.world.name)
                 .args(["--js", "app.js", "-o"])
@@ -29,7 +29,7 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
             // wasi:http and runs on any WASI 0.2 host.
             let mut cmd = Command::new(bin(job.home, "jco"));
             cmd.args(["componentize", "app.js", "--wit"])
-                .arg(&job.world.dir)
+                .arg(&job.wit)
                 .arg("--world-name")
                 .arg(&job.world.name)
                 .args(["-d", "http", "fetch-event", "-o"])

@@ -32,7 +32,7 @@ use state::{Recorded, State};
 
 use crate::process::ProcessError;
 use crate::toolchain::{self, Home, pins};
-use crate::wit::World;
+use crate::wit::{WitError, WitSet, World};
 
 /// How a build runs.
 #[derive(Debug, Clone)]
@@ -142,6 +142,9 @@ pub struct Job<'a> {
     pub build_dir: PathBuf,
     /// Where the checked output goes (absolute).
     pub output: PathBuf,
+    /// Where the world is [materialized](World::materialize) for the
+    /// toolchain: `target/wcomp/wit/<name>` (absolute).
+    pub wit: PathBuf,
     pub home: &'a Home,
     pub js_backend: JsBackend,
 }
@@ -178,13 +181,23 @@ impl Job<'_> {
     /// The toolchain identity that goes into the input hash.
     fn toolchain_id(&self) -> String {
         match self.lang {
-            Lang::Rust => format!("rust {} wit-bindgen {}", pins::RUST_TARGET, pins::WIT_BINDGEN),
+            Lang::Rust => format!(
+                "rust {} wit-bindgen {}",
+                pins::RUST_TARGET,
+                pins::WIT_BINDGEN
+            ),
             Lang::Python => format!("componentize-py {}", pins::COMPONENTIZE_PY),
             Lang::Js => match self.js_backend {
                 JsBackend::ComponentizeJs => {
-                    format!("jco {} componentize-js {}", pins::JCO, pins::COMPONENTIZE_JS)
+                    format!(
+                        "jco {} componentize-js {}",
+                        pins::JCO,
+                        pins::COMPONENTIZE_JS
+                    )
                 }
-                JsBackend::ComponentizeQjs => format!("componentize-qjs {}", pins::COMPONENTIZE_QJS),
+                JsBackend::ComponentizeQjs => {
+                    format!("componentize-qjs {}", pins::COMPONENTIZE_QJS)
+                }
             },
         }
     }
@@ -202,7 +215,11 @@ enum Planned<'a> {
 
 /// Builds the app's components (or the one `opts.package` names), telling
 /// `progress` as things happen.
-pub fn build(app: &App, opts: &BuildOptions, progress: &dyn Progress) -> Result<Report, BuildError> {
+pub fn build(
+    app: &App,
+    opts: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<Report, BuildError> {
     let entries = selected(app, opts)?;
     let home = Home::from_env()?;
     let state = Mutex::new(State::load(app));
@@ -210,7 +227,13 @@ pub fn build(app: &App, opts: &BuildOptions, progress: &dyn Progress) -> Result<
     let mut stale = Vec::new();
     for entry in entries {
         let begun = Instant::now();
-        match plan(app, entry, opts, &home, &state.lock().unwrap_or_else(|e| e.into_inner())) {
+        match plan(
+            app,
+            entry,
+            opts,
+            &home,
+            &state.lock().unwrap_or_else(|e| e.into_inner()),
+        ) {
             Planned::Done(summary) => summaries.push(finish(progress, summary.took(begun), None)),
             Planned::Failed(summary, error) => {
                 summaries.push(finish(progress, summary.took(begun), Some(error)))
@@ -221,7 +244,10 @@ pub fn build(app: &App, opts: &BuildOptions, progress: &dyn Progress) -> Result<
     let (ready, failed) = install_toolchains(&home, stale, progress);
     summaries.extend(failed);
     summaries.extend(build_in_parallel(&ready, opts.jobs, &state, progress));
-    state.into_inner().unwrap_or_else(|e| e.into_inner()).save(app);
+    state
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .save(app);
     summaries.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Report { summaries })
 }
@@ -229,16 +255,18 @@ pub fn build(app: &App, opts: &BuildOptions, progress: &dyn Progress) -> Result<
 /// The components to build: all, or the one named.
 fn selected<'a>(app: &'a App, opts: &BuildOptions) -> Result<Vec<&'a ComponentEntry>, BuildError> {
     match &opts.package {
-        Some(name) => app.component(name).map(|entry| vec![entry]).ok_or_else(|| BuildError::UnknownComponent {
-            name: name.clone(),
-            manifest: app.path().to_owned(),
-            known: format!(
-                "the app's components are {}",
-                app.component_names()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+        Some(name) => app.component(name).map(|entry| vec![entry]).ok_or_else(|| {
+            BuildError::UnknownComponent {
+                name: name.clone(),
+                manifest: app.path().to_owned(),
+                known: format!(
+                    "the app's components are {}",
+                    app.component_names()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
         }),
         None => Ok(app.components().collect()),
     }
@@ -266,7 +294,12 @@ fn plan<'a>(
         let size = std::fs::metadata(&wasm).ok().map(|m| m.len());
         return Planned::Done(Summary::new(name, None, Status::Prebuilt, wasm).sized(size));
     };
-    let failed = |error| Planned::Failed(Summary::new(name, Some(lang), Status::Failed, output.clone()), error);
+    let failed = |error| {
+        Planned::Failed(
+            Summary::new(name, Some(lang), Status::Failed, output.clone()),
+            error,
+        )
+    };
     let job = match job(app, entry, lang, opts, home, output.clone()) {
         Ok(job) => job,
         Err(error) => return failed(error),
@@ -276,7 +309,8 @@ fn plan<'a>(
         Err(e) => return failed(job.io(&job.src, e)),
     };
     let fresh = state.get(name).filter(|recorded| {
-        recorded.inputs == inputs && std::fs::metadata(&output).is_ok_and(|m| m.len() == recorded.size)
+        recorded.inputs == inputs
+            && std::fs::metadata(&output).is_ok_and(|m| m.len() == recorded.size)
     });
     match fresh {
         Some(recorded) if !opts.force => Planned::Done(
@@ -304,11 +338,9 @@ fn job<'a>(
             path: src,
         });
     }
-    let world = World::load(&absolute(&app.component_wit(entry)), entry.world()).map_err(|source| {
-        ComponentError::Wit {
-            component: name.to_owned(),
-            source,
-        }
+    let world = load_world(app, entry).map_err(|source| ComponentError::Wit {
+        component: name.to_owned(),
+        source,
     })?;
     let js_backend = toolchain::js::backend_for(&world, entry.js_backend());
     Ok(Job {
@@ -319,10 +351,23 @@ fn job<'a>(
         world,
         release: opts.release,
         build_dir: absolute(&app.build_dir()),
+        wit: absolute(&materialized_wit_dir(app.dir(), name)),
         output,
         home,
         js_backend,
     })
+}
+
+/// The world a component implements: from its own `wit`, or the app's
+/// `wit/` (the vendored WASI alone when the app has none).
+fn load_world(app: &App, entry: &ComponentEntry) -> Result<World, WitError> {
+    let wit = absolute(&app.component_wit(entry));
+    let set = if entry.wit().is_none() && !wit.exists() {
+        WitSet::load_with(None, &[])?
+    } else {
+        WitSet::load(&wit)?
+    };
+    World::from_set(set, entry.world())
 }
 
 /// Installs, once each and before anything builds, the toolchains the stale
@@ -382,7 +427,10 @@ fn build_in_parallel(
             scope.spawn(|| {
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
                     let summary = build_one(job, state, progress);
-                    summaries.lock().unwrap_or_else(|e| e.into_inner()).push(summary);
+                    summaries
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(summary);
                 }
             });
         }
@@ -418,6 +466,12 @@ fn build_one(job: &Job<'_>, state: &Mutex<State>, progress: &dyn Progress) -> Su
 /// moves it into place.
 fn run_driver(job: &Job<'_>) -> Result<Recorded, ComponentError> {
     std::fs::create_dir_all(&job.build_dir).map_err(|e| job.io(&job.build_dir, e))?;
+    job.world
+        .materialize(&job.wit)
+        .map_err(|source| ComponentError::Wit {
+            component: job.name.to_owned(),
+            source,
+        })?;
     let built = match job.lang {
         Lang::Rust => rust::build(job),
         Lang::Python => python::build(job),
@@ -436,6 +490,14 @@ fn run_driver(job: &Job<'_>) -> Result<Recorded, ComponentError> {
         inputs,
         size: bytes.len() as u64,
     })
+}
+
+/// Where component `name`'s world is written for its toolchain, in the app
+/// at `app_dir`.
+pub fn materialized_wit_dir(app_dir: &Path, name: &str) -> PathBuf {
+    wcomp_compose::manifest::build_dir(app_dir)
+        .join("wit")
+        .join(name)
 }
 
 /// The absolute form of `path`, without requiring it to exist.

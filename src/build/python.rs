@@ -13,7 +13,7 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     process::run(
         Command::new(componentize_py(job.home))
             .arg("-d")
-            .arg(&job.world.dir)
+            .arg(&job.wit)
             .arg("-w")
             .arg(&job.world.name)
             .arg("componentize")

@@ -85,7 +85,12 @@ pub(super) fn input_hash(job: &Job<'_>) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
     hasher.update(job.toolchain_id());
     hasher.update([u8::from(job.release)]);
-    hasher.update(format!("{:?}|{}|{:?}", job.lang, job.entry.world(), job.entry.source_dir()));
+    hasher.update(format!(
+        "{:?}|{}|{:?}",
+        job.lang,
+        job.entry.world(),
+        job.entry.source_dir()
+    ));
     hasher.update(job.world.fingerprint());
     for file in source_files(&job.src)? {
         let rel = file.strip_prefix(&job.src).unwrap_or(&file);

@@ -65,7 +65,10 @@ impl BuildCommand {
         let report = build::build(&app, &opts, &Progress::new(ui))?;
         if self.json {
             for summary in &report.summaries {
-                println!("{}", serde_json::to_string(summary).map_err(|e| miette::miette!("{e}"))?);
+                println!(
+                    "{}",
+                    serde_json::to_string(summary).map_err(|e| miette::miette!("{e}"))?
+                );
             }
         }
         report.into_result()?;
@@ -111,7 +114,11 @@ impl<'a> Progress<'a> {
     }
 
     fn stop(&self, key: &str) {
-        let bar = self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        let bar = self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }

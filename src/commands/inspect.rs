@@ -59,7 +59,11 @@ impl InspectCommand {
             return Ok(ExitCode::SUCCESS);
         }
         println!("component: {}", self.file.display());
-        println!("size:      {} ({} bytes)", Size(component.size), component.size);
+        println!(
+            "size:      {} ({} bytes)",
+            Size(component.size),
+            component.size
+        );
         for (field, tools) in &component.producers {
             let tools: Vec<String> = tools
                 .iter()

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use wcomp_core::fmt::Elapsed;
-use wcomp_host::{Call, CacheOutcome, Invocation, Loaded, RunOptions, Stdio};
+use wcomp_host::{CacheOutcome, Call, Invocation, Loaded, RunOptions, Stdio};
 
 use super::host_options::{LimitOptions, SandboxOptions};
 use crate::ui::Ui;
@@ -87,7 +87,11 @@ fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
                 "`{}` in {}{}",
                 loaded.name,
                 Elapsed(loaded.load_time),
-                if cached { " (cached for the next run)" } else { "" }
+                if cached {
+                    " (cached for the next run)"
+                } else {
+                    ""
+                }
             ),
         );
     }

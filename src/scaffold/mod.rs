@@ -8,13 +8,15 @@ mod js;
 mod python;
 mod rust;
 mod world;
+mod writes;
 
 use std::path::{Path, PathBuf};
 
 use wcomp_compose::manifest;
 use wcomp_compose::{App, JsBackend, KebabName, Lang, ManifestError};
 
-use crate::wit::{WitError, World};
+use crate::wit::{WitError, WitSet, World};
+use writes::Writes;
 
 /// What to scaffold.
 #[derive(Debug, Clone)]
@@ -64,14 +66,19 @@ pub enum NewError {
     #[diagnostic(transparent)]
     Wit(#[from] WitError),
 
-    #[error("the app keeps its WIT in `{}`, not `{}`", app_wit.display(), given.display())]
+    #[error("cannot copy the WIT: `{}` is a link {reason}", link.display())]
     #[diagnostic(
-        code(wcomp::new::wit_elsewhere),
-        help(
-            "move the world into the app's `wit/` package (its `deps/` can hold other packages), then run `wcomp new` without `--wit`"
-        )
+        code(wcomp::new::wit_link),
+        help("copy the files the link points to into the WIT folder instead, or remove the link")
     )]
-    WitElsewhere { app_wit: PathBuf, given: PathBuf },
+    WitLink { link: PathBuf, reason: &'static str },
+
+    #[error("cannot create `{}`: {what} is in the way", path.display())]
+    #[diagnostic(
+        code(wcomp::new::in_the_way),
+        help("move it aside, or scaffold into another folder")
+    )]
+    InTheWay { path: PathBuf, what: &'static str },
 
     #[error("cannot add the component to `{}`: {message}", path.display())]
     #[diagnostic(code(wcomp::new::edit_manifest))]
@@ -123,13 +130,6 @@ pub fn placeholder_message(what: &str) -> String {
     format!("`{what}` is not implemented yet")
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> NewError + '_ {
-    move |source| NewError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
-
 /// The WIT of a starter command: a world that exports `wasi:cli/run`.
 fn starter_world(name: &str) -> String {
     format!(
@@ -142,8 +142,91 @@ fn package_wit(app: &str) -> String {
     format!("/// The interfaces and worlds of the `{app}` app.\npackage app:{app};\n")
 }
 
+/// Where the component goes, and the app it joins.
+struct Target {
+    name: KebabName,
+    dir: PathBuf,
+    in_place: bool,
+    manifest: PathBuf,
+    existing: Option<App>,
+    app_name: String,
+}
+
+/// Where the component's world comes from.
+struct WitSource {
+    /// The WIT to read the world from; `None`: the app has no `wit/` yet.
+    read_from: Option<PathBuf>,
+    /// `wit = ...` for app.toml, relative to it, when not the app's `wit/`.
+    recorded: Option<String>,
+    /// A copy into the app of WIT that lives outside it.
+    copy: Option<(PathBuf, PathBuf)>,
+}
+
 /// Scaffolds a component in `cwd`'s app (creating the app if there is none).
+///
+/// Everything is planned and checked in memory first; then the files are
+/// written all or none, app.toml last.
 pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
+    let target = target(cwd, opts)?;
+    let source = wit_source(cwd, &target, opts.wit.as_deref())?;
+    let mut writes = Writes::default();
+    let (world, world_spec) = resolve_world(cwd, &target, &source, opts, &mut writes)?;
+    let js_backend =
+        (opts.lang == Lang::Js).then(|| crate::toolchain::js::backend_for(&world, None));
+    let materialized = crate::build::materialized_wit_dir(cwd, target.name.as_str());
+    let alone = world.alone()?;
+    let cx = Context {
+        name: target.name.as_str(),
+        world: &alone,
+        wit_rel: relative(&target.dir, &materialized),
+        js_async: js_backend == Some(JsBackend::ComponentizeQjs),
+    };
+    let files = match opts.lang {
+        Lang::Rust => rust::files(&cx),
+        Lang::Python => python::files(&cx),
+        Lang::Js => js::files(&cx),
+    };
+    for file in files {
+        writes.add(target.dir.join(&file.path), file.contents);
+    }
+    if let Some((from, to)) = &source.copy {
+        writes.copy_wit(from, to)?;
+    }
+    let entry = ManifestEntry {
+        name: target.name.as_str(),
+        in_place: target.in_place,
+        lang: opts.lang,
+        world: &world_spec,
+        wit: source.recorded.as_deref(),
+        js_backend,
+    };
+    let manifest_text = manifest_with(target.existing.as_ref(), &target.app_name, &entry)?;
+    writes.check()?;
+    writes.commit()?;
+    if opts.lang == Lang::Rust {
+        // The Rust bindings read the materialized WIT: write it now, so the
+        // crate checks (and rust-analyzer works) before the first build.
+        world.materialize(&materialized)?;
+    }
+    wcomp_core::fs::write_atomically(&target.manifest, manifest_text.as_bytes()).map_err(|e| {
+        NewError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    })?;
+    Ok(Created {
+        name: target.name.to_string(),
+        dir: target.dir,
+        world: world_spec,
+        manifest: target.manifest,
+        created_app: target.existing.is_none(),
+        js_backend,
+    })
+}
+
+/// The component's name and folder, and the app it joins: named or in place,
+/// kebab-case, not already in app.toml, into an empty folder (or `--force`).
+fn target(cwd: &Path, opts: &NewOptions) -> Result<Target, NewError> {
     let in_place = opts.name.is_none();
     let name = match &opts.name {
         Some(name) => name.clone(),
@@ -156,20 +239,37 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         suggestion,
         name: name.clone(),
     })?;
-
-    let manifest_path = cwd.join(manifest::FILE_NAME);
-    let existing = if manifest_path.exists() {
-        Some(App::load_adding(&manifest_path, &kebab)?)
+    let manifest = cwd.join(manifest::FILE_NAME);
+    let existing = if manifest.exists() {
+        Some(App::load_adding(&manifest, &kebab)?)
     } else {
         None
     };
-
     let dir = if in_place {
         cwd.to_owned()
     } else {
         cwd.join(&name)
     };
-    let occupied = std::fs::read_dir(&dir).is_ok_and(|mut entries| {
+    if is_occupied(&dir, in_place) && !opts.force {
+        return Err(NewError::NotEmpty { dir });
+    }
+    let app_name = existing
+        .as_ref()
+        .map_or_else(|| kebab.to_string(), |a| a.name().to_string());
+    Ok(Target {
+        name: kebab,
+        dir,
+        in_place,
+        manifest,
+        existing,
+        app_name,
+    })
+}
+
+/// Whether `dir` holds anything a new component would clash with (in place,
+/// the app's own files do not count).
+fn is_occupied(dir: &Path, in_place: bool) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| {
         entries.any(|e| {
             e.ok().is_some_and(|e| {
                 !(in_place
@@ -179,171 +279,112 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
                     ))
             })
         })
-    });
-    if occupied && !opts.force {
-        return Err(NewError::NotEmpty { dir });
-    }
-
-    // The app's WIT: where it is, and what must be added to it.
-    let wit_dir = cwd.join("wit");
-    let mut wit_files: Vec<(PathBuf, String)> = Vec::new();
-    let mut copy_wit_from = None;
-    if let Some(given) = &opts.wit {
-        let same = std::fs::canonicalize(given).ok() == std::fs::canonicalize(&wit_dir).ok();
-        if !same {
-            if wit_dir.exists() {
-                return Err(NewError::WitElsewhere {
-                    app_wit: wit_dir,
-                    given: given.clone(),
-                });
-            }
-            copy_wit_from = Some(given.clone());
-        }
-    }
-    let app_name = existing
-        .as_ref()
-        .map_or_else(|| name.clone(), |a| a.name().to_string());
-    let world_name = opts.world.clone().unwrap_or_else(|| name.clone());
-
-    // Resolve the world: in the given or existing WIT, else a starter.
-    let source_wit = copy_wit_from.clone().unwrap_or_else(|| wit_dir.clone());
-    let world = if source_wit.is_dir() {
-        match World::load(&source_wit, &world_name) {
-            Ok(world) => Some(world),
-            Err(WitError::NoWorld { .. }) if opts.world.is_none() => None,
-            Err(e) => return Err(e.into()),
-        }
-    } else if opts.world.is_some() {
-        return Err(WitError::Missing { dir: source_wit }.into());
-    } else {
-        None
-    };
-    let world = match world {
-        Some(world) => world,
-        None => {
-            // A starter command, in a world named after the component.
-            if !wit_dir.is_dir() {
-                wit_files.push((wit_dir.join("package.wit"), package_wit(&app_name)));
-            }
-            wit_files.push((
-                wit_dir.join(format!("{world_name}.wit")),
-                starter_world(&world_name),
-            ));
-            // Only WASI 0.2: a second version of a package in deps/ would
-            // rename wit-bindgen's modules (`cli` becomes `cli0_2_12`) in
-            // Rust components generated before.
-            let present = declared_packages(&wit_dir.join("deps"));
-            for package in wcomp_core::wasi::PACKAGES
-                .iter()
-                .filter(|p| p.line() == "0.2")
-            {
-                if !present.iter().any(|q| q == package.name) {
-                    wit_files.push((
-                        wit_dir.join("deps").join(package.file_name),
-                        package.wit.to_owned(),
-                    ));
-                }
-            }
-            let staging = tempfile::tempdir().map_err(io(&wit_dir))?;
-            let staged = staging.path().join("wit");
-            if wit_dir.is_dir() {
-                copy_tree(&wit_dir, &staged).map_err(io(&wit_dir))?;
-            }
-            for (path, text) in &wit_files {
-                let target = staged.join(path.strip_prefix(&wit_dir).unwrap_or(path));
-                std::fs::create_dir_all(target.parent().unwrap_or(&staged)).map_err(io(&target))?;
-                std::fs::write(&target, text).map_err(io(&target))?;
-            }
-            let mut world = World::load(&staged, &world_name)?;
-            world.dir = wit_dir.clone();
-            world
-        }
-    };
-
-    let js_backend =
-        (opts.lang == Lang::Js).then(|| crate::toolchain::js::backend_for(&world, None));
-    let cx = Context {
-        name: &name,
-        world: &world,
-        wit_rel: relative(&dir, &wit_dir),
-        js_async: js_backend == Some(JsBackend::ComponentizeQjs),
-    };
-    let files = match opts.lang {
-        Lang::Rust => rust::files(&cx),
-        Lang::Python => python::files(&cx),
-        Lang::Js => js::files(&cx),
-    };
-    let manifest_text = manifest_with(
-        existing.as_ref(),
-        &app_name,
-        &name,
-        in_place,
-        opts.lang,
-        &world_name,
-        js_backend,
-    )?;
-
-    // Nothing can fail for a reason of the user's any more: write.
-    if let Some(from) = &copy_wit_from {
-        copy_tree(from, &wit_dir).map_err(io(&wit_dir))?;
-    }
-    for (path, text) in &wit_files {
-        write_new(path, text)?;
-    }
-    for file in &files {
-        write_new(&dir.join(&file.path), &file.contents)?;
-    }
-    wcomp_core::fs::write_atomically(&manifest_path, manifest_text.as_bytes()).map_err(|e| {
-        NewError::Io {
-            path: e.path,
-            source: e.source,
-        }
-    })?;
-    Ok(Created {
-        name,
-        dir,
-        world: world_name,
-        manifest: manifest_path,
-        created_app: existing.is_none(),
-        js_backend,
     })
 }
 
-/// The package a WIT file declares: `wasi:cli@0.2.12`.
-fn package_of(text: &str) -> Option<&str> {
-    text.lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("package "))
-        .map(|p| p.trim_end_matches(';').trim())
+/// Where the world is read from: the app's `wit/` by default; `--wit PATH`
+/// inside the app is recorded as the component's `wit`; outside it, the
+/// WIT is copied into the component's folder and that is recorded.
+fn wit_source(cwd: &Path, target: &Target, given: Option<&Path>) -> Result<WitSource, NewError> {
+    let app_wit = cwd.join("wit");
+    let Some(given) = given else {
+        return Ok(WitSource {
+            read_from: app_wit.exists().then_some(app_wit),
+            recorded: None,
+            copy: None,
+        });
+    };
+    let canonical = std::fs::canonicalize(given).map_err(|_| WitError::Missing {
+        path: given.to_owned(),
+    })?;
+    let app_dir = std::fs::canonicalize(cwd).map_err(|source| NewError::Io {
+        path: cwd.to_owned(),
+        source,
+    })?;
+    if std::fs::canonicalize(&app_wit).ok().as_ref() == Some(&canonical) {
+        return Ok(WitSource {
+            read_from: Some(app_wit),
+            recorded: None,
+            copy: None,
+        });
+    }
+    if let Ok(inside) = canonical.strip_prefix(&app_dir) {
+        return Ok(WitSource {
+            read_from: Some(canonical.clone()),
+            recorded: Some(inside.to_string_lossy().into_owned()),
+            copy: None,
+        });
+    }
+    let copy_to = target.dir.join("wit");
+    let recorded = relative(cwd, &copy_to);
+    Ok(WitSource {
+        read_from: Some(canonical.clone()),
+        recorded: Some(recorded),
+        copy: Some((canonical, copy_to)),
+    })
 }
 
-/// The packages the files under `deps` declare (any layout).
-fn declared_packages(deps: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![deps.to_owned()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(text) = std::fs::read_to_string(&path)
-                && let Some(pkg) = package_of(&text)
-            {
-                found.push(pkg.to_owned());
+/// The world to implement, and how app.toml names it. Without `--world`,
+/// the world named after the component if the WIT has one, else a starter
+/// command added to the app's `wit/` package (queued in `writes`).
+fn resolve_world(
+    cwd: &Path,
+    target: &Target,
+    source: &WitSource,
+    opts: &NewOptions,
+    writes: &mut Writes,
+) -> Result<(World, String), NewError> {
+    let set = WitSet::load_with(source.read_from.as_deref(), &[])?;
+    let spec = opts
+        .world
+        .clone()
+        .unwrap_or_else(|| target.name.to_string());
+    match World::from_set(set, &spec) {
+        Ok(world) => Ok((world, spec)),
+        Err(WitError::NoWorld { .. }) if opts.world.is_none() && source.recorded.is_none() => {
+            let starter = starter_files(cwd, &target.app_name, target.name.as_str())?;
+            let set = WitSet::load_with(source.read_from.as_deref(), &starter)?;
+            let world = World::from_set(set, &spec)?;
+            for (path, text) in starter {
+                writes.add(path, text);
             }
+            Ok((world, spec))
         }
+        Err(e) => Err(e.into()),
     }
-    found
 }
 
-fn write_new(path: &Path, text: &str) -> Result<(), NewError> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
+/// The files of a starter command's world in the app's `wit/`: the world,
+/// and the package line when the folder has no package of its own yet.
+fn starter_files(cwd: &Path, app: &str, name: &str) -> Result<Vec<(PathBuf, String)>, NewError> {
+    let wit_dir = cwd.join("wit");
+    let world_file = wit_dir.join(format!("{name}.wit"));
+    if world_file.exists() {
+        return Err(NewError::InTheWay {
+            path: world_file,
+            what: "a WIT file of that name, without a world of that name",
+        });
     }
-    std::fs::write(path, text).map_err(io(path))
+    let has_package = std::fs::read_dir(&wit_dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "wit"))
+    });
+    let mut files = vec![(world_file, starter_world(name))];
+    if !has_package {
+        files.push((wit_dir.join("package.wit"), package_wit(app)));
+    }
+    Ok(files)
+}
+
+/// The new component's `[components.NAME]` entry.
+struct ManifestEntry<'a> {
+    name: &'a str,
+    in_place: bool,
+    lang: Lang,
+    world: &'a str,
+    wit: Option<&'a str>,
+    js_backend: Option<JsBackend>,
 }
 
 /// The manifest with `[components.NAME]` added, the file's formatting and
@@ -351,39 +392,40 @@ fn write_new(path: &Path, text: &str) -> Result<(), NewError> {
 fn manifest_with(
     existing: Option<&App>,
     app_name: &str,
-    name: &str,
-    in_place: bool,
-    lang: Lang,
-    world: &str,
-    js_backend: Option<JsBackend>,
+    new: &ManifestEntry<'_>,
 ) -> Result<String, NewError> {
     let mut doc: toml_edit::DocumentMut = match existing {
-        Some(app) => app.text().parse().map_err(|e: toml_edit::TomlError| {
-            NewError::EditManifest {
-                path: app.path().to_owned(),
-                message: e.to_string(),
-            }
-        })?,
+        Some(app) => {
+            app.text()
+                .parse()
+                .map_err(|e: toml_edit::TomlError| NewError::EditManifest {
+                    path: app.path().to_owned(),
+                    message: e.to_string(),
+                })?
+        }
         None => {
             let mut doc = toml_edit::DocumentMut::new();
             doc.decor_mut()
                 .set_prefix("# The app manifest: see `wcomp new --help` and the wcomp book.\n");
             let mut app = toml_edit::Table::new();
             app["name"] = toml_edit::value(app_name);
-            app["main"] = toml_edit::value(name);
+            app["main"] = toml_edit::value(new.name);
             doc["app"] = toml_edit::Item::Table(app);
             doc
         }
     };
     let mut entry = toml_edit::Table::new();
-    entry["lang"] = toml_edit::value(lang.name());
-    if in_place {
+    entry["lang"] = toml_edit::value(new.lang.name());
+    if new.in_place {
         entry["path"] = toml_edit::value(".");
     }
-    if world != name {
-        entry["world"] = toml_edit::value(world);
+    if let Some(wit) = new.wit {
+        entry["wit"] = toml_edit::value(wit);
     }
-    if let Some(backend) = js_backend {
+    if new.world != new.name {
+        entry["world"] = toml_edit::value(new.world);
+    }
+    if let Some(backend) = new.js_backend {
         entry["js-backend"] = toml_edit::value(backend.name());
     }
     if doc.get("components").is_none() {
@@ -391,7 +433,7 @@ fn manifest_with(
         components.set_implicit(true);
         doc["components"] = toml_edit::Item::Table(components);
     }
-    doc["components"][name] = toml_edit::Item::Table(entry);
+    doc["components"][new.name] = toml_edit::Item::Table(entry);
     Ok(doc.to_string())
 }
 
@@ -412,20 +454,6 @@ fn relative(from: &Path, to: &Path) -> String {
     } else {
         parts.join("/")
     }
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -100,7 +100,10 @@ fn unique_in_an_interface(
 ) -> Result<Option<Found>, RunError> {
     let candidates: Vec<String> = exported_functions(&host.engine, component)
         .into_iter()
-        .filter(|f| f.rsplit_once('#').is_some_and(|(_, name)| name == call.name()))
+        .filter(|f| {
+            f.rsplit_once('#')
+                .is_some_and(|(_, name)| name == call.name())
+        })
         .collect();
     if candidates.len() > 1 {
         return Err(call

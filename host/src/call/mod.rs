@@ -30,11 +30,8 @@ impl Host {
         opts: &RunOptions,
     ) -> Result<Invocation, RunError> {
         let found = exports::find_function(self, loaded, call)?;
-        let params: Vec<(String, Type)> = found
-            .ty
-            .params()
-            .map(|(n, t)| (n.to_owned(), t))
-            .collect();
+        let params: Vec<(String, Type)> =
+            found.ty.params().map(|(n, t)| (n.to_owned(), t)).collect();
         check_arity(call, &found, &params)?;
         let mut store = self.store(loaded, opts)?;
         let args = bridge::arguments(&mut store, call, &params, &opts.stdio)?;

@@ -26,18 +26,42 @@ impl Call {
     /// quotes and brackets.
     pub fn parse(text: &str) -> Result<Call, BadCall> {
         let open = text.find('(').ok_or_else(|| {
-            bad_call(text, "expected `(` after the function name", text.len()..text.len(), "here", CALL_HELP)
+            bad_call(
+                text,
+                "expected `(` after the function name",
+                text.len()..text.len(),
+                "here",
+                CALL_HELP,
+            )
         })?;
         let name = trimmed(text, 0..open);
         if name.is_empty() {
-            return Err(bad_call(text, "the function name is missing", 0..open.max(1), "name expected", CALL_HELP));
+            return Err(bad_call(
+                text,
+                "the function name is missing",
+                0..open.max(1),
+                "name expected",
+                CALL_HELP,
+            ));
         }
         let (args, close) = split_arguments(text, open)?;
         if !text[close + 1..].trim().is_empty() {
-            return Err(bad_call(text, "unexpected text after the call", close + 1..text.len(), "here", CALL_HELP));
+            return Err(bad_call(
+                text,
+                "unexpected text after the call",
+                close + 1..text.len(),
+                "here",
+                CALL_HELP,
+            ));
         }
         if let Some(empty) = args.iter().find(|span| span.is_empty()) {
-            return Err(bad_call(text, "empty argument", empty.clone(), "argument expected", CALL_HELP));
+            return Err(bad_call(
+                text,
+                "empty argument",
+                empty.clone(),
+                "argument expected",
+                CALL_HELP,
+            ));
         }
         Ok(Call {
             text: text.to_owned(),
@@ -59,16 +83,29 @@ impl Call {
 
     /// Each argument's text and its byte range in the call.
     pub fn args(&self) -> impl ExactSizeIterator<Item = (&str, Range<usize>)> {
-        self.args.iter().map(|span| (&self.text[span.clone()], span.clone()))
+        self.args
+            .iter()
+            .map(|span| (&self.text[span.clone()], span.clone()))
     }
 
     /// An error about `span` of this call.
-    pub(crate) fn error(&self, message: impl Into<String>, span: Range<usize>, label: &str, help: &str) -> BadCall {
+    pub(crate) fn error(
+        &self,
+        message: impl Into<String>,
+        span: Range<usize>,
+        label: &str,
+        help: &str,
+    ) -> BadCall {
         bad_call(&self.text, message, span, label, help)
     }
 
     /// An error about the function's name.
-    pub(crate) fn name_error(&self, message: impl Into<String>, label: &str, help: &str) -> BadCall {
+    pub(crate) fn name_error(
+        &self,
+        message: impl Into<String>,
+        label: &str,
+        help: &str,
+    ) -> BadCall {
         self.error(message, self.name.clone(), label, help)
     }
 
@@ -89,7 +126,9 @@ fn split_arguments(text: &str, open: usize) -> Result<(Vec<Range<usize>>, usize)
     let mut args = Vec::new();
     let mut depth = 0usize;
     let mut start = open + 1;
-    let mut chars = text[open + 1..].char_indices().map(|(i, c)| (i + open + 1, c));
+    let mut chars = text[open + 1..]
+        .char_indices()
+        .map(|(i, c)| (i + open + 1, c));
     while let Some((i, c)) = chars.next() {
         match c {
             '"' | '\'' => skip_literal(text, i, c, &mut chars)?,
@@ -103,7 +142,13 @@ fn split_arguments(text: &str, open: usize) -> Result<(Vec<Range<usize>>, usize)
             }
             ')' | ']' | '}' => {
                 depth = depth.checked_sub(1).ok_or_else(|| {
-                    bad_call(text, format!("unbalanced `{c}`"), i..i + 1, "here", CALL_HELP)
+                    bad_call(
+                        text,
+                        format!("unbalanced `{c}`"),
+                        i..i + 1,
+                        "here",
+                        CALL_HELP,
+                    )
                 })?;
             }
             ',' if depth == 0 => {
@@ -113,7 +158,13 @@ fn split_arguments(text: &str, open: usize) -> Result<(Vec<Range<usize>>, usize)
             _ => {}
         }
     }
-    Err(bad_call(text, "expected `)` to close the call", text.len()..text.len(), "here", CALL_HELP))
+    Err(bad_call(
+        text,
+        "expected `)` to close the call",
+        text.len()..text.len(),
+        "here",
+        CALL_HELP,
+    ))
 }
 
 /// Skips a string or char literal that started at `start`, honouring
@@ -133,7 +184,13 @@ fn skip_literal(
             _ => {}
         }
     }
-    Err(bad_call(text, "unterminated string", start..text.len(), "starts here", CALL_HELP))
+    Err(bad_call(
+        text,
+        "unterminated string",
+        start..text.len(),
+        "starts here",
+        CALL_HELP,
+    ))
 }
 
 /// `range` of `text` narrowed to exclude surrounding whitespace.
@@ -143,7 +200,13 @@ fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
     start..start + inner.trim().len()
 }
 
-fn bad_call(text: &str, message: impl Into<String>, span: Range<usize>, label: &str, help: &str) -> BadCall {
+fn bad_call(
+    text: &str,
+    message: impl Into<String>,
+    span: Range<usize>,
+    label: &str,
+    help: &str,
+) -> BadCall {
     // An empty span at the very end would not be drawn: point at the last
     // character instead.
     let span = if span.is_empty() && span.start >= text.len() && !text.is_empty() {

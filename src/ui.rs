@@ -68,3 +68,24 @@ impl Ui {
         };
     }
 }
+
+/// Data that cannot be shown as JSON: a path that is not UTF-8.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("cannot show this as JSON: {0}")]
+#[diagnostic(
+    code(wcomp::json),
+    help(
+        "a path that is not valid UTF-8 cannot be written in JSON; rename it, or leave out `--json`"
+    )
+)]
+pub struct JsonError(#[from] serde_json::Error);
+
+/// `value` as pretty JSON, for `--json` output.
+pub fn json(value: &impl serde::Serialize) -> Result<String, JsonError> {
+    Ok(serde_json::to_string_pretty(value)?)
+}
+
+/// `value` as one line of JSON, for JSON-lines output.
+pub fn json_line(value: &impl serde::Serialize) -> Result<String, JsonError> {
+    Ok(serde_json::to_string(value)?)
+}

@@ -903,7 +903,8 @@ mod tests {
     #[test]
     fn errors_are_typed_and_point_at_their_span() {
         let base = "[app]\nname = \"a\"\nmain = \"x\"\n";
-        let cases: &[(&str, &str, fn(&ManifestError) -> bool)] = &[
+        type Is = fn(&ManifestError) -> bool;
+        let cases: &[(&str, &str, Is)] = &[
             ("color = 1\n", "color", |e| {
                 matches!(e, ManifestError::Syntax { .. })
             }),

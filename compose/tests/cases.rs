@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use libtest_mimic::{Failed, Trial};
 use wcomp_compose::{App, ComposeError, Plan, Source};
 use wcomp_core::Component;
 
@@ -94,39 +95,49 @@ fn describe(plan: &Plan, bytes: &[u8]) -> String {
     out
 }
 
-#[test]
-fn cases() {
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
     let mut names: Vec<String> = std::fs::read_dir(cases_dir())
-        .unwrap()
-        .map(|e| e.unwrap())
+        .expect("tests/cases exists")
+        .filter_map(Result::ok)
         .filter(|e| e.path().join("app.toml").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert!(!names.is_empty());
+    let mut trials: Vec<Trial> = names
+        .into_iter()
+        .map(|name| Trial::test(format!("case::{name}"), move || case(&name)))
+        .collect();
+    trials.extend([
+        Trial::test("encoding_is_deterministic", wrap(encoding_is_deterministic)),
+        Trial::test("diamond_shares_one_instance", wrap(diamond_shares_one_instance)),
+        Trial::test("plan_formats", wrap(plan_formats)),
+        Trial::test("errors_do_not_leak_internal_ids", wrap(errors_do_not_leak_internal_ids)),
+    ]);
+    libtest_mimic::run(&args, trials).exit();
+}
 
-    // Run every case before failing, so one run shows every changed snapshot.
-    let mut failed = Vec::new();
-    for name in &names {
-        let tmp = prepare(name);
-        let output = run(tmp.path());
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(cases_dir().join(name));
-        settings.set_prepend_module_to_snapshot(false);
-        settings.set_input_file(cases_dir().join(name).join("app.toml"));
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            settings.bind(|| insta::assert_snapshot!("output", output));
-        }));
-        if result.is_err() {
-            failed.push(name.clone());
-        }
-    }
-    assert!(failed.is_empty(), "cases with a changed output: {failed:?}");
+/// Runs a test written with assertions as a trial.
+fn wrap(test: fn()) -> impl FnOnce() -> Result<(), Failed> + Send + 'static {
+    move || std::panic::catch_unwind(test).map_err(|_| Failed::from("assertion failed"))
+}
+
+/// One case folder: its output compared with its `output.snap`.
+fn case(name: &str) -> Result<(), Failed> {
+    let tmp = prepare(name);
+    let output = run(tmp.path());
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(cases_dir().join(name));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_input_file(cases_dir().join(name).join("app.toml"));
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_snapshot!("output", output));
+    }))
+    .map_err(|_| Failed::from(format!("the output of case `{name}` changed")))
 }
 
 /// The same inputs give byte-identical output, whether one plan is encoded
 /// twice or the app is planned again from scratch.
-#[test]
 fn encoding_is_deterministic() {
     for name in ["chain-of-three", "diamond", "leftover-wasi-import"] {
         let tmp = prepare(name);
@@ -141,7 +152,6 @@ fn encoding_is_deterministic() {
 
 /// In a diamond the shared component is instantiated once, and both of its
 /// importers are given that one instance.
-#[test]
 fn diamond_shares_one_instance() {
     let tmp = prepare("diamond");
     let plan = wcomp_compose::plan(&load(tmp.path())).unwrap();
@@ -165,7 +175,6 @@ fn diamond_shares_one_instance() {
 }
 
 /// The other views of a plan: JSON, Graphviz and WAC.
-#[test]
 fn plan_formats() {
     let tmp = prepare("explicit-plug");
     let plan = wcomp_compose::plan(&load(tmp.path())).unwrap();
@@ -178,7 +187,6 @@ fn plan_formats() {
 }
 
 /// Errors never show internal ids such as `ResourceId { .. }`.
-#[test]
 fn errors_do_not_leak_internal_ids() {
     for name in ["type-mismatch", "cycle", "ambiguous-exporters"] {
         let tmp = prepare(name);

@@ -207,8 +207,8 @@ impl Job<'_> {
 enum Planned<'a> {
     /// Prebuilt or fresh: nothing to do.
     Done(Summary),
-    /// To build, with the hash of its inputs.
-    Stale(Job<'a>),
+    /// To build.
+    Stale(Box<Job<'a>>),
     /// Cannot be built as it is.
     Failed(Summary, ComponentError),
 }
@@ -238,7 +238,7 @@ pub fn build(
             Planned::Failed(summary, error) => {
                 summaries.push(finish(progress, summary.took(begun), Some(error)))
             }
-            Planned::Stale(job) => stale.push(job),
+            Planned::Stale(job) => stale.push(*job),
         }
     }
     let (ready, failed) = install_toolchains(&home, stale, progress);
@@ -316,7 +316,7 @@ fn plan<'a>(
         Some(recorded) if !opts.force => Planned::Done(
             Summary::new(name, Some(lang), Status::Fresh, output).sized(Some(recorded.size)),
         ),
-        _ => Planned::Stale(job),
+        _ => Planned::Stale(Box::new(job)),
     }
 }
 

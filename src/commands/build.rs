@@ -65,10 +65,7 @@ impl BuildCommand {
         let report = build::build(&app, &opts, &Progress::new(ui))?;
         if self.json {
             for summary in &report.summaries {
-                println!(
-                    "{}",
-                    serde_json::to_string(summary).map_err(|e| miette::miette!("{e}"))?
-                );
+                println!("{}", crate::ui::json_line(summary)?);
             }
         }
         report.into_result()?;

@@ -62,10 +62,7 @@ impl ComposeCommand {
                 return Ok(ExitCode::SUCCESS);
             }
             (None, true) => {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&plan.to_json()).expect("plain data serializes")
-                );
+                println!("{}", crate::ui::json(&plan.to_json())?);
                 return Ok(ExitCode::SUCCESS);
             }
             (None, false) => {}

@@ -42,10 +42,7 @@ impl DoctorCommand {
                 "home": home.root(),
                 "languages": reports,
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).expect("plain data serializes")
-            );
+            println!("{}", crate::ui::json(&out)?);
         } else {
             println!("cache: {}", home.root().display());
             for report in &reports {

@@ -52,18 +52,19 @@ impl InspectCommand {
                 producers: &component.producers,
                 wit,
             };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).expect("plain data serializes")
-            );
+            println!("{}", crate::ui::json(&out)?);
             return Ok(ExitCode::SUCCESS);
         }
         println!("component: {}", self.file.display());
-        println!(
-            "size:      {} ({} bytes)",
-            Size(component.size),
-            component.size
-        );
+        if component.size < 1024 {
+            println!("size:      {}", Size(component.size));
+        } else {
+            println!(
+                "size:      {} ({} bytes)",
+                Size(component.size),
+                component.size
+            );
+        }
         for (field, tools) in &component.producers {
             let tools: Vec<String> = tools
                 .iter()

@@ -1,6 +1,6 @@
-//! What every integration test needs: running the binary, filtering paths out
-//! of its output for snapshots, a shared `WCOMP_HOME` with the toolchains
-//! installed, and the guest fixtures built once.
+//! What the CLI tests of both tiers need: running the binary, filtering
+//! paths out of its output for snapshots, the `WCOMP_HOME` of the tier, and
+//! (for the toolchain tier) the guest fixtures built once.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -22,10 +22,19 @@ pub fn target_dir() -> PathBuf {
         .to_owned()
 }
 
-/// The `WCOMP_HOME` shared by every test of this checkout, so toolchains are
-/// installed once.
+/// The `WCOMP_HOME` of the tests: shared by every toolchain test of this
+/// checkout, so toolchains are installed once; an empty folder for the
+/// hermetic tier.
 pub fn home() -> PathBuf {
-    target_dir().join("wcomp-test-home")
+    if crate::HERMETIC {
+        static EMPTY: OnceLock<tempfile::TempDir> = OnceLock::new();
+        EMPTY
+            .get_or_init(|| tempfile::tempdir().expect("a temporary folder"))
+            .path()
+            .to_owned()
+    } else {
+        target_dir().join("wcomp-test-home")
+    }
 }
 
 /// A finished run of the binary.
@@ -90,6 +99,7 @@ pub fn wcomp_in(dir: &Path, args: &[&str]) -> Run {
 }
 
 /// Installs every toolchain into the shared home, once per test run.
+#[allow(dead_code)]
 pub fn toolchains() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
@@ -99,6 +109,7 @@ pub fn toolchains() {
 
 /// The guest fixture `name` from `tests/guests/`, built with the pinned
 /// toolchains once per test run (concurrent callers wait for the one build).
+#[allow(dead_code)]
 pub fn guest(name: &str) -> PathBuf {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
@@ -155,6 +166,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// An app with a Rust command (`cli`), a Python and a JS library exporting
 /// `wcomp:test/greet`, made from the guest fixtures, in a fresh directory.
+#[allow(dead_code)]
 pub fn polyglot_app() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();

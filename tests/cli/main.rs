@@ -1,0 +1,15 @@
+//! The hermetic tier of wcomp's CLI tests: they run the real `wcomp`
+//! binary but need no guest toolchain and no network, with `$WCOMP_HOME`
+//! an empty folder. `cargo test` runs them; the toolchain tier is in
+//! `tests/toolchain/` and data-driven bad-input cases in `tests/cases/`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+/// This tier never installs toolchains: its `$WCOMP_HOME` starts empty.
+const HERMETIC: bool = true;
+
+mod doctor;
+mod help;
+mod inspect;
+mod new;

@@ -1,0 +1,18 @@
+//! The toolchain tier of wcomp's tests: real Rust, Python and JS builds
+//! with the pinned toolchains, and the examples, built, composed and run.
+//! `scripts/test` runs it (`cargo test --features toolchain-tests`). The
+//! toolchains install once per checkout into `target/wcomp-test-home`;
+//! each guest fixture is built once per run.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+/// This tier installs the toolchains into a shared `$WCOMP_HOME`.
+const HERMETIC: bool = false;
+
+mod build;
+mod examples;
+mod inspect;
+mod new;
+mod run;
+mod toolchain;

@@ -126,6 +126,22 @@ pub enum ComposeError {
         exporter_span: SourceSpan,
     },
 
+    /// An import no component exports and no host is known to provide.
+    #[error(
+        "`{component}` imports `{interface}`, which no component of the app exports and the host does not provide"
+    )]
+    #[diagnostic(code(wcomp::compose::unsatisfied))]
+    Unsatisfied {
+        component: String,
+        interface: String,
+        #[source_code]
+        src: Arc<NamedSource<String>>,
+        #[label("imports `{interface}`")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+
     /// Components import the same host interface with types that do not merge.
     #[error(
         "{} import `{interface}` with types that cannot be merged into one import: {reason}",
@@ -156,9 +172,7 @@ pub enum ComposeError {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ComposeWarning {
     /// A component of the app that the composition does not instantiate.
-    #[error(
-        "component `{component}` is not used: no instantiated component imports what it exports"
-    )]
+    #[error("component `{component}` is not used: {why}")]
     #[diagnostic(
         code(wcomp::compose::unused),
         severity(Warning),
@@ -166,6 +180,8 @@ pub enum ComposeWarning {
     )]
     Unused {
         component: String,
+        /// What it exports, and the imports it came close to serving.
+        why: String,
         #[source_code]
         src: Arc<NamedSource<String>>,
         #[label("never instantiated")]
@@ -173,10 +189,13 @@ pub enum ComposeWarning {
     },
 }
 
+/// Names in backticks, joined with commas; a long list shows its first
+/// few and how many more there are.
 pub(crate) fn quoted(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    const SHOWN: usize = 10;
+    let mut list: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    if names.len() > SHOWN {
+        list.push(format!("and {} more", names.len() - SHOWN));
+    }
+    list.join(", ")
 }

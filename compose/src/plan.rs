@@ -23,6 +23,7 @@ use wcomp_core::names::{InterfaceName, is_toolchain_export, names_compatible};
 use crate::error::quoted;
 use wcomp_core::{Component, DecodeError};
 
+use crate::manifest::ComponentEntry;
 use crate::{App, ComposeError, ComposeWarning, signature};
 
 /// How an app's components are wired together, ready to encode.
@@ -133,6 +134,7 @@ pub fn plan(app: &App) -> Result<Plan, ComposeError> {
         .filter(|name| !done.contains(*name))
         .map(|name| ComposeWarning::Unused {
             component: name.to_owned(),
+            why: why_unused(&graph, &packages, &instances, name),
             src: app.source(),
             span: app.component_span(name).into(),
         })
@@ -351,94 +353,154 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
+    /// Plans component `name` and, first, every component it imports from.
     fn visit(&mut self, name: &str) -> Result<(), ComposeError> {
         if self.done.contains(name) {
             return Ok(());
         }
-        if let Some(start) = self.stack.iter().position(|n| n == name) {
-            let mut cycle = self.stack[start..].to_vec();
-            cycle.push(name.to_owned());
-            return Err(ComposeError::Cycle {
-                src: self.app.source(),
-                span: self.app.component_span(name).into(),
-                cycle,
-            });
-        }
+        self.check_cycle(name)?;
         self.stack.push(name.to_owned());
-
-        let app = self.app;
-        let entry = app.component(name).expect("a component of the app");
-        let imports: Vec<(String, ItemKind)> = self.graph.types()[self.packages[name].ty()]
-            .imports
-            .iter()
-            .map(|(n, k)| (n.clone(), *k))
-            .collect();
-        for (key, target) in &entry.plug {
-            if !imports.iter().any(|(import, _)| plug_matches(key, import)) {
-                let names: Vec<String> = imports.iter().map(|(n, _)| n.clone()).collect();
-                return Err(ComposeError::PlugNotImported {
-                    component: name.to_owned(),
-                    interface: key.clone(),
-                    src: app.source(),
-                    span: target.span().into(),
-                    help: if names.is_empty() {
-                        format!("`{name}` imports nothing; remove this line")
-                    } else {
-                        format!("`{name}` imports {}", quoted(&names))
-                    },
-                });
-            }
-        }
-
+        let imports = self.imports_of(name);
+        let entry = self
+            .app
+            .component(name)
+            .ok_or_else(|| internal(format!("no component `{name}`")))?;
+        self.check_plugs(name, entry, &imports)?;
         let mut arguments = Vec::new();
         for (import, kind) in imports {
-            let plug = entry
-                .plug
-                .iter()
-                .find(|(key, _)| plug_matches(key, &import));
-            let provider = match plug {
-                Some((_, target)) => {
-                    let target_name = target.get_ref();
-                    match self.compatible_export(target_name, &import, kind) {
-                        Some(export) => Some((target_name.clone(), export, true)),
-                        None => {
-                            return Err(ComposeError::PlugNotExported {
-                                help: self.exports_help(target_name),
-                                component: name.to_owned(),
-                                interface: import,
-                                target: target_name.clone(),
-                                src: app.source(),
-                                span: target.span().into(),
-                            });
-                        }
-                    }
-                }
-                None => self.infer(name, &import, kind)?,
-            };
-            let from = match provider {
-                Some((component, export, plugged)) => {
-                    self.visit(&component)?;
-                    Source::Instance {
-                        component,
-                        export,
-                        plugged,
-                    }
-                }
-                None => Source::Import {
-                    name: import.clone(),
-                },
-            };
-            arguments.push(Argument { import, from });
+            arguments.push(self.argument(name, entry, import, kind)?);
         }
-
         self.stack.pop();
         self.done.insert(name.to_owned());
         self.instances.push(Instance {
             component: name.to_owned(),
-            wasm: wasm_path(app, name),
+            wasm: wasm_path(self.app, name),
             arguments,
         });
         Ok(())
+    }
+
+    /// A component met again while its own imports are being planned.
+    fn check_cycle(&self, name: &str) -> Result<(), ComposeError> {
+        let Some(start) = self.stack.iter().position(|n| n == name) else {
+            return Ok(());
+        };
+        let mut cycle = self.stack[start..].to_vec();
+        cycle.push(name.to_owned());
+        Err(ComposeError::Cycle {
+            src: self.app.source(),
+            span: self.app.component_span(name).into(),
+            cycle,
+        })
+    }
+
+    /// A component's imports, in the order it declares them.
+    fn imports_of(&self, name: &str) -> Vec<(String, ItemKind)> {
+        self.graph.types()[self.packages[name].ty()]
+            .imports
+            .iter()
+            .map(|(n, k)| (n.clone(), *k))
+            .collect()
+    }
+
+    /// Every `plug` entry must name something the component imports.
+    fn check_plugs(
+        &self,
+        name: &str,
+        entry: &ComponentEntry,
+        imports: &[(String, ItemKind)],
+    ) -> Result<(), ComposeError> {
+        for (key, target) in &entry.plug {
+            if imports.iter().any(|(import, _)| plug_matches(key, import)) {
+                continue;
+            }
+            let names: Vec<String> = imports.iter().map(|(n, _)| n.clone()).collect();
+            return Err(ComposeError::PlugNotImported {
+                component: name.to_owned(),
+                interface: key.clone(),
+                src: self.app.source(),
+                span: target.span().into(),
+                help: if names.is_empty() {
+                    format!("`{name}` imports nothing; remove this line")
+                } else {
+                    format!("`{name}` imports {}", quoted(&names))
+                },
+            });
+        }
+        Ok(())
+    }
+
+    /// What satisfies one import: its plug, the one component exporting it,
+    /// or the host, when the host provides it.
+    fn argument(
+        &mut self,
+        name: &str,
+        entry: &ComponentEntry,
+        import: String,
+        kind: ItemKind,
+    ) -> Result<Argument, ComposeError> {
+        let plug = entry
+            .plug
+            .iter()
+            .find(|(key, _)| plug_matches(key, &import));
+        let provider = match plug {
+            Some((_, target)) => Some(self.plugged(name, &import, kind, target)?),
+            None => self.infer(name, &import, kind)?,
+        };
+        let from = match provider {
+            Some((component, export, plugged)) => {
+                self.visit(&component)?;
+                Source::Instance {
+                    component,
+                    export,
+                    plugged,
+                }
+            }
+            None => self.leave_to_host(name, &import)?,
+        };
+        Ok(Argument { import, from })
+    }
+
+    /// The export a `plug` entry names, which must fit the import.
+    fn plugged(
+        &self,
+        name: &str,
+        import: &str,
+        kind: ItemKind,
+        target: &toml::Spanned<String>,
+    ) -> Result<(String, String, bool), ComposeError> {
+        let target_name = target.get_ref();
+        match self.compatible_export(target_name, import, kind) {
+            Some(export) => Ok((target_name.clone(), export, true)),
+            None => Err(ComposeError::PlugNotExported {
+                help: self.exports_help(target_name),
+                component: name.to_owned(),
+                interface: import.to_owned(),
+                target: target_name.clone(),
+                src: self.app.source(),
+                span: target.span().into(),
+            }),
+        }
+    }
+
+    /// An import no component exports stays open only if the host wcomp
+    /// runs on provides it, or `[app] host-imports` says the target host
+    /// does; anything else is a mistake to report now, with the nearest
+    /// candidates and why each does not fit.
+    fn leave_to_host(&self, importer: &str, import: &str) -> Result<Source, ComposeError> {
+        if wcomp_core::wasi::host_provides(import) || declared_host_import(self.app, import) {
+            return Ok(Source::Import {
+                name: import.to_owned(),
+            });
+        }
+        let candidates = near_misses(self.graph, self.packages, importer, import);
+        Err(ComposeError::Unsatisfied {
+            component: importer.to_owned(),
+            interface: import.to_owned(),
+            help: unsatisfied_help(import, &candidates),
+            src: self.app.source(),
+            span: self.app.component_span(importer).into(),
+        })
     }
 
     /// The one other component exporting `import`, if any.
@@ -499,6 +561,141 @@ impl Planner<'_> {
         }
     }
 }
+
+/// An export of another component that looks like what an import wants but
+/// does not fit it: a different version, or a neighbour of the same name.
+struct NearMiss {
+    component: String,
+    export: String,
+    reason: String,
+}
+
+/// Why `export` does not fit `import`, if it is close enough to mention.
+fn miss_reason(import: &str, export: &str) -> Option<String> {
+    let (wanted, found) = (InterfaceName::parse(import)?, InterfaceName::parse(export)?);
+    if let Some(why) = wanted.incompatibility(&found) {
+        return Some(why);
+    }
+    if wanted.unversioned() == found.unversioned() {
+        return None;
+    }
+    if wanted.package_name() == found.package_name() {
+        Some("another interface of the same package".to_owned())
+    } else if wanted.interface == found.interface {
+        Some("an interface of the same name in another package".to_owned())
+    } else {
+        None
+    }
+}
+
+/// The exports of the other components that come close to `import`.
+fn near_misses(
+    graph: &CompositionGraph,
+    packages: &BTreeMap<String, Package>,
+    importer: &str,
+    import: &str,
+) -> Vec<NearMiss> {
+    packages
+        .iter()
+        .filter(|(name, _)| *name != importer)
+        .flat_map(|(name, package)| {
+            wireable_exports(graph, package)
+                .into_iter()
+                .filter_map(move |(export, _)| {
+                    let reason = miss_reason(import, &export)?;
+                    Some(NearMiss {
+                        component: name.clone(),
+                        export,
+                        reason,
+                    })
+                })
+        })
+        .collect()
+}
+
+/// What to do about an import nothing provides: the near misses, the
+/// WASI versions the host has, and how to declare a host's own imports.
+fn unsatisfied_help(import: &str, candidates: &[NearMiss]) -> String {
+    let mut lines: Vec<String> = candidates
+        .iter()
+        .take(LIST_LIMIT)
+        .map(|c| format!("  `{}` exports `{}`: {}", c.component, c.export, c.reason))
+        .collect();
+    if candidates.len() > LIST_LIMIT {
+        lines.push(format!("  ... and {} more", candidates.len() - LIST_LIMIT));
+    }
+    if let Some(name) = InterfaceName::parse(import) {
+        for provided in wcomp_core::wasi::provided_versions(&name) {
+            if let Some(reason) = name.incompatibility(provided) {
+                lines.push(format!("  the host provides `{provided}`: {reason}"));
+            }
+        }
+    }
+    let mut help = if lines.is_empty() {
+        "no component of the app exports anything like it".to_owned()
+    } else {
+        format!("the nearest candidates:\n{}", lines.join("\n"))
+    };
+    help.push_str("\nadd a component that exports it, or, if the app's target host provides it, declare it in app.toml:\n\n    [app]\n    host-imports = [\"");
+    help.push_str(import);
+    help.push_str("\"]");
+    help
+}
+
+/// Whether `[app] host-imports` declares `import`: an interface by name
+/// (versions compared by the usual rule) or a whole package (`ns:pkg/*`).
+fn declared_host_import(app: &App, import: &str) -> bool {
+    app.host_imports()
+        .iter()
+        .any(|entry| match entry.strip_suffix("/*") {
+            Some(package) => {
+                InterfaceName::parse(import).is_some_and(|i| i.package_name() == package)
+            }
+            None => names_compatible(entry, import),
+        })
+}
+
+/// Why a component ends up unused: what it exports, and the imports it
+/// came close to serving.
+fn why_unused(
+    graph: &CompositionGraph,
+    packages: &BTreeMap<String, Package>,
+    instances: &[Instance],
+    name: &str,
+) -> String {
+    let exports: Vec<String> = wireable_exports(graph, &packages[name])
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    if exports.is_empty() {
+        return format!("`{name}` exports nothing that can be wired");
+    }
+    let misses: Vec<String> = instances
+        .iter()
+        .flat_map(|i| i.arguments.iter().map(move |a| (i, a)))
+        .flat_map(|(instance, argument)| {
+            exports.iter().filter_map(move |export| {
+                let reason = miss_reason(&argument.import, export)?;
+                Some(format!(
+                    "`{}` imports `{}`, and `{name}` exports `{export}`: {reason}",
+                    instance.component, argument.import
+                ))
+            })
+        })
+        .take(LIST_LIMIT)
+        .collect();
+    if misses.is_empty() {
+        format!(
+            "no instantiated component imports what it exports: {}",
+            quoted(&exports)
+        )
+    } else {
+        misses.join("; ")
+    }
+}
+
+/// The most entries a list in a message shows before it says how many more.
+const LIST_LIMIT: usize = 10;
 
 /// Whether a plug key names `import`: exactly, or without its version.
 fn plug_matches(key: &str, import: &str) -> bool {

@@ -110,9 +110,15 @@ fn main() {
         .collect();
     trials.extend([
         Trial::test("encoding_is_deterministic", wrap(encoding_is_deterministic)),
-        Trial::test("diamond_shares_one_instance", wrap(diamond_shares_one_instance)),
+        Trial::test(
+            "diamond_shares_one_instance",
+            wrap(diamond_shares_one_instance),
+        ),
         Trial::test("plan_formats", wrap(plan_formats)),
-        Trial::test("errors_do_not_leak_internal_ids", wrap(errors_do_not_leak_internal_ids)),
+        Trial::test(
+            "errors_do_not_leak_internal_ids",
+            wrap(errors_do_not_leak_internal_ids),
+        ),
     ]);
     libtest_mimic::run(&args, trials).exit();
 }

@@ -1,0 +1,7 @@
+(component
+  (core module $m (func (export "f") (param i32) (result i32) local.get 0))
+  (core instance $i (instantiate $m))
+  (func $f (param "x" u32) (result u32) (canon lift (core func $i "f")))
+  (instance $e (export "run" (func $f)))
+  (export "wasi:keyvalue/store@0.2.0-rc.1" (instance $e))
+)

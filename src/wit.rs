@@ -54,9 +54,11 @@ pub enum WitError {
         detail: String,
     },
 
-    #[error("no world `{name}` in the WIT at `{}`", path.display())]
+    #[error("no world `{name}` in the WIT at `{}`{}", path.display(), suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
     #[diagnostic(code(wcomp::wit::no_world), help("{available}"))]
     NoWorld {
+        /// A world in reach whose name is a small edit away.
+        suggestion: Option<String>,
         name: String,
         path: PathBuf,
         available: String,
@@ -168,6 +170,7 @@ impl WitSet {
             None => self.short(spec)?,
         };
         found.ok_or_else(|| WitError::NoWorld {
+            suggestion: self.nearest_world(spec),
             name: spec.to_owned(),
             path: self.path.clone(),
             available: self.available_worlds(),
@@ -237,6 +240,25 @@ impl WitSet {
                 .collect::<Vec<_>>()
                 .join("\n"),
         })
+    }
+
+    /// The name of a world in reach a small edit away from `spec`.
+    fn nearest_world(&self, spec: &str) -> Option<String> {
+        let short = spec.rsplit('/').next().unwrap_or(spec);
+        let short = short.split('@').next().unwrap_or(short);
+        self.resolve
+            .worlds
+            .iter()
+            .map(|(id, w)| (edit_distance(short, &w.name), id))
+            .filter(|(d, _)| *d > 0 && *d <= 2.max(short.len() / 4))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, id)| {
+                let w = &self.resolve.worlds[id];
+                match w.package {
+                    Some(pkg) if spec.contains(':') => self.resolve.id_of_name(pkg, &w.name),
+                    _ => w.name.clone(),
+                }
+            })
     }
 
     /// `ns:pkg/world@version`.
@@ -638,6 +660,22 @@ impl World {
         }
         Ok(dir.to_owned())
     }
+}
+
+/// Levenshtein distance between two short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// `wasi-cli-0.2.12.wit` for `wasi:cli@0.2.12`.

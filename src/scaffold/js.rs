@@ -29,7 +29,10 @@ fn params(f: &Function) -> String {
 
 fn body(cx: &Context<'_>, indent: &str, what: &str, run: bool) -> String {
     if run && !cx.js_async {
-        format!("{indent}  console.log(\"{}\");\n", cx.greeting())
+        cx.run_lines()
+            .iter()
+            .map(|line| format!("{indent}  console.log({line:?});\n"))
+            .collect()
     } else if run {
         // componentize-qjs has no `console`; write through wasi:cli/stdout.
         format!("{indent}  // Print by importing `wasi:cli/stdout@0.3.0` in the world.\n")

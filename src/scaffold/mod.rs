@@ -119,9 +119,43 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// What a starter command prints.
-    pub fn greeting(&self) -> String {
-        format!("Hello from {}!", self.name)
+    /// What a command's `run` stub prints: a greeting and, for a command
+    /// wcomp made around a world that only imports, what it can call.
+    pub fn run_lines(&self) -> Vec<String> {
+        let mut lines = vec![format!("Hello from {}!", self.name)];
+        if let Some(wrapped) = &self.world.wraps {
+            lines.push(format!("This command implements `{wrapped}`; it can call:"));
+            lines.extend(
+                self.callable_imports()
+                    .into_iter()
+                    .map(|f| format!("  {f}")),
+            );
+        }
+        lines
+    }
+
+    /// The functions of the world's imports other than WASI's, as
+    /// `iface#f`: what a command around an imports-only world would call.
+    fn callable_imports(&self) -> Vec<String> {
+        let resolve = &self.world.resolve;
+        let world = &resolve.worlds[self.world.id];
+        let mut out = Vec::new();
+        for (key, item) in &world.imports {
+            match item {
+                wit_parser::WorldItem::Interface { id, .. } => {
+                    let name = resolve.name_world_key(key);
+                    if name.starts_with("wasi:") {
+                        continue;
+                    }
+                    for f in resolve.interfaces[*id].functions.values() {
+                        out.push(format!("{name}#{}", f.name));
+                    }
+                }
+                wit_parser::WorldItem::Function(f) => out.push(f.name.clone()),
+                wit_parser::WorldItem::Type { .. } => {}
+            }
+        }
+        out
     }
 }
 

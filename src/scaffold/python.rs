@@ -161,7 +161,10 @@ fn is_own_of(resolve: &Resolve, ty: &Type) -> bool {
 
 fn body(cx: &Context<'_>, what: &str, run: bool) -> String {
     if run {
-        format!("        print(\"{}\")\n", cx.greeting())
+        cx.run_lines()
+            .iter()
+            .map(|line| format!("        print({line:?})\n"))
+            .collect()
     } else {
         format!(
             "        raise NotImplementedError(\"{}\")\n",

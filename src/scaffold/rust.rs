@@ -180,7 +180,9 @@ fn signature(types: &Types<'_>, f: &Function, name: &str) -> String {
 
 fn body(out: &mut String, indent: &str, cx: &Context<'_>, what: &str, run: bool) {
     if run {
-        let _ = writeln!(out, "{indent}    println!(\"{}\");", cx.greeting());
+        for line in cx.run_lines() {
+            let _ = writeln!(out, "{indent}    println!({line:?});");
+        }
         let _ = writeln!(out, "{indent}    Ok(())");
     } else {
         let _ = writeln!(

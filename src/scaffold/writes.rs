@@ -48,12 +48,7 @@ impl Writes {
             let path = path.to_owned();
             move |source| NewError::Io { path, source }
         };
-        if !visiting.insert(dir.to_owned()) {
-            return Err(NewError::WitLink {
-                link: dir.to_owned(),
-                reason: "it leads back into a folder being copied (a loop)",
-            });
-        }
+        visiting.insert(dir.to_owned());
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(io(dir))?
             .map(|e| e.map(|e| e.path()))
@@ -65,7 +60,13 @@ impl Writes {
             if !target.starts_with(root) {
                 return Err(NewError::WitLink {
                     link: entry,
-                    reason: "it leads out of the folder being copied",
+                    reason: "that leads out of the folder being copied",
+                });
+            }
+            if visiting.contains(&target) {
+                return Err(NewError::WitLink {
+                    link: entry,
+                    reason: "that leads back into a folder being copied (a loop)",
                 });
             }
             let dest = to.join(entry.file_name().unwrap_or_default());

@@ -48,7 +48,7 @@ fn tree(dir: &Path) -> String {
 fn scaffolds_are_generated_from_the_world() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_dir(&repo().join("tests/new/wit"), &dir.join("wit"));
+    copy_dir(&repo().join("tests/wit/kinds"), &dir.join("wit"));
     for world in WORLDS {
         for lang in LANGS {
             let name = format!("{lang}-{}", world.unwrap_or("starter"));
@@ -71,7 +71,7 @@ fn scaffolds_are_generated_from_the_world() {
 fn bad_input_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_dir(&repo().join("tests/new/wit"), &dir.join("wit"));
+    copy_dir(&repo().join("tests/wit/kinds"), &dir.join("wit"));
     wcomp_in(
         dir,
         &["new", "first", "--lang", "python", "--world", "provider"],

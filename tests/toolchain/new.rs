@@ -20,7 +20,7 @@ fn scaffolds_build_as_generated_and_export_their_world() {
     toolchains();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_dir(&repo().join("tests/new/wit"), &dir.join("wit"));
+    copy_dir(&repo().join("tests/wit/kinds"), &dir.join("wit"));
 
     let mut components = Vec::new();
     for world in WORLDS {

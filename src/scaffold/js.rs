@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use wit_parser::Function;
 
-use super::world::{self, Exports, lower_camel, upper_camel};
+use super::world::{self, ExportedInterface, Exports, Resource, lower_camel, upper_camel};
 use super::{Context, File, placeholder_message};
 
 const GITIGNORE: &str = include_str!("../../templates/js/gitignore");
@@ -67,67 +67,9 @@ fn app_js(cx: &Context<'_>) -> String {
     );
     for iface in &exports.interfaces {
         for r in &iface.resources {
-            let _ = writeln!(
-                out,
-                "\n/** The `{}` resource of `{}`. */",
-                r.name, iface.wit_name
-            );
-            let _ = writeln!(out, "class {} {{", upper_camel(&r.name));
-            if let Some(f) = r.constructor {
-                let _ = writeln!(out, "  constructor({}) {{", params(f));
-                out.push_str(&body(
-                    cx,
-                    "  ",
-                    &format!("{}#{}", iface.wit_name, f.name),
-                    false,
-                ));
-                let _ = writeln!(out, "  }}");
-            }
-            for f in &r.methods {
-                let mut m = String::new();
-                method(
-                    &mut m,
-                    cx,
-                    "  ",
-                    f,
-                    &lower_camel(world::item_name(f)),
-                    &format!("{}#{}", iface.wit_name, f.name),
-                    false,
-                );
-                out.push_str(&m.replace("},\n", "}\n"));
-            }
-            for f in &r.statics {
-                let mut m = String::new();
-                method(
-                    &mut m,
-                    cx,
-                    "  ",
-                    f,
-                    &format!("static {}", lower_camel(world::item_name(f))),
-                    &format!("{}#{}", iface.wit_name, f.name),
-                    false,
-                );
-                out.push_str(&m.replace("},\n", "}\n"));
-            }
-            let _ = writeln!(out, "}}");
+            resource_class(&mut out, cx, iface, r);
         }
-        let _ = writeln!(out, "\n/** `{}`. */", iface.wit_name);
-        let _ = writeln!(out, "export const {} = {{", lower_camel(&iface.name));
-        for r in &iface.resources {
-            let _ = writeln!(out, "  {},", upper_camel(&r.name));
-        }
-        for f in &iface.functions {
-            method(
-                &mut out,
-                cx,
-                "  ",
-                f,
-                &lower_camel(&f.name),
-                &format!("{}#{}", iface.wit_name, f.name),
-                world::is_cli_run(iface, f),
-            );
-        }
-        let _ = writeln!(out, "}};");
+        interface_object(&mut out, cx, iface);
     }
     for f in &exports.functions {
         let asyncness = if f.kind.is_async() { "async " } else { "" };
@@ -141,4 +83,39 @@ fn app_js(cx: &Context<'_>) -> String {
         let _ = writeln!(out, "}}");
     }
     out
+}
+
+/// A class for a resource of an exported interface.
+fn resource_class(out: &mut String, cx: &Context<'_>, iface: &ExportedInterface<'_>, r: &Resource<'_>) {
+    let what = |f: &Function| format!("{}#{}", iface.wit_name, f.name);
+    let _ = writeln!(out, "\n/** The `{}` resource of `{}`. */", r.name, iface.wit_name);
+    let _ = writeln!(out, "class {} {{", upper_camel(&r.name));
+    if let Some(f) = r.constructor {
+        let _ = writeln!(out, "  constructor({}) {{", params(f));
+        out.push_str(&body(cx, "  ", &what(f), false));
+        let _ = writeln!(out, "  }}");
+    }
+    let statics = r.statics.iter().map(|f| (f, "static "));
+    for (f, prefix) in r.methods.iter().map(|f| (f, "")).chain(statics) {
+        let mut m = String::new();
+        let name = format!("{prefix}{}", lower_camel(world::item_name(f)));
+        method(&mut m, cx, "  ", f, &name, &what(f), false);
+        out.push_str(&m.replace("},\n", "}\n"));
+    }
+    let _ = writeln!(out, "}}");
+}
+
+/// The object an exported interface is, with its functions and resources.
+fn interface_object(out: &mut String, cx: &Context<'_>, iface: &ExportedInterface<'_>) {
+    let _ = writeln!(out, "\n/** `{}`. */", iface.wit_name);
+    let _ = writeln!(out, "export const {} = {{", lower_camel(&iface.name));
+    for r in &iface.resources {
+        let _ = writeln!(out, "  {},", upper_camel(&r.name));
+    }
+    for f in &iface.functions {
+        let what = format!("{}#{}", iface.wit_name, f.name);
+        let name = lower_camel(&f.name);
+        method(out, cx, "  ", f, &name, &what, world::is_cli_run(iface, f));
+    }
+    let _ = writeln!(out, "}};");
 }

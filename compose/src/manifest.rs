@@ -174,6 +174,22 @@ pub enum ManifestError {
         span: SourceSpan,
     },
 
+    #[error("`output` must be a file inside the app: `{}`", path.display())]
+    #[diagnostic(
+        code(wcomp::manifest::output),
+        help(
+            "give a path relative to app.toml that stays inside the app; to write elsewhere, pass `wcomp compose -o PATH`"
+        )
+    )]
+    OutputOutsideApp {
+        path: PathBuf,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        span: SourceSpan,
+        reason: &'static str,
+    },
+
     #[error("invalid host import `{entry}`")]
     #[diagnostic(
         code(wcomp::manifest::host_import),
@@ -530,7 +546,7 @@ impl App {
             name: check.name(&raw.app.name, "app")?,
             main: check.name(&raw.app.main, "main component")?,
             main_span: raw.app.main.span(),
-            output: raw.app.output.map(Spanned::into_inner),
+            output: check.output(raw.app.output)?,
             host_imports: check.host_imports(raw.app.host_imports)?,
             source: src.clone(),
             components,
@@ -765,6 +781,38 @@ impl Checker<'_> {
             js_backend: raw.js_backend.map(Spanned::into_inner),
             plug: raw.plug,
         })
+    }
+
+    /// `[app] output`: a file path inside the app (an app's manifest does
+    /// not write outside the app; the command line can).
+    fn output(&self, output: Option<Spanned<PathBuf>>) -> Result<Option<PathBuf>, ManifestError> {
+        let Some(output) = output else {
+            return Ok(None);
+        };
+        let path = output.get_ref();
+        let reason = if path.as_os_str().is_empty() {
+            Some("empty")
+        } else if path.to_string_lossy().contains('\0') {
+            Some("contains a NUL character")
+        } else if path.is_absolute() {
+            Some("an absolute path")
+        } else if path
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            Some("leaves the app through `..`")
+        } else {
+            None
+        };
+        match reason {
+            None => Ok(Some(output.into_inner())),
+            Some(reason) => Err(ManifestError::OutputOutsideApp {
+                path: path.clone(),
+                src: self.src.clone(),
+                span: output.span().into(),
+                reason,
+            }),
+        }
     }
 
     fn host_imports(&self, entries: Vec<Spanned<String>>) -> Result<Vec<String>, ManifestError> {

@@ -781,7 +781,7 @@ fn load(
 ) -> Result<(Component, Package), ComposeError> {
     let path = app.component_wasm(name).expect("a component of the app");
     let entry = app.component(name).expect("a component of the app");
-    let bytes = match std::fs::read(&path) {
+    let bytes = match wcomp_core::fs::read_regular(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let (span, label, help) = match &entry.wasm {

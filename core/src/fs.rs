@@ -128,6 +128,144 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// An output that cannot be written where it was asked to go.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum OutputError {
+    #[error("no output path given (it is empty)")]
+    #[diagnostic(
+        code(wcomp::output::empty),
+        help("give a file name, e.g. `composed.wasm`")
+    )]
+    Empty,
+
+    #[error("cannot write `{}`: `{}` is a file, not a folder", path.display(), blocker.display())]
+    #[diagnostic(
+        code(wcomp::output::not_a_folder),
+        help("choose a path whose folders are folders")
+    )]
+    ParentIsFile { path: PathBuf, blocker: PathBuf },
+
+    #[error("cannot write `{}`: {}", path.display(), NotAFile { kind })]
+    #[diagnostic(
+        code(wcomp::output::not_a_file),
+        help("wcomp writes outputs as regular files, atomically; give a file path instead")
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
+
+    #[error("`{}` is an input of this command; writing it would overwrite it", path.display())]
+    #[diagnostic(
+        code(wcomp::output::overwrites_input),
+        help("choose another output path")
+    )]
+    OverwritesInput { path: PathBuf },
+
+    #[error("`{}` is asked for as two outputs", path.display())]
+    #[diagnostic(code(wcomp::output::twice), help("give each output its own path"))]
+    Twice { path: PathBuf },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// The outputs of one command, checked together before any is written:
+/// nothing is written unless everything can be.
+///
+/// A path that is a symbolic link is followed: the file it points to is
+/// replaced (atomically), as `cp` and compilers' `-o` do, and the link is
+/// kept. A path that is a folder, a device or a FIFO, one that is also an
+/// input of the command, or one asked for twice, is refused.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    files: Vec<(PathBuf, Vec<u8>)>,
+    inputs: Vec<PathBuf>,
+}
+
+impl Outputs {
+    /// Something the command read, which no output may replace.
+    pub fn input(&mut self, path: &Path) {
+        self.inputs.push(path.to_owned());
+    }
+
+    pub fn add(&mut self, path: &Path, bytes: Vec<u8>) {
+        self.files.push((path.to_owned(), bytes));
+    }
+
+    /// Checks every output, then writes them all.
+    pub fn write(self) -> Result<Vec<PathBuf>, OutputError> {
+        let mut targets = Vec::new();
+        for (path, _) in &self.files {
+            let target = self.check(path)?;
+            if targets.contains(&target) {
+                return Err(OutputError::Twice { path: path.clone() });
+            }
+            targets.push(target);
+        }
+        for ((_, bytes), target) in self.files.iter().zip(&targets) {
+            write_atomically(target, bytes)?;
+        }
+        Ok(targets)
+    }
+
+    /// Where `path` will be written: itself, or the file its link points
+    /// to; an error if it cannot or must not be.
+    fn check(&self, path: &Path) -> Result<PathBuf, OutputError> {
+        if path.as_os_str().is_empty() {
+            return Err(OutputError::Empty);
+        }
+        let target = follow_links(path);
+        if let Some(blocker) = target
+            .ancestors()
+            .skip(1)
+            .find(|a| a.exists() && !a.is_dir())
+        {
+            return Err(OutputError::ParentIsFile {
+                path: path.to_owned(),
+                blocker: blocker.to_owned(),
+            });
+        }
+        if let Ok(meta) = std::fs::metadata(&target)
+            && !meta.is_file()
+        {
+            return Err(OutputError::NotAFile {
+                path: path.to_owned(),
+                kind: kind_of(&meta.file_type()),
+            });
+        }
+        if self.inputs.iter().any(|input| same_file(input, &target)) {
+            return Err(OutputError::OverwritesInput {
+                path: path.to_owned(),
+            });
+        }
+        Ok(target)
+    }
+}
+
+/// Where a chain of symbolic links at `path` ends, whether or not that
+/// file exists yet; `path` itself when it is not a link.
+fn follow_links(path: &Path) -> PathBuf {
+    let mut current = path.to_owned();
+    // As many as the OS allows before it calls it a loop.
+    for _ in 0..40 {
+        match std::fs::read_link(&current) {
+            Ok(to) => {
+                let base = current.parent().unwrap_or(Path::new("."));
+                current = base.join(to);
+            }
+            Err(_) => return current,
+        }
+    }
+    current
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +290,79 @@ mod tests {
         let file = dir.path().join("f");
         write_atomically(&file, b"abc").unwrap();
         assert_eq!(read_regular(&file).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn outputs_are_checked_before_any_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.wasm");
+        std::fs::write(&input, b"input").unwrap();
+        let good = dir.path().join("good.wasm");
+        let outputs = |paths: &[&Path]| {
+            let mut o = Outputs::default();
+            o.input(&input);
+            for p in paths {
+                o.add(p, b"out".to_vec());
+            }
+            o
+        };
+        let err = outputs(&[&good, &input]).write().unwrap_err();
+        assert!(matches!(err, OutputError::OverwritesInput { .. }), "{err}");
+        assert!(
+            !good.exists(),
+            "nothing is written when one output is refused"
+        );
+        let err = outputs(&[&good, &good]).write().unwrap_err();
+        assert!(matches!(err, OutputError::Twice { .. }), "{err}");
+        let err = outputs(&[dir.path()]).write().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                OutputError::NotAFile {
+                    kind: "a directory",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = outputs(&[&input.join("x.wasm")]).write().unwrap_err();
+        assert!(matches!(err, OutputError::ParentIsFile { .. }), "{err}");
+        let err = outputs(&[Path::new("")]).write().unwrap_err();
+        assert!(matches!(err, OutputError::Empty), "{err}");
+        #[cfg(unix)]
+        {
+            let err = outputs(&[Path::new("/dev/null")]).write().unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    OutputError::NotAFile {
+                        kind: "a character device",
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+            let link = dir.path().join("link.wasm");
+            let real = dir.path().join("real.wasm");
+            std::fs::write(&real, b"old").unwrap();
+            std::os::unix::fs::symlink(&real, &link).unwrap();
+            outputs(&[&link]).write().unwrap();
+            assert_eq!(std::fs::read(&real).unwrap(), b"out", "a link is followed");
+            assert!(
+                std::fs::symlink_metadata(&link)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+            let dangling = dir.path().join("dangling.wasm");
+            std::os::unix::fs::symlink("not-yet.wasm", &dangling).unwrap();
+            outputs(&[&dangling]).write().unwrap();
+            assert_eq!(
+                std::fs::read(dir.path().join("not-yet.wasm")).unwrap(),
+                b"out"
+            );
+        }
+        outputs(&[&good]).write().unwrap();
+        assert_eq!(std::fs::read(&good).unwrap(), b"out");
     }
 }

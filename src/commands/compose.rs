@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use wcomp_compose::App;
 
 use wcomp_core::fmt::Size;
-use wcomp_core::fs::write_atomically;
+use wcomp_core::fs::Outputs;
 
 use crate::ui::Ui;
 
@@ -68,10 +68,19 @@ impl ComposeCommand {
             (None, false) => {}
         }
         let bytes = plan.encode()?;
+        let size = bytes.len() as u64;
         let output = self.output.unwrap_or_else(|| app.output());
-        write_atomically(&output, &bytes)?;
+        let mut outputs = Outputs::default();
+        outputs.input(app.path());
+        for instance in plan.instances() {
+            outputs.input(&app.dir().join(&instance.wasm));
+        }
+        outputs.add(&output, bytes);
         if let Some(wac) = &self.emit_wac {
-            write_atomically(wac, plan.to_wac().as_bytes())?;
+            outputs.add(wac, plan.to_wac().into_bytes());
+        }
+        outputs.write()?;
+        if let Some(wac) = &self.emit_wac {
             ui.status("Wrote", format_args!("`{}`", wac.display()));
         }
         ui.status(
@@ -80,7 +89,7 @@ impl ComposeCommand {
                 "{} component(s) into `{}` ({})",
                 plan.len(),
                 output.display(),
-                Size(bytes.len() as u64)
+                Size(size)
             ),
         );
         let leftover = plan.leftover_imports();

@@ -86,9 +86,18 @@ fn app_js(cx: &Context<'_>) -> String {
 }
 
 /// A class for a resource of an exported interface.
-fn resource_class(out: &mut String, cx: &Context<'_>, iface: &ExportedInterface<'_>, r: &Resource<'_>) {
+fn resource_class(
+    out: &mut String,
+    cx: &Context<'_>,
+    iface: &ExportedInterface<'_>,
+    r: &Resource<'_>,
+) {
     let what = |f: &Function| format!("{}#{}", iface.wit_name, f.name);
-    let _ = writeln!(out, "\n/** The `{}` resource of `{}`. */", r.name, iface.wit_name);
+    let _ = writeln!(
+        out,
+        "\n/** The `{}` resource of `{}`. */",
+        r.name, iface.wit_name
+    );
     let _ = writeln!(out, "class {} {{", upper_camel(&r.name));
     if let Some(f) = r.constructor {
         let _ = writeln!(out, "  constructor({}) {{", params(f));

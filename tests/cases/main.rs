@@ -75,7 +75,8 @@ enum Setup {
     Dir(PathBuf),
     /// A file of raw bytes, written in hex.
     Bytes { at: PathBuf, hex: String },
-    /// A copy of a file or folder of the repository.
+    /// A copy of a file or folder of the repository (`*.wat` assembled to
+    /// `*.wasm`, as the case's own files are).
     Copy { from: PathBuf, to: PathBuf },
 }
 
@@ -226,7 +227,12 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::copy(from, to)?;
+        if from.extension().is_some_and(|e| e == "wat") {
+            let bytes = wat::parse_file(from).map_err(std::io::Error::other)?;
+            std::fs::write(to.with_extension("wasm"), bytes)?;
+        } else {
+            std::fs::copy(from, to)?;
+        }
         return Ok(());
     }
     std::fs::create_dir_all(to)?;
@@ -333,9 +339,9 @@ fn execute(case: &Case, scratch: &Path, home: &Path) -> Result<Output, String> {
     })
 }
 
-/// Paths that differ between runs, replaced by names.
+/// Paths and durations that differ between runs, replaced by names.
 fn filtered(text: &str, scratch: &Path, home: &Path) -> String {
-    let mut text = text.to_owned();
+    let mut text = without_durations(text);
     for (path, name) in [(scratch, "[CASE]"), (home, "[HOME]"), (repo(), "[REPO]")] {
         if let Ok(canonical) = std::fs::canonicalize(path) {
             text = text.replace(&*canonical.to_string_lossy(), name);
@@ -343,6 +349,35 @@ fn filtered(text: &str, scratch: &Path, home: &Path) -> String {
         text = text.replace(&*path.to_string_lossy(), name);
     }
     text
+}
+
+/// `in 136ms`, `in 1.5s` become `in [TIME]`.
+fn without_durations(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(" in ") {
+        let (head, tail) = rest.split_at(at + 4);
+        out.push_str(head);
+        let digits = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(tail.len());
+        let unit = &tail[digits..];
+        let unit_len = if unit.starts_with("ms") {
+            2
+        } else if unit.starts_with('s') {
+            1
+        } else {
+            0
+        };
+        if digits > 0 && unit_len > 0 {
+            out.push_str("[TIME]");
+            rest = &tail[digits + unit_len..];
+        } else {
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What the snapshot holds: the run, the files shown, the tree.

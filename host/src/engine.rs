@@ -56,6 +56,8 @@ impl HostBuilder {
         config
             .wasm_component_model(true)
             .wasm_component_model_async(true)
+            // `map<K, V>`: Wasmtime 48 lifts and lowers it, but off by default.
+            .wasm_component_model_map(true)
             .epoch_interruption(true)
             .consume_fuel(self.fuel);
         let engine = Engine::new(&config).map_err(engine_error)?;

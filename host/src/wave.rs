@@ -204,7 +204,17 @@ pub fn from_val(v: &Val, ty: &WType) -> Result<WValue, WasmValueError> {
             )?
         }
         Val::Flags(names) => WValue::make_flags(ty, names.iter().map(|s| s.as_str()))?,
-        Val::Map(_) | Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
+        Val::Map(entries) => {
+            let (key_t, value_t) = ty.map_key_value_types().ok_or_else(mismatch)?;
+            WValue::make_map(
+                ty,
+                entries
+                    .iter()
+                    .map(|(k, v)| Ok((from_val(k, &key_t)?, from_val(v, &value_t)?)))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )?
+        }
+        Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
             return Err(WasmValueError::UnsupportedType(
                 wasm_wave::wasm::DisplayType(ty).to_string(),
             ));

@@ -56,6 +56,8 @@ impl HostBuilder {
         config
             .wasm_component_model(true)
             .wasm_component_model_async(true)
+            // `map<K, V>`: Wasmtime 48 lifts and lowers it, but off by default.
+            .wasm_component_model_map(true)
             .epoch_interruption(true)
             .consume_fuel(self.fuel);
         let engine = Engine::new(&config).map_err(engine_error)?;
@@ -117,20 +119,26 @@ impl Host {
             }
             None => store.set_epoch_deadline(NO_DEADLINE),
         }
-        if let Some(fuel) = opts.limits.fuel {
-            let store_error = |e| RunError::Store {
-                component: loaded.name.clone(),
-                source: cause(e),
-            };
-            if !self.fuel {
+        let store_error = |e| RunError::Store {
+            component: loaded.name.clone(),
+            source: cause(e),
+        };
+        match (opts.limits.fuel, self.fuel) {
+            (Some(_), false) => {
                 return Err(store_error(wasmtime::format_err!(
                     "fuel was not enabled when the host was built (`HostBuilder::fuel`)"
                 )));
             }
-            store.set_fuel(fuel).map_err(store_error)?;
-            store
-                .fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL))
-                .map_err(store_error)?;
+            // A store starts with no fuel: one without a limit gets all of it.
+            (fuel, true) => {
+                store
+                    .set_fuel(fuel.unwrap_or(u64::MAX))
+                    .map_err(store_error)?;
+                store
+                    .fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL))
+                    .map_err(store_error)?;
+            }
+            (None, false) => {}
         }
         Ok(store)
     }

@@ -3,11 +3,15 @@
 //! Wasmtime's own `wave` feature is built on wasm-wave 0.254; wcomp pins the
 //! 0.263 family, so it converts through wasm-wave's dynamic `Value` instead.
 
+mod check;
+
 use std::borrow::Cow;
 
 use wasm_wave::value::{Type as WType, Value as WValue};
 use wasm_wave::wasm::{WasmType, WasmTypeKind, WasmValue, WasmValueError};
 use wasmtime::component::{Type, Val};
+
+pub use check::check;
 
 /// The WAVE type of a component type; `None` for types WAVE cannot write:
 /// resources, streams, futures, error contexts.
@@ -204,7 +208,17 @@ pub fn from_val(v: &Val, ty: &WType) -> Result<WValue, WasmValueError> {
             )?
         }
         Val::Flags(names) => WValue::make_flags(ty, names.iter().map(|s| s.as_str()))?,
-        Val::Map(_) | Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
+        Val::Map(entries) => {
+            let (key_t, value_t) = ty.map_key_value_types().ok_or_else(mismatch)?;
+            WValue::make_map(
+                ty,
+                entries
+                    .iter()
+                    .map(|(k, v)| Ok((from_val(k, &key_t)?, from_val(v, &value_t)?)))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )?
+        }
+        Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
             return Err(WasmValueError::UnsupportedType(
                 wasm_wave::wasm::DisplayType(ty).to_string(),
             ));
@@ -219,24 +233,4 @@ pub fn show(val: &Val, ty: &Type) -> String {
         .and_then(|wave| from_val(val, &wave).ok())
         .and_then(|value| wasm_wave::to_string(&value).ok())
         .unwrap_or_else(|| format!("{val:?}"))
-}
-
-/// How many infinite floats `val` holds, at any depth.
-pub fn count_infinite_floats(val: &Val) -> usize {
-    match val {
-        Val::Float32(x) => usize::from(x.is_infinite()),
-        Val::Float64(x) => usize::from(x.is_infinite()),
-        Val::List(xs) | Val::FixedLengthList(xs) | Val::Tuple(xs) => {
-            xs.iter().map(count_infinite_floats).sum()
-        }
-        Val::Record(fields) => fields.iter().map(|(_, x)| count_infinite_floats(x)).sum(),
-        Val::Variant(_, Some(x))
-        | Val::Option(Some(x))
-        | Val::Result(Ok(Some(x)) | Err(Some(x))) => count_infinite_floats(x),
-        Val::Map(entries) => entries
-            .iter()
-            .map(|(k, v)| count_infinite_floats(k) + count_infinite_floats(v))
-            .sum(),
-        _ => 0,
-    }
 }

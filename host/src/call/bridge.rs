@@ -7,6 +7,8 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
+use wasm_wave::parser::ParserError;
+use wasm_wave::untyped::UntypedValue;
 use wasm_wave::value::Value as WValue;
 use wasmtime::Store;
 use wasmtime::component::{
@@ -14,7 +16,7 @@ use wasmtime::component::{
 };
 
 use super::syntax::{self, Call};
-use crate::error::{BadCall, RunError, cause};
+use crate::error::{RunError, cause};
 use crate::state::{HostState, Stdio};
 use crate::streams::{LazyFile, ReaderProducer, ValueConsumer, WriterConsumer};
 use crate::wave;
@@ -216,7 +218,9 @@ fn ready_future<T: Payload>(store: &mut Store<HostState>, value: &Val) -> Option
         .map(Val::Future)
 }
 
-/// Parses a WAVE argument of type `ty`, pointing into the call on error.
+/// Parses a WAVE argument of type `ty`, pointing into the call on error:
+/// what the type rules out by name (a field, a case, a flag, a float out of
+/// range), anything else as WAVE reports it.
 fn wave_value(
     call: &Call,
     text: &str,
@@ -232,47 +236,38 @@ fn wave_value(
             syntax::help(),
         )
     })?;
-    let value: WValue = wasm_wave::from_str(&wave_ty, text).map_err(|e| {
+    let expected = format!("expected {}", wasm_wave::wasm::DisplayType(&wave_ty));
+    let wave_error = |e: ParserError| {
         let inner = e.span();
         let start = span.start + inner.start.min(text.len());
         let end = (span.start + inner.end.min(text.len())).max(start + 1);
         let end = end.min(call.text().len().max(start + 1));
+        // A conversion error keeps its account (a missing payload, say) as
+        // its source rather than its detail.
+        let detail = match (e.detail(), std::error::Error::source(&e)) {
+            (Some(detail), _) => format!("{}: {detail}", e.kind()),
+            (None, Some(source)) => source.to_string(),
+            (None, None) => e.kind().to_string(),
+        };
         call.error(
-            match e.detail() {
-                Some(detail) => format!("argument `{name}`: {}: {detail}", e.kind()),
-                None => format!("argument `{name}`: {}", e.kind()),
-            },
+            format!("argument `{name}`: {detail}"),
             start..end,
-            &format!("expected {}", wasm_wave::wasm::DisplayType(&wave_ty)),
+            &expected,
             syntax::help(),
         )
+    };
+    let parsed = UntypedValue::parse(text).map_err(wave_error)?;
+    wave::check(parsed.node(), text, &wave_ty).map_err(|mismatch| {
+        let inner = mismatch.span();
+        call.error(
+            format!("argument `{name}`: {mismatch}"),
+            span.start + inner.start..span.start + inner.end,
+            &mismatch.label(),
+            &mismatch.help(),
+        )
     })?;
-    let val = wave::to_val(&value);
-    check_float_range(call, text, span, name, &val)?;
-    Ok(val)
-}
-
-/// Rejects a float literal too large for its type (`1e400` as an `f32`),
-/// which WAVE parsing would silently turn into infinity. Infinity itself is
-/// written `inf` or `-inf`.
-fn check_float_range(
-    call: &Call,
-    text: &str,
-    span: Range<usize>,
-    name: &str,
-    val: &Val,
-) -> Result<(), BadCall> {
-    let written_inf = text.matches("inf").count();
-    let infinite = wave::count_infinite_floats(val);
-    if infinite <= written_inf {
-        return Ok(());
-    }
-    Err(call.error(
-        format!("argument `{name}`: a number is out of range for its float type"),
-        span,
-        "this argument",
-        "an `f32` holds magnitudes up to about 3.4e38 and an `f64` up to about 1.8e308; write `inf` or `-inf` for infinity",
-    ))
+    let value: WValue = parsed.to_wasm_value(&wave_ty).map_err(wave_error)?;
+    Ok(wave::to_val(&value))
 }
 
 /// What a call produced: its results in WAVE, whether a stream result was

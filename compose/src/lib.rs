@@ -12,6 +12,7 @@
 //! It has no command-line, runtime or process dependencies, so other tools can
 //! embed it.
 
+pub mod capabilities;
 pub mod component;
 mod error;
 pub mod lang;
@@ -20,6 +21,7 @@ mod plan;
 mod render;
 mod signature;
 
+pub use capabilities::{Capabilities, Capability, DeniedImport, DenyError, UnknownCapability};
 pub use component::{BinaryKind, Component, DecodeError, Producers};
 pub use error::{ComposeError, ComposeWarning};
 pub use lang::{Lang, UnknownLang};

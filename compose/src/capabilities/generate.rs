@@ -181,7 +181,7 @@ fn plan_function<'a>(
 ) -> Result<Planned<'a>, DenyError> {
     let cannot = |reason: String| DenyError::Function {
         interface: resolve.id_of(interface).unwrap_or_default(),
-        function: format!("{}: {}", func.item_name(), signature::func(resolve, func)),
+        function: format!("{}: {}", func.name, signature::func(resolve, func)),
         reason,
     };
     let action = if rule.forward.contains(&func.name.as_str()) {
@@ -279,7 +279,7 @@ fn denial(resolve: &Resolve, sizes: &SizeAlign, ty: &Type, denied: &str) -> Resu
     match &resolve.types[id].kind {
         TypeDefKind::List(_) => Ok(Denial::EmptyList),
         TypeDefKind::Option(_) => Ok(Denial::Nothing),
-        TypeDefKind::Result(r) => {
+        TypeDefKind::Result(r) if !denied.is_empty() => {
             let err = r.err.as_ref().ok_or_else(shape)?;
             let (tag_bytes, case) = error_case(resolve, err, denied).ok_or_else(|| {
                 format!(
@@ -323,7 +323,7 @@ fn error_case(resolve: &Resolve, ty: &Type, name: &str) -> Option<(u32, u32)> {
 }
 
 /// `ty` with type aliases (`use`d and `type x = y` types) followed.
-pub(crate) fn unalias(resolve: &Resolve, ty: &Type) -> Type {
+fn unalias(resolve: &Resolve, ty: &Type) -> Type {
     let mut ty = *ty;
     while let Type::Id(id) = ty {
         match resolve.types[id].kind {

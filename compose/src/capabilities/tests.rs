@@ -301,6 +301,36 @@ fn an_interface_no_capability_governs_is_refused() {
     );
 }
 
+#[test]
+fn a_function_without_a_denied_answer_is_refused() {
+    let cases = [
+        (
+            "package wasi:cli@0.2.99; interface environment { get-environment: func() -> u32; }",
+            "cannot deny `get-environment: func() -> u32` of `wasi:cli/environment@0.2.99`: it returns `u32`",
+        ),
+        (
+            "package wasi:cli@0.2.99; interface environment { get-arguments: async func() -> list<string>; }",
+            "cannot deny `get-arguments: async func() -> list<string>` of `wasi:cli/environment@0.2.99`: only synchronous functions without resources are forwarded",
+        ),
+        (
+            "package wasi:sockets@0.2.99; interface tcp-create-socket { create-tcp-socket: func() -> result<u32, string>; }",
+            "cannot deny `create-tcp-socket: func() -> result<u32, string>` of `wasi:sockets/tcp-create-socket@0.2.99`: its error type `string` has no case `access-denied`",
+        ),
+        (
+            "package wasi:sockets@0.3.99; interface types { resource tcp-socket { constructor(); } }",
+            "cannot deny `[constructor]tcp-socket: func()` of `wasi:sockets/types@0.3.99`: a constructor cannot be denied",
+        ),
+    ];
+    for (wit, message) in cases {
+        let mut resolve = Resolve::new();
+        let package = resolve.push_source("test.wit", wit).unwrap();
+        let interface = resolve.packages[package].interfaces[0];
+        let err = deny_component(&resolve, interface).unwrap_err();
+        assert!(matches!(err, DenyError::Function { .. }), "{err}");
+        assert_eq!(err.to_string(), message);
+    }
+}
+
 /// Plugs every deny component into the importer with wac-graph: the result
 /// validates and imports only WASI from the host, and of the governed
 /// interfaces only what is forwarded (the environment's arguments and working

@@ -489,9 +489,7 @@ async fn a_composed_component_sees_no_environment_and_no_directories() {
     assert_eq!(composed, [Val::U32(0), args, Val::U32(0)]);
 }
 
-/// A WASI 0.3 guest calls `resolve-addresses` with an async-lowered call; the
-/// deny component, lifted synchronously, returns at once: the subtask is
-/// `RETURNED` (2) with `err(access-denied)` (case 0) in the return area.
+/// A WASI 0.3 guest that looks up `localhost`.
 const LOOKUP_WIT: &str = r#"package test:lookup;
 world lookup {
     import wasi:sockets/ip-name-lookup@0.3.0;
@@ -517,6 +515,9 @@ const LOOKUP_MODULE: &str = r#"(module
                 (i32.shl (i32.load8_u (i32.const 16)) (i32.const 8))
                 (i32.load8_u (i32.const 20))))))"#;
 
+/// The guest calls `resolve-addresses` as WASI 0.3 guests do, async-lowered;
+/// the deny component, lifted synchronously, returns at once: the subtask is
+/// `RETURNED` (2) with `err(access-denied)` (case 0) in the return area.
 #[tokio::test]
 async fn an_async_lowered_call_from_a_03_guest_is_denied_at_once() {
     let mut host = Host::new();

@@ -48,8 +48,8 @@ impl HostBuilder {
     }
 
     /// An engine with the component model and its async ABI, and a linker
-    /// with everything the host provides: WASI 0.3, WASI 0.2 and wasi:http
-    /// 0.2's types (so componentize-js output links).
+    /// with everything the host provides: WASI 0.3, WASI 0.2, and wasi:http
+    /// 0.2 and 0.3 (types, and outgoing requests, which are denied).
     pub fn build(self) -> Result<Host, RunError> {
         let engine_error = |e| RunError::Engine { source: cause(e) };
         let mut config = Config::new();

@@ -3,7 +3,7 @@
 //!
 //! One [`Host`] per process holds one engine, with the component model and
 //! its async ABI, and one linker with WASI 0.3 (`wasmtime_wasi::p3`), WASI
-//! 0.2 (`wasmtime_wasi::p2`) and wasi:http 0.2's types. Each run gets its
+//! 0.2 (`wasmtime_wasi::p2`) and wasi:http 0.2 and 0.3. Each run gets its
 //! own store, whose WASI context grants nothing unless asked ([`Grants`]),
 //! whose stdio is the caller's ([`Stdio`]), and whose [`Limits`] (a
 //! deadline in epoch ticks, a memory cap, fuel) hold for it alone.

@@ -40,6 +40,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::Lang;
+use crate::capabilities::{Capabilities, Capability};
 
 /// The default manifest file name.
 pub const FILE_NAME: &str = "app.toml";
@@ -188,6 +189,20 @@ pub enum ManifestError {
         #[label("{reason}")]
         span: SourceSpan,
         reason: &'static str,
+    },
+
+    #[error("unknown capability `{word}` for component `{component}`")]
+    #[diagnostic(
+        code(wcomp::manifest::unknown_capability),
+        help("the known capabilities are `files`, `env`, `network`, `http` and `all`; stdio, clocks and random are always available")
+    )]
+    UnknownCapability {
+        word: String,
+        component: String,
+        #[source_code]
+        src: Source,
+        #[label("not a capability")]
+        span: SourceSpan,
     },
 
     #[error("invalid host import `{entry}`")]
@@ -370,6 +385,7 @@ struct RawComponent {
     world: Option<Spanned<String>>,
     wasm: Option<Spanned<PathBuf>>,
     js_backend: Option<Spanned<JsBackend>>,
+    capabilities: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     plug: BTreeMap<String, Spanned<String>>,
 }
@@ -394,6 +410,7 @@ pub struct ComponentEntry {
     world: Option<String>,
     pub(crate) wasm: Option<Spanned<PathBuf>>,
     js_backend: Option<JsBackend>,
+    capabilities: Option<Capabilities>,
     pub(crate) plug: BTreeMap<String, Spanned<String>>,
 }
 
@@ -440,6 +457,11 @@ impl ComponentEntry {
     /// For JS components: the componentizer app.toml asks for, if any.
     pub fn js_backend(&self) -> Option<JsBackend> {
         self.js_backend
+    }
+
+    /// The `capabilities` app.toml gives the component, if it gives any.
+    pub fn capabilities(&self) -> Option<&Capabilities> {
+        self.capabilities.as_ref()
     }
 
     /// Explicit wiring: interface name to the component that provides it.
@@ -693,6 +715,16 @@ impl App {
         })
     }
 
+    /// What component `name` may use of the host's grants: its
+    /// `capabilities`, else everything for `main` and nothing for the others.
+    pub fn granted(&self, name: &str) -> Capabilities {
+        match self.component(name).and_then(ComponentEntry::capabilities) {
+            Some(explicit) => explicit.clone(),
+            None if self.main == *name => Capabilities::all(),
+            None => Capabilities::none(),
+        }
+    }
+
     /// The span of `[components.NAME]`'s name.
     pub(crate) fn component_span(&self, name: &str) -> Range<usize> {
         self.component(name).map_or(0..0, |e| e.name_span.clone())
@@ -770,9 +802,14 @@ impl Checker<'_> {
                 });
             }
         }
+        let capabilities = raw
+            .capabilities
+            .map(|words| self.capabilities(&component, &words))
+            .transpose()?;
         Ok(ComponentEntry {
             name: kebab,
             name_span: name.span(),
+            capabilities,
             lang,
             path: raw.path.map(Spanned::into_inner),
             wit: raw.wit.map(Spanned::into_inner),
@@ -780,6 +817,32 @@ impl Checker<'_> {
             wasm: raw.wasm,
             js_backend: raw.js_backend.map(Spanned::into_inner),
             plug: raw.plug,
+        })
+    }
+
+    /// A `capabilities` list: capability words, or `all`.
+    fn capabilities(
+        &self,
+        component: &str,
+        words: &[Spanned<String>],
+    ) -> Result<Capabilities, ManifestError> {
+        for word in words {
+            if word.get_ref() != "all" && word.get_ref().parse::<Capability>().is_err() {
+                return Err(ManifestError::UnknownCapability {
+                    word: word.get_ref().clone(),
+                    component: component.to_owned(),
+                    src: self.src.clone(),
+                    span: word.span().into(),
+                });
+            }
+        }
+        Capabilities::parse(words.iter().map(|w| w.get_ref().as_str())).map_err(|e| {
+            ManifestError::UnknownCapability {
+                word: e.0,
+                component: component.to_owned(),
+                src: self.src.clone(),
+                span: (0..0).into(),
+            }
         })
     }
 
@@ -987,6 +1050,11 @@ mod tests {
                 "[components.x]\nlang = \"rust\"\nwit = \"\"\n",
                 "\"\"",
                 |e| matches!(e, ManifestError::EmptyPath { .. }),
+            ),
+            (
+                "[components.x]\nlang = \"rust\"\ncapabilities = [\"env\", \"disk\"]\n",
+                "\"disk\"",
+                |e| matches!(e, ManifestError::UnknownCapability { .. }),
             ),
         ];
         for (extra, at, is) in cases {

@@ -7,6 +7,7 @@ mod support;
 mod build;
 mod cli;
 mod examples;
+mod http_templates;
 mod inspect;
 mod new;
 mod run;

@@ -10,8 +10,7 @@ wit_bindgen::generate!({
 
 use exports::wasi::http::incoming_handler::Guest;
 use wasi::http::types::{
-    Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse,
-    ResponseOutparam,
+    Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
 use wasi::io::streams::StreamError;
 
@@ -52,7 +51,9 @@ fn echo(request: IncomingRequest, out: ResponseOutparam) {
     let incoming = request.consume().expect("the body is consumed once");
     let (response, outgoing) = start_response(
         200,
-        content_type.as_deref().unwrap_or(b"application/octet-stream"),
+        content_type
+            .as_deref()
+            .unwrap_or(b"application/octet-stream"),
     );
     ResponseOutparam::set(out, Ok(response));
     let input = incoming.stream().expect("the body is read once");

@@ -11,5 +11,6 @@ const HERMETIC: bool = true;
 
 mod doctor;
 mod help;
+mod http_templates;
 mod inspect;
 mod new;

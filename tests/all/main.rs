@@ -7,6 +7,7 @@ mod support;
 mod build;
 mod cli;
 mod examples;
+mod fixtures;
 mod inspect;
 mod new;
 mod run;

@@ -138,13 +138,14 @@ mod tests {
         let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
         let source = data.clone();
         let stdin = ReadAheadStdin::new(move || Ok(io::Cursor::new(source)), false);
-        let mut first = stdin.async_stream();
+        let mut first = Box::into_pin(stdin.async_stream());
         let mut head = vec![0; 1000];
         first.read_exact(&mut head).await.unwrap();
         drop(first);
         // What the first handle read ahead is not lost with it.
         let mut rest = Vec::new();
-        stdin.async_stream().read_to_end(&mut rest).await.unwrap();
+        Box::into_pin(stdin.async_stream())
+            .read_to_end(&mut rest).await.unwrap();
         head.extend(rest);
         assert!(head == data, "the bytes came out changed");
     }
@@ -165,7 +166,8 @@ mod tests {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         assert!(!opened.load(Ordering::SeqCst), "opened before anyone asked");
         let mut text = String::new();
-        stdin.async_stream().read_to_string(&mut text).await.unwrap();
+        Box::into_pin(stdin.async_stream())
+            .read_to_string(&mut text).await.unwrap();
         assert_eq!(text, "hi");
         assert!(opened.load(Ordering::SeqCst));
     }

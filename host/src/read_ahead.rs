@@ -176,10 +176,8 @@ mod tests {
             .map(|i| (i % 251) as u8)
             .collect();
         let source = data.clone();
-        let mut reader = ReadAhead::spawn("test-read-ahead", move || {
-            Ok(io::Cursor::new(source))
-        })
-        .unwrap();
+        let mut reader =
+            ReadAhead::spawn("test-read-ahead", move || Ok(io::Cursor::new(source))).unwrap();
         let mut out = Vec::new();
         reader.read_to_end(&mut out).await.unwrap();
         assert!(out == data, "the bytes came out changed");

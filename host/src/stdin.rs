@@ -145,7 +145,9 @@ mod tests {
         // What the first handle read ahead is not lost with it.
         let mut rest = Vec::new();
         Box::into_pin(stdin.async_stream())
-            .read_to_end(&mut rest).await.unwrap();
+            .read_to_end(&mut rest)
+            .await
+            .unwrap();
         head.extend(rest);
         assert!(head == data, "the bytes came out changed");
     }
@@ -167,7 +169,9 @@ mod tests {
         assert!(!opened.load(Ordering::SeqCst), "opened before anyone asked");
         let mut text = String::new();
         Box::into_pin(stdin.async_stream())
-            .read_to_string(&mut text).await.unwrap();
+            .read_to_string(&mut text)
+            .await
+            .unwrap();
         assert_eq!(text, "hi");
         assert!(opened.load(Ordering::SeqCst));
     }

@@ -204,9 +204,15 @@ async fn the_timeout_covers_a_wait_on_stdin() {
         ..Limits::default()
     };
     let stdout = CheckingStdout::new(0);
-    let err = invoke(&host, "pass(-)", SilentStdin(Mutex::new(None)), &stdout, limits)
-        .await
-        .unwrap_err();
+    let err = invoke(
+        &host,
+        "pass(-)",
+        SilentStdin(Mutex::new(None)),
+        &stdout,
+        limits,
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.to_string()
             .ends_with("stopped in `wcomp:test/bytes#pass`: timeout after 500ms"),

@@ -194,7 +194,9 @@ pub enum ManifestError {
     #[error("unknown capability `{word}` for component `{component}`")]
     #[diagnostic(
         code(wcomp::manifest::unknown_capability),
-        help("the known capabilities are `files`, `env`, `network`, `http` and `all`; stdio, clocks and random are always available")
+        help(
+            "the known capabilities are `files`, `env`, `network`, `http` and `all`; stdio, clocks and random are always available"
+        )
     )]
     UnknownCapability {
         word: String,

@@ -28,7 +28,9 @@ mod error;
 mod failure;
 pub mod limits;
 mod load;
+mod read_ahead;
 mod state;
+mod stdin;
 mod streams;
 mod wave;
 
@@ -41,6 +43,7 @@ pub use error::{BadCall, Cause, RunError};
 pub use limits::Limits;
 pub use load::Loaded;
 pub use state::{BadGrant, DirGrant, Grants, Stdio, parse_env};
+pub use stdin::ReadAheadStdin;
 
 /// How one run is set up: the guest's arguments, what it may touch, its
 /// limits and its stdio.

@@ -12,6 +12,7 @@ const HERMETIC: bool = false;
 
 mod build;
 mod examples;
+mod fixtures;
 mod inspect;
 mod new;
 mod run;

@@ -5,6 +5,7 @@
 //! itself lives in modules named for what they do.
 
 pub mod build;
+pub mod c_bindings;
 pub mod cli;
 pub mod commands;
 pub mod fsutil;

@@ -116,6 +116,11 @@ pub struct ComponentEntry {
     pub wasm: Option<Spanned<PathBuf>>,
     /// For `lang = "js"`: which componentizer builds it.
     pub js_backend: Option<Spanned<JsBackend>>,
+    /// For `lang = "c"` and `"cpp"`: flags added to every compile, after
+    /// wcomp's own (so `-O2` here overrides the profile's level).
+    pub cflags: Option<Spanned<Vec<String>>>,
+    /// For `lang = "c"` and `"cpp"`: flags added to the link.
+    pub ldflags: Option<Spanned<Vec<String>>>,
     /// Explicit wiring: interface name to the component that provides it.
     #[serde(default)]
     pub plug: BTreeMap<String, Spanned<String>>,
@@ -297,6 +302,7 @@ impl App {
                     None,
                 ));
             }
+            self.check_c_flags(entry)?;
             for target in entry.plug.values() {
                 if !known(target.get_ref()) {
                     return Err(self.unknown_component(target, "plug target"));
@@ -305,6 +311,27 @@ impl App {
         }
         if !known(app.main.get_ref()) {
             return Err(self.unknown_component(&app.main, "`main`"));
+        }
+        Ok(())
+    }
+
+    /// `cflags` and `ldflags` mean something only to the C/C++ driver.
+    fn check_c_flags(&self, entry: &ComponentEntry) -> Result<(), ManifestError> {
+        let is_c = matches!(
+            entry.lang.as_ref().map(|l| *l.get_ref()),
+            Some(Lang::C | Lang::Cpp)
+        );
+        for (key, flags) in [("cflags", &entry.cflags), ("ldflags", &entry.ldflags)] {
+            if let Some(flags) = flags
+                && !is_c
+            {
+                return Err(self.error(
+                    format!("`{key}` applies only to `lang = \"c\"` and `lang = \"cpp\"` components"),
+                    flags.span(),
+                    "not a C or C++ component",
+                    None,
+                ));
+            }
         }
         Ok(())
     }
@@ -407,6 +434,16 @@ impl ComponentEntry {
             .as_ref()
             .map(|p| p.get_ref().clone())
             .unwrap_or_else(|| PathBuf::from(name))
+    }
+
+    /// The extra compile flags of a C/C++ component (none by default).
+    pub fn cflags(&self) -> &[String] {
+        self.cflags.as_ref().map_or(&[], |f| f.get_ref())
+    }
+
+    /// The extra link flags of a C/C++ component (none by default).
+    pub fn ldflags(&self) -> &[String] {
+        self.ldflags.as_ref().map_or(&[], |f| f.get_ref())
     }
 
     /// The world component `name` implements.

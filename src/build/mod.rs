@@ -6,6 +6,7 @@
 // once per failed multi-second build, so their size costs nothing.
 #![allow(clippy::result_large_err)]
 
+mod c;
 mod js;
 mod python;
 mod rust;
@@ -104,6 +105,10 @@ pub enum ComponentError {
         output: PathBuf,
     },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    C(Box<c::CError>),
+
     #[error("component `{component}`: cannot write `{}`", path.display())]
     #[diagnostic(code(wcomp::build::io))]
     Io {
@@ -175,6 +180,11 @@ pub struct Job<'a> {
     pub build_dir: PathBuf,
     pub home: &'a Home,
     pub js_backend: JsBackend,
+    /// For C/C++: app.toml's extra compile and link flags.
+    pub cflags: &'a [String],
+    pub ldflags: &'a [String],
+    /// How many processes a driver may run at once (C/C++ compile units).
+    pub jobs: usize,
 }
 
 impl Job<'_> {
@@ -274,6 +284,12 @@ fn toolchain_id(lang: Lang, backend: JsBackend) -> String {
                 format!("componentize-qjs {}", toolchain::pins::COMPONENTIZE_QJS)
             }
         },
+        Lang::C | Lang::Cpp => format!(
+            "zig {} wit-bindgen-c {} preview1-adapter {}",
+            toolchain::pins::ZIGLANG,
+            toolchain::pins::WIT_BINDGEN_C,
+            toolchain::pins::PREVIEW1_ADAPTER
+        ),
     }
 }
 
@@ -321,6 +337,9 @@ fn input_hash(job: &Job<'_>, entry: &ComponentEntry) -> std::io::Result<String> 
         entry.world.as_ref().map(|w| w.get_ref()),
         entry.path.as_ref().map(|p| p.get_ref())
     ));
+    if matches!(job.lang, Lang::C | Lang::Cpp) {
+        hasher.update(format!("{:?}|{:?}", job.cflags, job.ldflags));
+    }
     hasher.update(job.world.fingerprint());
     hash_tree(&mut hasher, &job.src)?;
     Ok(hex::encode(hasher.finalize()))
@@ -466,6 +485,9 @@ fn build_one(
         build_dir: absolute(&build_dir(app)),
         home,
         js_backend: js_backend(entry, &world),
+        cflags: entry.cflags(),
+        ldflags: entry.ldflags(),
+        jobs: opts.jobs,
     };
     let io = |path: &Path, source| {
         fail(ComponentError::Io {
@@ -518,6 +540,7 @@ fn build_one(
         Lang::Rust => rust::build(&job),
         Lang::Python => python::build(&job),
         Lang::Js => js::build(&job),
+        Lang::C | Lang::Cpp => c::build(&job),
     }
     .map_err(fail)?;
     let bytes = std::fs::read(&built).map_err(|e| io(&built, e))?;

@@ -4,6 +4,7 @@
 //! Everything is planned in memory and checked first; only then are files
 //! written, app.toml last and atomically, so a failed `new` writes nothing.
 
+mod c;
 mod js;
 mod python;
 mod rust;
@@ -73,6 +74,10 @@ pub enum NewError {
     )]
     WitElsewhere { app_wit: PathBuf, given: PathBuf },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    CBindings(#[from] crate::c_bindings::BindingsError),
+
     #[error("cannot write `{}`", path.display())]
     #[diagnostic(code(wcomp::new::io))]
     Io {
@@ -85,14 +90,14 @@ pub enum NewError {
 /// A file to write, relative to the component's directory.
 pub struct File {
     pub path: PathBuf,
-    pub contents: String,
+    pub contents: Vec<u8>,
 }
 
 impl File {
     fn new(path: impl Into<PathBuf>, contents: String) -> Self {
         File {
             path: path.into(),
-            contents,
+            contents: contents.into_bytes(),
         }
     }
 }
@@ -288,6 +293,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         Lang::Rust => rust::files(&cx),
         Lang::Python => python::files(&cx),
         Lang::Js => js::files(&cx),
+        Lang::C | Lang::Cpp => c::files(&cx, opts.lang)?,
     };
     let manifest_text = manifest_with(
         existing.as_ref(),
@@ -355,7 +361,7 @@ fn declared_packages(deps: &Path) -> Vec<String> {
     found
 }
 
-fn write_new(path: &Path, text: &str) -> Result<(), NewError> {
+fn write_new(path: &Path, text: impl AsRef<[u8]>) -> Result<(), NewError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }

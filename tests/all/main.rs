@@ -5,6 +5,7 @@
 mod support;
 
 mod build;
+mod c_guests;
 mod cli;
 mod examples;
 mod inspect;

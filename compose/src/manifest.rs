@@ -534,6 +534,27 @@ mod tests {
     }
 
     #[test]
+    fn c_flags_belong_to_c_components() {
+        let app = parse(
+            "[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nlang = \"cpp\"\ncflags = [\"-O2\", \"-DX=1\"]\nldflags = [\"-lm\"]\n",
+        )
+        .unwrap();
+        let x = app.component("x").unwrap();
+        assert_eq!(x.cflags(), ["-O2", "-DX=1"]);
+        assert_eq!(x.ldflags(), ["-lm"]);
+        assert!(app.component("x").is_some_and(|x| x.lang.is_some()));
+
+        let text = "[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nlang = \"rust\"\nldflags = [\"-lm\"]\n";
+        let err = parse(text).unwrap_err();
+        let ManifestError::Invalid(invalid) = &err else {
+            panic!("{err:?}");
+        };
+        assert!(invalid.message.contains("`ldflags` applies only"), "{err}");
+        let span = invalid.span.expect("a span");
+        assert_eq!(span.offset(), text.find("[\"-lm\"]").unwrap());
+    }
+
+    #[test]
     fn errors_point_at_their_span() {
         let cases = [
             ("[app]\nname = \"a\"\nmain = \"x\"\ncolor = 1\n", "color"),

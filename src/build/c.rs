@@ -47,7 +47,7 @@ pub enum CError {
     #[error("component `{component}`: {location}: {message}\n{output}")]
     #[diagnostic(
         code(wcomp::build::c::compile),
-        help("the compiler's output is above; this reproduces it:\n  {command}")
+        help("the compiler's output is above; this, run in the component's directory, reproduces it:\n  {command}")
     )]
     Compile {
         component: String,
@@ -287,12 +287,12 @@ fn first_error(output: &str) -> Option<(String, u32, String)> {
     })
 }
 
-/// The first `n` lines of `text`, each indented like a quoted tool output.
+/// The first `n` lines of `text` (the diagnostic renderer quotes them).
 fn head(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    let mut out: Vec<String> = lines.iter().take(n).map(|l| format!("  | {l}")).collect();
+    let mut out: Vec<String> = lines.iter().take(n).map(|l| (*l).to_owned()).collect();
     if lines.len() > n {
-        out.push(format!("  | ... ({} more lines)", lines.len() - n));
+        out.push(format!("... ({} more lines)", lines.len() - n));
     }
     out.join("\n")
 }
@@ -400,7 +400,7 @@ mod tests {
     #[test]
     fn heads_are_cut_and_say_so() {
         let text = "a\nb\nc\n";
-        assert_eq!(head(text, 5), "  | a\n  | b\n  | c");
-        assert_eq!(head(text, 2), "  | a\n  | b\n  | ... (1 more lines)");
+        assert_eq!(head(text, 5), "a\nb\nc");
+        assert_eq!(head(text, 2), "a\nb\n... (1 more lines)");
     }
 }

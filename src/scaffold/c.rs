@@ -78,7 +78,7 @@ fn source(cx: &Context<'_>, bindings: &Bindings, lang: Lang) -> String {
         let _ = write!(
             out,
             "\n// The state of one `{what}`: add your fields. A constructor allocates it\n\
-             // with {alloc} and hands it over with `{new}`.\n\
+             // with {alloc} and hands it over with `{new}_new`.\n\
              struct {rep} {{\n\
              \x20 int unused;\n\
              }};\n\
@@ -89,7 +89,7 @@ fn source(cx: &Context<'_>, bindings: &Bindings, lang: Lang) -> String {
              }}\n",
             what = r.what,
             rep = r.rep,
-            new = format!("{}_new", r.rep.trim_end_matches("_t")),
+            new = r.rep.strip_suffix("_t").unwrap_or(&r.rep),
             destructor = r.destructor,
         );
     }

@@ -168,6 +168,35 @@ fn scaffolds_build_as_generated_and_export_their_world() {
     assert!(!again.stdout.contains("\"built\""), "{again}");
 }
 
+/// Toolchain tier: an async C export reads a `stream<u8>` through the
+/// callback ABI and returns its length, under the host's async runtime.
+#[test]
+fn async_stream_export_in_c_runs() {
+    toolchains();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_dir(&repo().join("tests/new/wit"), &dir.join("wit"));
+    wcomp_in(dir, &["new", "counter", "--lang", "c", "--world", "streams"]).success();
+    std::fs::copy(
+        repo().join("tests/new/c-count.c"),
+        dir.join("counter/src/counter.c"),
+    )
+    .unwrap();
+    wcomp_in(dir, &["build"]).success();
+    let data = dir.join("data.bin");
+    // Several reads' worth, not a multiple of the guest's 64 KiB buffer.
+    std::fs::write(&data, vec![7u8; 3 << 20 | 12345]).unwrap();
+    let out = run(
+        wcomp()
+            .args(["run", "-q", "--invoke"])
+            .arg(format!("count(@{})", data.display()))
+            .arg(dir.join("target/wcomp/counter.wasm")),
+        &[],
+    )
+    .success();
+    assert_eq!(out.stdout.trim(), (3u64 << 20 | 12345).to_string());
+}
+
 /// The WIT of the composition test: a command in C or C++ calling a Rust, a
 /// Python and a JavaScript component.
 const MIX_WIT: &str = r#"package mix:app;

@@ -205,13 +205,19 @@ pub fn refresh(dir: &Path, world: &World) -> Result<PathBuf, BindingsError> {
     Ok(dir.join(bindings.header()))
 }
 
-/// The header in a bindings directory (the only `.h` wit-bindgen-c writes).
+/// The header in a bindings directory (the only `.h` wit-bindgen-c writes),
+/// if the C file and the component-type object beside it are there too.
 fn header_in(dir: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(dir)
+    let header = std::fs::read_dir(dir)
         .ok()?
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "h"))
+        .find(|p| p.extension().is_some_and(|e| e == "h"))?;
+    let stem = header.file_stem()?.to_string_lossy().into_owned();
+    let complete = [format!("{stem}.c"), format!("{stem}_component_type.o")]
+        .iter()
+        .all(|name| dir.join(name).is_file());
+    complete.then_some(header)
 }
 
 /// Refuses worlds using WIT that wit-bindgen-c 0.61.1 does not implement
@@ -465,6 +471,11 @@ mod tests {
         std::fs::write(dir.join("w.c"), "edited").unwrap();
         refresh(&dir, &w).unwrap();
         assert_eq!(std::fs::read_to_string(dir.join("w.c")).unwrap(), "edited");
+        // A file missing: all are written again.
+        std::fs::remove_file(dir.join("w_component_type.o")).unwrap();
+        refresh(&dir, &w).unwrap();
+        assert!(dir.join("w_component_type.o").is_file());
+        assert_ne!(std::fs::read_to_string(dir.join("w.c")).unwrap(), "edited");
         let changed = world("package a:b;\nworld w {\n  export f: func(x: u32);\n}\n", "w");
         refresh(&dir, &changed).unwrap();
         assert!(std::fs::read_to_string(dir.join("w.c")).unwrap().contains("exports_w_f"));

@@ -32,7 +32,9 @@ pub enum BindingsError {
     )]
     #[diagnostic(
         code(wcomp::c::unsupported),
-        help("change the WIT to avoid {feature}, or implement this world in Rust, Python or JavaScript")
+        help(
+            "change the WIT to avoid {feature}, or implement this world in Rust, Python or JavaScript"
+        )
     )]
     Unsupported {
         world: String,
@@ -306,15 +308,15 @@ fn exports(
     let renames = HashMap::new();
     let mut out = Vec::new();
     for (key, item) in &resolve.worlds[world].exports {
-        let (interface, functions): (Option<&wit258::WorldKey>, Vec<&wit258::Function>) =
-            match item {
-                wit258::WorldItem::Function(f) => (None, vec![f]),
-                wit258::WorldItem::Interface { id, .. } => (
-                    Some(key),
-                    resolve.interfaces[*id].functions.values().collect(),
-                ),
-                wit258::WorldItem::Type { .. } => continue,
-            };
+        let (interface, functions): (Option<&wit258::WorldKey>, Vec<&wit258::Function>) = match item
+        {
+            wit258::WorldItem::Function(f) => (None, vec![f]),
+            wit258::WorldItem::Interface { id, .. } => (
+                Some(key),
+                resolve.interfaces[*id].functions.values().collect(),
+            ),
+            wit258::WorldItem::Type { .. } => continue,
+        };
         let iface_name = interface.map(|k| resolve.name_world_key(k));
         for f in functions {
             let name =
@@ -432,12 +434,17 @@ mod tests {
         let whats: Vec<&str> = b.exports.iter().map(|e| e.what.as_str()).collect();
         assert_eq!(
             whats,
-            ["a:b/i#[constructor]r", "a:b/i#[method]r.get", "a:b/i#f", "a:b/i#g", "h"]
+            [
+                "a:b/i#[constructor]r",
+                "a:b/i#[method]r.get",
+                "a:b/i#f",
+                "a:b/i#g",
+                "h"
+            ]
         );
         let g = &b.exports[3];
         assert_eq!(
-            g.prototype,
-            "w_callback_code_t exports_a_b_i_g(void)",
+            g.prototype, "w_callback_code_t exports_a_b_i_g(void)",
             "{g:?}"
         );
         assert_eq!(
@@ -476,8 +483,15 @@ mod tests {
         refresh(&dir, &w).unwrap();
         assert!(dir.join("w_component_type.o").is_file());
         assert_ne!(std::fs::read_to_string(dir.join("w.c")).unwrap(), "edited");
-        let changed = world("package a:b;\nworld w {\n  export f: func(x: u32);\n}\n", "w");
+        let changed = world(
+            "package a:b;\nworld w {\n  export f: func(x: u32);\n}\n",
+            "w",
+        );
         refresh(&dir, &changed).unwrap();
-        assert!(std::fs::read_to_string(dir.join("w.c")).unwrap().contains("exports_w_f"));
+        assert!(
+            std::fs::read_to_string(dir.join("w.c"))
+                .unwrap()
+                .contains("exports_w_f")
+        );
     }
 }

@@ -69,7 +69,10 @@ impl<'de> serde::Deserialize<'de> for Lang {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(|e: UnknownLang| {
-            serde::de::Error::custom(format!("{e}; {}", "expected `rust`, `python`, `js`, `c` or `cpp`"))
+            serde::de::Error::custom(format!(
+                "{e}; {}",
+                "expected `rust`, `python`, `js`, `c` or `cpp`"
+            ))
         })
     }
 }

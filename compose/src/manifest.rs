@@ -326,7 +326,9 @@ impl App {
                 && !is_c
             {
                 return Err(self.error(
-                    format!("`{key}` applies only to `lang = \"c\"` and `lang = \"cpp\"` components"),
+                    format!(
+                        "`{key}` applies only to `lang = \"c\"` and `lang = \"cpp\"` components"
+                    ),
                     flags.span(),
                     "not a C or C++ component",
                     None,

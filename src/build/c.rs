@@ -47,7 +47,9 @@ pub enum CError {
     #[error("component `{component}`: {location}: {message}\n{output}")]
     #[diagnostic(
         code(wcomp::build::c::compile),
-        help("the compiler's output is above; this, run in the component's directory, reproduces it:\n  {command}")
+        help(
+            "the compiler's output is above; this, run in the component's directory, reproduces it:\n  {command}"
+        )
     )]
     Compile {
         component: String,
@@ -110,11 +112,11 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
         message: "zig is not installed".to_owned(),
         help: "run `wcomp setup --lang c`".to_owned(),
     })?;
-    let out_dir = job
-        .build_dir
-        .join("c")
-        .join(job.name)
-        .join(if job.release { "release" } else { "debug" });
+    let out_dir =
+        job.build_dir
+            .join("c")
+            .join(job.name)
+            .join(if job.release { "release" } else { "debug" });
     let units = units(job, &src, &header, &out_dir)?;
     compile_all(job, &zig_path, &units)?;
     let core = out_dir.join(format!("{}.core.wasm", job.name));
@@ -155,9 +157,7 @@ fn units(
             let source = relative(path);
             let cpp = path.extension().is_some_and(|e| e != "c");
             Unit {
-                object: out_dir
-                    .join("obj")
-                    .join(format!("{}.o", source.display())),
+                object: out_dir.join("obj").join(format!("{}.o", source.display())),
                 source,
                 cpp,
             }

@@ -97,7 +97,9 @@ fn source(cx: &Context<'_>, bindings: &Bindings, lang: Lang) -> String {
         let _ = write!(out, "\n// `{}`\n{} {{\n", export.what, export.prototype);
         if export.is_cli_run {
             let _ = writeln!(out, "  printf(\"{}\\n\");", cx.greeting());
-            out.push_str("  // A component never returns from `main`: nothing flushes stdout for you.\n");
+            out.push_str(
+                "  // A component never returns from `main`: nothing flushes stdout for you.\n",
+            );
             out.push_str("  fflush(stdout);\n  return true;\n}\n");
         } else {
             let _ = writeln!(

@@ -387,6 +387,8 @@ struct RawComponent {
     world: Option<Spanned<String>>,
     wasm: Option<Spanned<PathBuf>>,
     js_backend: Option<Spanned<JsBackend>>,
+    cflags: Option<Spanned<Vec<String>>>,
+    ldflags: Option<Spanned<Vec<String>>>,
     capabilities: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     plug: BTreeMap<String, Spanned<String>>,
@@ -412,6 +414,8 @@ pub struct ComponentEntry {
     world: Option<String>,
     pub(crate) wasm: Option<Spanned<PathBuf>>,
     js_backend: Option<JsBackend>,
+    cflags: Vec<String>,
+    ldflags: Vec<String>,
     capabilities: Option<Capabilities>,
     pub(crate) plug: BTreeMap<String, Spanned<String>>,
 }
@@ -459,6 +463,17 @@ impl ComponentEntry {
     /// For JS components: the componentizer app.toml asks for, if any.
     pub fn js_backend(&self) -> Option<JsBackend> {
         self.js_backend
+    }
+
+    /// For C/C++: flags added to every compile, after wcomp's own (so `-O2`
+    /// here overrides the profile's level).
+    pub fn cflags(&self) -> &[String] {
+        &self.cflags
+    }
+
+    /// For C/C++: flags added to the link.
+    pub fn ldflags(&self) -> &[String] {
+        &self.ldflags
     }
 
     /// The `capabilities` app.toml gives the component, if it gives any.
@@ -792,6 +807,20 @@ impl Checker<'_> {
                 span: backend.span().into(),
             });
         }
+        let is_c = matches!(lang, Some(Lang::C | Lang::Cpp));
+        for (key, flags) in [("cflags", &raw.cflags), ("ldflags", &raw.ldflags)] {
+            if let Some(flags) = flags
+                && !is_c
+            {
+                return Err(ManifestError::MisplacedKey {
+                    key,
+                    applies_to: "`lang = \"c\"` and `lang = \"cpp\"`",
+                    component,
+                    src,
+                    span: flags.span().into(),
+                });
+            }
+        }
         for (key, path) in [("path", &raw.path), ("wit", &raw.wit), ("wasm", &raw.wasm)] {
             if let Some(path) = path
                 && path.get_ref().as_os_str().is_empty()
@@ -818,6 +847,8 @@ impl Checker<'_> {
             world: raw.world.map(Spanned::into_inner),
             wasm: raw.wasm,
             js_backend: raw.js_backend.map(Spanned::into_inner),
+            cflags: raw.cflags.map(Spanned::into_inner).unwrap_or_default(),
+            ldflags: raw.ldflags.map(Spanned::into_inner).unwrap_or_default(),
             plug: raw.plug,
         })
     }
@@ -1085,6 +1116,28 @@ mod tests {
             matches!(err, ManifestError::InvalidHostImport { .. }),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn c_flags_belong_to_c_components() {
+        let app = parse(
+            "[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nlang = \"cpp\"\ncflags = [\"-O2\", \"-DX=1\"]\nldflags = [\"-lm\"]\n",
+        )
+        .unwrap();
+        let x = app.component("x").unwrap();
+        assert_eq!(x.cflags(), ["-O2", "-DX=1"]);
+        assert_eq!(x.ldflags(), ["-lm"]);
+        let text = "[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nlang = \"rust\"\nldflags = [\"-lm\"]\n";
+        let err = parse(text).unwrap_err();
+        let ManifestError::MisplacedKey {
+            key: "ldflags",
+            span,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert_eq!(span.offset(), text.find("[\"-lm\"]").unwrap());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Everything is planned in memory and checked first; only then are files
 //! written, app.toml last and atomically, so a failed `new` writes nothing.
 
+mod c;
 mod js;
 mod python;
 mod rust;
@@ -73,6 +74,10 @@ pub enum NewError {
     )]
     WitLink { link: PathBuf, reason: &'static str },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    CBindings(#[from] crate::c_bindings::BindingsError),
+
     #[error("cannot create `{}`: {what} is in the way", path.display())]
     #[diagnostic(
         code(wcomp::new::in_the_way),
@@ -96,14 +101,14 @@ pub enum NewError {
 /// A file to write, relative to the component's directory.
 pub struct File {
     pub path: PathBuf,
-    pub contents: String,
+    pub contents: Vec<u8>,
 }
 
 impl File {
     fn new(path: impl Into<PathBuf>, contents: String) -> Self {
         File {
             path: path.into(),
-            contents,
+            contents: contents.into_bytes(),
         }
     }
 }
@@ -219,6 +224,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         Lang::Rust => rust::files(&cx),
         Lang::Python => python::files(&cx),
         Lang::Js => js::files(&cx),
+        Lang::C | Lang::Cpp => c::files(&cx, opts.lang)?,
     };
     for file in files {
         writes.add(target.dir.join(&file.path), file.contents);

@@ -14,7 +14,7 @@ const DIR: &str = "python";
 const FIX: &str = "run `wcomp setup --lang python` (it needs `python3` with the `venv` module)";
 
 /// The host Python used to create the venv: `$WCOMP_PYTHON` or `python3`.
-fn host_python() -> String {
+pub(super) fn host_python() -> String {
     std::env::var("WCOMP_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 

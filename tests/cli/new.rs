@@ -147,7 +147,8 @@ fn bad_input_writes_nothing() {
     let out = wcomp_in(dir, &["new", "y", "--lang", "cobol"]);
     assert_eq!(out.code, 2, "{out}");
     assert!(
-        out.stderr.contains("[possible values: rust, python, js]"),
+        out.stderr
+            .contains("[possible values: rust, python, js, c, cpp]"),
         "{out}"
     );
 

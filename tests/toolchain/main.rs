@@ -11,6 +11,7 @@ mod support;
 const HERMETIC: bool = false;
 
 mod build;
+mod c_guests;
 mod examples;
 mod fixtures;
 mod inspect;

@@ -141,7 +141,8 @@ fn changing_a_wit_file_rebuilds_only_the_components_whose_world_uses_it() {
     let text = std::fs::read_to_string(&wit).unwrap();
     std::fs::write(
         &wit,
-        text.replace(
+        replaced(
+            &text,
             "greet: func(name: string) -> string;",
             "greet: func(name: string) -> string;\n  shout: func(name: string) -> string;",
         ),
@@ -182,25 +183,28 @@ fn bad_input() {
         ("no-manifest", String::new()),
         (
             "unknown-lang",
-            manifest.replace("lang = \"python\"", "lang = \"cobol\""),
+            replaced(&manifest, "lang = \"python\"", "lang = \"cobol\""),
         ),
         (
             "missing-path",
-            manifest.replace(
+            replaced(
+                &manifest,
                 "[components.cli]\nlang = \"rust\"",
                 "[components.cli]\nlang = \"rust\"\npath = \"nowhere\"",
             ),
         ),
         (
             "missing-world",
-            manifest.replace(
+            replaced(
+                &manifest,
                 "world = \"greeter\"\njs-backend",
                 "world = \"gretter\"\njs-backend",
             ),
         ),
         (
             "world-mismatch",
-            manifest.replace(
+            replaced(
+                &manifest,
                 "[components.cli]\nlang = \"rust\"",
                 "[components.cli]\nlang = \"rust\"\nworld = \"greeter\"",
             ),
@@ -227,4 +231,11 @@ fn bad_input() {
             .join("\n");
         insta::assert_snapshot!(format!("build-{name}"), filtered);
     }
+}
+
+/// `text` with `from` replaced by `to`; `from` must be there, so a case can
+/// never silently test the unchanged text.
+fn replaced(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "`{from}` is not in:\n{text}");
+    text.replace(from, to)
 }

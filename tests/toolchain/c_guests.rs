@@ -74,14 +74,14 @@ fn async_stream_export_in_c_runs() {
     toolchains();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_dir(&repo().join("tests/new/wit"), &dir.join("wit"));
+    copy_dir(&repo().join("tests/wit/kinds"), &dir.join("wit"));
     wcomp_in(
         dir,
         &["new", "counter", "--lang", "c", "--world", "streams"],
     )
     .success();
     std::fs::copy(
-        repo().join("tests/new/c-count.c"),
+        repo().join("tests/guests/c-count.c"),
         dir.join("counter/src/counter.c"),
     )
     .unwrap();

@@ -1,7 +1,7 @@
 //! rust-trap: wasm32-wasip2 std binary for testing host limits and sandboxing.
 //! Usage: `trap` (panic -> wasm trap), `loop` (spin forever), `alloc` (grow memory
-//! without bound, 1 MiB at a time), `read PATH` (print file or error),
-//! `connect HOST:PORT` (TCP connect, print ok or error).
+//! without bound, 1 MiB at a time), `read PATH` (print file or the error's kind),
+//! `connect HOST:PORT` (TCP connect, print ok or the error's kind).
 
 use std::io::Write;
 
@@ -46,7 +46,9 @@ fn main() {
             match std::fs::read_to_string(path) {
                 Ok(s) => print!("{s}"),
                 Err(e) => {
-                    println!("error: {e}");
+                    // The error's kind, not the OS's wording, so tests can
+                    // compare it exactly.
+                    println!("error: {:?}", e.kind());
                     std::process::exit(1);
                 }
             }
@@ -56,7 +58,7 @@ fn main() {
             match std::net::TcpStream::connect(addr.as_str()) {
                 Ok(_) => println!("ok"),
                 Err(e) => {
-                    println!("error: {e}");
+                    println!("error: {:?}", e.kind());
                     std::process::exit(1);
                 }
             }

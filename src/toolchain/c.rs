@@ -81,17 +81,8 @@ pub fn is_installed(home: &Home) -> bool {
 
 /// Reports the host Python and the installed zig.
 pub fn check(home: &Home, lang: Lang) -> Report {
-    let python = super::python::host_python();
-    let python_version = process::probe(Command::new(&python).arg("--version"))
-        .as_deref()
-        .and_then(super::version_word);
     let tools = vec![
-        Tool::new(
-            "python3",
-            python_version,
-            None,
-            process::which(&python).or_else(|| Some(PathBuf::from(&python))),
-        ),
+        super::python::host_python_tool(),
         Tool::new(
             "zig",
             // A venv without the stamp is a half-finished install.

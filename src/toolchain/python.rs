@@ -62,19 +62,20 @@ pub(super) fn venv_with(dir: &Path, requirement: &str) -> Result<(), process::Pr
     Ok(())
 }
 
-/// Reports the host Python and the installed componentize-py.
-pub fn check(home: &Home) -> Report {
+/// The host Python that installs the PyPI toolchains, as `doctor` shows it.
+pub fn host_python_tool() -> Tool {
     let python = host_python();
-    let python_version = process::probe(Command::new(&python).arg("--version"))
+    let version = process::probe(Command::new(&python).arg("--version"))
         .as_deref()
         .and_then(version_word);
+    let path = process::which(&python).or_else(|| Some(PathBuf::from(&python)));
+    Tool::new("python3", version, None, path)
+}
+
+/// Reports the host Python and the installed componentize-py.
+pub fn check(home: &Home) -> Report {
     let tools = vec![
-        Tool::new(
-            "python3",
-            python_version,
-            None,
-            process::which(&python).or_else(|| Some(PathBuf::from(&python))),
-        ),
+        host_python_tool(),
         Tool::new(
             "componentize-py",
             // A venv without the stamp is a half-finished install.

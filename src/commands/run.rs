@@ -75,10 +75,28 @@ fn process_stdio() -> Stdio {
     use std::io::IsTerminal;
     let terminal = std::io::stdin().is_terminal();
     Stdio::new(
-        ReadAheadStdin::new(|| Ok(std::io::stdin()), terminal),
+        ReadAheadStdin::new(
+            || {
+                enlarge_stdin_pipe();
+                Ok(std::io::stdin())
+            },
+            terminal,
+        ),
         wasmtime_wasi::cli::stdout(),
         wasmtime_wasi::cli::stderr(),
     )
+}
+
+/// When stdin is a pipe, asks the kernel for a 1 MiB pipe buffer (the
+/// unprivileged limit by default) instead of 64 KiB, so a writer such as
+/// `cat file |` hands over a quarter as many times. Not a pipe, or a smaller
+/// limit: nothing changes.
+fn enlarge_stdin_pipe() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: fcntl on fd 0 with an integer argument touches no memory of ours.
+    unsafe {
+        libc::fcntl(0, libc::F_SETPIPE_SZ, 1 << 20);
+    }
 }
 
 /// Says when the component had to be compiled (the slow path).

@@ -24,5 +24,5 @@ pub use capabilities::{Capabilities, Capability, DeniedImport, DenyError, Unknow
 pub use error::{ComposeError, ComposeWarning};
 pub use lang::{Lang, UnknownLang};
 pub use manifest::{App, ComponentEntry, JsBackend, KebabName, ManifestError};
-pub use plan::{Argument, Instance, LeftoverImport, Plan, Source, plan};
+pub use plan::{Argument, Denies, Instance, LeftoverImport, Plan, Source, plan};
 pub use render::{PlanJson, group_by_package};

@@ -10,9 +10,10 @@ use crate::ui::Ui;
 ///
 /// Rust gets the `wasm32-wasip2` target (through rustup); Python gets
 /// componentize-py in a virtual environment; JavaScript gets jco,
-/// componentize-js and componentize-qjs through npm. Everything goes under
-/// `$WCOMP_HOME` (default `~/.cache/wcomp`). Running it again does nothing;
-/// an interrupted install is redone on the next run.
+/// componentize-js and componentize-qjs through npm; C and C++ get zig (PyPI's
+/// `ziglang`) in a virtual environment, with wasi-libc and libc++ built once.
+/// Everything goes under `$WCOMP_HOME` (default `~/.cache/wcomp`). Running it
+/// again does nothing; an interrupted install is redone on the next run.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:

@@ -9,6 +9,8 @@ mod support;
 /// This tier never installs toolchains: its `$WCOMP_HOME` starts empty.
 const HERMETIC: bool = true;
 
+mod c_guests;
+mod compose;
 mod doctor;
 mod help;
 mod http_templates;

@@ -11,6 +11,8 @@ mod support;
 const HERMETIC: bool = false;
 
 mod build;
+mod c_guests;
+mod capabilities;
 mod examples;
 mod fixtures;
 mod inspect;

@@ -105,7 +105,10 @@ mod tests {
     #[test]
     fn flags() {
         assert_eq!(OutgoingHttp::from_flags(&[]), OutgoingHttp::Denied);
-        assert_eq!(OutgoingHttp::from_flags(&[String::new()]), OutgoingHttp::Any);
+        assert_eq!(
+            OutgoingHttp::from_flags(&[String::new()]),
+            OutgoingHttp::Any
+        );
         assert_eq!(
             OutgoingHttp::from_flags(&["API.example.com".into()]),
             OutgoingHttp::Hosts(vec!["api.example.com".into()])

@@ -3,7 +3,9 @@
 //! slots that are reused, so an instantiation costs a few microseconds of
 //! bookkeeping and copy-on-write mapping instead of `mmap` calls.
 
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, Memory, MemoryType, PoolingAllocationConfig, Store};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, Memory, MemoryType, PoolingAllocationConfig, Store,
+};
 
 /// How many instances of each kind (and memories, tables, stacks) may be
 /// alive at once across the engine: a composed component counts one per

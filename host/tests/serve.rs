@@ -154,10 +154,16 @@ async fn both_versions_answer_each_route() {
         let big: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
         let (status, echoed) = send(server.addr, Method::POST, "/echo", big.clone().into()).await;
         assert_eq!(status, StatusCode::OK, "{handler}");
-        assert!(echoed.as_bytes() == String::from_utf8_lossy(&big).as_bytes(), "{handler}");
+        assert!(
+            echoed.as_bytes() == String::from_utf8_lossy(&big).as_bytes(),
+            "{handler}"
+        );
         assert_eq!(server.get("/nope").await.0, StatusCode::NOT_FOUND);
         let record = &server.records("/").await[0];
-        assert_eq!((record.method.as_str(), record.status), ("GET", StatusCode::OK));
+        assert_eq!(
+            (record.method.as_str(), record.status),
+            ("GET", StatusCode::OK)
+        );
         assert!(record.failure.is_none(), "{record:?}");
         server.stop().await;
     }
@@ -195,7 +201,10 @@ async fn a_loop_times_out_and_others_are_answered() {
         let ((status, _), others) = tokio::join!(looping, others);
         assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{handler}");
         assert!(started.elapsed() < Duration::from_secs(5), "{handler}");
-        assert!(others.iter().all(|s| *s == StatusCode::OK), "{handler}: {others:?}");
+        assert!(
+            others.iter().all(|s| *s == StatusCode::OK),
+            "{handler}: {others:?}"
+        );
         let failure = server.records("/loop").await[0].failure.clone().unwrap();
         assert!(failure.contains("timed out after 500ms"), "{failure}");
         assert_eq!(server.get("/").await.0, StatusCode::OK, "{handler}");
@@ -207,11 +216,21 @@ async fn a_loop_times_out_and_others_are_answered() {
 async fn memory_over_the_limit_fails_that_request_only() {
     for handler in [P2, P3] {
         let server = Running::start(handler, limits(None, Some(32 << 20)));
-        assert_eq!(server.get("/grow?mib=4").await.0, StatusCode::OK, "{handler}");
+        assert_eq!(
+            server.get("/grow?mib=4").await.0,
+            StatusCode::OK,
+            "{handler}"
+        );
         let (status, _) = server.get("/grow?mib=64").await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{handler}");
-        let failure = server.records("/grow?mib=64").await[0].failure.clone().unwrap();
-        assert!(failure.contains("memory limit of 32 MiB reached"), "{failure}");
+        let failure = server.records("/grow?mib=64").await[0]
+            .failure
+            .clone()
+            .unwrap();
+        assert!(
+            failure.contains("memory limit of 32 MiB reached"),
+            "{failure}"
+        );
         assert_eq!(server.get("/").await.0, StatusCode::OK, "{handler}");
         server.stop().await;
     }
@@ -228,7 +247,10 @@ async fn fuel_runs_out_per_request() {
     };
     let server = Running::start(P3, opts);
     assert_eq!(server.get("/").await.0, StatusCode::OK);
-    assert_eq!(server.get("/loop").await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        server.get("/loop").await.0,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
     let failure = server.records("/loop").await[0].failure.clone().unwrap();
     assert!(failure.contains("fuel"), "{failure}");
     // Each request starts with the whole allowance again.
@@ -284,8 +306,18 @@ async fn outgoing_http_is_denied_unless_granted() {
             },
             |_: &RequestRecord| {},
         ));
-        let (status, body) = send(addr, Method::GET, &format!("/fetch?url=http://{addr}/"), Bytes::new()).await;
-        assert_eq!((status, body.as_str()), (StatusCode::OK, "upstream said 200\n"), "{handler}");
+        let (status, body) = send(
+            addr,
+            Method::GET,
+            &format!("/fetch?url=http://{addr}/"),
+            Bytes::new(),
+        )
+        .await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, "upstream said 200\n"),
+            "{handler}"
+        );
         let elsewhere = format!("/fetch?url=http://127.0.0.2:{}/", addr.port());
         let (status, body) = send(addr, Method::GET, &elsewhere, Bytes::new()).await;
         assert_eq!(status, StatusCode::BAD_GATEWAY, "{handler}: {body}");
@@ -338,7 +370,10 @@ async fn a_burst_is_answered_correctly() {
         assert_eq!(stopped.requests, 200, "{handler}");
         match handler {
             P2 => assert_eq!(stopped.instances, 200, "a fresh instance per 0.2 request"),
-            _ => assert!(stopped.instances < 200, "0.3 instances are reused: {stopped:?}"),
+            _ => assert!(
+                stopped.instances < 200,
+                "0.3 instances are reused: {stopped:?}"
+            ),
         }
     }
 }
@@ -385,9 +420,14 @@ fn a_component_that_is_not_a_handler_is_refused() {
     let loaded = host()
         .load(&fixture("rust-pipe-p3"))
         .expect("the pipe guest loads");
-    let err = Server::bind(host(), loaded, ([127, 0, 0, 1], 0).into(), ServeOptions::default())
-        .err()
-        .expect("refused");
+    let err = Server::bind(
+        host(),
+        loaded,
+        ([127, 0, 0, 1], 0).into(),
+        ServeOptions::default(),
+    )
+    .err()
+    .expect("refused");
     let ServeError::NotAHandler { component, exports } = &err else {
         panic!("{err:?}");
     };

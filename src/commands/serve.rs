@@ -43,8 +43,8 @@ pub struct ServeCommand {
 
     /// Requests one WASI 0.3 instance serves before a fresh one replaces it
     /// (1: a fresh instance per request, as WASI 0.2 handlers always get).
-    #[arg(long, value_name = "N", default_value_t = serve::DEFAULT_REUSE, value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
-    pub reuse: usize,
+    #[arg(long, value_name = "N", default_value_t = serve::DEFAULT_REUSE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub reuse: u32,
 
     /// How long requests in flight may take to finish once stopped.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = limits::parse_duration)]
@@ -59,7 +59,12 @@ pub struct ServeCommand {
 
 impl ServeCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
-        let host = Arc::new(self.limits.host_builder(ui).pooling_allocator(true).build()?);
+        let host = Arc::new(
+            self.limits
+                .host_builder(ui)
+                .pooling_allocator(true)
+                .build()?,
+        );
         let loaded = host.load(&self.file)?;
         report_compile(ui, &loaded, !self.limits.no_cache);
         let opts = ServeOptions {
@@ -67,7 +72,7 @@ impl ServeCommand {
             limits: self.limits.limits(),
             stdio: process_stdio(),
             max_body: self.max_body,
-            reuse: Some(self.reuse),
+            reuse: Some(self.reuse as usize),
             grace: self.grace,
         };
         let name = loaded.name.clone();

@@ -79,7 +79,12 @@ pub(crate) struct Reported {
 }
 
 impl Reported {
-    pub(crate) fn new(inner: WasiBody, record: RequestRecord, started: Instant, report: Report) -> Self {
+    pub(crate) fn new(
+        inner: WasiBody,
+        record: RequestRecord,
+        started: Instant,
+        report: Report,
+    ) -> Self {
         Reported {
             inner,
             pending: Some((record, started, report)),

@@ -113,7 +113,14 @@ mod tests {
             parse_addr("localhost:3000").unwrap(),
             SocketAddr::from(([127, 0, 0, 1], 3000))
         );
-        for bad in ["8080", "127.0.0.1", "example.com:80", "127.0.0.1:99999", ":80", "localhost:x"] {
+        for bad in [
+            "8080",
+            "127.0.0.1",
+            "example.com:80",
+            "127.0.0.1:99999",
+            ":80",
+            "localhost:x",
+        ] {
             assert!(parse_addr(bad).is_err(), "{bad}");
         }
     }

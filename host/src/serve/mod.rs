@@ -68,7 +68,7 @@ pub const DEFAULT_MAX_BODY: u64 = 16 << 20;
 
 /// Requests a 0.3 instance serves, by default, before it is replaced (as
 /// `wasmtime serve` does).
-pub const DEFAULT_REUSE: usize = 128;
+pub const DEFAULT_REUSE: u32 = 128;
 
 /// Requests a 0.3 instance serves at the same time.
 const CONCURRENT_PER_INSTANCE: usize = 16;
@@ -220,7 +220,7 @@ impl Server {
         let local = listener.local_addr().map_err(listen_error)?;
         let reuse = match kind {
             HandlerKind::P2(_) => 1,
-            HandlerKind::P3(_) => opts.reuse.unwrap_or(DEFAULT_REUSE).max(1),
+            HandlerKind::P3(_) => opts.reuse.unwrap_or(DEFAULT_REUSE as usize).max(1),
         };
         let shared = Arc::new(Shared {
             component: loaded.name.clone(),
@@ -346,13 +346,17 @@ fn handler_kind(host: &Host, loaded: &Loaded) -> Result<HandlerKind, ServeError>
     };
     if let Some(name) = find("wasi:http/handler") {
         return match &name.version {
-            Some(v) if v.pre.is_empty() && (v.major, v.minor) == (0, 3) => Ok(HandlerKind::P3(name)),
+            Some(v) if v.pre.is_empty() && (v.major, v.minor) == (0, 3) => {
+                Ok(HandlerKind::P3(name))
+            }
             _ => Err(unsupported(&name)),
         };
     }
     if let Some(name) = find("wasi:http/incoming-handler") {
         return match &name.version {
-            Some(v) if v.pre.is_empty() && (v.major, v.minor) == (0, 2) => Ok(HandlerKind::P2(name)),
+            Some(v) if v.pre.is_empty() && (v.major, v.minor) == (0, 2) => {
+                Ok(HandlerKind::P2(name))
+            }
             _ => Err(unsupported(&name)),
         };
     }
@@ -375,7 +379,9 @@ fn proxy_pre(
         HandlerKind::P3(_) => {
             wasmtime_wasi_http::p3::bindings::ServicePre::new(pre).map(ProxyPre::P3)
         }
-        HandlerKind::P2(_) => wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre).map(ProxyPre::P2),
+        HandlerKind::P2(_) => {
+            wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre).map(ProxyPre::P2)
+        }
     };
     bindings.map_err(|e| ServeError::Bindings {
         component: loaded.name.clone(),
@@ -423,10 +429,10 @@ async fn respond(
     let mut record = RequestRecord {
         id,
         method: request.method().clone(),
-        path: request
-            .uri()
-            .path_and_query()
-            .map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned()),
+        path: request.uri().path_and_query().map_or_else(
+            || request.uri().path().to_owned(),
+            |p| p.as_str().to_owned(),
+        ),
         status: StatusCode::OK,
         duration: Duration::ZERO,
         failure: None,
@@ -466,7 +472,10 @@ async fn respond(
 fn too_large(limit: u64) -> (StatusCode, String) {
     (
         StatusCode::PAYLOAD_TOO_LARGE,
-        format!("the request body is larger than the limit of {}", Size(limit)),
+        format!(
+            "the request body is larger than the limit of {}",
+            Size(limit)
+        ),
     )
 }
 
@@ -503,7 +512,9 @@ async fn failed(
             format!("cannot instantiate `{component}`: {reason}"),
         );
     }
-    if let Some(code) = err.downcast_ref::<wasmtime_wasi_http::p3::bindings::http::types::ErrorCode>() {
+    if let Some(code) =
+        err.downcast_ref::<wasmtime_wasi_http::p3::bindings::http::types::ErrorCode>()
+    {
         return failed(format!("it answered with the error `{code:?}`"));
     }
     if err.is::<wasmtime::Trap>() || err.is::<crate::limits::MemoryLimitReached>() {

@@ -16,3 +16,4 @@ mod help;
 mod http_templates;
 mod inspect;
 mod new;
+mod serve;

@@ -16,7 +16,8 @@ Examples:
   wcomp new upper --lang python    add a Python guest to the app
   wcomp build                      build every component of the app
   wcomp compose                    wire them into composed.wasm
-  wcomp run composed.wasm          run it, sandboxed";
+  wcomp run composed.wasm          run it, sandboxed
+  wcomp serve composed.wasm        or serve it, if it is an HTTP handler";
 
 /// Build, compose and run polyglot WebAssembly components.
 ///
@@ -42,6 +43,7 @@ pub enum Command {
     Build(commands::build::BuildCommand),
     Compose(commands::compose::ComposeCommand),
     Run(commands::run::RunCommand),
+    Serve(commands::serve::ServeCommand),
     Inspect(commands::inspect::InspectCommand),
     Setup(commands::setup::SetupCommand),
     Doctor(commands::doctor::DoctorCommand),
@@ -57,6 +59,7 @@ impl Cli {
             Command::Build(cmd) => cmd.exec(&ui),
             Command::Compose(cmd) => cmd.exec(&ui),
             Command::Run(cmd) => cmd.exec(&ui),
+            Command::Serve(cmd) => cmd.exec(&ui),
             Command::Inspect(cmd) => cmd.exec(&ui),
             Command::Setup(cmd) => cmd.exec(&ui),
             Command::Doctor(cmd) => cmd.exec(&ui),

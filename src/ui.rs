@@ -51,15 +51,29 @@ impl Ui {
         self.line("32", verb, message);
     }
 
+    /// A status line shown even with `--quiet`: the result of a command
+    /// that has no other output (where `serve` listens).
+    pub fn result(&self, verb: &str, message: impl Display) {
+        self.write_line("32", verb, message);
+    }
+
+    /// Whether `--quiet` was given.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// A warning line.
     pub fn warn(&self, message: impl Display) {
         self.line("33", "warning", message);
     }
 
     fn line(&self, color: &str, verb: &str, message: impl Display) {
-        if self.quiet {
-            return;
+        if !self.quiet {
+            self.write_line(color, verb, message);
         }
+    }
+
+    fn write_line(&self, color: &str, verb: &str, message: impl Display) {
         let mut err = std::io::stderr().lock();
         let _ = if self.color {
             writeln!(err, "\x1b[1;{color}m{verb:>12}\x1b[0m {message}")

@@ -1,6 +1,7 @@
 //! Per-instance instantiation through `InstancePre`: a real guest (the Rust
 //! hello command, `$WCOMP_BENCH_GUEST`) against an empty component, both
-//! linked against the full WASI 0.2 + 0.3 host. Run by `scripts/bench`.
+//! linked against the full WASI 0.2 + 0.3 host, with instances allocated on
+//! demand and from the pooling allocator. Run by `scripts/bench`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -39,13 +40,24 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let host = Host::builder().build().unwrap();
-    let guest_us = per_instance(&host, &rt, &guest);
-    let empty_us = per_instance(&host, &rt, &empty);
-    println!(
-        "instantiate {}: {guest_us:.1} µs per instance",
-        guest.display()
-    );
-    println!("instantiate (component): {empty_us:.1} µs per instance");
-    println!("ratio guest/empty: {:.2}", guest_us / empty_us);
+    // On demand (`run`) and from the pooling allocator (`serve`).
+    for pooling in [false, true] {
+        let host = Host::builder().pooling_allocator(pooling).build().unwrap();
+        let allocator = if host.pooling() {
+            "pooling"
+        } else {
+            "on demand"
+        };
+        let guest_us = per_instance(&host, &rt, &guest);
+        let empty_us = per_instance(&host, &rt, &empty);
+        println!(
+            "instantiate {} ({allocator}): {guest_us:.1} µs per instance",
+            guest.display()
+        );
+        println!("instantiate (component) ({allocator}): {empty_us:.1} µs per instance");
+        println!(
+            "ratio guest/empty ({allocator}): {:.2}",
+            guest_us / empty_us
+        );
+    }
 }

@@ -31,6 +31,7 @@ const FUEL_YIELD_INTERVAL: u64 = 100_000;
 pub struct HostBuilder {
     fuel: bool,
     cache_dir: Option<PathBuf>,
+    pooling: bool,
 }
 
 impl HostBuilder {
@@ -38,6 +39,13 @@ impl HostBuilder {
     /// code, so it is chosen once per engine.
     pub fn fuel(mut self, enabled: bool) -> Self {
         self.fuel = enabled;
+        self
+    }
+
+    /// Allocates instances from pools reserved up front (`serve`), when the
+    /// address space has room for them; see [`Host::pooling`].
+    pub fn pooling_allocator(mut self, enabled: bool) -> Self {
+        self.pooling = enabled;
         self
     }
 
@@ -60,16 +68,19 @@ impl HostBuilder {
             .wasm_component_model_map(true)
             .epoch_interruption(true)
             .consume_fuel(self.fuel);
+        let pooling = self.pooling && crate::pooling::configure(&mut config);
         let engine = Engine::new(&config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_error)?;
         wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(engine_error)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(engine_error)?;
+        wasmtime_wasi_http::p3::add_to_linker(&mut linker).map_err(engine_error)?;
         Ok(Host {
             ticker: Ticker::new(&engine),
             engine,
             linker,
             fuel: self.fuel,
+            pooling,
             cache_dir: self.cache_dir,
         })
     }
@@ -81,6 +92,7 @@ pub struct Host {
     pub(crate) linker: Linker<HostState>,
     ticker: Ticker,
     fuel: bool,
+    pooling: bool,
     pub(crate) cache_dir: Option<PathBuf>,
 }
 
@@ -93,6 +105,17 @@ impl Host {
     /// The engine, for embeddings that need it (benchmarks, `serve`).
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// Whether instances come from the pooling allocator: asked for, and
+    /// the address space had room for its pools.
+    pub fn pooling(&self) -> bool {
+        self.pooling
+    }
+
+    /// Starts advancing the epoch, for stores whose deadlines count ticks.
+    pub(crate) fn start_ticker(&self) -> std::io::Result<()> {
+        self.ticker.ensure_running()
     }
 
     /// A store for one run of `loaded`: the guest's WASI context and stdio,

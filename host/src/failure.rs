@@ -46,7 +46,7 @@ pub(crate) fn failure(
 }
 
 /// Why the run stopped, and what to do about it.
-fn reason(limits: &Limits, err: &wasmtime::Error) -> (String, &'static str) {
+pub(crate) fn reason(limits: &Limits, err: &wasmtime::Error) -> (String, &'static str) {
     if let Some(limit) = err.downcast_ref::<MemoryLimitReached>() {
         return (limit.to_string(), "raise it with `--max-memory`");
     }

@@ -28,7 +28,10 @@ mod error;
 mod failure;
 pub mod limits;
 mod load;
+mod outgoing;
+mod pooling;
 mod read_ahead;
+pub mod serve;
 mod state;
 mod stdin;
 mod streams;
@@ -42,6 +45,7 @@ pub use engine::{Host, HostBuilder, TICK};
 pub use error::{BadCall, Cause, RunError};
 pub use limits::Limits;
 pub use load::Loaded;
+pub use outgoing::OutgoingHttp;
 pub use state::{BadGrant, DirGrant, Grants, Stdio, parse_env};
 pub use stdin::ReadAheadStdin;
 

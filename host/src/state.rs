@@ -9,11 +9,12 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::RunOptions;
 use crate::error::RunError;
 use crate::limits::MemoryLimiter;
+use crate::outgoing::{HttpHooks, OutgoingHttp};
 
 /// A host directory the guest may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +80,8 @@ pub struct Grants {
     pub dirs: Vec<DirGrant>,
     pub env: Vec<(String, String)>,
     pub allow_net: bool,
+    /// Outgoing HTTP requests (wasi:http).
+    pub http: OutgoingHttp,
 }
 
 /// The guest's stdin, stdout and stderr, chosen by the caller: the process's
@@ -160,7 +163,7 @@ pub struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
     http: WasiHttpCtx,
-    hooks: DenyHttp,
+    hooks: HttpHooks,
     pub(crate) limiter: MemoryLimiter,
 }
 
@@ -177,7 +180,9 @@ impl HostState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             http: WasiHttpCtx::new(),
-            hooks: DenyHttp,
+            hooks: HttpHooks {
+                allowed: opts.grants.http.clone(),
+            },
             limiter,
         })
     }
@@ -230,31 +235,6 @@ impl WasiHttpView for HostState {
             table: &mut self.table,
             hooks: &mut self.hooks,
         }
-    }
-}
-
-/// wasi:http is linked so components built by componentize-js (which import
-/// its types) run; outgoing requests are denied.
-struct DenyHttp;
-
-impl WasiHttpHooks for DenyHttp {
-    fn send_request(
-        &mut self,
-        _request: http::Request<wasmtime_wasi_http::WasiBody>,
-        _options: Option<wasmtime_wasi_http::RequestOptions>,
-        _io: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = Result<
-                    (
-                        http::Response<wasmtime_wasi_http::WasiBody>,
-                        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-                    ),
-                    wasmtime_wasi_http::Error,
-                >,
-            > + Send,
-    > {
-        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
     }
 }
 

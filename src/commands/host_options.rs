@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use wcomp_host::limits::{self, Limits};
-use wcomp_host::{BadGrant, DirGrant, Grants, Host, RunError};
+use wcomp_host::{BadGrant, DirGrant, Grants, Host, HostBuilder, OutgoingHttp, RunError};
 
 use crate::toolchain::Home;
 use crate::ui::Ui;
@@ -33,22 +33,29 @@ pub struct SandboxOptions {
     /// Allow the guest to open network connections and resolve names.
     #[arg(long)]
     pub allow_net: bool,
+
+    /// Allow outgoing HTTP requests (wasi:http) to HOST, or to every host
+    /// when no HOST is given. Repeat it for several hosts.
+    #[arg(long, value_name = "HOST", num_args = 0..=1, default_missing_value = "")]
+    pub allow_http: Vec<String>,
 }
 
 /// How long, how much memory and how much fuel a guest may use.
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Limits")]
 pub struct LimitOptions {
-    /// Stop the guest after this long, e.g. `500ms`, `2s`, `1m`.
+    /// Stop the guest after this long, e.g. `500ms`, `2s`, `1m` (`serve`:
+    /// each request).
     #[arg(long, value_name = "DURATION", value_parser = limits::parse_duration)]
     pub timeout: Option<Duration>,
 
-    /// Cap the guest's linear memories, in total, e.g. `64MiB`.
+    /// Cap the guest's linear memories, in total, e.g. `64MiB` (`serve`: each
+    /// instance).
     #[arg(long, value_name = "SIZE", value_parser = limits::parse_size)]
     pub max_memory: Option<u64>,
 
     /// Stop the guest after it consumes this much fuel (about one unit per
-    /// instruction).
+    /// instruction; `serve`: each request).
     #[arg(long, value_name = "N")]
     pub fuel: Option<u64>,
 
@@ -83,6 +90,7 @@ impl SandboxOptions {
             dirs: self.dir.iter().chain(&self.ro_dir).cloned().collect(),
             env,
             allow_net: self.allow_net,
+            http: OutgoingHttp::from_flags(&self.allow_http),
         }
     }
 }
@@ -100,6 +108,11 @@ impl LimitOptions {
     /// `$WCOMP_HOME` unless `--no-cache` (or the cache is unusable, which
     /// is worth a warning, not a failure).
     pub fn host(&self, ui: &Ui) -> Result<Host, RunError> {
+        self.host_builder(ui).build()
+    }
+
+    /// The builder of [`LimitOptions::host`], for commands that add to it.
+    pub fn host_builder(&self, ui: &Ui) -> HostBuilder {
         let cache_dir = if self.no_cache {
             None
         } else {
@@ -114,6 +127,5 @@ impl LimitOptions {
         Host::builder()
             .fuel(self.fuel.is_some())
             .cache_dir(cache_dir)
-            .build()
     }
 }

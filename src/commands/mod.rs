@@ -9,4 +9,5 @@ pub mod host_options;
 pub mod inspect;
 pub mod new;
 pub mod run;
+pub mod serve;
 pub mod setup;

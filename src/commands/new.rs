@@ -18,7 +18,8 @@ Examples:
   wcomp new hello --lang python
   wcomp new upper --lang js --world upper
   wcomp new codec --lang c --world codec
-  wcomp new cli --lang rust --wit ../shared-wit --world cli")]
+  wcomp new cli --lang rust --wit ../shared-wit --world cli
+  wcomp new api --lang python --world wasi:http/service")]
 pub struct NewCommand {
     /// The component's name (kebab-case); its directory by default. Without
     /// it, the current directory is scaffolded.
@@ -34,6 +35,8 @@ pub struct NewCommand {
     pub wit: Option<PathBuf>,
 
     /// The world to implement; a greeting command when omitted.
+    /// `wasi:http/proxy` (WASI 0.2), `wasi:http/service` (0.3) or
+    /// `wasi:http/middleware` (0.3) scaffold a working HTTP handler.
     #[arg(long)]
     pub world: Option<String>,
 
@@ -80,9 +83,10 @@ impl NewCommand {
                     .display()
             ),
         );
+        let then = if created.http { "serve" } else { "run" };
         ui.status(
             "Next",
-            "`wcomp build`, then `wcomp compose` and `wcomp run composed.wasm`",
+            format_args!("`wcomp build`, then `wcomp compose` and `wcomp {then} composed.wasm`"),
         );
         Ok(ExitCode::SUCCESS)
     }

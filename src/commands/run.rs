@@ -71,7 +71,7 @@ impl RunCommand {
 
 /// The guest's stdio is wcomp's own; stdin is read ahead on a thread of
 /// its own, in large reads, so streaming from it keeps up with a file.
-fn process_stdio() -> Stdio {
+pub(crate) fn process_stdio() -> Stdio {
     use std::io::IsTerminal;
     let terminal = std::io::stdin().is_terminal();
     Stdio::new(
@@ -100,7 +100,7 @@ fn enlarge_stdin_pipe() {
 }
 
 /// Says when the component had to be compiled (the slow path).
-fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
+pub(crate) fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
     if loaded.cache == CacheOutcome::Compiled {
         ui.status(
             "Compiled",

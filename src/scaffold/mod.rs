@@ -5,6 +5,7 @@
 //! written, app.toml last and atomically, so a failed `new` writes nothing.
 
 mod c;
+mod http;
 mod js;
 mod python;
 mod rust;
@@ -40,6 +41,8 @@ pub struct Created {
     pub manifest: PathBuf,
     pub created_app: bool,
     pub js_backend: Option<JsBackend>,
+    /// A wasi:http handler (or middleware): served, not run.
+    pub http: bool,
 }
 
 /// Why nothing was scaffolded.
@@ -81,6 +84,10 @@ pub enum NewError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     JsLimit(#[from] crate::toolchain::js::JsLimit),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    NoHttpStarter(#[from] http::NoStarter),
 
     #[error("cannot create `{}`: {what} is in the way", path.display())]
     #[diagnostic(
@@ -213,7 +220,17 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
     let target = target(cwd, opts)?;
     let source = wit_source(cwd, &target, opts.wit.as_deref())?;
     let mut writes = Writes::default();
-    let (world, world_spec) = resolve_world(cwd, &target, &source, opts, &mut writes)?;
+    // `--world wasi:http/...` without `--wit`: a working handler, its world
+    // written into the app's `wit/`.
+    let http = opts
+        .world
+        .as_deref()
+        .and_then(http::Starter::parse)
+        .filter(|_| opts.wit.is_none());
+    let (world, world_spec) = match http {
+        Some(starter) => http_world(cwd, &target, &source, starter, opts.lang, &mut writes)?,
+        None => resolve_world(cwd, &target, &source, opts, &mut writes)?,
+    };
     if opts.lang == Lang::Js {
         crate::toolchain::js::check_world(&world)?;
     }
@@ -227,11 +244,12 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         wit_rel: relative(&target.dir, &materialized),
         js_async: js_backend == Some(JsBackend::ComponentizeQjs),
     };
-    let files = match opts.lang {
-        Lang::Rust => rust::files(&cx),
-        Lang::Python => python::files(&cx),
-        Lang::Js => js::files(&cx),
-        Lang::C | Lang::Cpp => c::files(&cx, opts.lang)?,
+    let files = match (http, opts.lang) {
+        (Some(starter), lang) => starter.files(&cx, lang)?,
+        (None, Lang::Rust) => rust::files(&cx),
+        (None, Lang::Python) => python::files(&cx),
+        (None, Lang::Js) => js::files(&cx),
+        (None, Lang::C | Lang::Cpp) => c::files(&cx, opts.lang)?,
     };
     for file in files {
         writes.add(target.dir.join(&file.path), file.contents);
@@ -268,6 +286,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         manifest: target.manifest,
         created_app: target.existing.is_none(),
         js_backend,
+        http: http.is_some(),
     })
 }
 
@@ -389,7 +408,8 @@ fn resolve_world(
     match World::from_set(set, &spec) {
         Ok(world) => Ok((world, spec)),
         Err(WitError::NoWorld { .. }) if opts.world.is_none() && source.recorded.is_none() => {
-            let starter = starter_files(cwd, &target.app_name, target.name.as_str())?;
+            let name = target.name.as_str();
+            let starter = starter_files(cwd, &target.app_name, name, starter_world(name))?;
             let set = WitSet::load_with(source.read_from.as_deref(), &starter)?;
             let world = World::from_set(set, &spec)?;
             for (path, text) in starter {
@@ -401,9 +421,35 @@ fn resolve_world(
     }
 }
 
-/// The files of a starter command's world in the app's `wit/`: the world,
+/// The world of an HTTP starter, written into the app's `wit/` as
+/// `NAME.wit` (queued in `writes`), and how app.toml names it.
+fn http_world(
+    cwd: &Path,
+    target: &Target,
+    source: &WitSource,
+    starter: http::Starter,
+    lang: Lang,
+    writes: &mut Writes,
+) -> Result<(World, String), NewError> {
+    let name = target.name.as_str();
+    let text = starter.world_wit(lang)?.replace("{{name}}", name);
+    let files = starter_files(cwd, &target.app_name, name, text)?;
+    let set = WitSet::load_with(source.read_from.as_deref(), &files)?;
+    let world = World::from_set(set, name)?;
+    for (path, text) in files {
+        writes.add(path, text);
+    }
+    Ok((world, name.to_owned()))
+}
+
+/// The files of a starter's world (`text`) in the app's `wit/`: the world,
 /// and the package line when the folder has no package of its own yet.
-fn starter_files(cwd: &Path, app: &str, name: &str) -> Result<Vec<(PathBuf, String)>, NewError> {
+fn starter_files(
+    cwd: &Path,
+    app: &str,
+    name: &str,
+    text: String,
+) -> Result<Vec<(PathBuf, String)>, NewError> {
     let wit_dir = cwd.join("wit");
     let world_file = wit_dir.join(format!("{name}.wit"));
     if world_file.exists() {
@@ -417,7 +463,7 @@ fn starter_files(cwd: &Path, app: &str, name: &str) -> Result<Vec<(PathBuf, Stri
             .flatten()
             .any(|e| e.path().extension().is_some_and(|x| x == "wit"))
     });
-    let mut files = vec![(world_file, starter_world(name))];
+    let mut files = vec![(world_file, text)];
     if !has_package {
         files.push((wit_dir.join("package.wit"), package_wit(app)));
     }

@@ -11,6 +11,7 @@ fn help_texts() {
         &["build", "--help"],
         &["compose", "--help"],
         &["run", "--help"],
+        &["serve", "--help"],
         &["inspect", "--help"],
         &["setup", "--help"],
         &["doctor", "--help"],
@@ -50,7 +51,7 @@ fn bad_usage() {
 fn book_cli_reference_matches_help() {
     let book = std::fs::read_to_string(repo().join("book/src/cli.md")).unwrap();
     for cmd in [
-        "", "new", "build", "compose", "run", "inspect", "setup", "doctor",
+        "", "new", "build", "compose", "run", "serve", "inspect", "setup", "doctor",
     ] {
         let args: Vec<&str> = [cmd, "--help"]
             .into_iter()

@@ -13,6 +13,8 @@ mod c_guests;
 mod compose;
 mod doctor;
 mod help;
+mod http_new;
 mod http_templates;
 mod inspect;
 mod new;
+mod serve;

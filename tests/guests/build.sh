@@ -26,6 +26,8 @@ build_one() {
     rust-hello-p3)  rust rust-hello-p3 rust_hello_p3 ;;
     rust-stream-p3) rust rust-stream-p3 rust_stream_p3 ;;
     rust-pipe-p3)   rust rust-pipe-p3 rust_pipe_p3 ;;
+    rust-http-p2)   rust rust-http-p2 rust_http_p2 ;;
+    rust-http-p3)   rust rust-http-p3 rust_http_p3 ;;
     py-hello) (cd "$here/py-hello" && "$CPY" -d wit -w hello componentize app -o "$OUT/py-hello.wasm") ;;
     py-lib)   (cd "$here/py-lib" && "$CPY" -d wit -w greeter componentize app -o "$OUT/py-lib.wasm") ;;
     js-hello-p2) (cd "$here/js-hello-p2" && "$NODE_BIN/jco" componentize app.js --wit wit --world-name hello -d http fetch-event -o "$OUT/js-hello-p2.wasm") ;;
@@ -35,7 +37,7 @@ build_one() {
   esac
 }
 
-all=(rust-hello-p2 rust-trap rust-hello-p3 rust-stream-p3 rust-pipe-p3 py-hello py-lib js-hello-p2 js-hello-p3 js-lib)
+all=(rust-hello-p2 rust-trap rust-hello-p3 rust-stream-p3 rust-pipe-p3 rust-http-p2 rust-http-p3 py-hello py-lib js-hello-p2 js-hello-p3 js-lib)
 for f in "${@:-${all[@]}}"; do
   start=$(date +%s.%N)
   build_one "$f"

@@ -1,0 +1,230 @@
+//! The instances behind a server: wasmtime-wasi-http's `ProxyHandler`
+//! creates a store and an instance (from the `InstancePre` made once) when
+//! no instance can take a request, and asks us how long each may live.
+//!
+//! Limits are per store: its memory limiter caps the instance, fuel is
+//! refilled as each request starts, and a request's timeout is enforced
+//! from outside the guest (the epoch only makes a busy guest yield, every
+//! tick, so the timers around it can fire).
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+use tokio::time::Sleep;
+use wasmtime::component::GuestTaskId;
+use wasmtime::{Store, StoreContextMut};
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::handler::{
+    HandlerState, Instance, ProxyPre, ShouldAccept, WorkerExpiration, WorkerState, WorkerStatus,
+};
+
+use crate::limits::Limits;
+use crate::state::HostState;
+use crate::{Host, Loaded, RunOptions};
+
+/// How long an idle instance is kept for the next request.
+const IDLE: Duration = Duration::from_secs(1);
+
+/// How much longer than a request's timeout its instance may run before it
+/// is dropped: the server answers the request at the timeout itself.
+const EXPIRY_SLACK: Duration = Duration::from_millis(100);
+
+/// Everything a new instance is made from.
+pub(crate) struct Instances {
+    pub(crate) host: Arc<Host>,
+    pub(crate) loaded: Loaded,
+    pub(crate) pre: ProxyPre<HostState>,
+    /// The store's options: grants, stdio, memory cap; no timeout (see the
+    /// module docs) and fuel set per request.
+    pub(crate) store_opts: RunOptions,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) fuel: Option<u64>,
+    /// Requests one instance serves before it is replaced.
+    pub(crate) reuse: usize,
+    /// Requests one instance serves at the same time.
+    pub(crate) concurrent: usize,
+    pub(crate) instantiated: AtomicU64,
+}
+
+impl Instances {
+    /// A store for one instance, its limits set.
+    fn store(&self) -> wasmtime::Result<Store<HostState>> {
+        let mut store = self
+            .host
+            .store(&self.loaded, &self.store_opts)
+            .map_err(wasmtime::Error::new)?;
+        if self.timeout.is_some() {
+            self.host.start_ticker()?;
+            // Yield to the executor at every tick: a guest in a loop then
+            // lets the request's timer fire, and the instance be dropped.
+            store.epoch_deadline_async_yield_and_update(1);
+            store.set_epoch_deadline(1);
+        }
+        Ok(store)
+    }
+
+    /// How long a request may take: its timeout, or forever.
+    fn request_time(&self) -> Duration {
+        self.timeout.map_or(Duration::MAX, |t| t + EXPIRY_SLACK)
+    }
+}
+
+impl HandlerState for Instances {
+    type StoreData = HostState;
+    type WorkerExpiration = Expiration;
+    type WorkerState = Worker;
+
+    async fn instantiate(&self) -> wasmtime::Result<Instance<HostState, Expiration, Worker>> {
+        let mut store = self.store()?;
+        let proxy = match self.timeout {
+            Some(t) => tokio::time::timeout(t, self.pre.instantiate_async(&mut store))
+                .await
+                .map_err(|_| wasmtime::Error::new(wasmtime::Trap::Interrupt))??,
+            None => self.pre.instantiate_async(&mut store).await?,
+        };
+        self.instantiated.fetch_add(1, Ordering::Relaxed);
+        Ok(Instance {
+            store,
+            proxy,
+            view: <HostState as WasiHttpView>::http,
+            expiration: Expiration {
+                request: self.request_time(),
+                sleep: Box::pin(tokio::time::sleep(Duration::MAX)),
+            },
+            state: Worker {
+                reuse: self.reuse,
+                concurrent: self.concurrent,
+                request: self.request_time(),
+                fuel: self.fuel,
+                limits: Limits {
+                    timeout: self.timeout,
+                    ..self.store_opts.limits
+                },
+                tickets: Mutex::new(Vec::new()),
+            },
+        })
+    }
+}
+
+/// When an instance is dropped: idle for [`IDLE`], or busy past a request's
+/// time (checked from outside the guest, so a guest that never yields to
+/// the event loop is still stopped).
+pub(crate) struct Expiration {
+    request: Duration,
+    sleep: Pin<Box<Sleep>>,
+}
+
+impl WorkerExpiration for Expiration {
+    fn poll(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        status: WorkerStatus,
+        start: Instant,
+    ) -> Poll<()> {
+        let me = self.get_mut();
+        let allowed = match status {
+            WorkerStatus::Idle => IDLE,
+            WorkerStatus::Requests | WorkerStatus::PostReturn => me.request,
+        };
+        let Some(deadline) = start.checked_add(allowed) else {
+            return Poll::Pending;
+        };
+        let deadline = tokio::time::Instant::from_std(deadline);
+        if me.sleep.deadline() != deadline {
+            me.sleep.as_mut().reset(deadline);
+        }
+        me.sleep.as_mut().poll(cx)
+    }
+}
+
+/// One instance's policy: how many requests it takes, in all and at once,
+/// and what each request starts with; and the requests it took, to tell
+/// them why it failed.
+pub(crate) struct Worker {
+    reuse: usize,
+    concurrent: usize,
+    request: Duration,
+    fuel: Option<u64>,
+    limits: Limits,
+    tickets: Mutex<Vec<Weak<Ticket>>>,
+}
+
+/// How a request learns why its instance failed. When a guest traps, the
+/// request's own answer is only "no response"; the trap itself reaches the
+/// instance's owner, which passes it on through the tickets of the requests
+/// the instance took.
+#[derive(Debug, Default)]
+pub(crate) struct Ticket {
+    failure: OnceLock<String>,
+    told: Notify,
+}
+
+impl Ticket {
+    /// Why the instance failed, waiting up to `wait` to be told.
+    pub(crate) async fn failure(&self, wait: Duration) -> Option<String> {
+        let told = self.told.notified();
+        let mut told = std::pin::pin!(told);
+        told.as_mut().enable();
+        if self.failure.get().is_none() {
+            let _ = tokio::time::timeout(wait, told).await;
+        }
+        self.failure.get().cloned()
+    }
+
+    fn tell(&self, failure: &str) {
+        let _ = self.failure.set(failure.to_owned());
+        self.told.notify_waiters();
+    }
+}
+
+impl WorkerState for Worker {
+    type StoreData = HostState;
+    type RequestData = Arc<Ticket>;
+
+    fn should_accept_request(&self, concurrent: usize, total: usize) -> ShouldAccept {
+        if total >= self.reuse {
+            ShouldAccept::Never
+        } else if concurrent >= self.concurrent {
+            ShouldAccept::No
+        } else {
+            ShouldAccept::Yes
+        }
+    }
+
+    fn on_request_start(
+        &self,
+        mut store: StoreContextMut<'_, HostState>,
+        ticket: Arc<Ticket>,
+        _task: GuestTaskId,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
+        if let Ok(mut tickets) = self.tickets.lock() {
+            tickets.retain(|t| t.strong_count() > 0);
+            tickets.push(Arc::downgrade(&ticket));
+        }
+        if let Some(fuel) = self.fuel {
+            // Each request gets the whole allowance; the store was made
+            // with fuel counting on, so this cannot fail.
+            let _ = store.set_fuel(fuel);
+        }
+        if self.request == Duration::MAX {
+            Box::pin(std::future::pending())
+        } else {
+            Box::pin(tokio::time::sleep(self.request))
+        }
+    }
+
+    fn drop(&self, store: Store<HostState>, result: wasmtime::Result<()>) {
+        drop(store);
+        if let Err(e) = result {
+            let reason = crate::failure::reason(&self.limits, &e).0;
+            let tickets = self.tickets.lock().map(|t| t.clone()).unwrap_or_default();
+            for ticket in tickets.iter().filter_map(Weak::upgrade) {
+                ticket.tell(&reason);
+            }
+        }
+    }
+}

@@ -1,0 +1,549 @@
+//! Serving a wasi:http handler over HTTP/1.1: `wcomp serve`.
+//!
+//! A component exporting `wasi:http/handler@0.3.x` or
+//! `wasi:http/incoming-handler@0.2.x` is linked once (an `InstancePre`);
+//! each request then takes an instance from wasmtime-wasi-http's
+//! `ProxyHandler`, which makes one in a fresh store (microseconds, with
+//! the pooling allocator) or, for 0.3 handlers, reuses one that has
+//! capacity. A 0.2 instance serves one request.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), wcomp_host::serve::ServeError> {
+//! use std::sync::Arc;
+//! use wcomp_host::Host;
+//! use wcomp_host::serve::{ServeOptions, Server};
+//! let host = Arc::new(Host::builder().pooling_allocator(true).build()?);
+//! let loaded = host.load("composed.wasm".as_ref())?;
+//! let addr = "127.0.0.1:8080".parse().unwrap();
+//! let server = Server::bind(host, loaded, addr, ServeOptions::default())?;
+//! let stopped = server
+//!     .run(async { let _ = tokio::signal::ctrl_c().await; }, |record| {
+//!         // The caller decides what a person sees.
+//!         let _ = record;
+//!     })
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every request is reported, once, when its response has been sent (or
+//! has failed): method, path, status, duration, and why it failed. The
+//! library never prints.
+
+mod body;
+mod error;
+mod instances;
+
+use std::convert::Infallible;
+use std::fmt;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use http::{Method, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use wasmtime_wasi_http::WasiBody;
+use wasmtime_wasi_http::handler::{
+    ExpirationError, InstantiationError, ProxyHandler, ProxyPre, TrapOrPanicError,
+};
+use wasmtime_wasi_http::io::TokioIo;
+use wcomp_core::InterfaceName;
+use wcomp_core::fmt::{Elapsed, Size};
+
+pub use error::{BadAddress, ServeError, parse_addr};
+
+use crate::call::exports;
+use crate::error::cause;
+use crate::limits::Limits;
+use crate::{Grants, Host, Loaded, RunOptions, Stdio};
+use body::{Capped, Report, Reported};
+use instances::{Instances, Ticket};
+
+/// The largest request body by default: 16 MiB.
+pub const DEFAULT_MAX_BODY: u64 = 16 << 20;
+
+/// Requests a 0.3 instance serves, by default, before it is replaced (as
+/// `wasmtime serve` does).
+pub const DEFAULT_REUSE: u32 = 128;
+
+/// Requests a 0.3 instance serves at the same time.
+const CONCURRENT_PER_INSTANCE: usize = 16;
+
+/// How long requests in flight may take to finish once the server stops,
+/// by default.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+
+/// How a server runs its handler.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// What every instance may touch (outgoing HTTP included).
+    pub grants: Grants,
+    /// `timeout` per request, `max_memory` per instance, `fuel` per request.
+    pub limits: Limits,
+    /// The guests' stdio (stdin is read by no request in particular).
+    pub stdio: Stdio,
+    /// The largest request body; a larger one is answered 413.
+    pub max_body: u64,
+    /// Requests a 0.3 instance serves before it is replaced; `None` is
+    /// [`DEFAULT_REUSE`]. A 0.2 instance always serves one.
+    pub reuse: Option<usize>,
+    /// How long requests in flight may take to finish once the server stops.
+    pub grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            grants: Grants::default(),
+            limits: Limits::default(),
+            stdio: Stdio::default(),
+            max_body: DEFAULT_MAX_BODY,
+            reuse: None,
+            grace: DEFAULT_GRACE,
+        }
+    }
+}
+
+/// Which handler interface a component exports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandlerKind {
+    /// `wasi:http/incoming-handler@0.2.x`: a fresh instance per request.
+    P2(InterfaceName),
+    /// `wasi:http/handler@0.3.x`: instances reused.
+    P3(InterfaceName),
+}
+
+impl fmt::Display for HandlerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandlerKind::P2(name) | HandlerKind::P3(name) => name.fmt(f),
+        }
+    }
+}
+
+/// One request, as the log shows it.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    /// Counts from 0 in the order requests arrived.
+    pub id: u64,
+    pub method: Method,
+    /// The path and query.
+    pub path: String,
+    pub status: StatusCode,
+    /// From the request's arrival to the end of its response.
+    pub duration: Duration,
+    /// Why the handler did not answer, or its answer broke off.
+    pub failure: Option<String>,
+}
+
+impl fmt::Display for RequestRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} {}",
+            self.method,
+            self.path,
+            self.status.as_u16(),
+            Fine(self.duration)
+        )?;
+        match &self.failure {
+            Some(failure) => write!(f, ": {failure}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A request's duration: microseconds under a millisecond.
+struct Fine(Duration);
+
+impl fmt::Display for Fine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let micros = self.0.as_micros();
+        match micros {
+            0..1_000 => write!(f, "{micros}µs"),
+            1_000..1_000_000 => write!(f, "{:.1}ms", micros as f64 / 1000.0),
+            _ => Elapsed(self.0).fmt(f),
+        }
+    }
+}
+
+/// How a server stopped.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopped {
+    /// Requests answered, in all.
+    pub requests: u64,
+    /// Instances made, in all.
+    pub instances: u64,
+    /// Connections still open when the grace period ended, closed.
+    pub abandoned: usize,
+}
+
+/// A handler bound to an address, ready to [run](Server::run).
+pub struct Server {
+    listener: std::net::TcpListener,
+    addr: SocketAddr,
+    kind: HandlerKind,
+    shared: Arc<Shared>,
+    instances: Instances,
+    grace: Duration,
+}
+
+/// What every request's task needs.
+struct Shared {
+    component: String,
+    max_body: u64,
+    limits: Limits,
+    next_id: AtomicU64,
+}
+
+impl Server {
+    /// Checks that `loaded` is a handler and listens on `addr` (port 0
+    /// picks a free one; see [`Server::local_addr`]).
+    pub fn bind(
+        host: Arc<Host>,
+        loaded: Loaded,
+        addr: SocketAddr,
+        opts: ServeOptions,
+    ) -> Result<Server, ServeError> {
+        let kind = handler_kind(&host, &loaded)?;
+        let pre = proxy_pre(&loaded, &kind)?;
+        let listener = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => ServeError::AddressInUse { addr },
+            _ => ServeError::Listen { addr, source },
+        })?;
+        let listen_error = |source| ServeError::Listen { addr, source };
+        listener.set_nonblocking(true).map_err(listen_error)?;
+        let local = listener.local_addr().map_err(listen_error)?;
+        let reuse = match kind {
+            HandlerKind::P2(_) => 1,
+            HandlerKind::P3(_) => opts.reuse.unwrap_or(DEFAULT_REUSE as usize).max(1),
+        };
+        let shared = Arc::new(Shared {
+            component: loaded.name.clone(),
+            max_body: opts.max_body,
+            limits: opts.limits,
+            next_id: AtomicU64::new(0),
+        });
+        let instances = Instances {
+            store_opts: RunOptions {
+                args: vec![loaded.name.clone()],
+                grants: opts.grants,
+                limits: Limits {
+                    timeout: None,
+                    ..opts.limits
+                },
+                stdio: opts.stdio,
+            },
+            timeout: opts.limits.timeout,
+            fuel: opts.limits.fuel,
+            reuse,
+            concurrent: CONCURRENT_PER_INSTANCE,
+            instantiated: AtomicU64::new(0),
+            host,
+            loaded,
+            pre,
+        };
+        Ok(Server {
+            listener,
+            addr: local,
+            kind,
+            shared,
+            instances,
+            grace: opts.grace,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The handler interface it serves.
+    pub fn kind(&self) -> &HandlerKind {
+        &self.kind
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting connections
+    /// and lets requests in flight finish within the grace period.
+    /// `report` hears about every request once its response is done.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()>,
+        report: impl Fn(&RequestRecord) + Send + Sync + 'static,
+    ) -> Result<Stopped, ServeError> {
+        let addr = self.addr;
+        let listener = tokio::net::TcpListener::from_std(self.listener)
+            .map_err(|source| ServeError::Listen { addr, source })?;
+        let handler = ProxyHandler::new(self.instances);
+        let report: Report = Arc::new(report);
+        let (stop, stopping) = watch::channel(false);
+        let mut connections = JoinSet::new();
+        let mut shutdown = pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        // Small responses go out at once (no Nagle delay).
+                        let _ = stream.set_nodelay(true);
+                        connections.spawn(connection(
+                            stream,
+                            handler.clone(),
+                            self.shared.clone(),
+                            report.clone(),
+                            stopping.clone(),
+                        ));
+                    }
+                    // Out of file descriptors, or a connection reset before
+                    // it was accepted: wait a moment, then accept again.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                },
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+        drop(listener);
+        let _ = stop.send(true);
+        let drained = tokio::time::timeout(self.grace, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        let abandoned = if drained.is_ok() {
+            0
+        } else {
+            connections.len()
+        };
+        connections.abort_all();
+        Ok(Stopped {
+            requests: self.shared.next_id.load(Ordering::Relaxed),
+            instances: handler.state().instantiated.load(Ordering::Relaxed),
+            abandoned,
+        })
+    }
+}
+
+/// The handler interface `loaded` exports: 0.3 first, as `wasmtime serve`
+/// chooses.
+fn handler_kind(host: &Host, loaded: &Loaded) -> Result<HandlerKind, ServeError> {
+    let exported: Vec<InterfaceName> = loaded
+        .component
+        .component_type()
+        .exports(host.engine())
+        .filter_map(|(name, _)| InterfaceName::parse(name))
+        .collect();
+    let find = |interface: &str| {
+        exported
+            .iter()
+            .find(|name| name.unversioned() == interface)
+            .cloned()
+    };
+    let unsupported = |export: &InterfaceName| ServeError::UnsupportedVersion {
+        component: loaded.name.clone(),
+        export: export.to_string(),
+    };
+    if let Some(name) = find("wasi:http/handler") {
+        return match &name.version {
+            Some(v) if v.pre.is_empty() && (v.major, v.minor) == (0, 3) => {
+                Ok(HandlerKind::P3(name))
+            }
+            _ => Err(unsupported(&name)),
+        };
+    }
+    if let Some(name) = find("wasi:http/incoming-handler") {
+        return match &name.version {
+            Some(v) if v.pre.is_empty() && (v.major, v.minor) == (0, 2) => {
+                Ok(HandlerKind::P2(name))
+            }
+            _ => Err(unsupported(&name)),
+        };
+    }
+    Err(ServeError::NotAHandler {
+        component: loaded.name.clone(),
+        exports: exports::bullet_list(&exports::exported_functions(
+            host.engine(),
+            &loaded.component,
+        )),
+    })
+}
+
+/// The typed pre-instance for the handler's interface.
+fn proxy_pre(
+    loaded: &Loaded,
+    kind: &HandlerKind,
+) -> Result<ProxyPre<crate::state::HostState>, ServeError> {
+    let pre = loaded.pre.clone();
+    let bindings = match kind {
+        HandlerKind::P3(_) => {
+            wasmtime_wasi_http::p3::bindings::ServicePre::new(pre).map(ProxyPre::P3)
+        }
+        HandlerKind::P2(_) => {
+            wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre).map(ProxyPre::P2)
+        }
+    };
+    bindings.map_err(|e| ServeError::Bindings {
+        component: loaded.name.clone(),
+        export: kind.to_string(),
+        source: cause(e),
+    })
+}
+
+/// Serves one connection's requests until the client closes it, or the
+/// server stops (then after the request in flight, if any).
+async fn connection(
+    stream: tokio::net::TcpStream,
+    handler: ProxyHandler<Instances>,
+    shared: Arc<Shared>,
+    report: Report,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let service = hyper::service::service_fn(move |request| {
+        let (handler, shared, report) = (handler.clone(), shared.clone(), report.clone());
+        async move { Ok::<_, Infallible>(respond(&handler, &shared, report, request).await) }
+    });
+    let conn = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    let mut conn = pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stopping.wait_for(|stop| *stop) => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
+}
+
+/// Answers one request: 413 for a body over the limit, the handler's
+/// response, or an error status when the handler fails (500), runs out of
+/// time (504) or cannot be instantiated (503).
+async fn respond(
+    handler: &ProxyHandler<Instances>,
+    shared: &Shared,
+    report: Report,
+    request: hyper::Request<Incoming>,
+) -> Response<Reported> {
+    let started = Instant::now();
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    let mut record = RequestRecord {
+        id,
+        method: request.method().clone(),
+        path: request.uri().path_and_query().map_or_else(
+            || request.uri().path().to_owned(),
+            |p| p.as_str().to_owned(),
+        ),
+        status: StatusCode::OK,
+        duration: Duration::ZERO,
+        failure: None,
+    };
+    let declared = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let response = if declared.is_some_and(|len| len > shared.max_body) {
+        Err(too_large(shared.max_body))
+    } else {
+        let exceeded = Arc::new(AtomicBool::new(false));
+        let request = request.map(|body| Capped::wrap(body, shared.max_body, exceeded.clone()));
+        let ticket = Arc::new(Ticket::default());
+        let handled = match shared.limits.timeout {
+            Some(t) => tokio::time::timeout(t, handler.handle(ticket.clone(), request))
+                .await
+                .unwrap_or_else(|_| Err(ExpirationError.into())),
+            None => handler.handle(ticket.clone(), request).await,
+        };
+        match handled {
+            _ if exceeded.load(Ordering::Relaxed) => Err(too_large(shared.max_body)),
+            Ok(response) => Ok(response),
+            Err(e) => Err(failed(&shared.component, &shared.limits, e, &ticket).await),
+        }
+    };
+    let (response, failure) = match response {
+        Ok(response) => (response, None),
+        Err((status, failure)) => (plain(status, &failure), Some(failure)),
+    };
+    record.status = response.status();
+    record.failure = failure;
+    response.map(|body| Reported::new(body, record, started, report))
+}
+
+/// 413, for a body over the limit.
+fn too_large(limit: u64) -> (StatusCode, String) {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "the request body is larger than the limit of {}",
+            Size(limit)
+        ),
+    )
+}
+
+/// How long a request whose instance failed waits to be told why.
+const TOLD_WITHIN: Duration = Duration::from_secs(1);
+
+/// The status and account of a handler that did not answer.
+async fn failed(
+    component: &str,
+    limits: &Limits,
+    err: wasmtime::Error,
+    ticket: &Ticket,
+) -> (StatusCode, String) {
+    let failed = |reason: String| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("`{component}` failed: {reason}"),
+        )
+    };
+    if err.is::<ExpirationError>() {
+        let after = limits
+            .timeout
+            .map(|t| format!(" after {}", Elapsed(t)))
+            .unwrap_or_default();
+        return (
+            StatusCode::GATEWAY_TIMEOUT,
+            format!("`{component}` timed out{after}"),
+        );
+    }
+    if let Some(e) = err.downcast_ref::<InstantiationError<Arc<Ticket>>>() {
+        let reason = crate::failure::reason(limits, &e.error).0;
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("cannot instantiate `{component}`: {reason}"),
+        );
+    }
+    if let Some(code) =
+        err.downcast_ref::<wasmtime_wasi_http::p3::bindings::http::types::ErrorCode>()
+    {
+        return failed(format!("it answered with the error `{code:?}`"));
+    }
+    if err.is::<wasmtime::Trap>() || err.is::<crate::limits::MemoryLimitReached>() {
+        return failed(crate::failure::reason(limits, &err).0);
+    }
+    // The instance failed as a whole (a trap, the request's own or not):
+    // its owner says why.
+    match ticket.failure(TOLD_WITHIN).await {
+        Some(reason) => failed(reason),
+        None if err.is::<TrapOrPanicError>() => failed("its instance failed".to_owned()),
+        None => failed(err.root_cause().to_string()),
+    }
+}
+
+/// A short plain-text response for a request the handler did not answer.
+fn plain(status: StatusCode, failure: &str) -> Response<WasiBody> {
+    let text = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!("{failure}\n"),
+        _ => format!(
+            "{} {}\n",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or_default()
+        ),
+    };
+    let mut response = Response::new(body::text(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}

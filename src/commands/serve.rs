@@ -1,0 +1,151 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wcomp_host::limits;
+use wcomp_host::serve::{self, RequestRecord, ServeOptions, Server};
+
+use super::host_options::{LimitOptions, SandboxOptions};
+use super::run::{process_stdio, report_compile};
+use crate::ui::Ui;
+
+/// Serve an HTTP handler component on a local address.
+///
+/// The component exports `wasi:http/handler@0.3.x` (WASI 0.3) or
+/// `wasi:http/incoming-handler@0.2.x` (WASI 0.2), as components scaffolded
+/// with `wcomp new --world wasi:http/service` or `wasi:http/proxy` do, alone
+/// or composed with others. Each request gets an instance in a fresh store
+/// (a 0.3 instance serves several requests in turn, see `--reuse`), with the
+/// grants and limits below; a request that traps, runs out of time or memory
+/// is answered 500 or 504 and the server goes on. One line per request goes
+/// to stderr unless `--quiet`. Ctrl-C stops it: requests in flight finish
+/// first (within `--grace`).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  wcomp serve composed.wasm
+  wcomp serve api.wasm --addr 0.0.0.0:3000 --timeout 5s --max-memory 128MiB
+  wcomp serve api.wasm --allow-http api.example.com --env GREETING=hi
+  curl -d 'hello' http://127.0.0.1:8080/echo")]
+pub struct ServeCommand {
+    /// The handler component.
+    pub file: PathBuf,
+
+    /// Where to listen, HOST:PORT (port 0 picks a free one).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080", value_parser = serve::parse_addr)]
+    pub addr: SocketAddr,
+
+    /// The largest request body; a larger one is answered 413.
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = limits::parse_size)]
+    pub max_body: u64,
+
+    /// Requests one WASI 0.3 instance serves before a fresh one replaces it
+    /// (1: a fresh instance per request, as WASI 0.2 handlers always get).
+    #[arg(long, value_name = "N", default_value_t = serve::DEFAULT_REUSE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub reuse: u32,
+
+    /// How long requests in flight may take to finish once stopped.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = limits::parse_duration)]
+    pub grace: Duration,
+
+    #[command(flatten)]
+    pub sandbox: SandboxOptions,
+
+    #[command(flatten)]
+    pub limits: LimitOptions,
+}
+
+impl ServeCommand {
+    pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
+        let host = Arc::new(
+            self.limits
+                .host_builder(ui)
+                .pooling_allocator(true)
+                .build()?,
+        );
+        let loaded = host.load(&self.file)?;
+        report_compile(ui, &loaded, !self.limits.no_cache);
+        let opts = ServeOptions {
+            grants: self.sandbox.grants(),
+            limits: self.limits.limits(),
+            stdio: process_stdio(),
+            max_body: self.max_body,
+            reuse: Some(self.reuse as usize),
+            grace: self.grace,
+        };
+        let name = loaded.name.clone();
+        let server = Server::bind(host, loaded, self.addr, opts)?;
+        ui.result(
+            "Serving",
+            format_args!(
+                "`{name}` ({}) on http://{}/",
+                server.kind(),
+                server.local_addr()
+            ),
+        );
+        let quiet = ui.is_quiet();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))?;
+        let stopped = runtime.block_on(server.run(stop_signal(), move |record| {
+            if !quiet {
+                log(record);
+            }
+        }))?;
+        runtime.shutdown_background();
+        ui.status(
+            "Stopped",
+            format_args!(
+                "after {} requests{}",
+                stopped.requests,
+                match stopped.abandoned {
+                    0 => String::new(),
+                    n => format!("; {n} connections were still open after the grace period"),
+                }
+            ),
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// One request's line on stderr.
+fn log(record: &RequestRecord) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{record}");
+}
+
+/// Completes on the first Ctrl-C (SIGINT) or SIGTERM; a second one ends
+/// the process at once, without waiting for requests in flight.
+async fn stop_signal() {
+    signal().await;
+    tokio::spawn(async {
+        signal().await;
+        std::process::exit(130);
+    });
+}
+
+/// Waits for SIGINT or SIGTERM.
+async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

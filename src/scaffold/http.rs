@@ -1,0 +1,190 @@
+//! HTTP starters: `wcomp new NAME --world wasi:http/proxy` (WASI 0.2),
+//! `wasi:http/service` (WASI 0.3) or `wasi:http/middleware` (0.3) writes a
+//! working handler from `templates/http/` rather than stubs: it answers
+//! `GET /` with a greeting naming its language and echoes `POST /echo`.
+//!
+//! The world goes into the app's `wit/` as `NAME.wit` (a world that
+//! includes the vendored wasi:http one), so the user can add `import` lines
+//! for interfaces other components export.
+
+use wcomp_compose::Lang;
+
+use super::{Context, File};
+use crate::toolchain::pins;
+
+const RUST_CARGO_TOML: &str = include_str!("../../templates/rust/Cargo.toml");
+const RUST_GITIGNORE: &str = include_str!("../../templates/rust/gitignore");
+const PYTHON_GITIGNORE: &str = include_str!("../../templates/python/gitignore");
+const JS_GITIGNORE: &str = include_str!("../../templates/js/gitignore");
+
+/// Which wasi:http world the starter implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Starter {
+    /// `wasi:http/proxy@0.2.12`: exports `incoming-handler`.
+    Proxy,
+    /// `wasi:http/service@0.3.0`: exports `handler`.
+    Service,
+    /// `wasi:http/middleware@0.3.0`: imports and exports `handler`.
+    Middleware,
+}
+
+/// A starter asked for in a language that has none.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("there is no {lang} starter for `{world}`")]
+#[diagnostic(code(wcomp::new::http_language), help("{help}"))]
+pub struct NoStarter {
+    pub lang: Lang,
+    pub world: String,
+    pub help: &'static str,
+}
+
+impl Starter {
+    /// The starter a `--world` names: `wasi:http/proxy`, `wasi:http/service`
+    /// or `wasi:http/middleware`, without a version or with one of the
+    /// vendored line (`@0.2.x` for proxy, `@0.3.x` for the others).
+    pub fn parse(world: &str) -> Option<Starter> {
+        let (name, version) = match world.split_once('@') {
+            Some((name, version)) => (name, Some(semver::Version::parse(version).ok()?)),
+            None => (world, None),
+        };
+        let (starter, line) = match name {
+            "wasi:http/proxy" => (Starter::Proxy, (0, 2)),
+            "wasi:http/service" => (Starter::Service, (0, 3)),
+            "wasi:http/middleware" => (Starter::Middleware, (0, 3)),
+            _ => return None,
+        };
+        match version {
+            Some(v) if (v.major, v.minor) != line || !v.pre.is_empty() => None,
+            _ => Some(starter),
+        }
+    }
+
+    /// The vendored world, fully qualified.
+    pub fn world(self) -> &'static str {
+        match self {
+            Starter::Proxy => "wasi:http/proxy@0.2.12",
+            Starter::Service => "wasi:http/service@0.3.0",
+            Starter::Middleware => "wasi:http/middleware@0.3.0",
+        }
+    }
+
+    /// The component's world file (placeholder `{{name}}`), for `lang`.
+    pub fn world_wit(self, lang: Lang) -> Result<&'static str, NoStarter> {
+        Ok(match (self, lang) {
+            (Starter::Proxy, Lang::Rust | Lang::Python | Lang::Js) => {
+                include_str!("../../templates/http/wit/handler-0.2.wit")
+            }
+            // componentize-qjs cannot import `client.send` (an async
+            // function): its world leaves `wasi:http/client` out.
+            (Starter::Service, Lang::Js) => {
+                include_str!("../../templates/http/wit/handler-0.3-qjs.wit")
+            }
+            (Starter::Service, Lang::Rust | Lang::Python) => {
+                include_str!("../../templates/http/wit/handler-0.3.wit")
+            }
+            (Starter::Middleware, Lang::Rust | Lang::Python) => {
+                include_str!("../../templates/http/wit/middleware-0.3.wit")
+            }
+            _ => return Err(self.no_starter(lang)),
+        })
+    }
+
+    fn no_starter(self, lang: Lang) -> NoStarter {
+        NoStarter {
+            lang,
+            world: self.world().to_owned(),
+            help: match (self, lang) {
+                (Starter::Middleware, Lang::Js) => {
+                    "JavaScript components cannot import async functions such as the next `handler`; write the middleware in Rust or Python"
+                }
+                _ => {
+                    "HTTP starters exist in Rust, Python and JavaScript; for C or C++, scaffold from a world of your own that includes it"
+                }
+            },
+        }
+    }
+
+    /// The component's files: the template of its language and world.
+    pub fn files(self, cx: &Context<'_>, lang: Lang) -> Result<Vec<File>, NoStarter> {
+        let fill = |text: &str| {
+            text.replace("{{name}}", cx.name)
+                .replace("{{wit_path}}", &cx.wit_rel)
+                .replace("{{world}}", &cx.world.name)
+        };
+        let source = match (self, lang) {
+            (Starter::Proxy, Lang::Rust) => {
+                include_str!("../../templates/http/rust-0.2/src/lib.rs")
+            }
+            (Starter::Service, Lang::Rust) => {
+                include_str!("../../templates/http/rust-0.3/src/lib.rs")
+            }
+            (Starter::Middleware, Lang::Rust) => {
+                include_str!("../../templates/http/rust-middleware-0.3/src/lib.rs")
+            }
+            (Starter::Proxy, Lang::Python) => {
+                include_str!("../../templates/http/python-0.2/app.py")
+            }
+            (Starter::Service, Lang::Python) => {
+                include_str!("../../templates/http/python-0.3/app.py")
+            }
+            (Starter::Middleware, Lang::Python) => {
+                include_str!("../../templates/http/python-middleware-0.3/app.py")
+            }
+            (Starter::Proxy, Lang::Js) => include_str!("../../templates/http/js-0.2/app.js"),
+            (Starter::Service, Lang::Js) => include_str!("../../templates/http/js-0.3/app.js"),
+            _ => return Err(self.no_starter(lang)),
+        };
+        Ok(match lang {
+            Lang::Rust => vec![
+                File::new(
+                    "Cargo.toml",
+                    RUST_CARGO_TOML
+                        .replace("{{name}}", cx.name)
+                        .replace("{{wit_bindgen}}", pins::WIT_BINDGEN),
+                ),
+                File::new(".gitignore", RUST_GITIGNORE.to_owned()),
+                File::new("src/lib.rs", fill(source)),
+            ],
+            Lang::Python => vec![
+                File::new(".gitignore", PYTHON_GITIGNORE.to_owned()),
+                File::new("app.py", fill(source)),
+            ],
+            _ => vec![
+                File::new(".gitignore", JS_GITIGNORE.to_owned()),
+                File::new("app.js", fill(source)),
+            ],
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Starter;
+
+    #[test]
+    fn worlds_named_with_or_without_a_version() {
+        assert_eq!(Starter::parse("wasi:http/proxy"), Some(Starter::Proxy));
+        assert_eq!(
+            Starter::parse("wasi:http/proxy@0.2.3"),
+            Some(Starter::Proxy)
+        );
+        assert_eq!(Starter::parse("wasi:http/service"), Some(Starter::Service));
+        assert_eq!(
+            Starter::parse("wasi:http/service@0.3.0"),
+            Some(Starter::Service)
+        );
+        assert_eq!(
+            Starter::parse("wasi:http/middleware"),
+            Some(Starter::Middleware)
+        );
+        for other in [
+            "wasi:http/proxy@0.3.0",
+            "wasi:http/service@0.3.0-rc-2025-09-16",
+            "wasi:http/imports",
+            "proxy",
+            "wasi:cli/command",
+        ] {
+            assert_eq!(Starter::parse(other), None, "{other}");
+        }
+    }
+}

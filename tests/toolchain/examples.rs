@@ -104,3 +104,44 @@ fn streams_pipeline_runs_in_bounded_memory() {
     );
     insta::assert_snapshot!("example-streams-summary", stderr.trim());
 }
+
+/// The HTTP example, served on a free port: each route answers through its
+/// language, behind the middleware, and concurrent requests are answered
+/// correctly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_polyglot_serves_each_route() {
+    use http::StatusCode;
+
+    let composed = build_and_compose("http-polyglot");
+    let dir = composed.parent().unwrap().to_owned();
+    let served = crate::support::serving::Served::start(&dir, "composed.wasm", &["-q"]);
+    assert_eq!(
+        served.get("/greet?name=Ada+Lovelace").await,
+        (
+            StatusCode::OK,
+            "Hello, Ada Lovelace, from Python!\n".to_owned()
+        )
+    );
+    assert_eq!(
+        served.post("/stats", "the quick brown fox").await,
+        (
+            StatusCode::OK,
+            "words: 4, chars: 19, longest: quick\n".to_owned()
+        )
+    );
+    assert_eq!(served.get("/nowhere").await.0, StatusCode::NOT_FOUND);
+    let addr = served.addr;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..32 {
+        tasks.spawn(async move {
+            let path = format!("/greet?name=n{n}");
+            let answer =
+                crate::support::serving::send(addr, http::Method::GET, &path, bytes::Bytes::new())
+                    .await;
+            (answer == (StatusCode::OK, format!("Hello, n{n}, from Python!\n"))).then_some(())
+        });
+    }
+    let answered = tasks.join_all().await;
+    assert!(answered.iter().all(Option::is_some), "{answered:?}");
+    assert_eq!(served.stop("INT").0, 0);
+}

@@ -18,4 +18,5 @@ mod fixtures;
 mod inspect;
 mod new;
 mod run;
+mod serve;
 mod toolchain;

@@ -570,6 +570,30 @@ impl World {
             })
     }
 
+    /// The async functions the world imports, as `iface#f` or `f`.
+    pub fn imported_async_functions(&self) -> Vec<String> {
+        let world = &self.resolve.worlds[self.id];
+        let mut out = Vec::new();
+        for (key, item) in &world.imports {
+            match item {
+                WorldItem::Function(f) if f.kind.is_async() => out.push(f.name.clone()),
+                WorldItem::Interface { id, .. } => {
+                    let name = self.resolve.name_world_key(key);
+                    let iface = &self.resolve.interfaces[*id];
+                    out.extend(
+                        iface
+                            .functions
+                            .values()
+                            .filter(|f| f.kind.is_async())
+                            .map(|f| format!("{name}#{}", f.name)),
+                    );
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     fn has_async_type(&self, ty: &Type) -> bool {
         let Type::Id(id) = ty else { return false };
         match &self.resolve.types[*id].kind {

@@ -770,6 +770,8 @@ impl Checker<'_> {
         })
     }
 
+    /// One `[components.NAME]` table, checked: a kebab name, `lang` or
+    /// `wasm` (one of them), keys that fit its language, no empty path.
     fn component(
         &self,
         name: Spanned<String>,
@@ -777,62 +779,10 @@ impl Checker<'_> {
     ) -> Result<ComponentEntry, ManifestError> {
         let kebab = self.name(&name, "component")?;
         let component = kebab.to_string();
-        let src = self.src.clone();
-        match (&raw.wasm, &raw.lang) {
-            (Some(wasm), Some(_)) => {
-                return Err(ManifestError::WasmAndLang {
-                    component,
-                    src,
-                    span: wasm.span().into(),
-                });
-            }
-            (None, None) => {
-                return Err(ManifestError::NeitherLangNorWasm {
-                    component,
-                    src,
-                    span: name.span().into(),
-                });
-            }
-            _ => {}
-        }
+        self.check_source(&component, &name, &raw)?;
         let lang = raw.lang.as_ref().map(|l| *l.get_ref());
-        if let Some(backend) = &raw.js_backend
-            && lang != Some(Lang::Js)
-        {
-            return Err(ManifestError::MisplacedKey {
-                key: "js-backend",
-                applies_to: "`lang = \"js\"`",
-                component,
-                src,
-                span: backend.span().into(),
-            });
-        }
-        let is_c = matches!(lang, Some(Lang::C | Lang::Cpp));
-        for (key, flags) in [("cflags", &raw.cflags), ("ldflags", &raw.ldflags)] {
-            if let Some(flags) = flags
-                && !is_c
-            {
-                return Err(ManifestError::MisplacedKey {
-                    key,
-                    applies_to: "`lang = \"c\"` and `lang = \"cpp\"`",
-                    component,
-                    src,
-                    span: flags.span().into(),
-                });
-            }
-        }
-        for (key, path) in [("path", &raw.path), ("wit", &raw.wit), ("wasm", &raw.wasm)] {
-            if let Some(path) = path
-                && path.get_ref().as_os_str().is_empty()
-            {
-                return Err(ManifestError::EmptyPath {
-                    key,
-                    component,
-                    src,
-                    span: path.span().into(),
-                });
-            }
-        }
+        self.check_language_keys(&component, lang, &raw)?;
+        self.check_paths(&component, &raw)?;
         let capabilities = raw
             .capabilities
             .map(|words| self.capabilities(&component, &words))
@@ -851,6 +801,82 @@ impl Checker<'_> {
             ldflags: raw.ldflags.map(Spanned::into_inner).unwrap_or_default(),
             plug: raw.plug,
         })
+    }
+
+    /// A component is built from sources (`lang`) or prebuilt (`wasm`).
+    fn check_source(
+        &self,
+        component: &str,
+        name: &Spanned<String>,
+        raw: &RawComponent,
+    ) -> Result<(), ManifestError> {
+        let (component, src) = (component.to_owned(), self.src.clone());
+        match (&raw.wasm, &raw.lang) {
+            (Some(wasm), Some(_)) => Err(ManifestError::WasmAndLang {
+                component,
+                src,
+                span: wasm.span().into(),
+            }),
+            (None, None) => Err(ManifestError::NeitherLangNorWasm {
+                component,
+                src,
+                span: name.span().into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `js-backend` is for JS, `cflags` and `ldflags` for C and C++.
+    fn check_language_keys(
+        &self,
+        component: &str,
+        lang: Option<Lang>,
+        raw: &RawComponent,
+    ) -> Result<(), ManifestError> {
+        let js = [("js-backend", raw.js_backend.as_ref().map(Spanned::span))];
+        let c = [
+            ("cflags", raw.cflags.as_ref().map(Spanned::span)),
+            ("ldflags", raw.ldflags.as_ref().map(Spanned::span)),
+        ];
+        let misplaced = |applies_to, keys: &[(&'static str, Option<Range<usize>>)]| {
+            keys.iter()
+                .find_map(|(key, span)| Some((*key, span.clone()?)))
+                .map(|(key, span)| ManifestError::MisplacedKey {
+                    key,
+                    applies_to,
+                    component: component.to_owned(),
+                    src: self.src.clone(),
+                    span: span.into(),
+                })
+        };
+        if lang != Some(Lang::Js)
+            && let Some(e) = misplaced("`lang = \"js\"`", &js)
+        {
+            return Err(e);
+        }
+        if !matches!(lang, Some(Lang::C | Lang::Cpp))
+            && let Some(e) = misplaced("`lang = \"c\"` and `lang = \"cpp\"`", &c)
+        {
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// `path`, `wit` and `wasm`, when given, are not empty.
+    fn check_paths(&self, component: &str, raw: &RawComponent) -> Result<(), ManifestError> {
+        for (key, path) in [("path", &raw.path), ("wit", &raw.wit), ("wasm", &raw.wasm)] {
+            if let Some(path) = path
+                && path.get_ref().as_os_str().is_empty()
+            {
+                return Err(ManifestError::EmptyPath {
+                    key,
+                    component: component.to_owned(),
+                    src: self.src.clone(),
+                    span: path.span().into(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// A `capabilities` list: capability words, or `all`.

@@ -89,6 +89,15 @@ pub enum ComponentError {
     #[diagnostic(transparent)]
     C(Box<super::c::CError>),
 
+    #[error("component `{component}` cannot be built in JavaScript")]
+    #[diagnostic(code(wcomp::build::js_limit))]
+    JsLimit {
+        component: String,
+        #[source]
+        #[diagnostic_source]
+        source: crate::toolchain::js::JsLimit,
+    },
+
     #[error("component `{component}`: cannot generate its C bindings")]
     #[diagnostic(code(wcomp::build::c_bindings))]
     Bindings {

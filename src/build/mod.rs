@@ -353,6 +353,12 @@ fn job<'a>(
         component: name.to_owned(),
         source,
     })?;
+    if lang == Lang::Js {
+        toolchain::js::check_world(&world).map_err(|source| ComponentError::JsLimit {
+            component: name.to_owned(),
+            source,
+        })?;
+    }
     let js_backend = toolchain::js::backend_for(&world, entry.js_backend());
     Ok(Job {
         name,

@@ -78,6 +78,10 @@ pub enum NewError {
     #[diagnostic(transparent)]
     CBindings(#[from] crate::c_bindings::BindingsError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    JsLimit(#[from] crate::toolchain::js::JsLimit),
+
     #[error("cannot create `{}`: {what} is in the way", path.display())]
     #[diagnostic(
         code(wcomp::new::in_the_way),
@@ -210,6 +214,9 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
     let source = wit_source(cwd, &target, opts.wit.as_deref())?;
     let mut writes = Writes::default();
     let (world, world_spec) = resolve_world(cwd, &target, &source, opts, &mut writes)?;
+    if opts.lang == Lang::Js {
+        crate::toolchain::js::check_world(&world)?;
+    }
     let js_backend =
         (opts.lang == Lang::Js).then(|| crate::toolchain::js::backend_for(&world, None));
     let materialized = crate::build::materialized_wit_dir(cwd, target.name.as_str());

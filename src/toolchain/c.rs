@@ -123,27 +123,7 @@ pub fn install(home: &Home, lang: Lang, force: bool) -> Result<Installed, Toolch
         help: FIX.to_owned(),
         source,
     };
-    process::run(
-        Command::new(super::python::host_python())
-            .arg("-m")
-            .arg("venv")
-            .arg(&dir),
-        "wcomp needs `python3` (or `$WCOMP_PYTHON`) to install zig",
-    )
-    .map_err(fail)?;
-    process::run(
-        Command::new(dir.join("bin").join("python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--quiet",
-            ])
-            .arg(format!("ziglang=={}", pins::ZIGLANG)),
-        "the venv has no pip; install your distribution's `python3-venv` package",
-    )
-    .map_err(fail)?;
+    super::python::venv_with(&dir, &format!("ziglang=={}", pins::ZIGLANG)).map_err(fail)?;
     let found = installed_version(home).unwrap_or_else(|| "nothing".to_owned());
     if found != pins::ZIGLANG {
         return Err(ToolchainError::Version {

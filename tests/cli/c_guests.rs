@@ -2,79 +2,20 @@
 //! generated in-process, so no toolchain is needed), and worlds
 //! wit-bindgen-c cannot implement refused up front.
 
-use std::path::Path;
-
-use crate::support::{copy_dir, repo, wcomp_in};
+use crate::support::{scaffold_kinds, tree, wcomp_in};
 
 const LANGS: [&str; 2] = ["c", "cpp"];
-
-/// `None` is the starter command (no `--world`).
-const WORLDS: [Option<&str>; 5] = [
-    None,
-    Some("types"),
-    Some("resources"),
-    Some("streams"),
-    Some("consumer"),
-];
-
-/// The component's own files for a snapshot; the generated bindings are
-/// only listed (they are wit-bindgen-c's output, not wcomp's).
-fn tree(dir: &Path) -> String {
-    let mut out = Vec::new();
-    let mut listed = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    let mut files = Vec::new();
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    for f in files {
-        let rel = f.strip_prefix(dir).unwrap();
-        if rel.starts_with("bindings") {
-            listed.push(format!("{}", rel.display()));
-        } else {
-            out.push(format!(
-                "=== {}\n{}",
-                rel.display(),
-                std::fs::read_to_string(&f).unwrap()
-            ));
-        }
-    }
-    format!("generated: {}\n\n{}", listed.join(", "), out.join("\n"))
-}
-
-/// Scaffolds every language × world into `dir`; returns `(name, world)`.
-fn scaffold_all(dir: &Path) -> Vec<(String, Option<&'static str>)> {
-    copy_dir(&repo().join("tests/wit/kinds"), &dir.join("wit"));
-    let mut components = Vec::new();
-    for world in WORLDS {
-        for lang in LANGS {
-            let name = format!("{lang}-{}", world.unwrap_or("starter"));
-            let mut args = vec!["new", name.as_str(), "--lang", lang];
-            if let Some(world) = world {
-                args.extend(["--world", world]);
-            }
-            wcomp_in(dir, &args).success();
-            components.push((name, world));
-        }
-    }
-    components
-}
 
 /// Hermetic: the stubs of every world, in both languages, as generated.
 #[test]
 fn scaffolds_from_every_kind_of_world() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    for (name, _) in scaffold_all(dir) {
-        insta::assert_snapshot!(format!("new-{name}"), tree(&dir.join(&name)));
+    for (name, _) in scaffold_kinds(dir, &LANGS) {
+        insta::assert_snapshot!(
+            format!("new-{name}"),
+            tree(&dir.join(&name), Some("bindings"))
+        );
         let header = std::fs::read_dir(dir.join(&name).join("bindings"))
             .unwrap()
             .filter_map(|e| e.ok())

@@ -3,38 +3,9 @@
 //! diagnostics of bad input. Their scaffolds are snapshotted by the
 //! hermetic tier.
 
-use std::path::Path;
-
-use crate::support::{copy_dir, repo, run, toolchains, wcomp, wcomp_in};
+use crate::support::{copy_dir, repo, run, scaffold_kinds, toolchains, wcomp, wcomp_in};
 
 const LANGS: [&str; 2] = ["c", "cpp"];
-
-/// `None` is the starter command (no `--world`).
-const WORLDS: [Option<&str>; 5] = [
-    None,
-    Some("types"),
-    Some("resources"),
-    Some("streams"),
-    Some("consumer"),
-];
-
-/// Scaffolds every language × world into `dir`; returns `(name, world)`.
-fn scaffold_all(dir: &Path) -> Vec<(String, Option<&'static str>)> {
-    copy_dir(&repo().join("tests/wit/kinds"), &dir.join("wit"));
-    let mut components = Vec::new();
-    for world in WORLDS {
-        for lang in LANGS {
-            let name = format!("{lang}-{}", world.unwrap_or("starter"));
-            let mut args = vec!["new", name.as_str(), "--lang", lang];
-            if let Some(world) = world {
-                args.extend(["--world", world]);
-            }
-            wcomp_in(dir, &args).success();
-            components.push((name, world));
-        }
-    }
-    components
-}
 
 /// Toolchain tier: every scaffold builds as generated, exports exactly its
 /// world, the starters greet, and a stub fails with its message.
@@ -43,7 +14,7 @@ fn scaffolds_build_as_generated_and_export_their_world() {
     toolchains();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let components = scaffold_all(dir);
+    let components = scaffold_kinds(dir, &LANGS);
     let build = wcomp_in(dir, &["build"]);
     assert_eq!(build.code, 0, "{build}");
 

@@ -12,6 +12,7 @@ const HERMETIC: bool = false;
 
 mod build;
 mod c_guests;
+mod capabilities;
 mod examples;
 mod fixtures;
 mod inspect;

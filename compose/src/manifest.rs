@@ -1037,7 +1037,7 @@ mod tests {
             ("1-2-x", "x"),
             ("3 4", "my-component"),
         ] {
-            assert!(KebabName::new(&suggestion).is_ok(), "{suggestion}");
+            assert!(KebabName::new(suggestion).is_ok(), "{suggestion}");
             assert_eq!(KebabName::new(bad).unwrap_err(), suggestion, "{bad}");
         }
     }

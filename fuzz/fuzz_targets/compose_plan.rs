@@ -43,7 +43,11 @@ fuzz_target!(|spec: AppSpec| {
         Ok(bytes) => {
             let composed = Component::from_bytes(Path::new("composed.wasm"), &bytes);
             let composed = composed.unwrap_or_else(|e| panic!("{}", render(&e)));
-            let _ = (composed.imports(), composed.exports(), composed.world_wit(true));
+            let _ = (
+                composed.imports(),
+                composed.exports(),
+                composed.world_wit(true),
+            );
             outcome("composed");
         }
         Err(error) => compose_error(&error),

@@ -57,5 +57,9 @@ fn round_trip(value: &Val, ty: &Type) {
     let param = [("x".to_owned(), ty.clone())];
     let again = wave_arguments(&call, "f", &param)
         .unwrap_or_else(|e| panic!("`{shown}` does not read back:\n{}", render(&e)));
-    assert_eq!(show_value(&again[0], ty), shown, "shown differently after reading back");
+    assert_eq!(
+        show_value(&again[0], ty),
+        shown,
+        "shown differently after reading back"
+    );
 }

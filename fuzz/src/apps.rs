@@ -179,7 +179,10 @@ const WASI_02_FILES: &[(&str, &str)] = &[
     ("io", include_str!("../../wit/wasi-0.2/io.wit")),
     ("clocks", include_str!("../../wit/wasi-0.2/clocks.wit")),
     ("random", include_str!("../../wit/wasi-0.2/random.wit")),
-    ("filesystem", include_str!("../../wit/wasi-0.2/filesystem.wit")),
+    (
+        "filesystem",
+        include_str!("../../wit/wasi-0.2/filesystem.wit"),
+    ),
     ("sockets", include_str!("../../wit/wasi-0.2/sockets.wit")),
     ("cli", include_str!("../../wit/wasi-0.2/cli.wit")),
     ("http", include_str!("../../wit/wasi-0.2/http.wit")),
@@ -187,7 +190,10 @@ const WASI_02_FILES: &[(&str, &str)] = &[
 const WASI_03_FILES: &[(&str, &str)] = &[
     ("clocks", include_str!("../../wit/wasi-0.3/clocks.wit")),
     ("random", include_str!("../../wit/wasi-0.3/random.wit")),
-    ("filesystem", include_str!("../../wit/wasi-0.3/filesystem.wit")),
+    (
+        "filesystem",
+        include_str!("../../wit/wasi-0.3/filesystem.wit"),
+    ),
     ("sockets", include_str!("../../wit/wasi-0.3/sockets.wit")),
     ("cli", include_str!("../../wit/wasi-0.3/cli.wit")),
     ("http", include_str!("../../wit/wasi-0.3/http.wit")),
@@ -265,8 +271,7 @@ impl AppSpec {
     /// `None` if wit-component rejects a world this generator made (such
     /// inputs are skipped, not failures of wcomp).
     pub fn write(&self, dir: &Path) -> Option<()> {
-        let components: Vec<&ComponentSpec> =
-            self.components.iter().take(MAX_COMPONENTS).collect();
+        let components: Vec<&ComponentSpec> = self.components.iter().take(MAX_COMPONENTS).collect();
         if components.is_empty() {
             return None;
         }
@@ -287,9 +292,17 @@ impl AppSpec {
     }
 
     /// The app.toml of the app.
-    fn manifest(&self, components: &[&ComponentSpec], interfaces: &[(Interface, &InterfaceSpec)]) -> String {
+    fn manifest(
+        &self,
+        components: &[&ComponentSpec],
+        interfaces: &[(Interface, &InterfaceSpec)],
+    ) -> String {
         let mut out = String::from("[app]\nname = \"fuzz\"\n");
-        let _ = writeln!(out, "main = \"c{}\"", usize::from(self.main) % components.len());
+        let _ = writeln!(
+            out,
+            "main = \"c{}\"",
+            usize::from(self.main) % components.len()
+        );
         let host: Vec<String> = self
             .host_imports
             .iter()
@@ -302,8 +315,11 @@ impl AppSpec {
         for (i, spec) in components.iter().enumerate() {
             let _ = writeln!(out, "\n[components.c{i}]\nwasm = \"c{i}.wasm\"");
             if let Some(words) = &spec.capabilities {
-                let words: Vec<String> =
-                    words.iter().take(MAX_ITEMS).map(|w| quoted(word(w))).collect();
+                let words: Vec<String> = words
+                    .iter()
+                    .take(MAX_ITEMS)
+                    .map(|w| quoted(word(w)))
+                    .collect();
                 let _ = writeln!(out, "capabilities = [{}]", words.join(", "));
             }
             let plugs: BTreeMap<String, String> = spec
@@ -340,11 +356,10 @@ fn word(word: &CapabilityWord) -> &'static str {
 /// The text of a name in app.toml.
 fn name_text(name: &NameSpec, interfaces: &[(Interface, &InterfaceSpec)]) -> String {
     match name {
-        NameSpec::Interface { index, versioned } if !interfaces.is_empty() => {
-            interfaces[usize::from(*index) % interfaces.len()]
-                .0
-                .full_name(*versioned)
-        }
+        NameSpec::Interface { index, versioned } if !interfaces.is_empty() => interfaces
+            [usize::from(*index) % interfaces.len()]
+        .0
+        .full_name(*versioned),
         NameSpec::Interface { .. } => "fz:a/x".to_owned(),
         NameSpec::Wasi(spec) => wasi_name(spec),
         NameSpec::Package(p) => format!("{}/*", pick(PACKAGES, *p)),
@@ -458,7 +473,11 @@ fn encode_component(
             .iter()
             .take(MAX_ITEMS)
             .filter(|_| !interfaces.is_empty())
-            .map(|i| interfaces[usize::from(*i) % interfaces.len()].0.full_name(true))
+            .map(|i| {
+                interfaces[usize::from(*i) % interfaces.len()]
+                    .0
+                    .full_name(true)
+            })
             .collect();
         names.sort();
         names.dedup();
@@ -484,9 +503,7 @@ fn encode_component(
         world.push_str("  export run: func() -> u32;\n");
     }
     world.push_str("}\n");
-    let package = resolve
-        .push_source(&format!("c{index}.wit"), &world)
-        .ok()?;
+    let package = resolve.push_source(&format!("c{index}.wit"), &world).ok()?;
     let world = resolve.select_world(&[package], Some("w")).ok()?;
     let mut module =
         wit_component::dummy_module(resolve, world, ManglingAndAbi::Legacy(LiftLowerAbi::Sync));

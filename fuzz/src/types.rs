@@ -48,7 +48,8 @@ pub fn functions() -> Vec<(String, Vec<(String, Type)>)> {
         .build()
         .expect("the host's engine");
     let engine = host.engine();
-    let component = Component::from_binary(engine, &encode()).expect("the types component compiles");
+    let component =
+        Component::from_binary(engine, &encode()).expect("the types component compiles");
     component
         .component_type()
         .exports(engine)
@@ -65,7 +66,9 @@ pub fn functions() -> Vec<(String, Vec<(String, Type)>)> {
 /// The component's binary: a dummy core module for [`WIT`], componentized.
 fn encode() -> Vec<u8> {
     let mut resolve = Resolve::new();
-    let package = resolve.push_str("types.wit", WIT).expect("the types WIT parses");
+    let package = resolve
+        .push_str("types.wit", WIT)
+        .expect("the types WIT parses");
     let world = resolve
         .select_world(&[package], Some("types"))
         .expect("the types world");

@@ -305,13 +305,33 @@ fn to_kebab_case(name: &str) -> String {
             prev_lower = false;
         }
     }
-    let trimmed = out.trim_matches('-');
-    let trimmed = trimmed.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
-    if trimmed.is_empty() {
+    let kebab = words_start_with_letters(&out);
+    if kebab.is_empty() {
         "my-component".to_owned()
     } else {
-        trimmed.to_owned()
+        kebab
     }
+}
+
+/// `words` (lowercase letters and digits, dash-separated) with every word
+/// starting with a letter: the first word's leading digits are dropped
+/// (`2fast` → `fast`), a later word that starts with a digit joins the word
+/// before it (`v-2` → `v2`).
+fn words_start_with_letters(words: &str) -> String {
+    let mut out = String::new();
+    for word in words.split('-').filter(|w| !w.is_empty()) {
+        if !word.starts_with(|c: char| c.is_ascii_digit()) {
+            if !out.is_empty() {
+                out.push('-');
+            }
+            out.push_str(word);
+        } else if !out.is_empty() {
+            out.push_str(word);
+        } else {
+            out.push_str(word.trim_start_matches(|c: char| c.is_ascii_digit()));
+        }
+    }
+    out
 }
 
 /// The ASCII letter under a Latin accent, or the character itself.
@@ -1010,7 +1030,14 @@ mod tests {
             ("my_comp", "my-comp"),
             ("3d model", "d-model"),
             ("äddér", "adder"),
+            // The suggestion must be kebab-case itself (the app_manifest fuzz
+            // target checks it): a word after a dash may start with a digit.
+            ("a-1", "a1"),
+            ("web-2-0", "web20"),
+            ("1-2-x", "x"),
+            ("3 4", "my-component"),
         ] {
+            assert!(KebabName::new(suggestion).is_ok(), "{suggestion}");
             assert_eq!(KebabName::new(bad).unwrap_err(), suggestion, "{bad}");
         }
     }

@@ -12,10 +12,9 @@ pub mod syntax;
 use wasmtime::component::{Type, Val};
 
 pub use bridge::Invocation;
-use exports::Found;
 pub use syntax::Call;
 
-use crate::error::RunError;
+use crate::error::{BadCall, RunError};
 use crate::failure::{failure, with_timeout};
 use crate::{Host, Loaded, RunOptions};
 
@@ -32,7 +31,7 @@ impl Host {
         let found = exports::find_function(self, loaded, call)?;
         let params: Vec<(String, Type)> =
             found.ty.params().map(|(n, t)| (n.to_owned(), t)).collect();
-        check_arity(call, &found, &params)?;
+        check_arity(call, &found.name, &params)?;
         let mut store = self.store(loaded, opts)?;
         let args = bridge::arguments(&mut store, call, &params, &opts.stdio)?;
         let result_types: Vec<Type> = found.ty.results().collect();
@@ -62,21 +61,43 @@ impl Host {
     }
 }
 
-/// The call must give one argument per parameter.
-fn check_arity(call: &Call, found: &Found, params: &[(String, Type)]) -> Result<(), RunError> {
+/// Converts the WAVE arguments of `call` into values for the parameters
+/// `params` of `function`, as `--invoke` does before it calls: one argument
+/// per parameter, each checked against its type. Arguments of `stream` and
+/// `future` types need a store and are refused here.
+///
+/// For fuzzing and for tools that check a call without running it.
+#[doc(hidden)]
+pub fn wave_arguments(
+    call: &Call,
+    function: &str,
+    params: &[(String, Type)],
+) -> Result<Vec<Val>, BadCall> {
+    check_arity(call, function, params)?;
+    call.args()
+        .zip(params)
+        .map(|((text, span), (name, ty))| bridge::wave_value(call, text, span, name, ty))
+        .collect()
+}
+
+/// A value of type `ty` in WAVE syntax, as `--invoke` shows results.
+#[doc(hidden)]
+pub fn show_value(val: &Val, ty: &Type) -> String {
+    crate::wave::show(val, ty)
+}
+
+/// The call must give one argument per parameter of `function`.
+fn check_arity(call: &Call, function: &str, params: &[(String, Type)]) -> Result<(), BadCall> {
     if params.len() == call.args().len() {
         return Ok(());
     }
     let names: Vec<&str> = params.iter().map(|(n, _)| n.as_str()).collect();
-    Err(call
-        .arity_error(
-            format!(
-                "`{}` takes {} argument(s), {} given",
-                found.name,
-                params.len(),
-                call.args().len()
-            ),
-            &format!("its parameters are ({})", names.join(", ")),
-        )
-        .into())
+    Err(call.arity_error(
+        format!(
+            "`{function}` takes {} argument(s), {} given",
+            params.len(),
+            call.args().len()
+        ),
+        &format!("its parameters are ({})", names.join(", ")),
+    ))
 }

@@ -16,7 +16,8 @@ Examples:
   wcomp new upper --lang python    add a Python guest to the app
   wcomp build                      build every component of the app
   wcomp compose                    wire them into composed.wasm
-  wcomp run composed.wasm          run it, sandboxed";
+  wcomp run composed.wasm          run it, sandboxed
+  wcomp dev                        rebuild, recompose and rerun on every change";
 
 /// Build, compose and run polyglot WebAssembly components.
 ///
@@ -42,7 +43,9 @@ pub enum Command {
     Build(commands::build::BuildCommand),
     Compose(commands::compose::ComposeCommand),
     Run(commands::run::RunCommand),
+    Dev(commands::dev::DevCommand),
     Inspect(commands::inspect::InspectCommand),
+    Cache(commands::cache::CacheCommand),
     Setup(commands::setup::SetupCommand),
     Doctor(commands::doctor::DoctorCommand),
 }
@@ -57,7 +60,9 @@ impl Cli {
             Command::Build(cmd) => cmd.exec(&ui),
             Command::Compose(cmd) => cmd.exec(&ui),
             Command::Run(cmd) => cmd.exec(&ui),
+            Command::Dev(cmd) => cmd.exec(&ui),
             Command::Inspect(cmd) => cmd.exec(&ui),
+            Command::Cache(cmd) => cmd.exec(&ui),
             Command::Setup(cmd) => cmd.exec(&ui),
             Command::Doctor(cmd) => cmd.exec(&ui),
         }

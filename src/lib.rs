@@ -9,6 +9,8 @@
 mod build;
 mod cli;
 mod commands;
+mod dev;
+mod prime;
 mod process;
 mod scaffold;
 mod toolchain;

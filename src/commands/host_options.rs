@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use wcomp_host::limits::{self, Limits};
-use wcomp_host::{BadGrant, DirGrant, Grants, Host, RunError};
+use wcomp_host::{BadGrant, DirGrant, Grants, Host, HostBuilder, RunError};
 
 use crate::toolchain::Home;
 use crate::ui::Ui;
@@ -55,6 +55,33 @@ pub struct LimitOptions {
     /// Compile without reading or writing the compiled-code cache.
     #[arg(long)]
     pub no_cache: bool,
+
+    #[command(flatten)]
+    pub cache_max: CacheMax,
+}
+
+/// The size limit of the compiled-code cache, for every command that
+/// writes to it or trims it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CacheMax {
+    /// Keep the compiled-code cache within this size, e.g. `4GiB`; the
+    /// least recently used code goes first. 2 GiB by default.
+    #[arg(long = "cache-max", value_name = "SIZE", env = "WCOMP_CACHE_MAX", value_parser = limits::parse_size)]
+    pub bytes: Option<u64>,
+}
+
+impl CacheMax {
+    /// The limit in bytes.
+    pub fn get(&self) -> u64 {
+        self.bytes.unwrap_or(wcomp_host::cache::DEFAULT_MAX)
+    }
+}
+
+/// A host whose compiled code goes to the cache under `home`.
+pub fn cached_host(home: &Home, max: &CacheMax) -> HostBuilder {
+    Host::builder()
+        .cache_dir(Some(wcomp_host::cache_dir(home.root())))
+        .cache_max(max.bytes)
 }
 
 fn parse_dir(spec: &str) -> Result<DirGrant, BadGrant> {
@@ -100,6 +127,12 @@ impl LimitOptions {
     /// `$WCOMP_HOME` unless `--no-cache` (or the cache is unusable, which
     /// is worth a warning, not a failure).
     pub fn host(&self, ui: &Ui) -> Result<Host, RunError> {
+        self.host_builder(ui).build()
+    }
+
+    /// The builder [`LimitOptions::host`] builds, for commands that set
+    /// more.
+    pub fn host_builder(&self, ui: &Ui) -> HostBuilder {
         let cache_dir = if self.no_cache {
             None
         } else {
@@ -114,6 +147,6 @@ impl LimitOptions {
         Host::builder()
             .fuel(self.fuel.is_some())
             .cache_dir(cache_dir)
-            .build()
+            .cache_max(self.cache_max.bytes)
     }
 }

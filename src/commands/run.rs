@@ -84,9 +84,14 @@ fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
         ui.status(
             "Compiled",
             format_args!(
-                "`{}` in {}{}",
+                "`{}` in {}{}{}",
                 loaded.name,
                 Elapsed(loaded.load_time),
+                if loaded.functions.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", loaded.functions)
+                },
                 if cached {
                     " (cached for the next run)"
                 } else {
@@ -99,7 +104,7 @@ fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
 
 /// Prints a call's results, on stderr when a stream result took stdout, and
 /// returns the exit code: 1 when a `result` came back as an error.
-fn print_results(invocation: &Invocation) -> i32 {
+pub(crate) fn print_results(invocation: &Invocation) -> i32 {
     for line in &invocation.results {
         if invocation.stdout_taken {
             eprintln!("{line}");

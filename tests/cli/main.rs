@@ -6,9 +6,15 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+/// Components built from WAT in the test, as the host's own tests make them.
+#[path = "../../host/tests/support/mod.rs"]
+mod fixtures;
+
 /// This tier never installs toolchains: its `$WCOMP_HOME` starts empty.
 const HERMETIC: bool = true;
 
+mod cache;
+mod dev;
 mod doctor;
 mod help;
 mod inspect;

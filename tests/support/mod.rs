@@ -2,6 +2,8 @@
 //! paths out of its output for snapshots, the `WCOMP_HOME` of the tier, and
 //! (for the toolchain tier) the guest fixtures built once.
 
+pub mod dev;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -7,6 +7,7 @@
 //! all of them share is `wcomp-core`.
 
 mod build;
+mod c_bindings;
 mod cli;
 mod commands;
 mod dev;

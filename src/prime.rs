@@ -61,7 +61,11 @@ pub fn starters(lang: Lang) -> Vec<Starter> {
             starter(
                 "js-starlingmonkey",
                 None,
-                format!("jco {} componentize-js {}", pins::JCO, pins::COMPONENTIZE_JS),
+                format!(
+                    "jco {} componentize-js {}",
+                    pins::JCO,
+                    pins::COMPONENTIZE_JS
+                ),
             ),
             starter(
                 "js-quickjs",
@@ -69,6 +73,8 @@ pub fn starters(lang: Lang) -> Vec<Starter> {
                 format!("componentize-qjs {}", pins::COMPONENTIZE_QJS),
             ),
         ],
+        // No engine inside, and `setup` builds their libc once already.
+        Lang::C | Lang::Cpp => Vec::new(),
     }
 }
 
@@ -130,14 +136,19 @@ impl Starter {
         let begun = Instant::now();
         let progress = Silent::default();
         let report = build::build(&app, &starter_build(), &progress)?;
-        if let Some(error) = progress.failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        if let Some(error) = progress
+            .failure
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+        {
             return Err(error.into());
         }
         report.into_result()?;
         let build = begun.elapsed();
         let output = app.build_output("starter");
         let loaded = host.load(&output)?;
-        let _ = wcomp_core::fs::write_atomically(&stamp(home, self.name), self.toolchain.as_bytes());
+        let _ =
+            wcomp_core::fs::write_atomically(&stamp(home, self.name), self.toolchain.as_bytes());
         Ok(Primed {
             build,
             compile: loaded.load_time,

@@ -9,7 +9,7 @@
 //! - `deps/`: dependencies, each a folder or a single `.wit` file.
 //!
 //! The WASI that wcomp vendors is always in reach: its packages are added
-//! unless the WIT defines (some version of) them itself.
+//! unless the WIT defines them itself (the same name and version).
 //!
 //! A world is then [materialized](World::materialize) for the toolchains:
 //! only the packages it uses, its own package first, written under the
@@ -134,14 +134,15 @@ impl WitSet {
         let dep_names = package_names(&groups.deps);
         let mut all: Vec<UnresolvedPackageGroup> =
             groups.top.into_iter().chain(groups.deps).collect();
-        let defined: BTreeSet<(String, String)> = top_names
-            .iter()
-            .chain(&dep_names)
-            .map(|n| (n.namespace.clone(), n.name.clone()))
-            .collect();
-        all.extend(wcomp_core::wasi::unresolved().into_iter().filter(|g| {
-            !defined.contains(&(g.main.name.namespace.clone(), g.main.name.name.clone()))
-        }));
+        // The vendored packages the WIT does not define itself, version for
+        // version: they depend on each other by exact version, so none is
+        // left out for being defined in another version.
+        let defined: BTreeSet<&PackageName> = top_names.iter().chain(&dep_names).collect();
+        all.extend(
+            wcomp_core::wasi::unresolved()
+                .into_iter()
+                .filter(|g| !defined.contains(&g.main.name)),
+        );
         let mut resolve = Resolve::default();
         if !all.is_empty() {
             let main = all.remove(0);
@@ -567,6 +568,30 @@ impl World {
                     || f.params.iter().any(|p| self.has_async_type(&p.ty))
                     || f.result.as_ref().is_some_and(|t| self.has_async_type(t))
             })
+    }
+
+    /// The async functions the world imports, as `iface#f` or `f`.
+    pub fn imported_async_functions(&self) -> Vec<String> {
+        let world = &self.resolve.worlds[self.id];
+        let mut out = Vec::new();
+        for (key, item) in &world.imports {
+            match item {
+                WorldItem::Function(f) if f.kind.is_async() => out.push(f.name.clone()),
+                WorldItem::Interface { id, .. } => {
+                    let name = self.resolve.name_world_key(key);
+                    let iface = &self.resolve.interfaces[*id];
+                    out.extend(
+                        iface
+                            .functions
+                            .values()
+                            .filter(|f| f.kind.is_async())
+                            .map(|f| format!("{name}#{}", f.name)),
+                    );
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     fn has_async_type(&self, ty: &Type) -> bool {

@@ -142,6 +142,26 @@ pub enum ComposeError {
         help: String,
     },
 
+    /// A deny component could not be made for an import a component lacks
+    /// the capability for.
+    #[error("cannot withhold `{interface}` from `{component}`")]
+    #[diagnostic(
+        code(wcomp::compose::deny),
+        help(
+            "grant the capability that governs it in the component's `capabilities`, or report this interface to wcomp"
+        )
+    )]
+    Deny {
+        component: String,
+        interface: String,
+        #[source]
+        source: crate::capabilities::DenyError,
+        #[source_code]
+        src: Arc<NamedSource<String>>,
+        #[label("lacks the capability")]
+        span: SourceSpan,
+    },
+
     /// Components import the same host interface with types that do not merge.
     #[error(
         "{} import `{interface}` with types that cannot be merged into one import: {reason}",

@@ -13,11 +13,15 @@ pub enum Lang {
     Python,
     /// JavaScript, built by componentize-js or componentize-qjs.
     Js,
+    /// C, compiled by `zig cc` for `wasm32-wasi` with wit-bindgen-c bindings.
+    C,
+    /// C++, compiled by `zig c++` for `wasm32-wasi` with wit-bindgen-c bindings.
+    Cpp,
 }
 
 impl Lang {
     /// Every language, in the order wcomp lists them.
-    pub const ALL: [Lang; 3] = [Lang::Rust, Lang::Python, Lang::Js];
+    pub const ALL: [Lang; 5] = [Lang::Rust, Lang::Python, Lang::Js, Lang::C, Lang::Cpp];
 
     /// The name used on the command line and in app.toml.
     pub fn name(self) -> &'static str {
@@ -25,6 +29,8 @@ impl Lang {
             Lang::Rust => "rust",
             Lang::Python => "python",
             Lang::Js => "js",
+            Lang::C => "c",
+            Lang::Cpp => "cpp",
         }
     }
 }
@@ -40,7 +46,7 @@ impl fmt::Display for Lang {
 #[error("unknown language `{0}`")]
 #[diagnostic(
     code(wcomp::unknown_lang),
-    help("the known languages are `rust`, `python` and `js`")
+    help("the known languages are `rust`, `python`, `js`, `c` and `cpp`")
 )]
 pub struct UnknownLang(pub String);
 
@@ -52,6 +58,8 @@ impl FromStr for Lang {
             "rust" => Ok(Lang::Rust),
             "python" | "py" => Ok(Lang::Python),
             "js" | "javascript" => Ok(Lang::Js),
+            "c" => Ok(Lang::C),
+            "cpp" | "c++" | "cxx" => Ok(Lang::Cpp),
             other => Err(UnknownLang(other.to_owned())),
         }
     }
@@ -61,7 +69,10 @@ impl<'de> serde::Deserialize<'de> for Lang {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(|e: UnknownLang| {
-            serde::de::Error::custom(format!("{e}; {}", "expected `rust`, `python` or `js`"))
+            serde::de::Error::custom(format!(
+                "{e}; {}",
+                "expected `rust`, `python`, `js`, `c` or `cpp`"
+            ))
         })
     }
 }

@@ -12,6 +12,7 @@
 //! It has no command-line, runtime or process dependencies, so other tools can
 //! embed it.
 
+pub mod capabilities;
 mod error;
 pub mod lang;
 pub mod manifest;
@@ -19,8 +20,9 @@ mod plan;
 mod render;
 mod signature;
 
+pub use capabilities::{Capabilities, Capability, DeniedImport, DenyError, UnknownCapability};
 pub use error::{ComposeError, ComposeWarning};
 pub use lang::{Lang, UnknownLang};
 pub use manifest::{App, ComponentEntry, JsBackend, KebabName, ManifestError};
-pub use plan::{Argument, Instance, LeftoverImport, Plan, Source, plan};
+pub use plan::{Argument, Denies, Instance, LeftoverImport, Plan, Source, plan};
 pub use render::{PlanJson, group_by_package};

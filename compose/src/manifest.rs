@@ -40,6 +40,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::Lang;
+use crate::capabilities::{Capabilities, Capability};
 
 /// The default manifest file name.
 pub const FILE_NAME: &str = "app.toml";
@@ -188,6 +189,22 @@ pub enum ManifestError {
         #[label("{reason}")]
         span: SourceSpan,
         reason: &'static str,
+    },
+
+    #[error("unknown capability `{word}` for component `{component}`")]
+    #[diagnostic(
+        code(wcomp::manifest::unknown_capability),
+        help(
+            "the known capabilities are `files`, `env`, `network`, `http` and `all`; stdio, clocks and random are always available"
+        )
+    )]
+    UnknownCapability {
+        word: String,
+        component: String,
+        #[source_code]
+        src: Source,
+        #[label("not a capability")]
+        span: SourceSpan,
     },
 
     #[error("invalid host import `{entry}`")]
@@ -370,6 +387,9 @@ struct RawComponent {
     world: Option<Spanned<String>>,
     wasm: Option<Spanned<PathBuf>>,
     js_backend: Option<Spanned<JsBackend>>,
+    cflags: Option<Spanned<Vec<String>>>,
+    ldflags: Option<Spanned<Vec<String>>>,
+    capabilities: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     plug: BTreeMap<String, Spanned<String>>,
 }
@@ -394,6 +414,9 @@ pub struct ComponentEntry {
     world: Option<String>,
     pub(crate) wasm: Option<Spanned<PathBuf>>,
     js_backend: Option<JsBackend>,
+    cflags: Vec<String>,
+    ldflags: Vec<String>,
+    capabilities: Option<Capabilities>,
     pub(crate) plug: BTreeMap<String, Spanned<String>>,
 }
 
@@ -440,6 +463,22 @@ impl ComponentEntry {
     /// For JS components: the componentizer app.toml asks for, if any.
     pub fn js_backend(&self) -> Option<JsBackend> {
         self.js_backend
+    }
+
+    /// For C/C++: flags added to every compile, after wcomp's own (so `-O2`
+    /// here overrides the profile's level).
+    pub fn cflags(&self) -> &[String] {
+        &self.cflags
+    }
+
+    /// For C/C++: flags added to the link.
+    pub fn ldflags(&self) -> &[String] {
+        &self.ldflags
+    }
+
+    /// The `capabilities` app.toml gives the component, if it gives any.
+    pub fn capabilities(&self) -> Option<&Capabilities> {
+        self.capabilities.as_ref()
     }
 
     /// Explicit wiring: interface name to the component that provides it.
@@ -693,6 +732,16 @@ impl App {
         })
     }
 
+    /// What component `name` may use of the host's grants: its
+    /// `capabilities`, else everything for `main` and nothing for the others.
+    pub fn granted(&self, name: &str) -> Capabilities {
+        match self.component(name).and_then(ComponentEntry::capabilities) {
+            Some(explicit) => explicit.clone(),
+            None if self.main == *name => Capabilities::all(),
+            None => Capabilities::none(),
+        }
+    }
+
     /// The span of `[components.NAME]`'s name.
     pub(crate) fn component_span(&self, name: &str) -> Range<usize> {
         self.component(name).map_or(0..0, |e| e.name_span.clone())
@@ -721,6 +770,8 @@ impl Checker<'_> {
         })
     }
 
+    /// One `[components.NAME]` table, checked: a kebab name, `lang` or
+    /// `wasm` (one of them), keys that fit its language, no empty path.
     fn component(
         &self,
         name: Spanned<String>,
@@ -728,58 +779,129 @@ impl Checker<'_> {
     ) -> Result<ComponentEntry, ManifestError> {
         let kebab = self.name(&name, "component")?;
         let component = kebab.to_string();
-        let src = self.src.clone();
-        match (&raw.wasm, &raw.lang) {
-            (Some(wasm), Some(_)) => {
-                return Err(ManifestError::WasmAndLang {
-                    component,
-                    src,
-                    span: wasm.span().into(),
-                });
-            }
-            (None, None) => {
-                return Err(ManifestError::NeitherLangNorWasm {
-                    component,
-                    src,
-                    span: name.span().into(),
-                });
-            }
-            _ => {}
-        }
+        self.check_source(&component, &name, &raw)?;
         let lang = raw.lang.as_ref().map(|l| *l.get_ref());
-        if let Some(backend) = &raw.js_backend
-            && lang != Some(Lang::Js)
-        {
-            return Err(ManifestError::MisplacedKey {
-                key: "js-backend",
-                applies_to: "`lang = \"js\"`",
-                component,
-                src,
-                span: backend.span().into(),
-            });
-        }
-        for (key, path) in [("path", &raw.path), ("wit", &raw.wit), ("wasm", &raw.wasm)] {
-            if let Some(path) = path
-                && path.get_ref().as_os_str().is_empty()
-            {
-                return Err(ManifestError::EmptyPath {
-                    key,
-                    component,
-                    src,
-                    span: path.span().into(),
-                });
-            }
-        }
+        self.check_language_keys(&component, lang, &raw)?;
+        self.check_paths(&component, &raw)?;
+        let capabilities = raw
+            .capabilities
+            .map(|words| self.capabilities(&component, &words))
+            .transpose()?;
         Ok(ComponentEntry {
             name: kebab,
             name_span: name.span(),
+            capabilities,
             lang,
             path: raw.path.map(Spanned::into_inner),
             wit: raw.wit.map(Spanned::into_inner),
             world: raw.world.map(Spanned::into_inner),
             wasm: raw.wasm,
             js_backend: raw.js_backend.map(Spanned::into_inner),
+            cflags: raw.cflags.map(Spanned::into_inner).unwrap_or_default(),
+            ldflags: raw.ldflags.map(Spanned::into_inner).unwrap_or_default(),
             plug: raw.plug,
+        })
+    }
+
+    /// A component is built from sources (`lang`) or prebuilt (`wasm`).
+    fn check_source(
+        &self,
+        component: &str,
+        name: &Spanned<String>,
+        raw: &RawComponent,
+    ) -> Result<(), ManifestError> {
+        let (component, src) = (component.to_owned(), self.src.clone());
+        match (&raw.wasm, &raw.lang) {
+            (Some(wasm), Some(_)) => Err(ManifestError::WasmAndLang {
+                component,
+                src,
+                span: wasm.span().into(),
+            }),
+            (None, None) => Err(ManifestError::NeitherLangNorWasm {
+                component,
+                src,
+                span: name.span().into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `js-backend` is for JS, `cflags` and `ldflags` for C and C++.
+    fn check_language_keys(
+        &self,
+        component: &str,
+        lang: Option<Lang>,
+        raw: &RawComponent,
+    ) -> Result<(), ManifestError> {
+        let js = [("js-backend", raw.js_backend.as_ref().map(Spanned::span))];
+        let c = [
+            ("cflags", raw.cflags.as_ref().map(Spanned::span)),
+            ("ldflags", raw.ldflags.as_ref().map(Spanned::span)),
+        ];
+        let misplaced = |applies_to, keys: &[(&'static str, Option<Range<usize>>)]| {
+            keys.iter()
+                .find_map(|(key, span)| Some((*key, span.clone()?)))
+                .map(|(key, span)| ManifestError::MisplacedKey {
+                    key,
+                    applies_to,
+                    component: component.to_owned(),
+                    src: self.src.clone(),
+                    span: span.into(),
+                })
+        };
+        if lang != Some(Lang::Js)
+            && let Some(e) = misplaced("`lang = \"js\"`", &js)
+        {
+            return Err(e);
+        }
+        if !matches!(lang, Some(Lang::C | Lang::Cpp))
+            && let Some(e) = misplaced("`lang = \"c\"` and `lang = \"cpp\"`", &c)
+        {
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// `path`, `wit` and `wasm`, when given, are not empty.
+    fn check_paths(&self, component: &str, raw: &RawComponent) -> Result<(), ManifestError> {
+        for (key, path) in [("path", &raw.path), ("wit", &raw.wit), ("wasm", &raw.wasm)] {
+            if let Some(path) = path
+                && path.get_ref().as_os_str().is_empty()
+            {
+                return Err(ManifestError::EmptyPath {
+                    key,
+                    component: component.to_owned(),
+                    src: self.src.clone(),
+                    span: path.span().into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// A `capabilities` list: capability words, or `all`.
+    fn capabilities(
+        &self,
+        component: &str,
+        words: &[Spanned<String>],
+    ) -> Result<Capabilities, ManifestError> {
+        for word in words {
+            if word.get_ref() != "all" && word.get_ref().parse::<Capability>().is_err() {
+                return Err(ManifestError::UnknownCapability {
+                    word: word.get_ref().clone(),
+                    component: component.to_owned(),
+                    src: self.src.clone(),
+                    span: word.span().into(),
+                });
+            }
+        }
+        Capabilities::parse(words.iter().map(|w| w.get_ref().as_str())).map_err(|e| {
+            ManifestError::UnknownCapability {
+                word: e.0,
+                component: component.to_owned(),
+                src: self.src.clone(),
+                span: (0..0).into(),
+            }
         })
     }
 
@@ -988,6 +1110,11 @@ mod tests {
                 "\"\"",
                 |e| matches!(e, ManifestError::EmptyPath { .. }),
             ),
+            (
+                "[components.x]\nlang = \"rust\"\ncapabilities = [\"env\", \"disk\"]\n",
+                "\"disk\"",
+                |e| matches!(e, ManifestError::UnknownCapability { .. }),
+            ),
         ];
         for (extra, at, is) in cases {
             let text = format!("{base}{extra}");
@@ -1015,6 +1142,28 @@ mod tests {
             matches!(err, ManifestError::InvalidHostImport { .. }),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn c_flags_belong_to_c_components() {
+        let app = parse(
+            "[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nlang = \"cpp\"\ncflags = [\"-O2\", \"-DX=1\"]\nldflags = [\"-lm\"]\n",
+        )
+        .unwrap();
+        let x = app.component("x").unwrap();
+        assert_eq!(x.cflags(), ["-O2", "-DX=1"]);
+        assert_eq!(x.ldflags(), ["-lm"]);
+        let text = "[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nlang = \"rust\"\nldflags = [\"-lm\"]\n";
+        let err = parse(text).unwrap_err();
+        let ManifestError::MisplacedKey {
+            key: "ldflags",
+            span,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert_eq!(span.offset(), text.find("[\"-lm\"]").unwrap());
     }
 
     #[test]

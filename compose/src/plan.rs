@@ -23,6 +23,7 @@ use wcomp_core::names::{InterfaceName, is_toolchain_export, names_compatible};
 use crate::error::quoted;
 use wcomp_core::{Component, DecodeError};
 
+use crate::capabilities::{self, Capabilities, Capability};
 use crate::manifest::ComponentEntry;
 use crate::{App, ComposeError, ComposeWarning, signature};
 
@@ -36,6 +37,8 @@ pub struct Plan {
     pub(crate) exports: Vec<String>,
     pub(crate) leftover: Vec<LeftoverImport>,
     warnings: Vec<ComposeWarning>,
+    /// The deny components the plan instantiates, by instance name.
+    generated: BTreeMap<String, Vec<u8>>,
     /// The composition, encoded while planning: the names of the imports it
     /// keeps are wac-graph's choice (see [`share_leftover_imports`]).
     bytes: Vec<u8>,
@@ -45,12 +48,28 @@ pub struct Plan {
 /// instantiated at most once and shared by everything that imports from it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Instance {
-    /// The component's name in app.toml.
+    /// The component's name in app.toml, or a deny component's generated
+    /// name (`deny-greeter-environment`).
     pub component: String,
-    /// The binary it is instantiated from, relative to app.toml.
+    /// The binary it is instantiated from, relative to app.toml; for a deny
+    /// component, the file `--emit-wac` writes it to, beside the WAC file.
     pub wasm: PathBuf,
+    /// What it may use of the host's grants (for a component of the app).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Capabilities>,
+    /// For a deny component: the capability it withholds, and from whom.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denies: Option<Denies>,
     /// How each of its imports is satisfied, in the order it declares them.
     pub arguments: Vec<Argument>,
+}
+
+/// What a deny component withholds: the capability, and the component that
+/// lacks it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Denies {
+    pub capability: Capability,
+    pub component: String,
 }
 
 /// How one import of an instance is satisfied.
@@ -114,58 +133,75 @@ pub fn plan(app: &App) -> Result<Plan, ComposeError> {
         components.insert(name.to_owned(), component);
         packages.insert(name.to_owned(), package);
     }
-
     let mut planner = Planner {
         app,
         graph: &graph,
         packages: &packages,
+        components: &components,
         done: BTreeSet::new(),
         stack: Vec::new(),
         instances: Vec::new(),
+        generated: BTreeMap::new(),
     };
     planner.visit(app.main().as_str())?;
     let Planner {
-        done, instances, ..
+        done,
+        instances,
+        generated,
+        ..
     } = planner;
-    let leftover = share_leftover_imports(&instances);
-
-    let warnings = app
-        .component_names()
-        .filter(|name| !done.contains(*name))
-        .map(|name| ComposeWarning::Unused {
-            component: name.to_owned(),
-            why: why_unused(&graph, &packages, &instances, name),
-            src: app.source(),
-            span: app.component_span(name).into(),
-        })
-        .collect();
-
-    let exports = wireable_exports(&graph, &packages[app.main().as_str()])
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
     let mut plan = Plan {
         app: app.name().to_string(),
         main: app.main().to_string(),
+        leftover: share_leftover_imports(&instances),
+        warnings: unused_warnings(app, &graph, &packages, &instances, &done),
+        exports: wireable_exports(&graph, &packages[app.main().as_str()])
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect(),
         instances,
-        exports,
-        leftover,
-        warnings,
+        generated,
         bytes: Vec::new(),
     };
     plan.build_graph(&mut graph, app, &components, packages)?;
-    let options = EncodeOptions {
+    plan.bytes = graph
+        .encode(encode_options())
+        .map_err(|e| plan.encode_error(e))?;
+    plan.rename_leftover_imports()?;
+    plan.bytes.extend(plan.policy_section());
+    Ok(plan)
+}
+
+/// How wac-graph encodes the composition: components defined inside it,
+/// validation left to [`Plan::encode`], wcomp named as its producer.
+fn encode_options() -> EncodeOptions<'static> {
+    EncodeOptions {
         define_components: true,
-        // Validated by `Plan::encode`, with the workspace's wasmparser.
         validate: false,
         processor: Some(Processor {
             name: "wcomp",
             version: env!("CARGO_PKG_VERSION"),
         }),
-    };
-    plan.bytes = graph.encode(options).map_err(|e| plan.encode_error(e))?;
-    plan.rename_leftover_imports()?;
-    Ok(plan)
+    }
+}
+
+/// A warning for each component of the app that nothing instantiates.
+fn unused_warnings(
+    app: &App,
+    graph: &CompositionGraph,
+    packages: &BTreeMap<String, Package>,
+    instances: &[Instance],
+    done: &BTreeSet<String>,
+) -> Vec<ComposeWarning> {
+    app.component_names()
+        .filter(|name| !done.contains(*name))
+        .map(|name| ComposeWarning::Unused {
+            component: name.to_owned(),
+            why: why_unused(graph, packages, instances, name),
+            src: app.source(),
+            span: app.component_span(name).into(),
+        })
+        .collect()
 }
 
 impl Plan {
@@ -233,9 +269,17 @@ impl Plan {
         let mut nodes: BTreeMap<&str, NodeId> = BTreeMap::new();
         for instance in &self.instances {
             let name = instance.component.as_str();
-            let package = packages
-                .remove(name)
-                .expect("each component is instantiated once");
+            let package = match (packages.remove(name), self.generated.get(name)) {
+                (Some(package), _) => package,
+                (None, Some(bytes)) => Package::from_bytes(
+                    &format!("wcomp:{name}"),
+                    None,
+                    bytes.clone(),
+                    graph.types_mut(),
+                )
+                .map_err(internal)?,
+                (None, None) => return Err(internal(format!("`{name}` is instantiated twice"))),
+            };
             let package = graph.register_package(package).map_err(internal)?;
             let node = graph.instantiate(package);
             graph.set_node_name(node, name);
@@ -344,6 +388,10 @@ struct Planner<'a> {
     app: &'a App,
     graph: &'a CompositionGraph,
     packages: &'a BTreeMap<String, Package>,
+    /// Each component's world, for its deny components.
+    components: &'a BTreeMap<String, Component>,
+    /// Deny components made so far, by instance name.
+    generated: BTreeMap<String, Vec<u8>>,
     /// Components already planned.
     done: BTreeSet<String>,
     /// Components being planned, outermost first: a cycle if one reappears.
@@ -375,6 +423,8 @@ impl Planner<'_> {
         self.instances.push(Instance {
             component: name.to_owned(),
             wasm: wasm_path(self.app, name),
+            capabilities: Some(self.app.granted(name)),
+            denies: None,
             arguments,
         });
         Ok(())
@@ -487,11 +537,9 @@ impl Planner<'_> {
     /// runs on provides it, or `[app] host-imports` says the target host
     /// does; anything else is a mistake to report now, with the nearest
     /// candidates and why each does not fit.
-    fn leave_to_host(&self, importer: &str, import: &str) -> Result<Source, ComposeError> {
+    fn leave_to_host(&mut self, importer: &str, import: &str) -> Result<Source, ComposeError> {
         if wcomp_core::wasi::host_provides(import) || declared_host_import(self.app, import) {
-            return Ok(Source::Import {
-                name: import.to_owned(),
-            });
+            return self.deny_or_leave(importer, import);
         }
         let candidates = near_misses(self.graph, self.packages, importer, import);
         Err(ComposeError::Unsatisfied {
@@ -501,6 +549,61 @@ impl Planner<'_> {
             src: self.app.source(),
             span: self.app.component_span(importer).into(),
         })
+    }
+
+    /// An import the host provides: left to it, unless the importer lacks
+    /// the capability that governs it, in which case a deny component
+    /// (generated from the importer's own view of the interface) answers it.
+    fn deny_or_leave(&mut self, importer: &str, import: &str) -> Result<Source, ComposeError> {
+        let component = &self.components[importer];
+        let granted = self.app.granted(importer);
+        let denied =
+            capabilities::deny_import(&component.resolve, component.world, import, &granted)
+                .map_err(|source| ComposeError::Deny {
+                    component: importer.to_owned(),
+                    interface: import.to_owned(),
+                    source,
+                    src: self.app.source(),
+                    span: self.app.component_span(importer).into(),
+                })?;
+        let Some(denied) = denied else {
+            return Ok(Source::Import {
+                name: import.to_owned(),
+            });
+        };
+        let name = self.deny_name(importer, import);
+        let arguments = deny_arguments(&denied.bytes).map_err(|e| internal(format!("{e}")))?;
+        self.instances.push(Instance {
+            component: name.clone(),
+            wasm: deny_path(&name),
+            capabilities: None,
+            denies: Some(Denies {
+                capability: denied.capability,
+                component: importer.to_owned(),
+            }),
+            arguments,
+        });
+        self.generated.insert(name.clone(), denied.bytes);
+        Ok(Source::Instance {
+            component: name,
+            export: denied.export,
+            plugged: false,
+        })
+    }
+
+    /// `deny-<importer>-<interface>`, made unique.
+    fn deny_name(&self, importer: &str, import: &str) -> String {
+        let interface =
+            InterfaceName::parse(import).map_or_else(|| "import".to_owned(), |i| i.interface);
+        let base = format!("deny-{importer}-{interface}");
+        let taken = |n: &String| self.generated.contains_key(n) || self.app.component(n).is_some();
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken(&name) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        name
     }
 
     /// The one other component exporting `import`, if any.
@@ -559,6 +662,73 @@ impl Planner<'_> {
         } else {
             format!("`{component}` exports {}", quoted(&names))
         }
+    }
+}
+
+/// Where `wcomp compose --emit-wac` writes a deny component, relative to
+/// app.toml, for `wac compose` to find.
+fn deny_path(name: &str) -> PathBuf {
+    PathBuf::from("target")
+        .join("wcomp")
+        .join("deny")
+        .join(format!("{name}.wasm"))
+}
+
+/// A deny component's imports: host WASI whose types it shares with its
+/// importer, all left to the host.
+fn deny_arguments(bytes: &[u8]) -> Result<Vec<Argument>, DecodeError> {
+    let decoded = Component::from_bytes(std::path::Path::new("deny.wasm"), bytes)?;
+    Ok(decoded
+        .imports()
+        .into_iter()
+        .map(|name| Argument {
+            import: name.clone(),
+            from: Source::Import { name },
+        })
+        .collect())
+}
+
+impl Plan {
+    /// The composition's capability policy as a custom section: one line
+    /// per component, `name: capability, ...` (or `none`), then one per
+    /// deny component, `deny-x: withholds env from greeter`.
+    fn policy_section(&self) -> Vec<u8> {
+        let mut text = String::new();
+        for instance in &self.instances {
+            if let Some(granted) = &instance.capabilities {
+                let words: Vec<&str> = granted.iter().map(|c| c.name()).collect();
+                let words = if words.is_empty() {
+                    "none".to_owned()
+                } else {
+                    words.join(", ")
+                };
+                text.push_str(&format!("{}: {words}\n", instance.component));
+            }
+        }
+        for instance in &self.instances {
+            if let Some(denies) = &instance.denies {
+                text.push_str(&format!(
+                    "{}: withholds {} from {}\n",
+                    instance.component, denies.capability, denies.component
+                ));
+            }
+        }
+        let mut section = Vec::new();
+        wasm_encoder::Section::append_to(
+            &wasm_encoder::CustomSection {
+                name: wcomp_core::decode::POLICY_SECTION.into(),
+                data: text.as_bytes().into(),
+            },
+            &mut section,
+        );
+        section
+    }
+
+    /// The deny components the plan instantiates: `(instance name, bytes)`.
+    pub fn generated_components(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.generated
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
     }
 }
 

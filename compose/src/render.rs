@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::capabilities::{Capabilities, Capability};
 use crate::plan::{Argument, Instance, LeftoverImport, Plan, Source};
 
 /// The plan as data, for `--json`.
@@ -25,6 +26,27 @@ pub struct PlanJson<'a> {
 }
 
 impl Plan {
+    /// What a node of the graph says: the component (and whether it is
+    /// `main`) and its capabilities; for a deny component, what it withholds
+    /// from whom.
+    fn node_label(&self, instance: &Instance) -> Vec<String> {
+        if let Some(denies) = &instance.denies {
+            return vec![format!(
+                "deny {} to {}",
+                denies.capability, denies.component
+            )];
+        }
+        let name = if instance.component == self.main {
+            format!("{} (main)", instance.component)
+        } else {
+            instance.component.clone()
+        };
+        match &instance.capabilities {
+            Some(granted) => vec![name, capabilities_label(granted)],
+            None => vec![name],
+        }
+    }
+
     /// The plan as data: instances with their arguments, imports, exports
     /// and warnings.
     pub fn to_json(&self) -> PlanJson<'_> {
@@ -47,11 +69,7 @@ impl Plan {
             out.push_str("  host[/\"host\"/]\n");
         }
         for instance in &self.instances {
-            let label = if instance.component == self.main {
-                format!("{} (main)", instance.component)
-            } else {
-                instance.component.clone()
-            };
+            let label = self.node_label(instance).join("<br>");
             let _ = writeln!(out, "  {}[\"{label}\"]", node_id(&instance.component));
         }
         for instance in &self.instances {
@@ -90,10 +108,16 @@ impl Plan {
             } else {
                 1
             };
+            let style = if instance.denies.is_some() {
+                ", style=dashed"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
-                "  {} [shape=box, peripheries={peripheries}];",
-                dot_string(&instance.component)
+                "  {} [shape=box, peripheries={peripheries}, label={}{style}];",
+                dot_string(&instance.component),
+                dot_string(&self.node_label(instance).join("\n"))
             );
         }
         for instance in &self.instances {
@@ -150,6 +174,7 @@ impl Plan {
         );
         for instance in &self.instances {
             out.push('\n');
+            let _ = writeln!(out, "// {}", self.node_label(instance).join(", "));
             let _ = write!(
                 out,
                 "let {} = new app:{} {{",
@@ -186,6 +211,18 @@ impl Plan {
             let _ = writeln!(out, "export {}[\"{export}\"];", wac_ident(&self.main));
         }
         out
+    }
+}
+
+/// `caps: all`, `caps: files, env`, `caps: none`.
+fn capabilities_label(granted: &Capabilities) -> String {
+    let words: Vec<&str> = granted.iter().map(|c| c.name()).collect();
+    if words.len() == Capability::ALL.len() {
+        "caps: all".to_owned()
+    } else if words.is_empty() {
+        "caps: none".to_owned()
+    } else {
+        format!("caps: {}", words.join(", "))
     }
 }
 

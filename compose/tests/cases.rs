@@ -59,10 +59,12 @@ fn render(diagnostic: &dyn miette::Diagnostic) -> String {
 
 /// What a case produces: the plan and composed world, or the error.
 fn run(dir: &Path) -> String {
-    let app = load(dir);
-    let out = match wcomp_compose::plan(&app).map(|plan| (plan.encode(), plan)) {
-        Ok((Ok(bytes), plan)) => describe(&plan, &bytes),
-        Ok((Err(error), _)) | Err(error) => format!("error:\n{}", render(&error)),
+    let out = match App::load(&dir.join("app.toml")) {
+        Err(error) => format!("error:\n{}", render(&error)),
+        Ok(app) => match wcomp_compose::plan(&app).map(|plan| (plan.encode(), plan)) {
+            Ok((Ok(bytes), plan)) => describe(&plan, &bytes),
+            Ok((Err(error), _)) | Err(error) => format!("error:\n{}", render(&error)),
+        },
     };
     // Temporary paths differ on every run.
     let dir = dir.display().to_string();
@@ -115,6 +117,7 @@ fn main() {
             wrap(diamond_shares_one_instance),
         ),
         Trial::test("plan_formats", wrap(plan_formats)),
+        Trial::test("wac_round_trip", wrap(wac_round_trip)),
         Trial::test(
             "errors_do_not_leak_internal_ids",
             wrap(errors_do_not_leak_internal_ids),
@@ -201,5 +204,51 @@ fn errors_do_not_leak_internal_ids() {
         for id in ["Id {", "Id(", "NodeId", "TypeId"] {
             assert!(!text.contains(id), "{name}: {text}");
         }
+    }
+}
+
+/// The WAC document a plan emits, parsed and resolved by wac-parser and
+/// composed with the same components (deny components included), gives a
+/// component of the same world as wcomp's own composition.
+fn wac_round_trip() {
+    for name in ["diamond", "explicit-plug", "capabilities-default"] {
+        let tmp = prepare(name);
+        let app = load(tmp.path());
+        let plan = wcomp_compose::plan(&app).unwrap();
+        let ours = Component::from_bytes(Path::new("ours.wasm"), &plan.encode().unwrap()).unwrap();
+        let wac = plan.to_wac();
+        let document = wac_parser::Document::parse(&wac)
+            .unwrap_or_else(|e| panic!("{name}: the WAC does not parse: {e}\n{wac}"));
+        let mut packages = indexmap::IndexMap::new();
+        let names: Vec<String> = plan
+            .instances()
+            .iter()
+            .map(|i| format!("app:{}", i.component))
+            .collect();
+        for (instance, key) in plan.instances().iter().zip(&names) {
+            let bytes = match plan
+                .generated_components()
+                .find(|(n, _)| *n == instance.component)
+            {
+                Some((_, bytes)) => bytes.to_vec(),
+                None => std::fs::read(tmp.path().join(&instance.wasm)).unwrap(),
+            };
+            let key = wac_types::BorrowedPackageKey {
+                name: key.as_str(),
+                version: None,
+            };
+            packages.insert(key, bytes);
+        }
+        let resolution = document
+            .resolve(packages)
+            .unwrap_or_else(|e| panic!("{name}: the WAC does not resolve: {e:?}"));
+        let theirs = resolution
+            .encode(wac_graph::EncodeOptions {
+                define_components: true,
+                ..Default::default()
+            })
+            .unwrap_or_else(|e| panic!("{name}: wac cannot encode it: {e:?}"));
+        let theirs = Component::from_bytes(Path::new("theirs.wasm"), &theirs).unwrap();
+        assert_eq!(ours.world_wit(false), theirs.world_wit(false), "{name}");
     }
 }

@@ -125,6 +125,10 @@ fn check_structure(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
     Ok(())
 }
 
+/// The custom section in which `wcomp compose` records the capability
+/// policy of a composition, one line per component (see `wcomp inspect`).
+pub const POLICY_SECTION: &str = "wcomp-capabilities";
+
 /// A validated component and the world it implements.
 pub struct Component {
     /// Where the component was read from.
@@ -138,6 +142,8 @@ pub struct Component {
     /// The producers sections of the component and every module inside it,
     /// merged: field (`language`, `processed-by`, `sdk`) to tool to version.
     pub producers: Producers,
+    /// The capability policy `wcomp compose` recorded, one line each.
+    pub policy: Vec<String>,
 }
 
 /// Producers metadata: field name to tool name to version, sorted.
@@ -170,6 +176,30 @@ fn producers(bytes: &[u8]) -> Producers {
     out
 }
 
+/// The lines of the top-level policy section, if `wcomp compose` wrote one.
+fn policy(bytes: &[u8]) -> Vec<String> {
+    let mut depth = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload {
+            Ok(
+                wasmparser::Payload::ModuleSection { .. }
+                | wasmparser::Payload::ComponentSection { .. },
+            ) => depth += 1,
+            Ok(wasmparser::Payload::End(_)) => depth = depth.saturating_sub(1),
+            Ok(wasmparser::Payload::CustomSection(s))
+                if depth == 0 && s.name() == POLICY_SECTION =>
+            {
+                return String::from_utf8_lossy(s.data())
+                    .lines()
+                    .map(str::to_owned)
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    Vec::new()
+}
+
 impl fmt::Debug for Component {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Component")
@@ -198,6 +228,7 @@ impl Component {
                 resolve,
                 world,
                 producers: producers(bytes),
+                policy: policy(bytes),
             }),
             Ok(DecodedWasm::WitPackage(..)) => Err(DecodeError::World {
                 path: path.to_owned(),

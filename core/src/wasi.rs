@@ -57,10 +57,16 @@ vendored! {
     "wasi:filesystem@0.3.0" => "wasi-filesystem-0.3.0.wit", "wasi-0.3/filesystem.wit";
     "wasi:sockets@0.3.0" => "wasi-sockets-0.3.0.wit", "wasi-0.3/sockets.wit";
     "wasi:cli@0.3.0" => "wasi-cli-0.3.0.wit", "wasi-0.3/cli.wit";
+    "wasi:http@0.3.0" => "wasi-http-0.3.0.wit", "wasi-0.3/http.wit";
 }
 
-/// Interfaces the host calls rather than provides: a guest exports them.
-const EXPORTED_ONLY: &[&str] = &["wasi:cli/run", "wasi:http/incoming-handler"];
+/// Interfaces the host calls rather than provides: a guest exports them (a
+/// 0.3 middleware imports `handler` too, from the handler it wraps).
+const EXPORTED_ONLY: &[&str] = &[
+    "wasi:cli/run",
+    "wasi:http/incoming-handler",
+    "wasi:http/handler",
+];
 
 /// Each vendored package parsed on its own, not yet resolved against the
 /// others: for adding to a user's WIT what it does not define itself.

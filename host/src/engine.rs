@@ -67,8 +67,8 @@ impl HostBuilder {
     }
 
     /// An engine with the component model and its async ABI, and a linker
-    /// with everything the host provides: WASI 0.3, WASI 0.2 and wasi:http
-    /// 0.2's types (so componentize-js output links).
+    /// with everything the host provides: WASI 0.3, WASI 0.2, and wasi:http
+    /// 0.2 and 0.3 (types, and outgoing requests, which are denied).
     pub fn build(self) -> Result<Host, RunError> {
         let engine_error = |e| RunError::Engine { source: cause(e) };
         let mut config = Config::new();
@@ -79,9 +79,9 @@ impl HostBuilder {
             .wasm_component_model_map(true)
             .epoch_interruption(true)
             .consume_fuel(self.fuel);
-        let cache = self.cache_dir.map(|dir| {
-            CodeCache::new(dir, self.cache_max.unwrap_or(crate::cache::DEFAULT_MAX))
-        });
+        let cache = self
+            .cache_dir
+            .map(|dir| CodeCache::new(dir, self.cache_max.unwrap_or(crate::cache::DEFAULT_MAX)));
         if let Some(cache) = &cache {
             config
                 .enable_incremental_compilation(cache.function_store())

@@ -55,7 +55,7 @@ pub enum RunError {
     #[error("`{component}` cannot be linked against this host")]
     #[diagnostic(
         code(wcomp::run::link),
-        help("the host provides WASI 0.2.x (0.2.12), WASI 0.3.0 and wasi:http 0.2.x")
+        help("the host provides WASI 0.2.x (0.2.12), WASI 0.3.0 and wasi:http 0.2.x and 0.3.0")
     )]
     Link {
         component: String,

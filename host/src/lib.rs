@@ -3,7 +3,7 @@
 //!
 //! One [`Host`] per process holds one engine, with the component model and
 //! its async ABI, and one linker with WASI 0.3 (`wasmtime_wasi::p3`), WASI
-//! 0.2 (`wasmtime_wasi::p2`) and wasi:http 0.2's types. Each run gets its
+//! 0.2 (`wasmtime_wasi::p2`) and wasi:http 0.2 and 0.3. Each run gets its
 //! own store, whose WASI context grants nothing unless asked ([`Grants`]),
 //! whose stdio is the caller's ([`Stdio`]), and whose [`Limits`] (a
 //! deadline in epoch ticks, a memory cap, fuel) hold for it alone.
@@ -28,7 +28,9 @@ mod error;
 mod failure;
 pub mod limits;
 mod load;
+mod read_ahead;
 mod state;
+mod stdin;
 mod streams;
 mod wave;
 
@@ -41,6 +43,7 @@ pub use error::{BadCall, Cause, RunError};
 pub use limits::Limits;
 pub use load::Loaded;
 pub use state::{BadGrant, DirGrant, Grants, Stdio, parse_env};
+pub use stdin::ReadAheadStdin;
 
 /// How one run is set up: the guest's arguments, what it may touch, its
 /// limits and its stdio.

@@ -99,6 +99,12 @@ impl MemoryLimiter {
     pub fn new(limit: Option<u64>) -> Self {
         MemoryLimiter { limit, used: 0 }
     }
+
+    /// Bytes the guest's linear memories hold, all of them together. Wasm
+    /// memories never shrink, so this is also their peak.
+    pub fn used(&self) -> u64 {
+        self.used
+    }
 }
 
 impl wasmtime::ResourceLimiter for MemoryLimiter {
@@ -159,6 +165,7 @@ mod tests {
         let mut limiter = MemoryLimiter::new(Some(3 << 16));
         assert!(limiter.memory_growing(0, 2 << 16, None).unwrap());
         assert!(limiter.memory_growing(0, 1 << 16, None).unwrap());
+        assert_eq!(limiter.used(), 3 << 16);
         let err = limiter.memory_growing(1 << 16, 2 << 16, None).unwrap_err();
         assert_eq!(err.to_string(), "memory limit of 192 KiB reached");
     }

@@ -105,7 +105,7 @@ fn missing_imports_help(missing: &[String]) -> String {
         })
         .collect();
     if other_versions.is_empty() {
-        return "the host provides WASI 0.2.x (up to 0.2.12), WASI 0.3.0 and wasi:http 0.2.x types; compose the component with one that exports the rest (`wcomp compose`)".to_owned();
+        return "the host provides WASI 0.2.x (up to 0.2.12), WASI 0.3.0 and wasi:http 0.2.x and 0.3.0; compose the component with one that exports the rest (`wcomp compose`)".to_owned();
     }
     let prerelease = missing.iter().any(|import| {
         InterfaceName::parse(import)

@@ -14,71 +14,28 @@ use wasmtime::component::{
 };
 use wasmtime::{AsContextMut, StoreContextMut};
 
-/// How much a producer hands the guest per read.
+pub use crate::read_ahead::ReadAhead;
+
+/// How much a producer hands the guest per read when the reader is the
+/// host itself (a guest reader's own buffer sets the size otherwise).
 const CHUNK: usize = 64 * 1024;
 
-/// A file for a `stream<u8>` argument, opened on the first read rather than
+/// A file for a `stream<u8>` argument, read ahead on a thread of its own
+/// ([`ReadAhead`]). The thread opens it too, on the first read rather than
 /// up front: opening a FIFO waits for its writer, and that wait must count
 /// against the run's timeout like any other.
-pub struct LazyFile {
-    state: LazyState,
-}
-
-enum LazyState {
-    Opening(tokio::task::JoinHandle<io::Result<std::fs::File>>),
-    Open(tokio::fs::File),
-    Failed,
-}
-
-impl LazyFile {
-    /// Checks that `path` can be a stream source (it exists and is not a
-    /// directory) and schedules its opening.
-    pub fn open(path: &str) -> io::Result<Self> {
-        let ty = std::fs::metadata(path)?.file_type();
-        if ty.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                wcomp_core::fs::NotAFile {
-                    kind: wcomp_core::fs::kind_of(&ty),
-                },
-            ));
-        }
-        let path = path.to_owned();
-        Ok(LazyFile {
-            state: LazyState::Opening(tokio::task::spawn_blocking(move || {
-                std::fs::File::open(path)
-            })),
-        })
+pub fn read_file(path: &str) -> io::Result<ReadAhead> {
+    let ty = std::fs::metadata(path)?.file_type();
+    if ty.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            wcomp_core::fs::NotAFile {
+                kind: wcomp_core::fs::kind_of(&ty),
+            },
+        ));
     }
-}
-
-impl AsyncRead for LazyFile {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        loop {
-            match &mut self.state {
-                LazyState::Opening(handle) => {
-                    let opened = match std::task::ready!(Pin::new(handle).poll(cx)) {
-                        Ok(Ok(file)) => Ok(file),
-                        Ok(Err(e)) => Err(e),
-                        Err(join) => Err(io::Error::other(join)),
-                    };
-                    match opened {
-                        Ok(file) => self.state = LazyState::Open(tokio::fs::File::from_std(file)),
-                        Err(e) => {
-                            self.state = LazyState::Failed;
-                            return Poll::Ready(Err(e));
-                        }
-                    }
-                }
-                LazyState::Open(file) => return Pin::new(file).poll_read(cx, buf),
-                LazyState::Failed => return Poll::Ready(Ok(())),
-            }
-        }
-    }
+    let path = path.to_owned();
+    ReadAhead::spawn("wcomp-read-file", move || std::fs::File::open(path))
 }
 
 /// Feeds a guest's `stream<u8>` from a reader (a file, stdin).
@@ -201,22 +158,50 @@ impl<D> StreamConsumer<D> for WriterConsumer {
             return this.poll_flush(cx, finish);
         }
         let mut src = src.as_direct(store);
-        let buf = src.remaining();
-        if buf.is_empty() {
-            return Poll::Ready(Ok(StreamResult::Completed));
+        let (written, outcome) = write_some(this.writer.as_mut(), cx, src.remaining());
+        if written > 0 {
+            src.mark_read(written);
+            this.written += written as u64;
         }
-        match this.writer.as_mut().poll_write(cx, buf) {
-            Poll::Ready(Ok(0)) => this.fail(io::ErrorKind::WriteZero.into()),
-            Poll::Ready(Ok(n)) => {
-                src.mark_read(n);
-                this.written += n as u64;
-                this.poll_flush(cx, finish)
-            }
-            Poll::Ready(Err(e)) => this.fail(e),
-            Poll::Pending if finish => Poll::Ready(Ok(StreamResult::Cancelled)),
-            Poll::Pending => Poll::Pending,
+        match outcome {
+            Write::Done if written == 0 => Poll::Ready(Ok(StreamResult::Completed)),
+            Write::Done => this.poll_flush(cx, finish),
+            Write::Failed(e) => this.fail(e),
+            // What was written counts; the rest waits for the next call.
+            Write::Pending if written > 0 => Poll::Ready(Ok(StreamResult::Completed)),
+            Write::Pending if finish => Poll::Ready(Ok(StreamResult::Cancelled)),
+            Write::Pending => Poll::Pending,
         }
     }
+}
+
+/// How writing a guest's buffer ended.
+enum Write {
+    /// All of it was written (or it was empty).
+    Done,
+    /// The writer cannot take more now.
+    Pending,
+    Failed(io::Error),
+}
+
+/// Writes as much of `buf` as the writer takes without waiting: a short
+/// write (a pipe that took part of it) is retried at once rather than
+/// handed back to the guest, which would cost it a whole round trip.
+fn write_some(
+    mut writer: Pin<&mut (dyn AsyncWrite + Send + Sync)>,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> (usize, Write) {
+    let mut written = 0;
+    while written < buf.len() {
+        match writer.as_mut().poll_write(cx, &buf[written..]) {
+            Poll::Ready(Ok(0)) => return (written, Write::Failed(io::ErrorKind::WriteZero.into())),
+            Poll::Ready(Ok(n)) => written += n,
+            Poll::Ready(Err(e)) => return (written, Write::Failed(e)),
+            Poll::Pending => return (written, Write::Pending),
+        }
+    }
+    (written, Write::Done)
 }
 
 impl Drop for WriterConsumer {

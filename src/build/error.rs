@@ -85,6 +85,28 @@ pub enum ComponentError {
         output: PathBuf,
     },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    C(Box<super::c::CError>),
+
+    #[error("component `{component}` cannot be built in JavaScript")]
+    #[diagnostic(code(wcomp::build::js_limit))]
+    JsLimit {
+        component: String,
+        #[source]
+        #[diagnostic_source]
+        source: crate::toolchain::js::JsLimit,
+    },
+
+    #[error("component `{component}`: cannot generate its C bindings")]
+    #[diagnostic(code(wcomp::build::c_bindings))]
+    Bindings {
+        component: String,
+        #[source]
+        #[diagnostic_source]
+        source: crate::c_bindings::BindingsError,
+    },
+
     #[error("component `{component}`: cannot use `{}`", path.display())]
     #[diagnostic(code(wcomp::build::io))]
     Io {

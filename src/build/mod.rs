@@ -11,6 +11,7 @@
 // once per failed multi-second build, so their size costs nothing.
 #![allow(clippy::result_large_err)]
 
+mod c;
 mod check;
 mod error;
 mod js;
@@ -153,6 +154,8 @@ pub struct Job<'a> {
     pub js_backend: JsBackend,
     /// Rust: no shared build directory ([`BuildOptions::isolated`]).
     pub isolated: bool,
+    /// How many processes a driver may run at once (C/C++ compile units).
+    pub jobs: usize,
 }
 
 impl Job<'_> {
@@ -205,6 +208,14 @@ impl Job<'_> {
                     format!("componentize-qjs {}", pins::COMPONENTIZE_QJS)
                 }
             },
+            Lang::C | Lang::Cpp => format!(
+                "zig {} wit-bindgen-c {} preview1-adapter {} cflags {:?} ldflags {:?}",
+                pins::ZIGLANG,
+                pins::WIT_BINDGEN_C,
+                pins::PREVIEW1_ADAPTER,
+                self.entry.cflags(),
+                self.entry.ldflags()
+            ),
         }
     }
 }
@@ -362,6 +373,12 @@ fn job<'a>(
         component: name.to_owned(),
         source,
     })?;
+    if lang == Lang::Js {
+        toolchain::js::check_world(&world).map_err(|source| ComponentError::JsLimit {
+            component: name.to_owned(),
+            source,
+        })?;
+    }
     let js_backend = toolchain::js::backend_for(&world, entry.js_backend());
     Ok(Job {
         name,
@@ -376,6 +393,7 @@ fn job<'a>(
         home,
         js_backend,
         isolated: opts.isolated,
+        jobs: opts.jobs,
     })
 }
 
@@ -497,6 +515,7 @@ fn run_driver(job: &Job<'_>) -> Result<Recorded, ComponentError> {
         Lang::Rust => rust::build(job),
         Lang::Python => python::build(job),
         Lang::Js => js::build(job),
+        Lang::C | Lang::Cpp => c::build(job),
     }?;
     let bytes = std::fs::read(&built).map_err(|e| job.io(&built, e))?;
     check::check_output(job, &job.output, &bytes)?;

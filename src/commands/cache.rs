@@ -5,8 +5,8 @@ use wcomp_core::fmt::Size;
 use wcomp_host::cache::{self, Tally};
 
 use super::host_options::CacheMax;
-use crate::prime;
 use crate::build::rust::shared_build_dir;
+use crate::prime;
 use crate::toolchain::Home;
 use crate::ui::Ui;
 

@@ -117,6 +117,15 @@ pub(crate) fn write_composed(
     outputs.add(output, bytes);
     if let Some(wac) = wac {
         outputs.add(wac, plan.to_wac().into_bytes());
+        // `wac compose` needs the deny components as files too.
+        for instance in plan.instances().iter().filter(|i| i.denies.is_some()) {
+            if let Some((_, bytes)) = plan
+                .generated_components()
+                .find(|(name, _)| *name == instance.component)
+            {
+                outputs.add(&app.dir().join(&instance.wasm), bytes.to_vec());
+            }
+        }
     }
     outputs.write()?;
     Ok(())

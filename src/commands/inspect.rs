@@ -36,6 +36,8 @@ struct Inspection<'a> {
     imports: Vec<String>,
     exports: Vec<String>,
     producers: &'a Producers,
+    /// The capability policy `wcomp compose` recorded, one line each.
+    capabilities: &'a [String],
     wit: String,
 }
 
@@ -50,6 +52,7 @@ impl InspectCommand {
                 imports: component.imports(),
                 exports: component.exports(),
                 producers: &component.producers,
+                capabilities: &component.policy,
                 wit,
             };
             println!("{}", crate::ui::json(&out)?);
@@ -77,6 +80,12 @@ impl InspectCommand {
                 })
                 .collect();
             println!("{:<10} {}", format!("{field}:"), tools.join(", "));
+        }
+        if !component.policy.is_empty() {
+            println!("capabilities (recorded by `wcomp compose`):");
+            for line in &component.policy {
+                println!("  {line}");
+            }
         }
         println!();
         print!("{wit}");

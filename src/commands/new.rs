@@ -17,6 +17,7 @@ use crate::ui::Ui;
 Examples:
   wcomp new hello --lang python
   wcomp new upper --lang js --world upper
+  wcomp new codec --lang c --world codec
   wcomp new cli --lang rust --wit ../shared-wit --world cli")]
 pub struct NewCommand {
     /// The component's name (kebab-case); its directory by default. Without

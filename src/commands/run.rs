@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use wcomp_core::fmt::Elapsed;
-use wcomp_host::{CacheOutcome, Call, Invocation, Loaded, RunOptions, Stdio};
+use wcomp_host::{CacheOutcome, Call, Invocation, Loaded, ReadAheadStdin, RunOptions, Stdio};
 
 use super::host_options::{LimitOptions, SandboxOptions};
 use crate::ui::Ui;
@@ -69,10 +69,13 @@ impl RunCommand {
     }
 }
 
-/// The guest's stdio is wcomp's own.
+/// The guest's stdio is wcomp's own; stdin is read ahead on a thread of
+/// its own, in large reads, so streaming from it keeps up with a file.
 fn process_stdio() -> Stdio {
+    use std::io::IsTerminal;
+    let terminal = std::io::stdin().is_terminal();
     Stdio::new(
-        wasmtime_wasi::cli::stdin(),
+        ReadAheadStdin::new(|| Ok(std::io::stdin()), terminal),
         wasmtime_wasi::cli::stdout(),
         wasmtime_wasi::cli::stderr(),
     )
@@ -84,14 +87,9 @@ fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
         ui.status(
             "Compiled",
             format_args!(
-                "`{}` in {}{}{}",
+                "`{}` in {}{}",
                 loaded.name,
                 Elapsed(loaded.load_time),
-                if loaded.functions.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {}", loaded.functions)
-                },
                 if cached {
                     " (cached for the next run)"
                 } else {

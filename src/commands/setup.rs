@@ -14,12 +14,14 @@ use crate::ui::Ui;
 ///
 /// Rust gets the `wasm32-wasip2` target (through rustup); Python gets
 /// componentize-py in a virtual environment; JavaScript gets jco,
-/// componentize-js and componentize-qjs through npm. Everything goes under
-/// `$WCOMP_HOME` (default `~/.cache/wcomp`). Then it primes the caches: a
-/// starter app per language engine is built and compiled once, so the
-/// engine's code (CPython, StarlingMonkey, QuickJS) and Rust's bindings
-/// crates are ready before your first app needs them. Running it again
-/// does nothing; an interrupted install is redone on the next run.
+/// componentize-js and componentize-qjs through npm; C and C++ get zig (PyPI's
+/// `ziglang`) in a virtual environment, with wasi-libc and libc++ built once.
+/// Everything goes under `$WCOMP_HOME` (default `~/.cache/wcomp`). Then it
+/// primes the caches: a starter app per language engine is built and
+/// compiled once, so the engine's code (CPython, StarlingMonkey, QuickJS)
+/// and Rust's bindings crates are ready before your first app needs them.
+/// Running it again does nothing; an interrupted install is redone on the
+/// next run.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:

@@ -164,15 +164,15 @@ impl Session {
             self.ui,
             self.phase.clone(),
         );
-        let mut task =
-            tokio::task::spawn_blocking(move || prepare(&opts, &host, &ui, &phase));
+        let mut task = tokio::task::spawn_blocking(move || prepare(&opts, &host, &ui, &phase));
         tokio::select! {
             prepared = &mut task => return Some(prepared.unwrap_or(Err(None))),
             () = signals.recv() => {}
         }
         self.phase.stopping.store(true, Ordering::SeqCst);
         if self.phase.building.load(Ordering::SeqCst) {
-            self.ui.status("Stopping", "once the build's tools have ended");
+            self.ui
+                .status("Stopping", "once the build's tools have ended");
             tokio::select! {
                 _ = task => {}
                 () = signals.recv() => {}
@@ -187,8 +187,10 @@ impl Session {
             ([], _) | (_, None) => "start".to_owned(),
             (files, Some(app)) => format!("{} changed", describe(files, app.dir())),
         };
-        self.ui
-            .status("Running", format_args!("#{} {what} · {steps}", self.iteration));
+        self.ui.status(
+            "Running",
+            format_args!("#{} {what} · {steps}", self.iteration),
+        );
     }
 
     /// Runs the guest until it ends, a real change arrives (which stops
@@ -264,7 +266,10 @@ fn changes_app(files: &[PathBuf], app: Option<&App>, build: &BuildOptions) -> bo
     let Some(app) = app else { return true };
     let manifest = std::path::absolute(app.path()).unwrap_or_else(|_| app.path().to_owned());
     if files.contains(&manifest)
-        && wcomp_core::fs::read_regular_to_string(&manifest).ok().as_deref() != Some(app.text())
+        && wcomp_core::fs::read_regular_to_string(&manifest)
+            .ok()
+            .as_deref()
+            != Some(app.text())
     {
         return true;
     }
@@ -462,9 +467,8 @@ impl Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let listen = |kind| {
-                signal(kind).map_err(|e| miette::miette!("cannot listen for Ctrl-C: {e}"))
-            };
+            let listen =
+                |kind| signal(kind).map_err(|e| miette::miette!("cannot listen for Ctrl-C: {e}"));
             Ok(Signals {
                 interrupt: listen(SignalKind::interrupt())?,
                 terminate: listen(SignalKind::terminate())?,

@@ -182,7 +182,12 @@ impl Watcher {
     pub fn watch(&mut self, inputs: Inputs) {
         let wanted = inputs.folders();
         self.inputs = inputs;
-        for gone in self.watched.difference(&wanted).cloned().collect::<Vec<_>>() {
+        for gone in self
+            .watched
+            .difference(&wanted)
+            .cloned()
+            .collect::<Vec<_>>()
+        {
             let _ = self.notify.unwatch(&gone);
             self.watched.remove(&gone);
         }

@@ -4,6 +4,7 @@
 //! Everything is planned in memory and checked first; only then are files
 //! written, app.toml last and atomically, so a failed `new` writes nothing.
 
+mod c;
 mod js;
 mod python;
 mod rust;
@@ -73,6 +74,14 @@ pub enum NewError {
     )]
     WitLink { link: PathBuf, reason: &'static str },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    CBindings(#[from] crate::c_bindings::BindingsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    JsLimit(#[from] crate::toolchain::js::JsLimit),
+
     #[error("cannot create `{}`: {what} is in the way", path.display())]
     #[diagnostic(
         code(wcomp::new::in_the_way),
@@ -96,14 +105,14 @@ pub enum NewError {
 /// A file to write, relative to the component's directory.
 pub struct File {
     pub path: PathBuf,
-    pub contents: String,
+    pub contents: Vec<u8>,
 }
 
 impl File {
     fn new(path: impl Into<PathBuf>, contents: String) -> Self {
         File {
             path: path.into(),
-            contents,
+            contents: contents.into_bytes(),
         }
     }
 }
@@ -205,6 +214,9 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
     let source = wit_source(cwd, &target, opts.wit.as_deref())?;
     let mut writes = Writes::default();
     let (world, world_spec) = resolve_world(cwd, &target, &source, opts, &mut writes)?;
+    if opts.lang == Lang::Js {
+        crate::toolchain::js::check_world(&world)?;
+    }
     let js_backend =
         (opts.lang == Lang::Js).then(|| crate::toolchain::js::backend_for(&world, None));
     let materialized = crate::build::materialized_wit_dir(cwd, target.name.as_str());
@@ -219,6 +231,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         Lang::Rust => rust::files(&cx),
         Lang::Python => python::files(&cx),
         Lang::Js => js::files(&cx),
+        Lang::C | Lang::Cpp => c::files(&cx, opts.lang)?,
     };
     for file in files {
         writes.add(target.dir.join(&file.path), file.contents);

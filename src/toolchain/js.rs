@@ -83,6 +83,32 @@ pub fn backend_for(world: &World, chosen: Option<JsBackend>) -> JsBackend {
     }
 }
 
+/// A world the JS toolchains cannot build.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("JavaScript components cannot import async functions, and world `{world}` imports {}", functions.join(", "))]
+#[diagnostic(
+    code(wcomp::js::async_import),
+    help(
+        "componentize-qjs (the JS backend for async worlds) imports only synchronous functions, and componentize-js has no async ABI at all; write this component in Rust or Python, or make the imported functions synchronous"
+    )
+)]
+pub struct JsLimit {
+    pub world: String,
+    pub functions: Vec<String>,
+}
+
+/// Checks that a JS toolchain can build `world` at all.
+pub fn check_world(world: &World) -> Result<(), JsLimit> {
+    let functions = world.imported_async_functions();
+    if functions.is_empty() {
+        return Ok(());
+    }
+    Err(JsLimit {
+        world: world.qualified.clone(),
+        functions,
+    })
+}
+
 /// Reports node, npm and the pinned packages.
 pub fn check(home: &Home) -> Report {
     let prefix = home.dir(DIR);

@@ -7,6 +7,7 @@
 //! last, so an interrupted install is never taken for a finished one; a lock
 //! file serialises concurrent installs of the same toolchain.
 
+pub mod c;
 pub mod js;
 pub mod python;
 pub mod rust;
@@ -33,6 +34,16 @@ pub mod pins {
     pub const COMPONENTIZE_JS: &str = "0.23.0";
     /// `componentize-qjs` (QuickJS), from npm.
     pub const COMPONENTIZE_QJS: &str = "0.4.5";
+    /// zig, the C and C++ compiler, from PyPI's `ziglang` (also what
+    /// `zig version` reports).
+    pub const ZIGLANG: &str = "0.17.0";
+    /// wit-bindgen-c, the C/C++ bindings generator (a crate dependency of
+    /// wcomp, so built in; matches [`WIT_BINDGEN`]).
+    pub const WIT_BINDGEN_C: &str = "0.61.1";
+    /// The wasip1-to-wasip2 adapter C/C++ modules are componentized with,
+    /// from the `wasi-preview1-component-adapter-provider` crate (built in;
+    /// matches the host's Wasmtime).
+    pub const PREVIEW1_ADAPTER: &str = "48.0.8";
 }
 
 /// The environment variable that overrides the cache directory.
@@ -276,6 +287,7 @@ pub fn check(home: &Home, lang: Lang) -> Report {
         Lang::Rust => rust::check(),
         Lang::Python => python::check(home),
         Lang::Js => js::check(home),
+        Lang::C | Lang::Cpp => c::check(home, lang),
     }
 }
 
@@ -286,6 +298,7 @@ pub fn is_installed(home: &Home, lang: Lang) -> bool {
         Lang::Rust => rust::is_installed(),
         Lang::Python => python::is_installed(home),
         Lang::Js => js::is_installed(home),
+        Lang::C | Lang::Cpp => c::is_installed(home),
     }
 }
 
@@ -295,6 +308,7 @@ pub fn install(home: &Home, lang: Lang, force: bool) -> Result<Installed, Toolch
         Lang::Rust => rust::install(),
         Lang::Python => python::install(home, force),
         Lang::Js => js::install(home, force),
+        Lang::C | Lang::Cpp => c::install(home, lang, force),
     }
 }
 

@@ -2,7 +2,7 @@
 //! cache directory. componentize-py carries its own CPython (compiled to
 //! wasm); the host's Python only runs pip.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use wcomp_compose::Lang;
@@ -14,7 +14,7 @@ const DIR: &str = "python";
 const FIX: &str = "run `wcomp setup --lang python` (it needs `python3` with the `venv` module)";
 
 /// The host Python used to create the venv: `$WCOMP_PYTHON` or `python3`.
-fn host_python() -> String {
+pub(super) fn host_python() -> String {
     std::env::var("WCOMP_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
@@ -37,6 +37,29 @@ fn installed_version(home: &Home) -> Option<String> {
 /// Whether a finished install of the pinned componentize-py is there.
 pub fn is_installed(home: &Home) -> bool {
     super::stamp_matches(&home.dir(DIR), &spec())
+}
+
+/// Creates a virtual environment at `dir` with the host Python and installs
+/// `requirement` (`package==version`) into it from PyPI: how wcomp installs
+/// the toolchains that PyPI carries (componentize-py, zig).
+pub(super) fn venv_with(dir: &Path, requirement: &str) -> Result<(), process::ProcessError> {
+    process::run(
+        Command::new(host_python()).arg("-m").arg("venv").arg(dir),
+        "wcomp needs `python3` (or `$WCOMP_PYTHON`) to install its PyPI toolchains",
+    )?;
+    process::run(
+        Command::new(dir.join("bin").join("python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--quiet",
+            ])
+            .arg(requirement),
+        "the venv has no pip; install your distribution's `python3-venv` package",
+    )?;
+    Ok(())
 }
 
 /// Reports the host Python and the installed componentize-py.
@@ -83,24 +106,7 @@ pub fn install(home: &Home, force: bool) -> Result<Installed, ToolchainError> {
         help: FIX.to_owned(),
         source,
     };
-    process::run(
-        Command::new(host_python()).arg("-m").arg("venv").arg(&dir),
-        "wcomp needs `python3` (or `$WCOMP_PYTHON`) to install componentize-py",
-    )
-    .map_err(fail)?;
-    process::run(
-        Command::new(dir.join("bin").join("python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--quiet",
-            ])
-            .arg(format!("componentize-py=={}", pins::COMPONENTIZE_PY)),
-        "the venv has no pip; install your distribution's `python3-venv` package",
-    )
-    .map_err(fail)?;
+    venv_with(&dir, &format!("componentize-py=={}", pins::COMPONENTIZE_PY)).map_err(fail)?;
     let found = installed_version(home).unwrap_or_else(|| "nothing".to_owned());
     if found != pins::COMPONENTIZE_PY {
         return Err(ToolchainError::Version {

@@ -38,7 +38,10 @@ fn a_run_fills_the_cache_and_clean_empties_it() {
     wcomp_with(home.path(), &["run", wasm]).success();
 
     let shown = wcomp_with(home.path(), &["cache"]).success().stdout;
-    assert!(shown.starts_with("compiled code   [OWN-HOME]/compiled/wasmtime-48.0.8\n"), "{shown}");
+    assert!(
+        shown.starts_with("compiled code   [OWN-HOME]/compiled/wasmtime-48.0.8\n"),
+        "{shown}"
+    );
     assert_eq!(entries(&shown, "components"), 1, "{shown}");
     assert!(entries(&shown, "functions") > 0, "{shown}");
     assert!(shown.contains("of 2 GiB\n"), "{shown}");
@@ -68,7 +71,10 @@ fn a_smaller_limit_trims_the_cache() {
     )
     .success();
     assert!(trimmed.stderr.contains("Trimmed"), "{trimmed}");
-    assert!(trimmed.stdout.contains("total         0 bytes of 1 bytes"), "{trimmed}");
+    assert!(
+        trimmed.stdout.contains("total         0 bytes of 1 bytes"),
+        "{trimmed}"
+    );
 
     let bad = wcomp_with(home.path(), &["cache", "--cache-max", "lots"]);
     assert_eq!(bad.code, 2, "{bad}");

@@ -84,7 +84,12 @@ fn a_change_reruns_the_app_once_with_its_new_output() {
     dev.wait_for("second version", WAIT);
     dev.wait_for("Finished #2 with exit code 0", WAIT);
     dev.settle(Duration::from_secs(1));
-    assert_eq!(dev.count("Running #"), 2, "one run per change:\n{}", dev.show());
+    assert_eq!(
+        dev.count("Running #"),
+        2,
+        "one run per change:\n{}",
+        dev.show()
+    );
     assert_eq!(dev.count("first version"), 1, "{}", dev.show());
     assert_eq!(dev.interrupt(), 0, "Ctrl-C ends `wcomp dev` with 0");
 }
@@ -95,6 +100,9 @@ fn a_running_guest_is_stopped_before_the_rerun() {
     let mut dev = Session::start(app.path(), &[]);
     dev.wait_for("Running #1", WAIT);
     replace(app.path(), &hello("after the spinner"));
+    // Status lines and the guest's output come through different pipes:
+    // only lines of one pipe arrive in order.
+    dev.wait_for("Running #2", WAIT);
     dev.wait_for("after the spinner", WAIT);
     let stopped = dev.position("Stopped #1");
     assert!(

@@ -11,7 +11,10 @@ fn help_texts() {
         &["build", "--help"],
         &["compose", "--help"],
         &["run", "--help"],
+        &["dev", "--help"],
         &["inspect", "--help"],
+        &["cache", "--help"],
+        &["cache", "clean", "--help"],
         &["setup", "--help"],
         &["doctor", "--help"],
     ] {
@@ -50,7 +53,7 @@ fn bad_usage() {
 fn book_cli_reference_matches_help() {
     let book = std::fs::read_to_string(repo().join("book/src/cli.md")).unwrap();
     for cmd in [
-        "", "new", "build", "compose", "run", "inspect", "setup", "doctor",
+        "", "new", "build", "compose", "run", "dev", "inspect", "cache", "setup", "doctor",
     ] {
         let args: Vec<&str> = [cmd, "--help"]
             .into_iter()

@@ -13,9 +13,12 @@ mod fixtures;
 /// This tier never installs toolchains: its `$WCOMP_HOME` starts empty.
 const HERMETIC: bool = true;
 
+mod c_guests;
 mod cache;
+mod compose;
 mod dev;
 mod doctor;
 mod help;
+mod http_templates;
 mod inspect;
 mod new;

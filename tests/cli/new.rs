@@ -2,63 +2,16 @@
 //! (generating text needs no toolchain); bad input writes nothing. The
 //! toolchain tier builds what is generated here.
 
-use std::path::Path;
-
-use crate::support::{copy_dir, repo, run, wcomp, wcomp_in};
+use crate::support::{copy_dir, repo, run, scaffold_kinds, tree, wcomp, wcomp_in};
 
 const LANGS: [&str; 3] = ["rust", "python", "js"];
-
-/// `None` is the starter command (no `--world`).
-const WORLDS: [Option<&str>; 5] = [
-    None,
-    Some("types"),
-    Some("resources"),
-    Some("streams"),
-    Some("consumer"),
-];
-/// The files of a generated component, for a snapshot.
-fn tree(dir: &Path) -> String {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-        .iter()
-        .map(|f| {
-            format!(
-                "=== {}\n{}",
-                f.strip_prefix(dir).unwrap().display(),
-                std::fs::read_to_string(f).unwrap()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 #[test]
 fn scaffolds_are_generated_from_the_world() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_dir(&repo().join("tests/wit/kinds"), &dir.join("wit"));
-    for world in WORLDS {
-        for lang in LANGS {
-            let name = format!("{lang}-{}", world.unwrap_or("starter"));
-            let mut args = vec!["new", name.as_str(), "--lang", lang];
-            if let Some(world) = world {
-                args.extend(["--world", world]);
-            }
-            wcomp_in(dir, &args).success();
-            insta::assert_snapshot!(format!("new-{name}"), tree(&dir.join(&name)));
-        }
+    for (name, _) in scaffold_kinds(dir, &LANGS) {
+        insta::assert_snapshot!(format!("new-{name}"), tree(&dir.join(&name), None));
     }
     insta::assert_snapshot!(
         "new-app-toml",
@@ -147,7 +100,8 @@ fn bad_input_writes_nothing() {
     let out = wcomp_in(dir, &["new", "y", "--lang", "cobol"]);
     assert_eq!(out.code, 2, "{out}");
     assert!(
-        out.stderr.contains("[possible values: rust, python, js]"),
+        out.stderr
+            .contains("[possible values: rust, python, js, c, cpp]"),
         "{out}"
     );
 

@@ -25,6 +25,7 @@ build_one() {
     rust-trap)      rust rust-trap rust-trap ;;
     rust-hello-p3)  rust rust-hello-p3 rust_hello_p3 ;;
     rust-stream-p3) rust rust-stream-p3 rust_stream_p3 ;;
+    rust-pipe-p3)   rust rust-pipe-p3 rust_pipe_p3 ;;
     py-hello) (cd "$here/py-hello" && "$CPY" -d wit -w hello componentize app -o "$OUT/py-hello.wasm") ;;
     py-lib)   (cd "$here/py-lib" && "$CPY" -d wit -w greeter componentize app -o "$OUT/py-lib.wasm") ;;
     js-hello-p2) (cd "$here/js-hello-p2" && "$NODE_BIN/jco" componentize app.js --wit wit --world-name hello -d http fetch-event -o "$OUT/js-hello-p2.wasm") ;;
@@ -34,7 +35,7 @@ build_one() {
   esac
 }
 
-all=(rust-hello-p2 rust-trap rust-hello-p3 rust-stream-p3 py-hello py-lib js-hello-p2 js-hello-p3 js-lib)
+all=(rust-hello-p2 rust-trap rust-hello-p3 rust-stream-p3 rust-pipe-p3 py-hello py-lib js-hello-p2 js-hello-p3 js-lib)
 for f in "${@:-${all[@]}}"; do
   start=$(date +%s.%N)
   build_one "$f"

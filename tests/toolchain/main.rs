@@ -11,7 +11,11 @@ mod support;
 const HERMETIC: bool = false;
 
 mod build;
+mod c_guests;
+mod capabilities;
+mod dev;
 mod examples;
+mod fixtures;
 mod inspect;
 mod new;
 mod run;

@@ -138,7 +138,9 @@ impl FunctionStore {
             Ok(tmp) => tmp,
             Err(_) => {
                 std::fs::create_dir_all(shard)?;
-                tempfile::Builder::new().prefix(".tmp-").tempfile_in(shard)?
+                tempfile::Builder::new()
+                    .prefix(".tmp-")
+                    .tempfile_in(shard)?
             }
         };
         let entry = encode(key, value);

@@ -18,7 +18,7 @@ use wasmtime::component::{
 use super::syntax::{self, Call};
 use crate::error::{RunError, cause};
 use crate::state::{HostState, Stdio};
-use crate::streams::{LazyFile, ReaderProducer, ValueConsumer, WriterConsumer};
+use crate::streams::{self, ReaderProducer, ValueConsumer, WriterConsumer};
 use crate::wave;
 
 /// A payload type wcomp can carry in a `future<T>` across the host boundary.
@@ -164,7 +164,7 @@ fn stream_argument(
     let producer = if text == "-" {
         ReaderProducer::boxed(stdio.stdin_reader())
     } else if let Some(path) = text.strip_prefix('@') {
-        ReaderProducer::new(LazyFile::open(path).map_err(|source| RunError::Input {
+        ReaderProducer::new(streams::read_file(path).map_err(|source| RunError::Input {
             path: PathBuf::from(path),
             source,
         })?)
@@ -281,6 +281,9 @@ pub struct Invocation {
     pub stdout_taken: bool,
     /// A returned `result` was an `err`.
     pub failed: bool,
+    /// The guest's linear memory, in bytes, once the call and its streams
+    /// were done: its peak, as the memory limiter counted it.
+    pub guest_memory: u64,
 }
 
 /// Consumes one result: streams to stdout, futures awaited, the rest shown.

@@ -54,9 +54,11 @@ impl Host {
                 })
                 .await?
         };
-        with_timeout(opts.limits.timeout, run)
+        let mut invocation = with_timeout(opts.limits.timeout, run)
             .await
-            .map_err(|e| failure(&loaded.name, &found.name, &opts.limits, e))
+            .map_err(|e| failure(&loaded.name, &found.name, &opts.limits, e))?;
+        invocation.guest_memory = store.data().limiter.used();
+        Ok(invocation)
     }
 }
 

@@ -1,6 +1,7 @@
-//! `cli`: the app's command (Rust). It calls the Python `greeter` and the
-//! JavaScript `stats` components through typed WIT interfaces and prints
-//! what they return. Arguments, if any, are the text to analyse.
+//! `cli`: the app's command (Rust). It calls the Python `greeter`, the
+//! JavaScript `stats` and the C++ `scorer` components through typed WIT
+//! interfaces and prints what they return. Arguments, if any, are the text
+//! to analyse.
 
 wit_bindgen::generate!({
     path: "../wit",
@@ -9,6 +10,7 @@ wit_bindgen::generate!({
 });
 
 use hello::polyglot::greeting::{self, Person, Tone};
+use hello::polyglot::scoring;
 use hello::polyglot::textstats::{self, Size};
 
 struct Component;
@@ -41,7 +43,8 @@ impl exports::wasi::cli::run::Guest for Component {
         let args: Vec<String> = std::env::args().skip(1).collect();
         let text = if args.is_empty() { DEFAULT_TEXT.to_string() } else { args.join(" ") };
         println!("text: {text:?}");
-        for wc in textstats::word_counts(&text) {
+        let counts = textstats::word_counts(&text);
+        for wc in &counts {
             println!("  {:<6} {}", wc.word, wc.count);
         }
         match textstats::measure(&text) {
@@ -52,6 +55,13 @@ impl exports::wasi::cli::run::Guest for Component {
         match textstats::longest_word(&text) {
             Some(w) => println!("longest word: {w}"),
             None => println!("longest word: none"),
+        }
+
+        println!("== scoring (C++)");
+        // `list<string>` in, `list<scored>` (a record) back: the top three.
+        let words: Vec<String> = counts.into_iter().map(|wc| wc.word).collect();
+        for scored in scoring::rank(&words).iter().take(3) {
+            println!("  {:<6} {}", scored.word, scored.points);
         }
         Ok(())
     }

@@ -1,0 +1,8 @@
+(component
+  (import "wasi:cli/environment@0.2.0" (instance (export "get-environment" (func (result (list (tuple string string))))) (export "get-arguments" (func (result (list string))))))
+  (core module $m (func (export "f") (result i32) i32.const 2))
+  (core instance $i (instantiate $m))
+  (func $f (result u32) (canon lift (core func $i "f")))
+  (instance $e (export "hello" (func $f)))
+  (export "demo:greet/greet@0.1.0" (instance $e))
+)

@@ -17,7 +17,8 @@ Examples:
   wcomp build                      build every component of the app
   wcomp compose                    wire them into composed.wasm
   wcomp run composed.wasm          run it, sandboxed
-  wcomp serve composed.wasm        or serve it, if it is an HTTP handler";
+  wcomp serve composed.wasm        or serve it, if it is an HTTP handler
+  wcomp dev                        rebuild, recompose and rerun on every change";
 
 /// Build, compose and run polyglot WebAssembly components.
 ///
@@ -44,7 +45,9 @@ pub enum Command {
     Compose(commands::compose::ComposeCommand),
     Run(commands::run::RunCommand),
     Serve(commands::serve::ServeCommand),
+    Dev(commands::dev::DevCommand),
     Inspect(commands::inspect::InspectCommand),
+    Cache(commands::cache::CacheCommand),
     Setup(commands::setup::SetupCommand),
     Doctor(commands::doctor::DoctorCommand),
 }
@@ -60,7 +63,9 @@ impl Cli {
             Command::Compose(cmd) => cmd.exec(&ui),
             Command::Run(cmd) => cmd.exec(&ui),
             Command::Serve(cmd) => cmd.exec(&ui),
+            Command::Dev(cmd) => cmd.exec(&ui),
             Command::Inspect(cmd) => cmd.exec(&ui),
+            Command::Cache(cmd) => cmd.exec(&ui),
             Command::Setup(cmd) => cmd.exec(&ui),
             Command::Doctor(cmd) => cmd.exec(&ui),
         }

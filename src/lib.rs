@@ -10,6 +10,8 @@ mod build;
 mod c_bindings;
 mod cli;
 mod commands;
+mod dev;
+mod prime;
 mod process;
 mod scaffold;
 mod toolchain;

@@ -7,11 +7,12 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::component::Linker;
-use wasmtime::{Config, Engine, EngineWeak, Store};
+use wasmtime::{Config, Engine, EngineWeak, Store, UpdateDeadline};
 
+use crate::cache::CodeCache;
 use crate::error::{RunError, cause};
 use crate::limits::MemoryLimiter;
 use crate::state::HostState;
@@ -32,6 +33,8 @@ pub struct HostBuilder {
     fuel: bool,
     cache_dir: Option<PathBuf>,
     pooling: bool,
+    cache_max: Option<u64>,
+    interruptible: bool,
 }
 
 impl HostBuilder {
@@ -55,6 +58,22 @@ impl HostBuilder {
         self
     }
 
+    /// The size the cache is kept within, least recently used code going
+    /// first; [`cache::DEFAULT_MAX`](crate::cache::DEFAULT_MAX) by default.
+    pub fn cache_max(mut self, bytes: Option<u64>) -> Self {
+        self.cache_max = bytes;
+        self
+    }
+
+    /// Makes every run yield to the async executor at each epoch tick, so
+    /// that dropping its future stops it within a tick even while the
+    /// guest computes without calling the host (`wcomp dev` stops a run
+    /// this way when a file changes).
+    pub fn interruptible(mut self, enabled: bool) -> Self {
+        self.interruptible = enabled;
+        self
+    }
+
     /// An engine with the component model and its async ABI, and a linker
     /// with everything the host provides: WASI 0.3, WASI 0.2, and wasi:http
     /// 0.2 and 0.3 (types, and outgoing requests, which are denied).
@@ -69,6 +88,14 @@ impl HostBuilder {
             .epoch_interruption(true)
             .consume_fuel(self.fuel);
         let pooling = self.pooling && crate::pooling::configure(&mut config);
+        let cache = self
+            .cache_dir
+            .map(|dir| CodeCache::new(dir, self.cache_max.unwrap_or(crate::cache::DEFAULT_MAX)));
+        if let Some(cache) = &cache {
+            config
+                .enable_incremental_compilation(cache.function_store())
+                .map_err(engine_error)?;
+        }
         let engine = Engine::new(&config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_error)?;
@@ -81,7 +108,8 @@ impl HostBuilder {
             linker,
             fuel: self.fuel,
             pooling,
-            cache_dir: self.cache_dir,
+            interruptible: self.interruptible,
+            cache,
         })
     }
 }
@@ -93,7 +121,8 @@ pub struct Host {
     ticker: Ticker,
     fuel: bool,
     pooling: bool,
-    pub(crate) cache_dir: Option<PathBuf>,
+    interruptible: bool,
+    pub(crate) cache: Option<CodeCache>,
 }
 
 impl Host {
@@ -129,18 +158,24 @@ impl Host {
         let state = HostState::new(opts, limiter)?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
-        match opts.limits.timeout {
-            Some(timeout) => {
+        match (opts.limits.timeout, self.interruptible) {
+            (None, false) => store.set_epoch_deadline(NO_DEADLINE),
+            (timeout, interruptible) => {
                 self.ticker
                     .ensure_running()
                     .map_err(|source| RunError::Store {
                         component: loaded.name.clone(),
                         source: source.into(),
                     })?;
-                store.set_epoch_deadline(ticks(timeout));
-                store.epoch_deadline_trap();
+                match timeout {
+                    _ if interruptible => yield_every_tick(&mut store, timeout),
+                    Some(timeout) => {
+                        store.set_epoch_deadline(ticks(timeout));
+                        store.epoch_deadline_trap();
+                    }
+                    None => store.set_epoch_deadline(NO_DEADLINE),
+                }
             }
-            None => store.set_epoch_deadline(NO_DEADLINE),
         }
         let store_error = |e| RunError::Store {
             component: loaded.name.clone(),
@@ -165,6 +200,20 @@ impl Host {
         }
         Ok(store)
     }
+}
+
+/// Yields to the executor at every tick, so the run stops within a tick
+/// of its future being dropped; traps as a deadline would once `timeout`
+/// has passed.
+fn yield_every_tick(store: &mut Store<HostState>, timeout: Option<Duration>) {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        Ok(match deadline {
+            Some(deadline) if Instant::now() >= deadline => UpdateDeadline::Interrupt,
+            _ => UpdateDeadline::Yield(1),
+        })
+    });
 }
 
 /// The deadline, in ticks, for a timeout: rounded up, at least one tick.

@@ -20,7 +20,7 @@
 //! The library never prints and never touches the process's stdio or
 //! environment: the caller passes what the guest may see.
 
-mod cache;
+pub mod cache;
 pub mod call;
 mod command;
 mod engine;
@@ -39,7 +39,7 @@ mod wave;
 
 use std::path::{Path, PathBuf};
 
-pub use cache::Outcome as CacheOutcome;
+pub use cache::{FunctionReuse, Outcome as CacheOutcome};
 pub use call::{Call, Invocation};
 pub use engine::{Host, HostBuilder, TICK};
 pub use error::{BadCall, Cause, RunError};

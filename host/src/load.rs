@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use wasmtime::component::{Component, InstancePre};
 use wcomp_core::{InterfaceName, decode, wasi};
 
-use crate::cache::{self, Outcome};
+use crate::cache::{self, FunctionReuse, Outcome};
 use crate::error::{RunError, cause};
 use crate::state::HostState;
 use crate::{Host, display_name};
@@ -22,6 +22,8 @@ pub struct Loaded {
     pub(crate) pre: InstancePre<HostState>,
     /// Whether its code came from the cache.
     pub cache: Outcome,
+    /// When it was compiled: how many functions came from the cache.
+    pub functions: FunctionReuse,
     /// How long reading, compiling or loading, and linking took.
     pub load_time: Duration,
 }
@@ -44,7 +46,7 @@ impl Host {
         let started = Instant::now();
         let name = display_name(path);
         decode::expect_component(path, bytes)?;
-        let (component, outcome) = cache::load(&self.engine, bytes, self.cache_dir.as_deref())
+        let (component, outcome, functions) = cache::load(&self.engine, bytes, self.cache.as_ref())
             .map_err(|e| compile_error(path, &name, bytes, e))?;
         let pre = self
             .linker
@@ -55,6 +57,7 @@ impl Host {
             component,
             pre,
             cache: outcome,
+            functions,
             load_time: started.elapsed(),
         })
     }

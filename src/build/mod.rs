@@ -16,7 +16,7 @@ mod check;
 mod error;
 mod js;
 mod python;
-mod rust;
+pub mod rust;
 mod state;
 
 use std::collections::BTreeSet;
@@ -29,6 +29,7 @@ use serde::Serialize;
 use wcomp_compose::{App, ComponentEntry, JsBackend, Lang};
 
 pub use error::{BuildError, ComponentError};
+pub(crate) use state::{IGNORED, is_input};
 use state::{Recorded, State};
 
 use crate::process::ProcessError;
@@ -43,6 +44,9 @@ pub struct BuildOptions {
     pub jobs: usize,
     /// Only this component.
     pub package: Option<String>,
+    /// Rust: build in the app's own target directory instead of the build
+    /// directory all apps share.
+    pub isolated: bool,
 }
 
 /// Hears about a build as it happens, to show progress.
@@ -148,6 +152,8 @@ pub struct Job<'a> {
     pub wit: PathBuf,
     pub home: &'a Home,
     pub js_backend: JsBackend,
+    /// Rust: no shared build directory ([`BuildOptions::isolated`]).
+    pub isolated: bool,
     /// How many processes a driver may run at once (C/C++ compile units).
     pub jobs: usize,
 }
@@ -263,6 +269,20 @@ pub fn build(
     Ok(Report { summaries })
 }
 
+/// The components [`build`] would rebuild now: those whose inputs changed
+/// since their last good build, and those that cannot be built as they
+/// are. Nothing is built or installed.
+pub fn stale(app: &App, opts: &BuildOptions) -> Result<Vec<String>, BuildError> {
+    let entries = selected(app, opts)?;
+    let home = Home::from_env()?;
+    let state = State::load(app);
+    Ok(entries
+        .into_iter()
+        .filter(|entry| !matches!(plan(app, entry, opts, &home, &state), Planned::Done(_)))
+        .map(|entry| entry.name().to_string())
+        .collect())
+}
+
 /// The components to build: all, or the one named.
 fn selected<'a>(app: &'a App, opts: &BuildOptions) -> Result<Vec<&'a ComponentEntry>, BuildError> {
     match &opts.package {
@@ -372,6 +392,7 @@ fn job<'a>(
         output,
         home,
         js_backend,
+        isolated: opts.isolated,
         jobs: opts.jobs,
     })
 }

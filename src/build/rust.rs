@@ -1,13 +1,21 @@
 //! Rust: `cargo build --target wasm32-wasip2`, the artifact found from
-//! cargo's JSON messages. Rust components of an app share one target
-//! directory, so their dependencies compile once.
+//! cargo's JSON messages.
+//!
+//! Every app's Rust components share one cargo build directory per
+//! toolchain under `$WCOMP_HOME` (cargo's `build.build-dir`): wit-bindgen
+//! and the other dependencies compile once per machine, not once per app.
+//! Final artifacts still go to the app's own target directory, so two apps
+//! with a crate of the same name never overwrite each other's `.wasm`;
+//! their intermediate files differ by cargo's hash of the package's path.
+//! Cargo's lock on the build directory serialises concurrent builds.
+//! `--isolated` keeps everything in the app's target directory.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::{ComponentError, Job};
 use crate::process;
-use crate::toolchain::pins;
+use crate::toolchain::{Home, pins};
 
 pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     let mut cmd = Command::new("cargo");
@@ -20,6 +28,9 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     .current_dir(&job.src)
     .env("CARGO_TARGET_DIR", job.build_dir.join("cargo"))
     .env("CARGO_TERM_COLOR", "never");
+    if !job.isolated {
+        cmd.env("CARGO_BUILD_BUILD_DIR", shared_build_dir(job.home));
+    }
     if job.release {
         cmd.arg("--release");
     }
@@ -32,6 +43,17 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
         message: "cargo built no `.wasm` artifact for this package".to_owned(),
         help: "a Rust component is a `cdylib` (library) or a `bin` crate; check `[lib] crate-type = [\"cdylib\"]` in its Cargo.toml".to_owned(),
     })
+}
+
+/// The cargo build directory every app's Rust components share: one per
+/// pinned target and wit-bindgen (cargo separates profiles and compiler
+/// versions inside it).
+pub fn shared_build_dir(home: &Home) -> PathBuf {
+    home.root().join("cargo-target").join(format!(
+        "{}-wit-bindgen-{}",
+        pins::RUST_TARGET,
+        pins::WIT_BINDGEN
+    ))
 }
 
 /// The last `.wasm` file cargo reports for the package at `manifest`.

@@ -53,7 +53,17 @@ impl State {
 }
 
 /// Directories under a component's sources that are outputs, not inputs.
-const IGNORED: &[&str] = &["target", "node_modules", "__pycache__", ".git"];
+pub(crate) const IGNORED: &[&str] = &["target", "node_modules", "__pycache__", ".git"];
+
+/// Whether a file at `rel`, relative to a component's source directory,
+/// is one of its inputs: not inside an output folder, not a `.wasm` file.
+pub(crate) fn is_input(rel: &Path) -> bool {
+    let in_output_dir = rel.parent().is_some_and(|dir| {
+        dir.components()
+            .any(|c| IGNORED.contains(&c.as_os_str().to_string_lossy().as_ref()))
+    });
+    !in_output_dir && rel.extension().is_none_or(|ext| ext != "wasm")
+}
 
 /// Every source file under `dir`, sorted: what a component is built from.
 pub(super) fn source_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -69,7 +79,7 @@ pub(super) fn source_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
                 if !IGNORED.contains(&name.as_ref()) {
                     stack.push(entry.path());
                 }
-            } else if !name.ends_with(".wasm") {
+            } else if is_input(Path::new(name.as_ref())) {
                 files.push(entry.path());
             }
         }

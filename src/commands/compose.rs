@@ -1,10 +1,10 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use wcomp_compose::App;
+use wcomp_compose::{App, Plan};
 
 use wcomp_core::fmt::Size;
-use wcomp_core::fs::Outputs;
+use wcomp_core::fs::{OutputError, Outputs};
 
 use crate::ui::Ui;
 
@@ -70,25 +70,7 @@ impl ComposeCommand {
         let bytes = plan.encode()?;
         let size = bytes.len() as u64;
         let output = self.output.unwrap_or_else(|| app.output());
-        let mut outputs = Outputs::default();
-        outputs.input(app.path());
-        for instance in plan.instances() {
-            outputs.input(&app.dir().join(&instance.wasm));
-        }
-        outputs.add(&output, bytes);
-        if let Some(wac) = &self.emit_wac {
-            outputs.add(wac, plan.to_wac().into_bytes());
-            // `wac compose` needs the deny components as files too.
-            for instance in plan.instances().iter().filter(|i| i.denies.is_some()) {
-                if let Some((_, bytes)) = plan
-                    .generated_components()
-                    .find(|(name, _)| *name == instance.component)
-                {
-                    outputs.add(&app.dir().join(&instance.wasm), bytes.to_vec());
-                }
-            }
-        }
-        outputs.write()?;
+        write_composed(&app, &plan, &output, bytes, self.emit_wac.as_deref())?;
         if let Some(wac) = &self.emit_wac {
             ui.status("Wrote", format_args!("`{}`", wac.display()));
         }
@@ -115,4 +97,36 @@ impl ComposeCommand {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Writes the composed component to `output`, and the plan as WAC to
+/// `wac` if asked, after checking that neither replaces an input of the
+/// composition (app.toml or a component).
+pub(crate) fn write_composed(
+    app: &App,
+    plan: &Plan,
+    output: &Path,
+    bytes: Vec<u8>,
+    wac: Option<&Path>,
+) -> Result<(), OutputError> {
+    let mut outputs = Outputs::default();
+    outputs.input(app.path());
+    for instance in plan.instances() {
+        outputs.input(&app.dir().join(&instance.wasm));
+    }
+    outputs.add(output, bytes);
+    if let Some(wac) = wac {
+        outputs.add(wac, plan.to_wac().into_bytes());
+        // `wac compose` needs the deny components as files too.
+        for instance in plan.instances().iter().filter(|i| i.denies.is_some()) {
+            if let Some((_, bytes)) = plan
+                .generated_components()
+                .find(|(name, _)| *name == instance.component)
+            {
+                outputs.add(&app.dir().join(&instance.wasm), bytes.to_vec());
+            }
+        }
+    }
+    outputs.write()?;
+    Ok(())
 }

@@ -62,6 +62,33 @@ pub struct LimitOptions {
     /// Compile without reading or writing the compiled-code cache.
     #[arg(long)]
     pub no_cache: bool,
+
+    #[command(flatten)]
+    pub cache_max: CacheMax,
+}
+
+/// The size limit of the compiled-code cache, for every command that
+/// writes to it or trims it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CacheMax {
+    /// Keep the compiled-code cache within this size, e.g. `4GiB`; the
+    /// least recently used code goes first. 2 GiB by default.
+    #[arg(long = "cache-max", value_name = "SIZE", env = "WCOMP_CACHE_MAX", value_parser = limits::parse_size)]
+    pub bytes: Option<u64>,
+}
+
+impl CacheMax {
+    /// The limit in bytes.
+    pub fn get(&self) -> u64 {
+        self.bytes.unwrap_or(wcomp_host::cache::DEFAULT_MAX)
+    }
+}
+
+/// A host whose compiled code goes to the cache under `home`.
+pub fn cached_host(home: &Home, max: &CacheMax) -> HostBuilder {
+    Host::builder()
+        .cache_dir(Some(wcomp_host::cache_dir(home.root())))
+        .cache_max(max.bytes)
 }
 
 fn parse_dir(spec: &str) -> Result<DirGrant, BadGrant> {
@@ -127,5 +154,6 @@ impl LimitOptions {
         Host::builder()
             .fuel(self.fuel.is_some())
             .cache_dir(cache_dir)
+            .cache_max(self.cache_max.bytes)
     }
 }

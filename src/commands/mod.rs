@@ -3,7 +3,9 @@
 //! code.
 
 pub mod build;
+pub mod cache;
 pub mod compose;
+pub mod dev;
 pub mod doctor;
 pub mod host_options;
 pub mod inspect;

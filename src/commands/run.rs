@@ -120,7 +120,7 @@ pub(crate) fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
 
 /// Prints a call's results, on stderr when a stream result took stdout, and
 /// returns the exit code: 1 when a `result` came back as an error.
-fn print_results(invocation: &Invocation) -> i32 {
+pub(crate) fn print_results(invocation: &Invocation) -> i32 {
     for line in &invocation.results {
         if invocation.stdout_taken {
             eprintln!("{line}");

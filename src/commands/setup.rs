@@ -3,6 +3,10 @@ use std::time::Instant;
 
 use wcomp_compose::Lang;
 
+use wcomp_core::fmt::Elapsed;
+
+use super::host_options::{CacheMax, cached_host};
+use crate::prime::{self, Starter};
 use crate::toolchain::{self, Home, Installed};
 use crate::ui::Ui;
 
@@ -12,8 +16,12 @@ use crate::ui::Ui;
 /// componentize-py in a virtual environment; JavaScript gets jco,
 /// componentize-js and componentize-qjs through npm; C and C++ get zig (PyPI's
 /// `ziglang`) in a virtual environment, with wasi-libc and libc++ built once.
-/// Everything goes under `$WCOMP_HOME` (default `~/.cache/wcomp`). Running it
-/// again does nothing; an interrupted install is redone on the next run.
+/// Everything goes under `$WCOMP_HOME` (default `~/.cache/wcomp`). Then it
+/// primes the caches: a starter app per language engine is built and
+/// compiled once, so the engine's code (CPython, StarlingMonkey, QuickJS)
+/// and Rust's bindings crates are ready before your first app needs them.
+/// Running it again does nothing; an interrupted install is redone on the
+/// next run.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -28,6 +36,13 @@ pub struct SetupCommand {
     /// Reinstall even what is already installed.
     #[arg(long)]
     pub force: bool,
+
+    /// Do not build and compile the starter apps that prime the caches.
+    #[arg(long)]
+    pub no_prime: bool,
+
+    #[command(flatten)]
+    pub cache_max: CacheMax,
 }
 
 impl SetupCommand {
@@ -39,7 +54,7 @@ impl SetupCommand {
             self.lang
         };
         let mut installed_any = false;
-        for lang in langs {
+        for &lang in &langs {
             let started = Instant::now();
             match toolchain::install(&home, lang, self.force)? {
                 Installed::Fresh => ui.status("Fresh", format_args!("{lang} toolchain")),
@@ -55,6 +70,9 @@ impl SetupCommand {
                 }
             }
         }
+        if !self.no_prime {
+            installed_any |= prime(ui, &home, &langs, self.force, &self.cache_max)?;
+        }
         if !installed_any {
             ui.status(
                 "Finished",
@@ -66,4 +84,49 @@ impl SetupCommand {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Primes the caches with each language's starters not primed yet (all of
+/// them with `force`); says whether it did anything. A starter that fails
+/// is a warning: the caches are only colder.
+fn prime(
+    ui: &Ui,
+    home: &Home,
+    langs: &[Lang],
+    force: bool,
+    max: &CacheMax,
+) -> miette::Result<bool> {
+    let starters: Vec<Starter> = langs
+        .iter()
+        .flat_map(|&lang| prime::starters(lang))
+        .filter(|starter| force || !starter.is_primed(home))
+        .collect();
+    if starters.is_empty() {
+        return Ok(false);
+    }
+    let host = cached_host(home, max).build()?;
+    for starter in starters {
+        ui.status(
+            "Priming",
+            format_args!("the caches with a {} starter app", starter.name),
+        );
+        match starter.prime(home, &host) {
+            Ok(primed) => ui.status(
+                "Primed",
+                format_args!(
+                    "{}: built in {}, compiled in {} ({})",
+                    starter.name,
+                    Elapsed(primed.build),
+                    Elapsed(primed.compile),
+                    primed.functions
+                ),
+            ),
+            Err(e) => ui.warn(format_args!(
+                "cannot prime the caches with the {} starter: {:?}",
+                starter.name,
+                miette::Report::new(e)
+            )),
+        }
+    }
+    Ok(true)
 }

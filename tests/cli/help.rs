@@ -12,7 +12,10 @@ fn help_texts() {
         &["compose", "--help"],
         &["run", "--help"],
         &["serve", "--help"],
+        &["dev", "--help"],
         &["inspect", "--help"],
+        &["cache", "--help"],
+        &["cache", "clean", "--help"],
         &["setup", "--help"],
         &["doctor", "--help"],
     ] {
@@ -51,7 +54,7 @@ fn bad_usage() {
 fn book_cli_reference_matches_help() {
     let book = std::fs::read_to_string(repo().join("book/src/cli.md")).unwrap();
     for cmd in [
-        "", "new", "build", "compose", "run", "serve", "inspect", "setup", "doctor",
+        "", "new", "build", "compose", "run", "serve", "dev", "inspect", "cache", "setup", "doctor",
     ] {
         let args: Vec<&str> = [cmd, "--help"]
             .into_iter()

@@ -6,11 +6,17 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+/// Components built from WAT in the test, as the host's own tests make them.
+#[path = "../../host/tests/support/mod.rs"]
+mod fixtures;
+
 /// This tier never installs toolchains: its `$WCOMP_HOME` starts empty.
 const HERMETIC: bool = true;
 
 mod c_guests;
+mod cache;
 mod compose;
+mod dev;
 mod doctor;
 mod help;
 mod http_new;

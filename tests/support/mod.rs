@@ -2,6 +2,7 @@
 //! paths out of its output for snapshots, the `WCOMP_HOME` of the tier, and
 //! (for the toolchain tier) the guest fixtures built once.
 
+pub mod dev;
 pub mod serving;
 
 use std::fmt;

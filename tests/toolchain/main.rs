@@ -13,6 +13,7 @@ const HERMETIC: bool = false;
 mod build;
 mod c_guests;
 mod capabilities;
+mod dev;
 mod examples;
 mod fixtures;
 mod inspect;

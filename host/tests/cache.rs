@@ -1,0 +1,230 @@
+//! The compiled-code cache, hermetic: a new composition reuses the code of
+//! the functions it shares with an earlier one; damaged entries are misses
+//! that still give the right answer; hosts in parallel share one cache; the
+//! cache stays within its limit; and an interruptible host's run stops when
+//! its future is dropped.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use support::*;
+use wcomp_host::{CacheOutcome, Host, Limits, Loaded, RunOptions};
+
+/// Functions enough for a real amount of compiled code, and `answer`,
+/// which calls them all: 42.
+const BODY: &str = r#"
+  (func $f1 (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func $f2 (param i32) (result i32) (i32.mul (call $f1 (local.get 0)) (i32.const 2)))
+  (func $f3 (param i32) (result i32) (i32.sub (call $f2 (local.get 0)) (i32.const 3)))
+  (func $f4 (param i32) (result i32)
+    (if (result i32) (i32.gt_u (local.get 0) (i32.const 100))
+      (then (call $f3 (local.get 0)))
+      (else (call $f1 (local.get 0)))))
+  (func $answer (export "answer") (result i32)
+    (i32.add (call $f4 (i32.const 200)) (i32.const -357)))
+"#;
+
+/// A library exporting `answer`.
+fn library() -> Vec<u8> {
+    component("  export answer: func() -> u32;", "", BODY)
+}
+
+/// The same library with one more export: a new binary whose functions
+/// are mostly the first one's.
+fn library_grown() -> Vec<u8> {
+    component(
+        "  export answer: func() -> u32;\n  export seven: func() -> u32;",
+        "",
+        &format!("{BODY}\n  (func (export \"seven\") (result i32) (i32.const 7))"),
+    )
+}
+
+fn cached_host(dir: &Path) -> Host {
+    Host::builder()
+        .cache_dir(Some(dir.to_owned()))
+        .build()
+        .expect("a host with a cache")
+}
+
+/// Calls `answer()` on `loaded` and checks it is still 42.
+async fn assert_answers(host: &Host, loaded: &Loaded) {
+    let invocation = invoke_on(host, loaded, "answer()", &RunOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("answer(): {e:?}"));
+    assert_eq!(invocation.results, ["42"]);
+}
+
+/// Every function entry in the cache at `dir`.
+fn function_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for shard in std::fs::read_dir(dir.join("functions")).unwrap() {
+        for entry in std::fs::read_dir(shard.unwrap().path()).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    files
+}
+
+/// Every whole-component entry in the cache at `dir`.
+fn component_entries(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_new_binary_reuses_the_code_of_the_functions_it_shares() {
+    let cache = tempfile::tempdir().unwrap();
+    let first = load_into(&cached_host(cache.path()), "library.wasm", &library());
+    assert_eq!(first.cache, CacheOutcome::Compiled);
+    assert_eq!(first.functions.reused, 0, "an empty cache has nothing");
+    assert!(first.functions.compiled >= 5, "{:?}", first.functions);
+
+    let host = cached_host(cache.path());
+    let grown = load_into(&host, "grown.wasm", &library_grown());
+    assert_eq!(grown.cache, CacheOutcome::Compiled, "a new binary");
+    assert!(
+        grown.functions.reused >= 5,
+        "the five shared functions come from the cache: {:?}",
+        grown.functions
+    );
+    assert!(grown.functions.compiled < first.functions.compiled);
+    assert_answers(&host, &grown).await;
+
+    let again = load_into(&cached_host(cache.path()), "grown.wasm", &library_grown());
+    assert_eq!(
+        again.cache,
+        CacheOutcome::Hit,
+        "the same binary loads whole"
+    );
+    assert!(again.functions.is_empty());
+}
+
+#[tokio::test]
+async fn damaged_function_entries_are_misses_and_the_code_is_right() {
+    let cache = tempfile::tempdir().unwrap();
+    load_into(&cached_host(cache.path()), "library.wasm", &library());
+    let entries = function_entries(cache.path());
+    assert!(!entries.is_empty());
+    for (i, entry) in entries.iter().enumerate() {
+        let mut bytes = std::fs::read(entry).unwrap();
+        if i % 2 == 0 {
+            bytes.truncate(bytes.len() / 2);
+        } else {
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0xff;
+        }
+        std::fs::write(entry, bytes).unwrap();
+    }
+    for whole in component_entries(cache.path()) {
+        std::fs::remove_file(whole).unwrap();
+    }
+
+    let host = cached_host(cache.path());
+    let loaded = load_into(&host, "library.wasm", &library());
+    assert_eq!(loaded.functions.reused, 0, "{:?}", loaded.functions);
+    assert_answers(&host, &loaded).await;
+}
+
+#[tokio::test]
+async fn a_truncated_whole_component_entry_is_compiled_again() {
+    let cache = tempfile::tempdir().unwrap();
+    load_into(&cached_host(cache.path()), "library.wasm", &library());
+    let [whole] = component_entries(cache.path()).try_into().unwrap();
+    let bytes = std::fs::read(&whole).unwrap();
+    std::fs::write(&whole, &bytes[..bytes.len() / 2]).unwrap();
+
+    let host = cached_host(cache.path());
+    let loaded = load_into(&host, "library.wasm", &library());
+    assert_eq!(loaded.cache, CacheOutcome::Compiled);
+    assert_answers(&host, &loaded).await;
+    assert_eq!(
+        std::fs::read(&whole).unwrap().len(),
+        bytes.len(),
+        "the entry is whole again"
+    );
+}
+
+#[test]
+fn hosts_in_parallel_share_one_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    std::thread::scope(|scope| {
+        for i in 0..4 {
+            let dir = cache.path();
+            scope.spawn(move || {
+                let runtime = tokio::runtime::Runtime::new().unwrap();
+                // Each thread its own engine and host, as processes have.
+                let host = cached_host(dir);
+                let bytes = if i % 2 == 0 {
+                    library()
+                } else {
+                    library_grown()
+                };
+                let loaded = load_into(&host, "library.wasm", &bytes);
+                runtime.block_on(assert_answers(&host, &loaded));
+            });
+        }
+    });
+    let host = cached_host(cache.path());
+    for bytes in [library(), library_grown()] {
+        let loaded = load_into(&host, "library.wasm", &bytes);
+        assert_eq!(loaded.cache, CacheOutcome::Hit);
+    }
+}
+
+#[test]
+fn the_cache_stays_within_its_limit() {
+    let cache = tempfile::tempdir().unwrap();
+    let first_size = {
+        load_into(&cached_host(cache.path()), "library.wasm", &library());
+        wcomp_host::cache::usage(cache.path()).unwrap().bytes()
+    };
+    let max = first_size + first_size / 2;
+    let host = Host::builder()
+        .cache_dir(Some(cache.path().to_owned()))
+        .cache_max(Some(max))
+        .build()
+        .unwrap();
+    load_into(&host, "grown.wasm", &library_grown());
+    let usage = wcomp_host::cache::usage(cache.path()).unwrap();
+    assert!(usage.bytes() <= max, "{usage:?} over {max}");
+    assert_eq!(
+        usage.components.entries, 1,
+        "the least recently used component went: {usage:?}"
+    );
+}
+
+/// A command that computes forever without calling the host.
+fn spinner() -> Vec<u8> {
+    component(
+        "  export wasi:cli/run@0.2.12;",
+        "",
+        r#"  (func (export "wasi:cli/run@0.2.12#run") (result i32) (loop $forever (br $forever)) (i32.const 0))"#,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interruptible_run_stops_when_its_future_is_dropped() {
+    let host = Host::builder().interruptible(true).build().unwrap();
+    let loaded = load_into(&host, "spinner.wasm", &spinner());
+    let opts = RunOptions::default();
+    let run = host.run_command(&loaded, &opts);
+    // The timeout fires only if the guest yields to the executor.
+    let outcome = tokio::time::timeout(Duration::from_millis(300), run).await;
+    assert!(outcome.is_err(), "the spinner never ends by itself");
+
+    // A timeout still ends it with the timeout's diagnostic.
+    let opts = RunOptions {
+        limits: Limits {
+            timeout: Some(Duration::from_millis(200)),
+            ..Limits::default()
+        },
+        ..RunOptions::default()
+    };
+    let err = host.run_command(&loaded, &opts).await.unwrap_err();
+    assert_eq!(stopped(err).reason, "timeout after 200ms");
+}

@@ -1,0 +1,80 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use wcomp_host::Call;
+
+use super::host_options::{LimitOptions, SandboxOptions};
+use crate::build::BuildOptions;
+use crate::dev::{self, DevOptions, Mode};
+use crate::ui::Ui;
+
+/// Build, compose and run the app, then do it again on every change.
+///
+/// Watches every component's sources, the WIT their worlds are read from,
+/// prebuilt components and app.toml. On a change it stops the guest if it
+/// is still running, rebuilds only the components whose inputs changed,
+/// recomposes and reruns, printing one line per iteration with what changed
+/// and how long each step took. Code of the components that did not change
+/// comes from the compiled-code cache. Errors are shown in full and the
+/// loop waits for the next change; Ctrl-C ends it. The guest gets no stdin.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  wcomp dev
+  wcomp dev -- --name world            arguments for the guest
+  wcomp dev --invoke 'greet(\"world\")'  call an export on every change
+  wcomp dev examples/app.toml --release")]
+pub struct DevCommand {
+    /// The app manifest.
+    #[arg(default_value = "app.toml")]
+    pub manifest: PathBuf,
+
+    /// Arguments passed to the guest, after `--`.
+    #[arg(last = true)]
+    pub args: Vec<String>,
+
+    /// Call an exported function on each change instead of running the app
+    /// as a command, e.g. `greet("x")`, with arguments in WAVE syntax.
+    #[arg(long, value_name = "CALL", conflicts_with = "args")]
+    pub invoke: Option<String>,
+
+    /// Build with optimizations (Rust: `cargo build --release`).
+    #[arg(long)]
+    pub release: bool,
+
+    /// Build Rust components in the app's own target directory instead of
+    /// the shared one under `$WCOMP_HOME`.
+    #[arg(long)]
+    pub isolated: bool,
+
+    #[command(flatten)]
+    pub sandbox: SandboxOptions,
+
+    #[command(flatten)]
+    pub limits: LimitOptions,
+}
+
+impl DevCommand {
+    pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
+        let mode = match &self.invoke {
+            Some(call) => Mode::Invoke(Call::parse(call)?),
+            None => Mode::Command(self.args),
+        };
+        let host = self.limits.host_builder(ui).interruptible(true).build()?;
+        let opts = DevOptions {
+            manifest: self.manifest,
+            build: BuildOptions {
+                release: self.release,
+                force: false,
+                jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+                package: None,
+                isolated: self.isolated,
+            },
+            mode,
+            grants: self.sandbox.grants(),
+            limits: self.limits.limits(),
+        };
+        dev::dev(opts, host, ui)?;
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,490 @@
+//! `wcomp dev`: build, compose and run an app, then watch its inputs and
+//! do it again on every change, rebuilding only the components whose
+//! inputs changed.
+//!
+//! Each iteration runs the same steps as `wcomp build`, `compose` and
+//! `run`, through the same functions, and prints one header line: what
+//! changed and how long each step took. A mistake (a build, compose or
+//! load error, a trap) is shown in full and the loop waits for the next
+//! change; nothing a user writes ends it. A guest still running when a
+//! change arrives is stopped first: the host yields at every epoch tick,
+//! so dropping the run's future stops even a guest that never calls the
+//! host, and its output is flushed before anything else is printed.
+//! Ctrl-C or SIGTERM ends the loop with exit code 0, after waiting for any
+//! build tool that is still running.
+
+mod watch;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use wcomp_compose::{App, Lang};
+use wcomp_core::fmt::Elapsed;
+use wcomp_host::{CacheOutcome, Call, Grants, Host, Limits, Loaded, RunOptions, Stdio};
+
+use crate::build::{self, BuildOptions, ComponentError, Status, Summary};
+use crate::commands::compose::write_composed;
+use crate::commands::run::print_results;
+use crate::ui::Ui;
+use watch::{Inputs, Watcher};
+
+/// What each iteration does once the app is built and composed.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// Runs the composed command with these arguments.
+    Command(Vec<String>),
+    /// Calls an export and prints its results.
+    Invoke(Call),
+    // `Serve` belongs here once `wcomp serve` exists: it would keep the
+    // listener up and swap in each new composition.
+}
+
+/// How `wcomp dev` runs.
+#[derive(Debug, Clone)]
+pub struct DevOptions {
+    pub manifest: PathBuf,
+    pub build: BuildOptions,
+    pub mode: Mode,
+    pub grants: Grants,
+    pub limits: Limits,
+}
+
+/// Watches and reruns the app until Ctrl-C or SIGTERM. `host` must be
+/// [interruptible](wcomp_host::HostBuilder::interruptible), so a change
+/// can stop a running guest.
+pub fn dev(opts: DevOptions, host: Host, ui: &Ui) -> miette::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))?;
+    let result = runtime.block_on(async {
+        let session = Session {
+            opts: Arc::new(opts),
+            host: Arc::new(host),
+            ui: *ui,
+            app: None,
+            iteration: 0,
+            phase: Arc::new(Phase::default()),
+        };
+        session.run().await
+    });
+    runtime.shutdown_background();
+    result
+}
+
+/// One `wcomp dev` session.
+struct Session {
+    opts: Arc<DevOptions>,
+    host: Arc<Host>,
+    ui: Ui,
+    /// The app as last loaded, to know what a change touched.
+    app: Option<App>,
+    iteration: u32,
+    phase: Arc<Phase>,
+}
+
+/// What the blocking steps and the loop tell each other.
+#[derive(Default)]
+struct Phase {
+    /// A build is running: its tools must end before wcomp does.
+    building: AtomicBool,
+    /// Ctrl-C arrived: failures of the tools it interrupted are not shown.
+    stopping: AtomicBool,
+}
+
+/// How an iteration's wait ended.
+enum Next {
+    /// These files changed.
+    Changed(Vec<PathBuf>),
+    /// Ctrl-C or SIGTERM.
+    Shutdown,
+}
+
+impl Session {
+    async fn run(mut self) -> miette::Result<()> {
+        let mut signals = Signals::new()?;
+        let mut watcher = Watcher::new()?;
+        let mut changed = Vec::new();
+        loop {
+            self.iteration += 1;
+            let prepared = match self.prepare(&mut signals).await {
+                Some(prepared) => prepared,
+                None => return Ok(()),
+            };
+            let prepared = match prepared {
+                Ok((app, prepared)) => {
+                    watcher.watch(Inputs::of(&app));
+                    self.app = Some(app);
+                    prepared
+                }
+                Err(app) => {
+                    watcher.watch(match &app {
+                        Some(app) => Inputs::of(app),
+                        None => Inputs::manifest(&self.opts.manifest),
+                    });
+                    self.app = app;
+                    None
+                }
+            };
+            if let Some(trouble) = watcher.trouble.take() {
+                self.ui.warn(trouble);
+            }
+            let next = match prepared {
+                Some(ready) => {
+                    self.header(&changed, &ready.steps);
+                    self.run_guest(&ready.loaded, &mut watcher, &mut signals)
+                        .await
+                }
+                None => {
+                    self.ui.status(
+                        "Waiting",
+                        format_args!("for a change to retry #{}", self.iteration),
+                    );
+                    self.next_change(&mut watcher, &mut signals).await
+                }
+            };
+            match next {
+                Next::Changed(files) => changed = files,
+                Next::Shutdown => return Ok(()),
+            }
+        }
+    }
+
+    /// Loads, builds, composes and compiles the app on a blocking thread.
+    /// Errors are shown there; the app is handed back whenever it loaded,
+    /// to be watched. `None` on Ctrl-C: during a build, once its tools
+    /// have ended (a second Ctrl-C does not wait), so none outlives wcomp.
+    async fn prepare(&self, signals: &mut Signals) -> Option<Prepared> {
+        let (opts, host, ui, phase) = (
+            self.opts.clone(),
+            self.host.clone(),
+            self.ui,
+            self.phase.clone(),
+        );
+        let mut task = tokio::task::spawn_blocking(move || prepare(&opts, &host, &ui, &phase));
+        tokio::select! {
+            prepared = &mut task => return Some(prepared.unwrap_or(Err(None))),
+            () = signals.recv() => {}
+        }
+        self.phase.stopping.store(true, Ordering::SeqCst);
+        if self.phase.building.load(Ordering::SeqCst) {
+            self.ui
+                .status("Stopping", "once the build's tools have ended");
+            tokio::select! {
+                _ = task => {}
+                () = signals.recv() => {}
+            }
+        }
+        None
+    }
+
+    /// The iteration's header: what changed and how long each step took.
+    fn header(&self, changed: &[PathBuf], steps: &str) {
+        let what = match (changed, &self.app) {
+            ([], _) | (_, None) => "start".to_owned(),
+            (files, Some(app)) => format!("{} changed", describe(files, app.dir())),
+        };
+        self.ui.status(
+            "Running",
+            format_args!("#{} {what} · {steps}", self.iteration),
+        );
+    }
+
+    /// Runs the guest until it ends, a real change arrives (which stops
+    /// it), or Ctrl-C.
+    async fn run_guest(
+        &self,
+        loaded: &Loaded,
+        watcher: &mut Watcher,
+        signals: &mut Signals,
+    ) -> Next {
+        let started = Instant::now();
+        let result = tokio::select! {
+            result = run(&self.host, loaded, &self.opts) => result,
+            files = next_real_change(watcher, self.app.as_ref(), &self.opts.build) => {
+                flush_guest_output();
+                self.ui.status("Stopped", format_args!("#{} after {}", self.iteration, Elapsed(started.elapsed())));
+                return Next::Changed(files);
+            }
+            () = signals.recv() => {
+                flush_guest_output();
+                return Next::Shutdown;
+            }
+        };
+        flush_guest_output();
+        match result {
+            Ok(code) => self.ui.status(
+                "Finished",
+                format_args!(
+                    "#{} with exit code {code} in {}; watching for changes",
+                    self.iteration,
+                    Elapsed(started.elapsed())
+                ),
+            ),
+            Err(e) => {
+                show(e);
+                self.ui.status(
+                    "Waiting",
+                    format_args!("for a change to retry #{}", self.iteration),
+                );
+            }
+        }
+        self.next_change(watcher, signals).await
+    }
+
+    async fn next_change(&self, watcher: &mut Watcher, signals: &mut Signals) -> Next {
+        tokio::select! {
+            files = next_real_change(watcher, self.app.as_ref(), &self.opts.build) => Next::Changed(files),
+            () = signals.recv() => Next::Shutdown,
+        }
+    }
+}
+
+/// Waits for a batch of changes that changes the app: app.toml's text, a
+/// prebuilt component, or the inputs of a component's build (as the
+/// build's own input hashes see them; a file a tool rewrote with what it
+/// had is no change). Cancel-safe: the watcher keeps what it gathered.
+async fn next_real_change(
+    watcher: &mut Watcher,
+    app: Option<&App>,
+    build: &BuildOptions,
+) -> Vec<PathBuf> {
+    loop {
+        let files = watcher.changes().await;
+        if changes_app(&files, app, build) {
+            return files;
+        }
+    }
+}
+
+/// Whether `files` changing changes `app`.
+fn changes_app(files: &[PathBuf], app: Option<&App>, build: &BuildOptions) -> bool {
+    // The manifest did not load: any change to it may fix it.
+    let Some(app) = app else { return true };
+    let manifest = std::path::absolute(app.path()).unwrap_or_else(|_| app.path().to_owned());
+    if files.contains(&manifest)
+        && wcomp_core::fs::read_regular_to_string(&manifest)
+            .ok()
+            .as_deref()
+            != Some(app.text())
+    {
+        return true;
+    }
+    let prebuilt = app
+        .components()
+        .filter(|entry| entry.lang().is_none())
+        .filter_map(|entry| app.component_wasm(entry.name().as_str()))
+        .filter_map(|wasm| std::path::absolute(wasm).ok());
+    if prebuilt.into_iter().any(|wasm| files.contains(&wasm)) {
+        return true;
+    }
+    build::stale(app, build).map_or(true, |stale| !stale.is_empty())
+}
+
+/// What an iteration made ready to run.
+struct Ready {
+    loaded: Loaded,
+    /// The header's account of the steps.
+    steps: String,
+}
+
+/// What preparing an iteration gave: the app (when it loaded) and, when
+/// every step succeeded, what to run.
+type Prepared = Result<(App, Option<Ready>), Option<App>>;
+
+/// Loads the app, builds what is stale, composes and compiles. Each error
+/// is shown in full.
+fn prepare(opts: &DevOptions, host: &Host, ui: &Ui, phase: &Phase) -> Prepared {
+    let app = App::load(&opts.manifest).map_err(|e| {
+        show(e);
+        None
+    })?;
+    match build_compose_load(&app, opts, host, ui, phase) {
+        Ok(ready) => Ok((app, Some(ready))),
+        Err(()) => Err(Some(app)),
+    }
+}
+
+fn build_compose_load(
+    app: &App,
+    opts: &DevOptions,
+    host: &Host,
+    ui: &Ui,
+    phase: &Phase,
+) -> Result<Ready, ()> {
+    let begun = Instant::now();
+    phase.building.store(true, Ordering::SeqCst);
+    let report = build::build(app, &opts.build, &DevProgress { ui, phase });
+    phase.building.store(false, Ordering::SeqCst);
+    let report = report.map_err(show)?;
+    let built = describe_built(&report.summaries);
+    report.into_result().map_err(|e| {
+        if !phase.stopping.load(Ordering::SeqCst) {
+            show(e)
+        }
+    })?;
+    let build_time = begun.elapsed();
+
+    let begun = Instant::now();
+    let plan = wcomp_compose::plan(app).map_err(show)?;
+    for warning in plan.warnings() {
+        ui.warn(warning);
+    }
+    let bytes = plan.encode().map_err(show)?;
+    let output = app.output();
+    write_composed(app, &plan, &output, bytes.clone(), None).map_err(show)?;
+    let compose_time = begun.elapsed();
+
+    let loaded = host.load_bytes(&output, &bytes).map_err(show)?;
+    Ok(Ready {
+        steps: format!(
+            "{built} in {} · composed in {} · {}",
+            Elapsed(build_time),
+            Elapsed(compose_time),
+            describe_load(&loaded)
+        ),
+        loaded,
+    })
+}
+
+/// Runs the guest the way the mode asks; returns its exit code.
+async fn run(host: &Host, loaded: &Loaded, opts: &DevOptions) -> Result<i32, wcomp_host::RunError> {
+    // The terminal's stdin stays with wcomp: a guest rerun on every change
+    // must not compete for it.
+    let stdio = Stdio::new(
+        tokio::io::empty(),
+        wasmtime_wasi::cli::stdout(),
+        wasmtime_wasi::cli::stderr(),
+    );
+    let args = match &opts.mode {
+        Mode::Command(args) => args.clone(),
+        Mode::Invoke(_) => Vec::new(),
+    };
+    let run_opts = RunOptions {
+        args: std::iter::once(loaded.name.clone()).chain(args).collect(),
+        grants: opts.grants.clone(),
+        limits: opts.limits,
+        stdio,
+    };
+    match &opts.mode {
+        Mode::Command(_) => host.run_command(loaded, &run_opts).await,
+        Mode::Invoke(call) => host
+            .invoke(loaded, call, &run_opts)
+            .await
+            .map(|invocation| print_results(&invocation)),
+    }
+}
+
+/// Pushes out what a guest wrote but the process still buffers (a line
+/// without its newline), so it shows before the next line wcomp prints.
+fn flush_guest_output() {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+}
+
+/// Shows an error in full, as `main` would.
+fn show(error: impl miette::Diagnostic + Send + Sync + 'static) {
+    eprintln!("{:?}", miette::Report::new(error));
+}
+
+/// `cli/src/lib.rs`, `a, b and 3 more`: changed files, relative to the app.
+fn describe(files: &[PathBuf], app_dir: &Path) -> String {
+    let app_dir = std::path::absolute(app_dir).unwrap_or_else(|_| app_dir.to_owned());
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.strip_prefix(&app_dir).unwrap_or(f).display().to_string())
+        .collect();
+    match names.len() {
+        0..=3 => names.join(", "),
+        n => format!("{} and {} more", names[..2].join(", "), n - 2),
+    }
+}
+
+/// `built cli, greeter`, or `nothing to rebuild`.
+fn describe_built(summaries: &[Summary]) -> String {
+    let built: Vec<&str> = summaries
+        .iter()
+        .filter(|s| s.status == Status::Built)
+        .map(|s| s.name.as_str())
+        .collect();
+    if built.is_empty() {
+        "nothing to rebuild".to_owned()
+    } else {
+        format!("built {}", built.join(", "))
+    }
+}
+
+/// `loaded in 12ms`, or `compiled in 1.2s (11980 of 12000 functions from
+/// the cache)`.
+fn describe_load(loaded: &Loaded) -> String {
+    let time = Elapsed(loaded.load_time);
+    match loaded.cache {
+        CacheOutcome::Hit => format!("loaded in {time}"),
+        CacheOutcome::Compiled if loaded.functions.is_empty() => format!("compiled in {time}"),
+        CacheOutcome::Compiled => format!("compiled in {time} ({})", loaded.functions),
+    }
+}
+
+/// Build progress for the loop: quiet, except for toolchain installs and
+/// failures, which are shown in full.
+struct DevProgress<'a> {
+    ui: &'a Ui,
+    phase: &'a Phase,
+}
+
+impl build::Progress for DevProgress<'_> {
+    fn installing(&self, lang: Lang) {
+        self.ui.status(
+            "Installing",
+            format_args!("the {lang} toolchain into `$WCOMP_HOME` (once)"),
+        );
+    }
+
+    fn started(&self, _name: &str, _lang: Lang) {}
+
+    fn finished(&self, _summary: &Summary, error: Option<ComponentError>) {
+        if let Some(error) = error
+            && !self.phase.stopping.load(Ordering::SeqCst)
+        {
+            show(error);
+        }
+    }
+}
+
+/// Ctrl-C and SIGTERM.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> miette::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen =
+                |kind| signal(kind).map_err(|e| miette::miette!("cannot listen for Ctrl-C: {e}"));
+            Ok(Signals {
+                interrupt: listen(SignalKind::interrupt())?,
+                terminate: listen(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,196 @@
+//! Priming the caches, the last step of `wcomp setup`: a starter app per
+//! language engine is scaffolded, built and compiled, once.
+//!
+//! Every component that one toolchain version builds carries the same
+//! engine (CPython for componentize-py, StarlingMonkey for componentize-js,
+//! QuickJS for componentize-qjs), and the per-function code cache keys
+//! functions by their content, so the engine's code compiled for the
+//! starter is the engine's code of every later app: a user's first Python
+//! or JS app then compiles only its own functions. For Rust, the starter
+//! compiles wit-bindgen and its dependencies into the build directory all
+//! apps share.
+//!
+//! A stamp per starter under `$WCOMP_HOME/primed` records what was primed
+//! with which toolchain; `wcomp cache clean` removes the stamps with the
+//! caches.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use wcomp_compose::{App, Lang};
+use wcomp_host::{FunctionReuse, Host, RunError};
+
+use crate::build::{self, BuildError, BuildOptions, ComponentError, Summary};
+use crate::scaffold::{self, NewError, NewOptions};
+use crate::toolchain::{Home, pins};
+
+/// One starter: a language engine to prime.
+#[derive(Debug, Clone)]
+pub struct Starter {
+    /// Its name in messages and its stamp's name.
+    pub name: &'static str,
+    lang: Lang,
+    /// The world to scaffold; the greeting command when `None`.
+    world: Option<&'static str>,
+    /// The toolchain it primes, as its stamp records it.
+    toolchain: String,
+}
+
+/// The starters of `lang`: one per engine its toolchain can put in a
+/// component.
+pub fn starters(lang: Lang) -> Vec<Starter> {
+    let starter = |name, world, toolchain: String| Starter {
+        name,
+        lang,
+        world,
+        toolchain,
+    };
+    match lang {
+        Lang::Rust => vec![starter(
+            "rust",
+            None,
+            format!("{} wit-bindgen {}", pins::RUST_TARGET, pins::WIT_BINDGEN),
+        )],
+        Lang::Python => vec![starter(
+            "python",
+            None,
+            format!("componentize-py {}", pins::COMPONENTIZE_PY),
+        )],
+        Lang::Js => vec![
+            starter(
+                "js-starlingmonkey",
+                None,
+                format!(
+                    "jco {} componentize-js {}",
+                    pins::JCO,
+                    pins::COMPONENTIZE_JS
+                ),
+            ),
+            starter(
+                "js-quickjs",
+                Some("wasi:cli/command@0.3.0"),
+                format!("componentize-qjs {}", pins::COMPONENTIZE_QJS),
+            ),
+        ],
+        // No engine inside, and `setup` builds their libc once already.
+        Lang::C | Lang::Cpp => Vec::new(),
+    }
+}
+
+/// What priming one starter took.
+#[derive(Debug, Clone, Copy)]
+pub struct Primed {
+    pub build: Duration,
+    pub compile: Duration,
+    pub functions: FunctionReuse,
+}
+
+/// Priming a starter failed; the caches are only colder for it.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PrimeError {
+    #[error("cannot make a temporary app to prime the caches")]
+    #[diagnostic(code(wcomp::prime::io))]
+    Io(#[source] std::io::Error),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    New(#[from] NewError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Manifest(#[from] wcomp_compose::ManifestError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Component(#[from] ComponentError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Run(#[from] RunError),
+}
+
+impl Starter {
+    /// Whether this starter was primed with the toolchain pinned now.
+    pub fn is_primed(&self, home: &Home) -> bool {
+        std::fs::read_to_string(stamp(home, self.name)).is_ok_and(|s| s == self.toolchain)
+    }
+
+    /// Scaffolds, builds and compiles the starter in a temporary app,
+    /// then stamps it.
+    pub fn prime(&self, home: &Home, host: &Host) -> Result<Primed, PrimeError> {
+        let dir = tempfile::Builder::new()
+            .prefix("wcomp-prime-")
+            .tempdir()
+            .map_err(PrimeError::Io)?;
+        scaffold::new(
+            dir.path(),
+            &NewOptions {
+                name: Some("starter".to_owned()),
+                lang: self.lang,
+                wit: None,
+                world: self.world.map(str::to_owned),
+                force: false,
+            },
+        )?;
+        let app = App::load(&dir.path().join("app.toml"))?;
+        let begun = Instant::now();
+        let progress = Silent::default();
+        let report = build::build(&app, &starter_build(), &progress)?;
+        if let Some(error) = progress
+            .failure
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+        {
+            return Err(error.into());
+        }
+        report.into_result()?;
+        let build = begun.elapsed();
+        let output = app.build_output("starter");
+        let loaded = host.load(&output)?;
+        let _ =
+            wcomp_core::fs::write_atomically(&stamp(home, self.name), self.toolchain.as_bytes());
+        Ok(Primed {
+            build,
+            compile: loaded.load_time,
+            functions: loaded.functions,
+        })
+    }
+}
+
+/// Where the stamps of primed starters live.
+pub fn stamps_dir(home: &Home) -> PathBuf {
+    home.dir("primed")
+}
+
+fn stamp(home: &Home, name: &str) -> PathBuf {
+    stamps_dir(home).join(name)
+}
+
+/// A debug build, with the build directory all apps share: the one users'
+/// apps will build in.
+fn starter_build() -> BuildOptions {
+    BuildOptions {
+        release: false,
+        force: true,
+        jobs: 1,
+        package: None,
+        isolated: false,
+    }
+}
+
+/// Build progress that shows nothing and keeps the first failure.
+#[derive(Default)]
+struct Silent {
+    failure: Mutex<Option<ComponentError>>,
+}
+
+impl build::Progress for Silent {
+    fn installing(&self, _lang: Lang) {}
+    fn started(&self, _name: &str, _lang: Lang) {}
+    fn finished(&self, _summary: &Summary, error: Option<ComponentError>) {
+        if let Some(error) = error {
+            let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+            failure.get_or_insert(error);
+        }
+    }
+}

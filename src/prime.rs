@@ -117,6 +117,7 @@ impl Starter {
 
     /// Scaffolds, builds and compiles the starter in a temporary app,
     /// then stamps it.
+    #[allow(clippy::result_large_err, reason = "once per starter, at setup")]
     pub fn prime(&self, home: &Home, host: &Host) -> Result<Primed, PrimeError> {
         let dir = tempfile::Builder::new()
             .prefix("wcomp-prime-")

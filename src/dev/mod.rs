@@ -164,6 +164,7 @@ impl Session {
             self.ui,
             self.phase.clone(),
         );
+        #[allow(clippy::result_large_err, reason = "one per iteration, moved once")]
         let mut task = tokio::task::spawn_blocking(move || prepare(&opts, &host, &ui, &phase));
         tokio::select! {
             prepared = &mut task => return Some(prepared.unwrap_or(Err(None))),
@@ -297,6 +298,7 @@ type Prepared = Result<(App, Option<Ready>), Option<App>>;
 
 /// Loads the app, builds what is stale, composes and compiles. Each error
 /// is shown in full.
+#[allow(clippy::result_large_err, reason = "one per iteration, moved once")]
 fn prepare(opts: &DevOptions, host: &Host, ui: &Ui, phase: &Phase) -> Prepared {
     let app = App::load(&opts.manifest).map_err(|e| {
         show(e);

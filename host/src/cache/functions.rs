@@ -255,7 +255,8 @@ mod tests {
         let (_dir, store) = store();
         let path = store.path(b"key");
         let value = vec![7u8; 1000];
-        let damaged: [(&str, fn(&mut Vec<u8>)); 5] = [
+        type Damage = (&'static str, fn(&mut Vec<u8>));
+        let damaged: [Damage; 5] = [
             ("truncated value", |e| e.truncate(e.len() - 1)),
             ("truncated header", |e| e.truncate(HEADER - 1)),
             ("empty", |e| e.clear()),

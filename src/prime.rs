@@ -69,7 +69,10 @@ pub fn starters(lang: Lang) -> Vec<Starter> {
             ),
             starter(
                 "js-quickjs",
-                Some("wasi:cli/command@0.3.0"),
+                // The QuickJS engine in a world componentize-qjs builds: the
+                // WASI 0.3 HTTP handler (a 0.3 command imports async functions,
+                // which JS refuses).
+                Some("wasi:http/service"),
                 format!("componentize-qjs {}", pins::COMPONENTIZE_QJS),
             ),
         ],
@@ -175,7 +178,6 @@ fn starter_build() -> BuildOptions {
         force: true,
         jobs: 1,
         package: None,
-        isolated: false,
     }
 }
 

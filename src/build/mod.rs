@@ -44,9 +44,6 @@ pub struct BuildOptions {
     pub jobs: usize,
     /// Only this component.
     pub package: Option<String>,
-    /// Rust: build in the app's own target directory instead of the build
-    /// directory all apps share.
-    pub isolated: bool,
 }
 
 /// Hears about a build as it happens, to show progress.
@@ -152,8 +149,6 @@ pub struct Job<'a> {
     pub wit: PathBuf,
     pub home: &'a Home,
     pub js_backend: JsBackend,
-    /// Rust: no shared build directory ([`BuildOptions::isolated`]).
-    pub isolated: bool,
     /// How many processes a driver may run at once (C/C++ compile units).
     pub jobs: usize,
 }
@@ -392,7 +387,6 @@ fn job<'a>(
         output,
         home,
         js_backend,
-        isolated: opts.isolated,
         jobs: opts.jobs,
     })
 }

@@ -1,21 +1,18 @@
 //! Rust: `cargo build --target wasm32-wasip2`, the artifact found from
 //! cargo's JSON messages.
 //!
-//! Every app's Rust components share one cargo build directory per
-//! toolchain under `$WCOMP_HOME` (cargo's `build.build-dir`): wit-bindgen
-//! and the other dependencies compile once per machine, not once per app.
-//! Final artifacts still go to the app's own target directory, so two apps
-//! with a crate of the same name never overwrite each other's `.wasm`;
-//! their intermediate files differ by cargo's hash of the package's path.
-//! Cargo's lock on the build directory serialises concurrent builds.
-//! `--isolated` keeps everything in the app's target directory.
+//! Every app builds in its own cargo target directory. A build directory
+//! shared by all apps (cargo's `build.build-dir`) was tried and removed:
+//! cargo hashes a path package by its path relative to its workspace root,
+//! so two apps' crates of the same name and version (`cli` 0.1.0) share
+//! intermediate files there, and one app got the other's `.wasm`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::{ComponentError, Job};
 use crate::process;
-use crate::toolchain::{Home, pins};
+use crate::toolchain::pins;
 
 pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     let mut cmd = Command::new("cargo");
@@ -28,9 +25,6 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     .current_dir(&job.src)
     .env("CARGO_TARGET_DIR", job.build_dir.join("cargo"))
     .env("CARGO_TERM_COLOR", "never");
-    if !job.isolated {
-        cmd.env("CARGO_BUILD_BUILD_DIR", shared_build_dir(job.home));
-    }
     if job.release {
         cmd.arg("--release");
     }
@@ -43,17 +37,6 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
         message: "cargo built no `.wasm` artifact for this package".to_owned(),
         help: "a Rust component is a `cdylib` (library) or a `bin` crate; check `[lib] crate-type = [\"cdylib\"]` in its Cargo.toml".to_owned(),
     })
-}
-
-/// The cargo build directory every app's Rust components share: one per
-/// pinned target and wit-bindgen (cargo separates profiles and compiler
-/// versions inside it).
-pub fn shared_build_dir(home: &Home) -> PathBuf {
-    home.root().join("cargo-target").join(format!(
-        "{}-wit-bindgen-{}",
-        pins::RUST_TARGET,
-        pins::WIT_BINDGEN
-    ))
 }
 
 /// The last `.wasm` file cargo reports for the package at `manifest`.

@@ -49,12 +49,6 @@ pub struct BuildCommand {
     /// Print one JSON summary per component on stdout.
     #[arg(long)]
     pub json: bool,
-
-    /// Build Rust components in the app's own target directory, instead of
-    /// the build directory under `$WCOMP_HOME` that every app shares (where
-    /// dependencies compile once per machine).
-    #[arg(long)]
-    pub isolated: bool,
 }
 
 impl BuildCommand {
@@ -67,7 +61,6 @@ impl BuildCommand {
                 .jobs
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             package: self.package,
-            isolated: self.isolated,
         };
         let report = build::build(&app, &opts, &Progress::new(ui))?;
         if self.json {

@@ -5,7 +5,6 @@ use wcomp_core::fmt::Size;
 use wcomp_host::cache::{self, Tally};
 
 use super::host_options::CacheMax;
-use crate::build::rust::shared_build_dir;
 use crate::prime;
 use crate::toolchain::Home;
 use crate::ui::Ui;
@@ -16,8 +15,7 @@ use crate::ui::Ui;
 /// so an unchanged binary loads in milliseconds, and every compiled
 /// function, so a new composition reuses the code of the components that
 /// did not change. That cache stays within `--cache-max` (2 GiB by default,
-/// or `WCOMP_CACHE_MAX`), the least recently used code going first. Rust
-/// components of every app also share one cargo build directory there.
+/// or `WCOMP_CACHE_MAX`), the least recently used code going first.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -35,7 +33,7 @@ pub struct CacheCommand {
 /// What to do with the caches.
 #[derive(Debug, clap::Subcommand)]
 pub enum CacheAction {
-    /// Remove the compiled code and the shared Rust build directory.
+    /// Remove the compiled code and the priming stamps.
     Clean,
 }
 
@@ -43,7 +41,6 @@ impl CacheCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let home = Home::from_env()?;
         let code = cache::dir(home.root());
-        let cargo = shared_build_dir(&home);
         match self.action {
             None => {
                 let max = self.cache_max.get();
@@ -59,21 +56,13 @@ impl CacheCommand {
                 println!("  components    {}", tally(usage.components));
                 println!("  functions     {}", tally(usage.functions));
                 println!("  total         {} of {}", Size(usage.bytes()), Size(max));
-                println!("rust builds     {}", cargo.display());
-                println!("  total         {}", Size(dir_size(&cargo)));
             }
             Some(CacheAction::Clean) => {
                 let removed = cache::clean(&code).map_err(|e| io_error(&code, e))?;
-                let cargo_bytes = dir_size(&cargo);
-                remove_dir(&cargo)?;
                 remove_dir(&prime::stamps_dir(&home))?;
                 ui.status(
                     "Removed",
-                    format_args!(
-                        "{} of compiled code and {} of Rust builds",
-                        Size(removed.bytes()),
-                        Size(cargo_bytes)
-                    ),
+                    format_args!("{} of compiled code", Size(removed.bytes())),
                 );
             }
         }
@@ -91,25 +80,6 @@ fn remove_dir(dir: &Path) -> Result<(), CacheError> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_error(dir, e)),
         _ => Ok(()),
     }
-}
-
-/// The size of every file under `dir`; zero when it does not exist.
-fn dir_size(dir: &Path) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![dir.to_owned()];
-    while let Some(current) = stack.pop() {
-        let Ok(listing) = std::fs::read_dir(&current) else {
-            continue;
-        };
-        for item in listing.flatten() {
-            match item.metadata() {
-                Ok(meta) if meta.is_dir() => stack.push(item.path()),
-                Ok(meta) => total += meta.len(),
-                Err(_) => {}
-            }
-        }
-    }
-    total
 }
 
 /// The cache could not be read or changed.

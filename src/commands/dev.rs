@@ -42,11 +42,6 @@ pub struct DevCommand {
     #[arg(long)]
     pub release: bool,
 
-    /// Build Rust components in the app's own target directory instead of
-    /// the shared one under `$WCOMP_HOME`.
-    #[arg(long)]
-    pub isolated: bool,
-
     #[command(flatten)]
     pub sandbox: SandboxOptions,
 
@@ -68,7 +63,6 @@ impl DevCommand {
                 force: false,
                 jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 package: None,
-                isolated: self.isolated,
             },
             mode,
             grants: self.sandbox.grants(),

@@ -7,8 +7,8 @@
 //! functions by their content, so the engine's code compiled for the
 //! starter is the engine's code of every later app: a user's first Python
 //! or JS app then compiles only its own functions. For Rust, the starter
-//! compiles wit-bindgen and its dependencies into the build directory all
-//! apps share.
+//! compiles wit-bindgen and its dependencies into the store that every
+//! app's Rust builds are seeded from (`build::rust::deps`).
 //!
 //! A stamp per starter under `$WCOMP_HOME/primed` records what was primed
 //! with which toolchain; `wcomp cache clean` removes the stamps with the
@@ -170,8 +170,7 @@ fn stamp(home: &Home, name: &str) -> PathBuf {
     stamps_dir(home).join(name)
 }
 
-/// A debug build, with the build directory all apps share: the one users'
-/// apps will build in.
+/// A debug build, as users' apps build by default.
 fn starter_build() -> BuildOptions {
     BuildOptions {
         release: false,

@@ -5,6 +5,7 @@ use wcomp_core::fmt::Size;
 use wcomp_host::cache::{self, Tally};
 
 use super::host_options::CacheMax;
+use crate::build::rust::deps as rust_deps;
 use crate::prime;
 use crate::toolchain::Home;
 use crate::ui::Ui;
@@ -16,6 +17,10 @@ use crate::ui::Ui;
 /// function, so a new composition reuses the code of the components that
 /// did not change. That cache stays within `--cache-max` (2 GiB by default,
 /// or `WCOMP_CACHE_MAX`), the least recently used code going first.
+///
+/// `wcomp build` keeps the Rust dependencies that apps share there too
+/// (wit-bindgen and its proc macro, compiled once per machine), hard-linked
+/// into each app's target directory.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -33,7 +38,8 @@ pub struct CacheCommand {
 /// What to do with the caches.
 #[derive(Debug, clap::Subcommand)]
 pub enum CacheAction {
-    /// Remove the compiled code and the priming stamps.
+    /// Remove the compiled code, the shared Rust dependencies and the
+    /// priming stamps.
     Clean,
 }
 
@@ -41,6 +47,7 @@ impl CacheCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let home = Home::from_env()?;
         let code = cache::dir(home.root());
+        let rust = rust_deps::Store::new(&home);
         match self.action {
             None => {
                 let max = self.cache_max.get();
@@ -56,13 +63,22 @@ impl CacheCommand {
                 println!("  components    {}", tally(usage.components));
                 println!("  functions     {}", tally(usage.functions));
                 println!("  total         {} of {}", Size(usage.bytes()), Size(max));
+                let rust_usage = rust.usage().map_err(|e| io_error(rust.root(), e))?;
+                println!("rust deps       {}", rust.root().display());
+                println!("  files         {}", tally(rust_usage));
             }
             Some(CacheAction::Clean) => {
                 let removed = cache::clean(&code).map_err(|e| io_error(&code, e))?;
+                let rust_usage = rust.usage().map_err(|e| io_error(rust.root(), e))?;
+                remove_dir(rust.root())?;
                 remove_dir(&prime::stamps_dir(&home))?;
                 ui.status(
                     "Removed",
-                    format_args!("{} of compiled code", Size(removed.bytes())),
+                    format_args!(
+                        "{} of compiled code and {} of Rust dependencies",
+                        Size(removed.bytes()),
+                        Size(rust_usage.bytes)
+                    ),
                 );
             }
         }

@@ -239,3 +239,46 @@ fn replaced(text: &str, from: &str, to: &str) -> String {
     assert!(text.contains(from), "`{from}` is not in:\n{text}");
     text.replace(from, to)
 }
+
+/// Two apps whose Rust components have the same name and version: the
+/// second build takes the first's compiled dependencies from the store under
+/// `$WCOMP_HOME` without rebuilding them, and each app still gets its own
+/// component (a target directory shared between apps would mix them up).
+#[test]
+fn apps_share_compiled_rust_dependencies_but_not_their_own_crates() {
+    toolchains();
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for (app, greeting) in [(&first, "Hello"), (&second, "Bonjour")] {
+        let dir = app.path();
+        wcomp_in(dir, &["new", "cli", "--lang", "rust"]).success();
+        let lib = dir.join("cli/src/lib.rs");
+        let source = std::fs::read_to_string(&lib).unwrap();
+        std::fs::write(
+            &lib,
+            replaced(&source, "Hello from", &format!("{greeting} from")),
+        )
+        .unwrap();
+        wcomp_in(dir, &["build"]).success();
+        wcomp_in(dir, &["compose"]).success();
+    }
+
+    // The proc macro of the second app is the store's file: cargo found it
+    // fresh, and did not replace it with a build of its own.
+    let deps = second.path().join("target/wcomp/cargo/debug/deps");
+    let proc_macro = std::fs::read_dir(&deps)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("libwit_bindgen_rust_macro-"))
+        .expect("the wit-bindgen proc macro is in the second app's target directory");
+    use std::os::unix::fs::MetadataExt;
+    assert!(
+        std::fs::metadata(&proc_macro).unwrap().nlink() >= 2,
+        "{} was rebuilt, not shared",
+        proc_macro.display()
+    );
+
+    for (app, greeting) in [(&first, "Hello"), (&second, "Bonjour")] {
+        let out = wcomp_in(app.path(), &["run", "composed.wasm"]).success();
+        assert_eq!(out.stdout, format!("{greeting} from cli!\n"), "{out}");
+    }
+}

@@ -1,6 +1,7 @@
 //! The toolchain tier of wcomp's tests: real Rust, Python and JS builds
 //! with the pinned toolchains, and the examples, built, composed and run.
-//! `scripts/test` runs it (`cargo test --features toolchain-tests`). The
+//! Plain `cargo test` leaves it out; `scripts/test` runs it by name
+//! (`cargo test --test toolchain`). The
 //! toolchains install once per checkout into `target/wcomp-test-home`;
 //! each guest fixture is built once per run.
 

@@ -1,20 +1,25 @@
 //! Rust: `cargo build --target wasm32-wasip2`, the artifact found from
 //! cargo's JSON messages.
 //!
-//! Every app builds in its own cargo target directory. A build directory
-//! shared by all apps (cargo's `build.build-dir`) was tried and removed:
-//! cargo hashes a path package by its path relative to its workspace root,
-//! so two apps' crates of the same name and version (`cli` 0.1.0) share
-//! intermediate files there, and one app got the other's `.wasm`.
+//! Every app builds in its own cargo target directory, seeded with the
+//! compiled dependencies other apps built before it ([`deps`]).
+
+pub mod deps;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use serde_json::Value;
 
 use super::{ComponentError, Job};
 use crate::process;
 use crate::toolchain::pins;
 
 pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
+    let target = job.build_dir.join("cargo");
+    let store = deps::Store::new(job.home);
+    // Sharing only saves time: a store that cannot be used changes nothing.
+    let _ = store.seed(&target, &deps::profile_dirs(job.release));
     let mut cmd = Command::new("cargo");
     cmd.args([
         "build",
@@ -23,7 +28,7 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
         "--message-format=json-render-diagnostics",
     ])
     .current_dir(&job.src)
-    .env("CARGO_TARGET_DIR", job.build_dir.join("cargo"))
+    .env("CARGO_TARGET_DIR", &target)
     .env("CARGO_TERM_COLOR", "never");
     if job.release {
         cmd.arg("--release");
@@ -32,18 +37,27 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
         .map_err(|e| job.tool_error(e))?;
     let manifest = std::fs::canonicalize(job.src.join("Cargo.toml"))
         .unwrap_or_else(|_| job.src.join("Cargo.toml"));
-    artifact(&String::from_utf8_lossy(&output.stdout), &manifest).ok_or_else(|| ComponentError::NoOutput {
+    let messages = messages(&output.stdout);
+    let _ = store.publish(&target, &messages, &manifest);
+    artifact(&messages, &manifest).ok_or_else(|| ComponentError::NoOutput {
         component: job.name.to_owned(),
         message: "cargo built no `.wasm` artifact for this package".to_owned(),
         help: "a Rust component is a `cdylib` (library) or a `bin` crate; check `[lib] crate-type = [\"cdylib\"]` in its Cargo.toml".to_owned(),
     })
 }
 
-/// The last `.wasm` file cargo reports for the package at `manifest`.
-fn artifact(messages: &str, manifest: &Path) -> Option<PathBuf> {
-    messages
+/// cargo's JSON messages, one per line of its output.
+fn messages(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
         .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+/// The last `.wasm` file cargo reports for the package at `manifest`.
+fn artifact(messages: &[Value], manifest: &Path) -> Option<PathBuf> {
+    messages
+        .iter()
         .filter(|m| m["reason"] == "compiler-artifact")
         .filter(|m| {
             m["manifest_path"]
@@ -71,9 +85,19 @@ mod tests {
 {"reason":"compiler-artifact","manifest_path":"/app/cli/Cargo.toml","filenames":["/t/wasm32-wasip2/debug/cli.wasm"]}
 {"reason":"build-finished","success":true}"#;
         assert_eq!(
-            super::artifact(messages, Path::new("/app/cli/Cargo.toml")).unwrap(),
+            super::artifact(
+                &super::messages(messages.as_bytes()),
+                Path::new("/app/cli/Cargo.toml")
+            )
+            .unwrap(),
             Path::new("/t/wasm32-wasip2/debug/cli.wasm")
         );
-        assert!(super::artifact(messages, Path::new("/other/Cargo.toml")).is_none());
+        assert!(
+            super::artifact(
+                &super::messages(messages.as_bytes()),
+                Path::new("/other/Cargo.toml")
+            )
+            .is_none()
+        );
     }
 }

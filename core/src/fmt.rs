@@ -3,6 +3,17 @@
 use std::fmt;
 use std::time::Duration;
 
+/// A count of something: `1 request`, `2 requests`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub u64, pub &'static str);
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Count(n, noun) = *self;
+        write!(f, "{n} {noun}{}", if n == 1 { "" } else { "s" })
+    }
+}
+
 /// A byte count: `512 bytes`, `64 MiB` when exact, `1.7 MiB` otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Size(pub u64);
@@ -57,6 +68,13 @@ mod tests {
         assert_eq!(Size(18_874_368).to_string(), "18 MiB");
         assert_eq!(Size(1_782_311).to_string(), "1.7 MiB");
         assert_eq!(Size(3 << 30).to_string(), "3 GiB");
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(Count(0, "request").to_string(), "0 requests");
+        assert_eq!(Count(1, "request").to_string(), "1 request");
+        assert_eq!(Count(3, "request").to_string(), "3 requests");
     }
 
     #[test]

@@ -1,7 +1,9 @@
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use wcomp_host::Call;
+use wcomp_host::serve;
 
 use super::host_options::{LimitOptions, SandboxOptions};
 use crate::build::BuildOptions;
@@ -17,12 +19,17 @@ use crate::ui::Ui;
 /// and how long each step took. Code of the components that did not change
 /// comes from the compiled-code cache. Errors are shown in full and the
 /// loop waits for the next change; Ctrl-C ends it. The guest gets no stdin.
+///
+/// With `--serve`, an HTTP handler app is served as `wcomp serve` serves
+/// it, and each change restarts the server with the new composition.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
   wcomp dev
   wcomp dev -- --name world            arguments for the guest
   wcomp dev --invoke 'greet(\"world\")'  call an export on every change
+  wcomp dev --serve                    serve an HTTP handler on 127.0.0.1:8080
+  wcomp dev --serve 127.0.0.1:3000
   wcomp dev examples/app.toml --release")]
 pub struct DevCommand {
     /// The app manifest.
@@ -38,6 +45,13 @@ pub struct DevCommand {
     #[arg(long, value_name = "CALL", conflicts_with = "args")]
     pub invoke: Option<String>,
 
+    /// Serve the app as an HTTP handler (as `wcomp serve` does) instead of
+    /// running it, on HOST:PORT (default 127.0.0.1:8080).
+    #[arg(long, value_name = "HOST:PORT", num_args = 0..=1,
+          default_missing_value = serve::DEFAULT_ADDR, value_parser = serve::parse_addr,
+          conflicts_with_all = ["args", "invoke"])]
+    pub serve: Option<SocketAddr>,
+
     /// Build with optimizations (Rust: `cargo build --release`).
     #[arg(long)]
     pub release: bool,
@@ -51,11 +65,17 @@ pub struct DevCommand {
 
 impl DevCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
-        let mode = match &self.invoke {
-            Some(call) => Mode::Invoke(Call::parse(call)?),
-            None => Mode::Command(self.args),
+        let mode = match (&self.invoke, self.serve) {
+            (Some(call), _) => Mode::Invoke(Call::parse(call)?),
+            (None, Some(addr)) => Mode::Serve(addr),
+            (None, None) => Mode::Command(self.args),
         };
-        let host = self.limits.host_builder(ui).interruptible(true).build()?;
+        let host = self
+            .limits
+            .host_builder(ui)
+            .interruptible(true)
+            .pooling_allocator(self.serve.is_some())
+            .build()?;
         let opts = DevOptions {
             manifest: self.manifest,
             build: BuildOptions {

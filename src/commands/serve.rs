@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use wcomp_core::fmt::Count;
 use wcomp_host::limits;
 use wcomp_host::serve::{self, RequestRecord, ServeOptions, Server};
 
@@ -34,7 +35,7 @@ pub struct ServeCommand {
     pub file: PathBuf,
 
     /// Where to listen, HOST:PORT (port 0 picks a free one).
-    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080", value_parser = serve::parse_addr)]
+    #[arg(long, value_name = "HOST:PORT", default_value = serve::DEFAULT_ADDR, value_parser = serve::parse_addr)]
     pub addr: SocketAddr,
 
     /// The largest request body; a larger one is answered 413.
@@ -99,8 +100,8 @@ impl ServeCommand {
         ui.status(
             "Stopped",
             format_args!(
-                "after {} requests{}",
-                stopped.requests,
+                "after {}{}",
+                Count(stopped.requests, "request"),
                 match stopped.abandoned {
                     0 => String::new(),
                     n => format!("; {n} connections were still open after the grace period"),
@@ -112,7 +113,7 @@ impl ServeCommand {
 }
 
 /// One request's line on stderr.
-fn log(record: &RequestRecord) {
+pub(crate) fn log(record: &RequestRecord) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{record}");
 }

@@ -16,18 +16,21 @@
 mod watch;
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use wcomp_compose::{App, Lang};
-use wcomp_core::fmt::Elapsed;
+use wcomp_core::fmt::{Count, Elapsed};
+use wcomp_host::serve::{ServeOptions, Server};
 use wcomp_host::{CacheOutcome, Call, Grants, Host, Limits, Loaded, RunOptions, Stdio};
 
 use crate::build::{self, BuildOptions, ComponentError, Status, Summary};
 use crate::commands::compose::write_composed;
 use crate::commands::run::print_results;
+use crate::commands::serve::log as log_request;
 use crate::ui::Ui;
 use watch::{Inputs, Watcher};
 
@@ -38,9 +41,14 @@ pub enum Mode {
     Command(Vec<String>),
     /// Calls an export and prints its results.
     Invoke(Call),
-    // `Serve` belongs here once `wcomp serve` exists: it would keep the
-    // listener up and swap in each new composition.
+    /// Serves the composed HTTP handler on this address until the next
+    /// change, which restarts the server with the new composition.
+    Serve(SocketAddr),
 }
+
+/// How long requests in flight may take to finish when a change restarts
+/// the server.
+const SERVE_GRACE: Duration = Duration::from_secs(2);
 
 /// How `wcomp dev` runs.
 #[derive(Debug, Clone)]
@@ -135,8 +143,16 @@ impl Session {
             let next = match prepared {
                 Some(ready) => {
                     self.header(&changed, &ready.steps);
-                    self.run_guest(&ready.loaded, &mut watcher, &mut signals)
-                        .await
+                    match self.opts.mode {
+                        Mode::Serve(addr) => {
+                            self.serve(ready.loaded, addr, &mut watcher, &mut signals)
+                                .await
+                        }
+                        _ => {
+                            self.run_guest(&ready.loaded, &mut watcher, &mut signals)
+                                .await
+                        }
+                    }
                 }
                 None => {
                     self.ui.status(
@@ -234,6 +250,81 @@ impl Session {
             }
         }
         self.next_change(watcher, signals).await
+    }
+
+    /// Serves the handler until a real change arrives (which stops the
+    /// server, letting requests in flight finish) or Ctrl-C. A component
+    /// that is not a handler, or an address in use, is shown in full and
+    /// the loop waits for a change.
+    async fn serve(
+        &self,
+        loaded: Loaded,
+        addr: SocketAddr,
+        watcher: &mut Watcher,
+        signals: &mut Signals,
+    ) -> Next {
+        let opts = ServeOptions {
+            grants: self.opts.grants.clone(),
+            limits: self.opts.limits,
+            stdio: guest_stdio(),
+            grace: SERVE_GRACE,
+            ..ServeOptions::default()
+        };
+        let server = match Server::bind(self.host.clone(), loaded, addr, opts) {
+            Ok(server) => server,
+            Err(e) => {
+                show(e);
+                self.ui.status(
+                    "Waiting",
+                    format_args!("for a change to retry #{}", self.iteration),
+                );
+                return self.next_change(watcher, signals).await;
+            }
+        };
+        self.ui.status(
+            "Serving",
+            format_args!(
+                "#{} ({}) on http://{}/",
+                self.iteration,
+                server.kind(),
+                server.local_addr()
+            ),
+        );
+        let quiet = self.ui.is_quiet();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = server.run(
+            async {
+                let _ = stopped.await;
+            },
+            move |record| {
+                if !quiet {
+                    log_request(record);
+                }
+            },
+        );
+        let mut serving = std::pin::pin!(serving);
+        let next = tokio::select! {
+            result = &mut serving => {
+                if let Err(e) = result {
+                    show(e);
+                }
+                return self.next_change(watcher, signals).await;
+            }
+            files = next_real_change(watcher, self.app.as_ref(), &self.opts.build) => Next::Changed(files),
+            () = signals.recv() => Next::Shutdown,
+        };
+        let _ = stop.send(());
+        if let Ok(stopped) = serving.await {
+            self.ui.status(
+                "Stopped",
+                format_args!(
+                    "#{} after {}",
+                    self.iteration,
+                    Count(stopped.requests, "request")
+                ),
+            );
+        }
+        next
     }
 
     async fn next_change(&self, watcher: &mut Watcher, signals: &mut Signals) -> Next {
@@ -354,30 +445,34 @@ fn build_compose_load(
 
 /// Runs the guest the way the mode asks; returns its exit code.
 async fn run(host: &Host, loaded: &Loaded, opts: &DevOptions) -> Result<i32, wcomp_host::RunError> {
-    // The terminal's stdin stays with wcomp: a guest rerun on every change
-    // must not compete for it.
-    let stdio = Stdio::new(
-        tokio::io::empty(),
-        wasmtime_wasi::cli::stdout(),
-        wasmtime_wasi::cli::stderr(),
-    );
     let args = match &opts.mode {
         Mode::Command(args) => args.clone(),
-        Mode::Invoke(_) => Vec::new(),
+        Mode::Invoke(_) | Mode::Serve(_) => Vec::new(),
     };
     let run_opts = RunOptions {
         args: std::iter::once(loaded.name.clone()).chain(args).collect(),
         grants: opts.grants.clone(),
         limits: opts.limits,
-        stdio,
+        stdio: guest_stdio(),
     };
     match &opts.mode {
-        Mode::Command(_) => host.run_command(loaded, &run_opts).await,
         Mode::Invoke(call) => host
             .invoke(loaded, call, &run_opts)
             .await
             .map(|invocation| print_results(&invocation)),
+        // `Serve` never gets here: `Session::serve` serves the handler.
+        Mode::Command(_) | Mode::Serve(_) => host.run_command(loaded, &run_opts).await,
     }
+}
+
+/// The guest's stdio in the loop: the terminal's stdin stays with wcomp, as
+/// a guest rerun on every change must not compete for it.
+fn guest_stdio() -> Stdio {
+    Stdio::new(
+        tokio::io::empty(),
+        wasmtime_wasi::cli::stdout(),
+        wasmtime_wasi::cli::stderr(),
+    )
 }
 
 /// Pushes out what a guest wrote but the process still buffers (a line

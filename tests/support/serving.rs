@@ -152,7 +152,7 @@ impl Drop for Served {
 }
 
 /// The address of `Serving ... on http://ADDR/`.
-fn serving_addr(line: &str) -> Option<SocketAddr> {
+pub fn serving_addr(line: &str) -> Option<SocketAddr> {
     if !line.trim_start().starts_with("Serving") {
         return None;
     }

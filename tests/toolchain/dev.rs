@@ -42,3 +42,45 @@ fn an_edit_rebuilds_only_that_component_and_reruns() {
     );
     assert_eq!(dev.interrupt(), 0);
 }
+
+/// `wcomp dev --serve`: the handler answers, and an edit restarts the
+/// server with the rebuilt composition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_restarts_the_handler_on_each_edit() {
+    use crate::support::serving::{send, serving_addr};
+    use http::{Method, StatusCode};
+
+    toolchains();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    wcomp_in(
+        dir,
+        &["new", "api", "--lang", "rust", "--world", "wasi:http/proxy"],
+    )
+    .success();
+
+    let mut dev = Session::start(dir, &["--serve", "127.0.0.1:0"]);
+    let serving = dev.wait_for("Serving #1", WAIT);
+    let addr = serving_addr(&serving).expect("an address on the Serving line");
+    assert_eq!(
+        send(addr, Method::GET, "/", Default::default()).await,
+        (StatusCode::OK, "Hello from Rust!\n".to_owned())
+    );
+
+    let lib = dir.join("api/src/lib.rs");
+    let source = std::fs::read_to_string(&lib).unwrap();
+    assert!(source.contains("Hello from Rust!"));
+    std::fs::write(&lib, source.replace("Hello from Rust!", "Edited Rust!")).unwrap();
+    let serving = dev.wait_for("Serving #2", WAIT);
+    assert!(
+        dev.position("Stopped #1 after 1 request") < dev.position("Serving #2"),
+        "the old server stops first:\n{}",
+        dev.show()
+    );
+    let addr = serving_addr(&serving).expect("an address on the Serving line");
+    assert_eq!(
+        send(addr, Method::GET, "/", Default::default()).await,
+        (StatusCode::OK, "Edited Rust!\n".to_owned())
+    );
+    assert_eq!(dev.interrupt(), 0);
+}

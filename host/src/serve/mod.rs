@@ -63,6 +63,9 @@ use crate::{Grants, Host, Loaded, RunOptions, Stdio};
 use body::{Capped, Report, Reported};
 use instances::{Instances, Ticket};
 
+/// Where a server listens unless told otherwise.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
 /// The largest request body by default: 16 MiB.
 pub const DEFAULT_MAX_BODY: u64 = 16 << 20;
 

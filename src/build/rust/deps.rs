@@ -228,11 +228,9 @@ fn link_missing(from: &Path, to: &Path) -> io::Result<usize> {
         Err(e) => return Err(e),
     };
     if meta.is_dir() {
-        let mut entries: Vec<_> = fs::read_dir(from)?.collect::<io::Result<_>>()?;
-        // A fingerprint folder's own files after the rest of the store's.
-        entries.sort_by_key(|e| e.file_name());
         let mut added = 0;
-        for entry in entries {
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
             added += link_missing(&entry.path(), &to.join(entry.file_name()))?;
         }
         return Ok(added);

@@ -99,15 +99,21 @@ fn enlarge_stdin_pipe() {
     }
 }
 
-/// Says when the component had to be compiled (the slow path).
+/// Says when the component had to be compiled (the slow path), and how
+/// many of its functions came from the per-function cache.
 pub(crate) fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
     if loaded.cache == CacheOutcome::Compiled {
         ui.status(
             "Compiled",
             format_args!(
-                "`{}` in {}{}",
+                "`{}` in {}{}{}",
                 loaded.name,
                 Elapsed(loaded.load_time),
+                if loaded.functions.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", loaded.functions)
+                },
                 if cached {
                     " (cached for the next run)"
                 } else {

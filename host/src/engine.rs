@@ -35,6 +35,7 @@ pub struct HostBuilder {
     pooling: bool,
     cache_max: Option<u64>,
     interruptible: bool,
+    untimed: bool,
 }
 
 impl HostBuilder {
@@ -42,6 +43,16 @@ impl HostBuilder {
     /// code, so it is chosen once per engine.
     pub fn fuel(mut self, enabled: bool) -> Self {
         self.fuel = enabled;
+        self
+    }
+
+    /// Whether runs may have a timeout (the default). A timeout needs an
+    /// epoch check at every function entry and loop of the guest's code;
+    /// without them (`false`) guests run a few percent faster, and a store
+    /// that asks for a timeout is refused. An
+    /// [interruptible](Self::interruptible) host always has them.
+    pub fn timeouts(mut self, enabled: bool) -> Self {
+        self.untimed = !enabled;
         self
     }
 
@@ -85,7 +96,7 @@ impl HostBuilder {
             .wasm_component_model_async(true)
             // `map<K, V>`: Wasmtime 48 lifts and lowers it, but off by default.
             .wasm_component_model_map(true)
-            .epoch_interruption(true)
+            .epoch_interruption(self.interruptible || !self.untimed)
             .consume_fuel(self.fuel);
         let pooling = self.pooling && crate::pooling::configure(&mut config);
         let cache = self
@@ -109,6 +120,7 @@ impl HostBuilder {
             fuel: self.fuel,
             pooling,
             interruptible: self.interruptible,
+            timeouts: self.interruptible || !self.untimed,
             cache,
         })
     }
@@ -122,6 +134,7 @@ pub struct Host {
     fuel: bool,
     pooling: bool,
     interruptible: bool,
+    timeouts: bool,
     pub(crate) cache: Option<CodeCache>,
 }
 
@@ -142,6 +155,11 @@ impl Host {
         self.pooling
     }
 
+    /// Whether runs may have a timeout; see [`HostBuilder::timeouts`].
+    pub fn timeouts(&self) -> bool {
+        self.timeouts
+    }
+
     /// Starts advancing the epoch, for stores whose deadlines count ticks.
     pub(crate) fn start_ticker(&self) -> std::io::Result<()> {
         self.ticker.ensure_running()
@@ -158,7 +176,16 @@ impl Host {
         let state = HostState::new(opts, limiter)?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
+        if opts.limits.timeout.is_some() && !self.timeouts {
+            return Err(RunError::Store {
+                component: loaded.name.clone(),
+                source: cause(wasmtime::format_err!(
+                    "timeouts were turned off when the host was built (`HostBuilder::timeouts`)"
+                )),
+            });
+        }
         match (opts.limits.timeout, self.interruptible) {
+            (None, false) if !self.timeouts => {}
             (None, false) => store.set_epoch_deadline(NO_DEADLINE),
             (timeout, interruptible) => {
                 self.ticker

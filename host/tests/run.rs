@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use support::*;
 use wcomp_core::DecodeError;
-use wcomp_host::{DirGrant, Limits, RunError, RunOptions};
+use wcomp_host::{DirGrant, Host, Limits, RunError, RunOptions};
 
 /// A WASI 0.2 command that may write to stdout and exit.
 const P2_WORLD: &str = r#"
@@ -494,6 +494,38 @@ async fn a_fuel_limit_needs_a_host_built_with_fuel() {
         source.to_string().contains("`HostBuilder::fuel`"),
         "{source}"
     );
+}
+
+#[tokio::test]
+async fn a_timeout_needs_a_host_built_with_timeouts() {
+    let untimed = Host::builder().timeouts(false).build().unwrap();
+    assert!(!untimed.timeouts());
+    let limits = Limits {
+        timeout: Some(Duration::from_millis(200)),
+        ..Limits::default()
+    };
+    let err = runaway_under(&untimed, "spin()", limits).await;
+    let RunError::Store { component, source } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(component, "runaway.wasm");
+    assert!(
+        source.to_string().contains("`HostBuilder::timeouts`"),
+        "{source}"
+    );
+}
+
+#[tokio::test]
+async fn a_host_without_timeouts_runs_guests() {
+    let untimed = Host::builder().timeouts(false).build().unwrap();
+    let loaded = load_into(
+        &untimed,
+        "hello.wasm",
+        &p2_command("call $hello i32.const 0"),
+    );
+    let out = Captured::new(b"");
+    assert_eq!(untimed.run_command(&loaded, &out.opts).await.unwrap(), 0);
+    assert_eq!(out.stdout(), "hello from wat\n");
 }
 
 #[tokio::test]

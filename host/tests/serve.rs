@@ -436,6 +436,48 @@ fn a_component_that_is_not_a_handler_is_refused() {
     assert!(format!("{:?}", miette::Report::new(err)).contains("wcomp run"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_without_timeouts_serves_but_refuses_a_timeout() {
+    let untimed = Arc::new(
+        Host::builder()
+            .pooling_allocator(true)
+            .timeouts(false)
+            .build()
+            .unwrap(),
+    );
+    let at = || ([127, 0, 0, 1], 0).into();
+    let load = || untimed.load(&fixture(P3)).unwrap();
+    let refused = Server::bind(
+        untimed.clone(),
+        load(),
+        at(),
+        limits(Some(Duration::from_secs(1)), None),
+    );
+    assert!(
+        matches!(refused, Err(ServeError::TimeoutsOff)),
+        "{:?}",
+        refused.err()
+    );
+    let server = Server::bind(untimed.clone(), load(), at(), ServeOptions::default()).unwrap();
+    let addr = server.local_addr();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let done = tokio::spawn(server.run(
+        async {
+            let _ = stopped.await;
+        },
+        |_: &RequestRecord| {},
+    ));
+    assert_eq!(
+        send(addr, Method::GET, "/", Bytes::new()).await,
+        (StatusCode::OK, format!("hello from {P3}\n"))
+    );
+    let _ = stop.send(());
+    let stopped = tokio::time::timeout(Duration::from_secs(20), done)
+        .await
+        .expect("the server stops");
+    assert_eq!(stopped.unwrap().unwrap().requests, 1);
+}
+
 #[test]
 fn an_address_in_use_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

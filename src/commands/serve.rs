@@ -64,6 +64,8 @@ impl ServeCommand {
             self.limits
                 .host_builder(ui)
                 .pooling_allocator(true)
+                // Guests without a timeout run without epoch checks.
+                .timeouts(self.limits.timeout.is_some())
                 .build()?,
         );
         let loaded = host.load(&self.file)?;

@@ -64,6 +64,13 @@ pub enum ServeError {
         source: std::io::Error,
     },
 
+    #[error("a request timeout needs a host built with timeouts")]
+    #[diagnostic(
+        code(wcomp::serve::timeouts_off),
+        help("build the host with `HostBuilder::timeouts(true)` (the default)")
+    )]
+    TimeoutsOff,
+
     #[error(transparent)]
     #[diagnostic(transparent)]
     Run(#[from] RunError),

@@ -212,6 +212,9 @@ impl Server {
         addr: SocketAddr,
         opts: ServeOptions,
     ) -> Result<Server, ServeError> {
+        if opts.limits.timeout.is_some() && !host.timeouts() {
+            return Err(ServeError::TimeoutsOff);
+        }
         let kind = handler_kind(&host, &loaded)?;
         let pre = proxy_pre(&loaded, &kind)?;
         let listener = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {

@@ -90,13 +90,15 @@ impl HostBuilder {
     /// 0.2 and 0.3 (types, and outgoing requests, which are denied).
     pub fn build(self) -> Result<Host, RunError> {
         let engine_error = |e| RunError::Engine { source: cause(e) };
+        // An interruptible host needs the epoch checks whatever it was told.
+        let timeouts = self.interruptible || !self.untimed;
         let mut config = Config::new();
         config
             .wasm_component_model(true)
             .wasm_component_model_async(true)
             // `map<K, V>`: Wasmtime 48 lifts and lowers it, but off by default.
             .wasm_component_model_map(true)
-            .epoch_interruption(self.interruptible || !self.untimed)
+            .epoch_interruption(timeouts)
             .consume_fuel(self.fuel);
         let pooling = self.pooling && crate::pooling::configure(&mut config);
         let cache = self
@@ -120,7 +122,7 @@ impl HostBuilder {
             fuel: self.fuel,
             pooling,
             interruptible: self.interruptible,
-            timeouts: self.interruptible || !self.untimed,
+            timeouts,
             cache,
         })
     }

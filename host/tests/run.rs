@@ -486,14 +486,17 @@ async fn a_fuel_limit_needs_a_host_built_with_fuel() {
         ..Limits::default()
     };
     let err = runaway_under(host(), "spin()", limits).await;
-    let RunError::Store { component, source } = &err else {
+    assert_refused_for_want_of(&err, "`HostBuilder::fuel`");
+}
+
+/// `err` refuses the runaway guest's store, naming the builder `setting`
+/// the host lacks.
+fn assert_refused_for_want_of(err: &RunError, setting: &str) {
+    let RunError::Store { component, source } = err else {
         panic!("{err:?}")
     };
     assert_eq!(component, "runaway.wasm");
-    assert!(
-        source.to_string().contains("`HostBuilder::fuel`"),
-        "{source}"
-    );
+    assert!(source.to_string().contains(setting), "{source}");
 }
 
 #[tokio::test]
@@ -505,14 +508,7 @@ async fn a_timeout_needs_a_host_built_with_timeouts() {
         ..Limits::default()
     };
     let err = runaway_under(&untimed, "spin()", limits).await;
-    let RunError::Store { component, source } = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(component, "runaway.wasm");
-    assert!(
-        source.to_string().contains("`HostBuilder::timeouts`"),
-        "{source}"
-    );
+    assert_refused_for_want_of(&err, "`HostBuilder::timeouts`");
 }
 
 #[tokio::test]

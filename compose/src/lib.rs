@@ -16,6 +16,7 @@ pub mod capabilities;
 mod error;
 pub mod lang;
 pub mod manifest;
+mod parts;
 mod plan;
 mod render;
 mod signature;
@@ -24,5 +25,6 @@ pub use capabilities::{Capabilities, Capability, DeniedImport, DenyError, Unknow
 pub use error::{ComposeError, ComposeWarning};
 pub use lang::{Lang, UnknownLang};
 pub use manifest::{App, ComponentEntry, JsBackend, KebabName, ManifestError};
+pub use parts::Part;
 pub use plan::{Argument, Denies, Instance, LeftoverImport, Plan, Source, plan};
 pub use render::{PlanJson, group_by_package};

@@ -38,7 +38,7 @@ pub struct Plan {
     pub(crate) leftover: Vec<LeftoverImport>,
     warnings: Vec<ComposeWarning>,
     /// The deny components the plan instantiates, by instance name.
-    generated: BTreeMap<String, Vec<u8>>,
+    pub(crate) generated: BTreeMap<String, Vec<u8>>,
     /// The composition, encoded while planning: the names of the imports it
     /// keeps are wac-graph's choice (see [`share_leftover_imports`]).
     bytes: Vec<u8>,
@@ -174,7 +174,7 @@ pub fn plan(app: &App) -> Result<Plan, ComposeError> {
 
 /// How wac-graph encodes the composition: components defined inside it,
 /// validation left to [`Plan::encode`], wcomp named as its producer.
-fn encode_options() -> EncodeOptions<'static> {
+pub(crate) fn encode_options() -> EncodeOptions<'static> {
     EncodeOptions {
         define_components: true,
         validate: false,
@@ -391,7 +391,7 @@ struct Planner<'a> {
     /// Each component's world, for its deny components.
     components: &'a BTreeMap<String, Component>,
     /// Deny components made so far, by instance name.
-    generated: BTreeMap<String, Vec<u8>>,
+    pub(crate) generated: BTreeMap<String, Vec<u8>>,
     /// Components already planned.
     done: BTreeSet<String>,
     /// Components being planned, outermost first: a cycle if one reappears.
@@ -879,7 +879,10 @@ fn version_of(name: &str) -> Option<semver::Version> {
 
 /// A component's exports that can be wired or re-exported: instances and
 /// functions, without the toolchains' internal ones.
-fn wireable_exports(graph: &CompositionGraph, package: &Package) -> Vec<(String, ItemKind)> {
+pub(crate) fn wireable_exports(
+    graph: &CompositionGraph,
+    package: &Package,
+) -> Vec<(String, ItemKind)> {
     graph.types()[package.ty()]
         .exports
         .iter()
@@ -944,7 +947,7 @@ fn top_level_imports(bytes: &[u8]) -> Result<Vec<String>, wasmparser::BinaryRead
 
 /// Reads component `name` both as WIT (for diagnostics) and as a wac-graph
 /// package (for composing), whose types go into `graph`.
-fn load(
+pub(crate) fn load(
     app: &App,
     graph: &mut CompositionGraph,
     name: &str,
@@ -1036,7 +1039,7 @@ fn type_mismatch(
     }
 }
 
-fn internal(error: impl std::fmt::Display) -> ComposeError {
+pub(crate) fn internal(error: impl std::fmt::Display) -> ComposeError {
     ComposeError::Internal {
         message: error.to_string(),
     }

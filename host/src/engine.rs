@@ -36,6 +36,7 @@ pub struct HostBuilder {
     cache_max: Option<u64>,
     interruptible: bool,
     untimed: bool,
+    no_concurrency: bool,
 }
 
 impl HostBuilder {
@@ -53,6 +54,17 @@ impl HostBuilder {
     /// [interruptible](Self::interruptible) host always has them.
     pub fn timeouts(mut self, enabled: bool) -> Self {
         self.untimed = !enabled;
+        self
+    }
+
+    /// Whether the host runs WASI 0.3 (the default): the component model's
+    /// async ABI, with a concurrent event loop in every store. Without it
+    /// (`false`) the host runs WASI 0.2 guests only, and can link an app's
+    /// components itself ([`Host::load_linked`]): a call forwarded from one
+    /// component to another re-enters the store, which its event loop does
+    /// not allow.
+    pub fn concurrency(mut self, enabled: bool) -> Self {
+        self.no_concurrency = !enabled;
         self
     }
 
@@ -92,10 +104,12 @@ impl HostBuilder {
         let engine_error = |e| RunError::Engine { source: cause(e) };
         // An interruptible host needs the epoch checks whatever it was told.
         let timeouts = self.interruptible || !self.untimed;
+        let concurrency = !self.no_concurrency;
         let mut config = Config::new();
         config
             .wasm_component_model(true)
-            .wasm_component_model_async(true)
+            .wasm_component_model_async(concurrency)
+            .concurrency_support(concurrency)
             // `map<K, V>`: Wasmtime 48 lifts and lowers it, but off by default.
             .wasm_component_model_map(true)
             .epoch_interruption(timeouts)
@@ -112,9 +126,11 @@ impl HostBuilder {
         let engine = Engine::new(&config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_error)?;
-        wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(engine_error)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(engine_error)?;
-        wasmtime_wasi_http::p3::add_to_linker(&mut linker).map_err(engine_error)?;
+        if concurrency {
+            wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(engine_error)?;
+            wasmtime_wasi_http::p3::add_to_linker(&mut linker).map_err(engine_error)?;
+        }
         Ok(Host {
             ticker: Ticker::new(&engine),
             engine,
@@ -123,6 +139,7 @@ impl HostBuilder {
             pooling,
             interruptible: self.interruptible,
             timeouts,
+            concurrency,
             cache,
         })
     }
@@ -137,6 +154,7 @@ pub struct Host {
     pooling: bool,
     interruptible: bool,
     timeouts: bool,
+    concurrency: bool,
     pub(crate) cache: Option<CodeCache>,
 }
 
@@ -160,6 +178,11 @@ impl Host {
     /// Whether runs may have a timeout; see [`HostBuilder::timeouts`].
     pub fn timeouts(&self) -> bool {
         self.timeouts
+    }
+
+    /// Whether it runs WASI 0.3 (see [`HostBuilder::concurrency`]).
+    pub fn concurrency(&self) -> bool {
+        self.concurrency
     }
 
     /// Starts advancing the epoch, for stores whose deadlines count ticks.

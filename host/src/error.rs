@@ -63,6 +63,15 @@ pub enum RunError {
         source: Cause,
     },
 
+    #[error("`{component}` cannot be linked by the host: {why}")]
+    #[diagnostic(
+        code(wcomp::run::not_linkable),
+        help(
+            "the host forwards calls between components as values; run the composed component instead"
+        )
+    )]
+    NotLinkable { component: String, why: String },
+
     #[error(
         "`{component}` exports `wasi:cli/run@{wanted}`, but this host runs `wasi:cli/run@0.3.0` and `@0.2.x`"
     )]

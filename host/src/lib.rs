@@ -27,6 +27,7 @@ mod engine;
 mod error;
 mod failure;
 pub mod limits;
+pub mod linked;
 mod load;
 mod outgoing;
 mod pooling;

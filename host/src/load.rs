@@ -6,11 +6,13 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{Component, InstancePre};
+use wasmtime::Store;
+use wasmtime::component::{Component, Instance, InstancePre};
 use wcomp_core::{InterfaceName, decode, wasi};
 
 use crate::cache::{self, FunctionReuse, Outcome};
 use crate::error::{RunError, cause};
+use crate::linked::Linked;
 use crate::state::HostState;
 use crate::{Host, display_name};
 
@@ -18,14 +20,40 @@ use crate::{Host, display_name};
 pub struct Loaded {
     /// The component's name in messages (its file name).
     pub name: String,
+    /// The component, or a linked app's main component.
     pub(crate) component: Component,
-    pub(crate) pre: InstancePre<HostState>,
-    /// Whether its code came from the cache.
+    pub(crate) pre: Pre,
+    /// Whether its code came from the cache (for a linked app: all of it).
     pub cache: Outcome,
     /// When it was compiled: how many functions came from the cache.
     pub functions: FunctionReuse,
+    /// How many components the host links at each instantiation: 0 for a
+    /// component loaded whole (see [`Host::load_linked`]).
+    pub linked: usize,
     /// How long reading, compiling or loading, and linking took.
     pub load_time: Duration,
+}
+
+/// How a loaded component is instantiated.
+pub(crate) enum Pre {
+    /// As one component.
+    Whole(InstancePre<HostState>),
+    /// As the linked components of an app.
+    Linked(Linked),
+}
+
+impl Pre {
+    /// A fresh instance in `store`: the component's, or a linked app's
+    /// main component's.
+    pub(crate) async fn instantiate_async(
+        &self,
+        store: &mut Store<HostState>,
+    ) -> wasmtime::Result<Instance> {
+        match self {
+            Pre::Whole(pre) => pre.instantiate_async(store).await,
+            Pre::Linked(linked) => linked.instantiate_async(store).await,
+        }
+    }
 }
 
 impl Host {
@@ -55,16 +83,22 @@ impl Host {
         Ok(Loaded {
             name,
             component,
-            pre,
+            pre: Pre::Whole(pre),
             cache: outcome,
             functions,
+            linked: 0,
             load_time: started.elapsed(),
         })
     }
 
     /// Names every import the host lacks, in WIT syntax; falls back to
     /// Wasmtime's own account when all names are provided but a type differs.
-    fn link_error(&self, name: &str, component: &Component, err: wasmtime::Error) -> RunError {
+    pub(crate) fn link_error(
+        &self,
+        name: &str,
+        component: &Component,
+        err: wasmtime::Error,
+    ) -> RunError {
         let missing: Vec<String> = component
             .component_type()
             .imports(&self.engine)
@@ -123,7 +157,12 @@ fn missing_imports_help(missing: &[String]) -> String {
 /// Reports a component Wasmtime could not compile the way `inspect` does
 /// when the file is broken (with its offset), and with Wasmtime's account
 /// otherwise.
-fn compile_error(path: &Path, name: &str, bytes: &[u8], err: wasmtime::Error) -> RunError {
+pub(crate) fn compile_error(
+    path: &Path,
+    name: &str,
+    bytes: &[u8],
+    err: wasmtime::Error,
+) -> RunError {
     match wcomp_core::Component::from_bytes(path, bytes) {
         Err(decode) => RunError::Decode(decode),
         Ok(_) => RunError::Compile {

@@ -165,6 +165,9 @@ pub struct HostState {
     http: WasiHttpCtx,
     hooks: HttpHooks,
     pub(crate) limiter: MemoryLimiter,
+    /// A linked app's instances, in order, for the calls one forwards to
+    /// another (see [`crate::linked`]).
+    pub(crate) linked: Vec<wasmtime::component::Instance>,
 }
 
 impl HostState {
@@ -184,6 +187,7 @@ impl HostState {
                 allowed: opts.grants.http.clone(),
             },
             limiter,
+            linked: Vec::new(),
         })
     }
 }

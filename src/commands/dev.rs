@@ -1,13 +1,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use wcomp_host::Call;
 use wcomp_host::serve;
 
 use super::host_options::{LimitOptions, SandboxOptions};
 use crate::build::BuildOptions;
-use crate::dev::{self, DevOptions, Mode};
+use crate::dev::{self, DevOptions, Hosts, Mode};
 use crate::ui::Ui;
 
 /// Build, compose and run the app, then do it again on every change.
@@ -70,12 +71,15 @@ impl DevCommand {
             (None, Some(addr)) => Mode::Serve(addr),
             (None, None) => Mode::Command(self.args),
         };
-        let host = self
-            .limits
-            .host_builder(ui)
-            .interruptible(true)
-            .pooling_allocator(self.serve.is_some())
-            .build()?;
+        let builder = self.limits.host_builder(ui).interruptible(true);
+        let linking = match mode {
+            Mode::Command(_) => Some(builder.clone().concurrency(false).build()?),
+            Mode::Invoke(_) | Mode::Serve(_) => None,
+        };
+        let hosts = Hosts {
+            whole: Arc::new(builder.pooling_allocator(self.serve.is_some()).build()?),
+            linking,
+        };
         let opts = DevOptions {
             manifest: self.manifest,
             build: BuildOptions {
@@ -88,7 +92,7 @@ impl DevCommand {
             grants: self.sandbox.grants(),
             limits: self.limits.limits(),
         };
-        dev::dev(opts, host, ui)?;
+        dev::dev(opts, hosts, ui)?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -22,8 +22,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use wcomp_compose::{App, Lang};
+use wcomp_compose::{App, Lang, Source};
 use wcomp_core::fmt::{Count, Elapsed};
+use wcomp_host::linked::{Part, Wire};
 use wcomp_host::serve::{ServeOptions, Server};
 use wcomp_host::{CacheOutcome, Call, Grants, Host, Limits, Loaded, RunOptions, Stdio};
 
@@ -46,6 +47,26 @@ pub enum Mode {
     Serve(SocketAddr),
 }
 
+/// The hosts the loop runs apps on.
+pub struct Hosts {
+    /// Runs the composed component.
+    pub whole: Arc<Host>,
+    /// Runs a command's components linked, so an edit recompiles only the
+    /// component that changed: built without concurrency (WASI 0.2 only;
+    /// see [`wcomp_host::linked`]). `None` runs everything composed.
+    pub linking: Option<Host>,
+}
+
+impl Hosts {
+    /// The host that loaded `loaded`, which must run it.
+    fn runner(&self, loaded: &Loaded) -> &Host {
+        match &self.linking {
+            Some(linking) if loaded.linked > 0 => linking,
+            _ => &self.whole,
+        }
+    }
+}
+
 /// How long requests in flight may take to finish when a change restarts
 /// the server.
 const SERVE_GRACE: Duration = Duration::from_secs(2);
@@ -63,7 +84,7 @@ pub struct DevOptions {
 /// Watches and reruns the app until Ctrl-C or SIGTERM. `host` must be
 /// [interruptible](wcomp_host::HostBuilder::interruptible), so a change
 /// can stop a running guest.
-pub fn dev(opts: DevOptions, host: Host, ui: &Ui) -> miette::Result<()> {
+pub fn dev(opts: DevOptions, hosts: Hosts, ui: &Ui) -> miette::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -71,7 +92,7 @@ pub fn dev(opts: DevOptions, host: Host, ui: &Ui) -> miette::Result<()> {
     let result = runtime.block_on(async {
         let session = Session {
             opts: Arc::new(opts),
-            host: Arc::new(host),
+            hosts: Arc::new(hosts),
             ui: *ui,
             app: None,
             iteration: 0,
@@ -86,7 +107,7 @@ pub fn dev(opts: DevOptions, host: Host, ui: &Ui) -> miette::Result<()> {
 /// One `wcomp dev` session.
 struct Session {
     opts: Arc<DevOptions>,
-    host: Arc<Host>,
+    hosts: Arc<Hosts>,
     ui: Ui,
     /// The app as last loaded, to know what a change touched.
     app: Option<App>,
@@ -174,14 +195,14 @@ impl Session {
     /// to be watched. `None` on Ctrl-C: during a build, once its tools
     /// have ended (a second Ctrl-C does not wait), so none outlives wcomp.
     async fn prepare(&self, signals: &mut Signals) -> Option<Prepared> {
-        let (opts, host, ui, phase) = (
+        let (opts, hosts, ui, phase) = (
             self.opts.clone(),
-            self.host.clone(),
+            self.hosts.clone(),
             self.ui,
             self.phase.clone(),
         );
         #[allow(clippy::result_large_err, reason = "one per iteration, moved once")]
-        let mut task = tokio::task::spawn_blocking(move || prepare(&opts, &host, &ui, &phase));
+        let mut task = tokio::task::spawn_blocking(move || prepare(&opts, &hosts, &ui, &phase));
         tokio::select! {
             prepared = &mut task => return Some(prepared.unwrap_or(Err(None))),
             () = signals.recv() => {}
@@ -220,7 +241,7 @@ impl Session {
     ) -> Next {
         let started = Instant::now();
         let result = tokio::select! {
-            result = run(&self.host, loaded, &self.opts) => result,
+            result = run(self.hosts.runner(loaded), loaded, &self.opts) => result,
             files = next_real_change(watcher, self.app.as_ref(), &self.opts.build) => {
                 flush_guest_output();
                 self.ui.status("Stopped", format_args!("#{} after {}", self.iteration, Elapsed(started.elapsed())));
@@ -270,7 +291,7 @@ impl Session {
             grace: SERVE_GRACE,
             ..ServeOptions::default()
         };
-        let server = match Server::bind(self.host.clone(), loaded, addr, opts) {
+        let server = match Server::bind(self.hosts.whole.clone(), loaded, addr, opts) {
             Ok(server) => server,
             Err(e) => {
                 show(e);
@@ -390,12 +411,12 @@ type Prepared = Result<(App, Option<Ready>), Option<App>>;
 /// Loads the app, builds what is stale, composes and compiles. Each error
 /// is shown in full.
 #[allow(clippy::result_large_err, reason = "one per iteration, moved once")]
-fn prepare(opts: &DevOptions, host: &Host, ui: &Ui, phase: &Phase) -> Prepared {
+fn prepare(opts: &DevOptions, hosts: &Hosts, ui: &Ui, phase: &Phase) -> Prepared {
     let app = App::load(&opts.manifest).map_err(|e| {
         show(e);
         None
     })?;
-    match build_compose_load(&app, opts, host, ui, phase) {
+    match build_compose_load(&app, opts, hosts, ui, phase) {
         Ok(ready) => Ok((app, Some(ready))),
         Err(()) => Err(Some(app)),
     }
@@ -404,7 +425,7 @@ fn prepare(opts: &DevOptions, host: &Host, ui: &Ui, phase: &Phase) -> Prepared {
 fn build_compose_load(
     app: &App,
     opts: &DevOptions,
-    host: &Host,
+    hosts: &Hosts,
     ui: &Ui,
     phase: &Phase,
 ) -> Result<Ready, ()> {
@@ -431,16 +452,69 @@ fn build_compose_load(
     write_composed(app, &plan, &output, bytes.clone(), None).map_err(show)?;
     let compose_time = begun.elapsed();
 
-    let loaded = host.load_bytes(&output, &bytes).map_err(show)?;
-    Ok(Ready {
-        steps: format!(
-            "{built} in {} · composed in {} · {}",
-            Elapsed(build_time),
-            Elapsed(compose_time),
-            describe_load(&loaded)
+    let linked = hosts
+        .linking
+        .as_ref()
+        .map(|linking| load_linked(app, &plan, &output, linking));
+    let (loaded, composed_because) = match linked {
+        Some(Ok(loaded)) => (loaded, None),
+        Some(Err(why)) => (
+            hosts.whole.load_bytes(&output, &bytes).map_err(show)?,
+            Some(why),
         ),
-        loaded,
-    })
+        None => (hosts.whole.load_bytes(&output, &bytes).map_err(show)?, None),
+    };
+    let mut steps = format!(
+        "{built} in {} · composed in {} · {}",
+        Elapsed(build_time),
+        Elapsed(compose_time),
+        describe_load(&loaded)
+    );
+    if let Some(why) = composed_because {
+        steps.push_str(&format!(" (run composed: {why})"));
+    }
+    Ok(Ready { steps, loaded })
+}
+
+/// The app's components loaded one by one and linked by the host, as the
+/// plan wires them: after an edit, only the changed component compiles
+/// (see [`wcomp_host::linked`]). Fails, with the reason, when the wiring
+/// passes what the host cannot forward; the caller then runs the composed
+/// component.
+fn load_linked(
+    app: &App,
+    plan: &wcomp_compose::Plan,
+    output: &Path,
+    host: &Host,
+) -> Result<Loaded, String> {
+    let parts = plan.parts(app).map_err(|e| e.to_string())?;
+    let paths: Vec<PathBuf> = parts.iter().map(|p| app.dir().join(&p.wasm)).collect();
+    let index = |component: &str| parts.iter().position(|p| p.component == component);
+    let linked: Vec<Part<'_>> = parts
+        .iter()
+        .zip(&paths)
+        .map(|(part, path)| Part {
+            name: &part.component,
+            path,
+            bytes: &part.bytes,
+            wires: part
+                .arguments
+                .iter()
+                .filter_map(|argument| match &argument.from {
+                    Source::Instance {
+                        component, export, ..
+                    } => index(component).map(|provider| Wire {
+                        import: argument.import.clone(),
+                        provider,
+                        export: export.clone(),
+                    }),
+                    Source::Import { .. } => None,
+                })
+                .collect(),
+        })
+        .collect();
+    host.load_linked(&wcomp_host::display_name(output), &linked)
+        .map_err(|e| e.to_string())
 }
 
 /// Runs the guest the way the mode asks; returns its exit code.
@@ -518,10 +592,14 @@ fn describe_built(summaries: &[Summary]) -> String {
 /// the cache)`.
 fn describe_load(loaded: &Loaded) -> String {
     let time = Elapsed(loaded.load_time);
-    match loaded.cache {
+    let how = match loaded.cache {
         CacheOutcome::Hit => format!("loaded in {time}"),
         CacheOutcome::Compiled if loaded.functions.is_empty() => format!("compiled in {time}"),
         CacheOutcome::Compiled => format!("compiled in {time} ({})", loaded.functions),
+    };
+    match loaded.linked {
+        0 => how,
+        n => format!("{} linked, {how}", Count(n as u64, "component")),
     }
 }
 

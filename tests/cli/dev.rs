@@ -81,6 +81,10 @@ fn a_change_reruns_the_app_once_with_its_new_output() {
         "{header}"
     );
     assert!(header.contains("· composed in"), "{header}");
+    assert!(
+        header.contains("· 1 component linked, "),
+        "a command runs linked: {header}"
+    );
     dev.wait_for("second version", WAIT);
     dev.wait_for("Finished #2 with exit code 0", WAIT);
     dev.settle(Duration::from_secs(1));

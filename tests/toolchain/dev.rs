@@ -31,6 +31,11 @@ fn an_edit_rebuilds_only_that_component_and_reruns() {
         "only `hello` is rebuilt:\n{}",
         dev.show()
     );
+    assert!(
+        header.contains("1 component linked, compiled in"),
+        "only `hello` is compiled again:\n{}",
+        dev.show()
+    );
     dev.wait_for("Edited hello!", WAIT);
     dev.wait_for("Finished #2 with exit code 0", WAIT);
     dev.settle(Duration::from_secs(1));

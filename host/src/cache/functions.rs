@@ -65,6 +65,14 @@ impl FunctionReuse {
         self.reused + self.compiled == 0
     }
 
+    /// The two counts added up: the reuse of several compilations.
+    pub fn plus(self, other: FunctionReuse) -> FunctionReuse {
+        FunctionReuse {
+            reused: self.reused + other.reused,
+            compiled: self.compiled + other.compiled,
+        }
+    }
+
     /// What happened between two readings of the counters.
     pub(crate) fn since(self, before: FunctionReuse) -> FunctionReuse {
         FunctionReuse {

@@ -33,6 +33,13 @@ pub enum ServeError {
     )]
     UnsupportedVersion { component: String, export: String },
 
+    #[error("`{component}` is loaded linked, and only a whole component can be served")]
+    #[diagnostic(
+        code(wcomp::serve::linked),
+        help("load the composed component with `Host::load` to serve it")
+    )]
+    Linked { component: String },
+
     #[error("`{component}` cannot be served as `{export}`")]
     #[diagnostic(code(wcomp::serve::bindings))]
     Bindings {

@@ -380,7 +380,12 @@ fn proxy_pre(
     loaded: &Loaded,
     kind: &HandlerKind,
 ) -> Result<ProxyPre<crate::state::HostState>, ServeError> {
-    let pre = loaded.pre.clone();
+    let crate::load::Pre::Whole(pre) = &loaded.pre else {
+        return Err(ServeError::Linked {
+            component: loaded.name.clone(),
+        });
+    };
+    let pre = pre.clone();
     let bindings = match kind {
         HandlerKind::P3(_) => {
             wasmtime_wasi_http::p3::bindings::ServicePre::new(pre).map(ProxyPre::P3)

@@ -1,0 +1,127 @@
+//! An app's components one by one, for a host that links them itself
+//! (`wcomp dev`): each component of the app with the deny components that
+//! withhold its capabilities, composed on their own, and the imports the
+//! other components satisfy.
+//!
+//! A part changes only when its component does, so a host that caches
+//! compiled code by the part's bytes recompiles only what an edit touched.
+
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use wac_graph::{CompositionGraph, NodeId};
+use wac_types::Package;
+
+use crate::plan::{encode_options, internal, load, wireable_exports};
+use crate::{App, Argument, ComposeError, Plan, Source};
+
+/// One component of the app as a host links it.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The component's name in app.toml.
+    pub component: String,
+    /// Its binary, relative to app.toml.
+    pub wasm: PathBuf,
+    /// The component, composed with its deny components when it has any.
+    pub bytes: Vec<u8>,
+    /// Its imports that another part or the host satisfies, in the order
+    /// it declares them; those its deny components satisfy are inside.
+    pub arguments: Vec<Argument>,
+}
+
+impl Plan {
+    /// The plan's components as parts, each after the parts it imports
+    /// from; `main` is last. The same inputs give the same bytes.
+    pub fn parts(&self, app: &App) -> Result<Vec<Part>, ComposeError> {
+        let denier = |component: &str| {
+            self.instances
+                .iter()
+                .any(|i| i.component == component && i.denies.is_some())
+        };
+        self.instances
+            .iter()
+            .filter(|instance| instance.denies.is_none())
+            .map(|instance| {
+                let (withheld, arguments): (Vec<&Argument>, Vec<&Argument>) =
+                    instance.arguments.iter().partition(|argument| {
+                        matches!(&argument.from, Source::Instance { component, .. } if denier(component))
+                    });
+                let bytes = if withheld.is_empty() {
+                    wcomp_core::fs::read_regular(&app.dir().join(&instance.wasm))
+                        .map_err(internal)?
+                } else {
+                    self.with_denies(app, &instance.component, &withheld)?
+                };
+                Ok(Part {
+                    component: instance.component.clone(),
+                    wasm: instance.wasm.clone(),
+                    bytes,
+                    arguments: arguments.into_iter().cloned().collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// `component` instantiated with the deny components of `withheld`,
+    /// exporting what it exports; its other imports stay imports.
+    fn with_denies(
+        &self,
+        app: &App,
+        component: &str,
+        withheld: &[&Argument],
+    ) -> Result<Vec<u8>, ComposeError> {
+        let mut graph = CompositionGraph::new();
+        let mut denies: BTreeMap<&str, NodeId> = BTreeMap::new();
+        for argument in withheld {
+            let Source::Instance {
+                component: deny, ..
+            } = &argument.from
+            else {
+                continue;
+            };
+            if denies.contains_key(deny.as_str()) {
+                continue;
+            }
+            let bytes = self
+                .generated
+                .get(deny)
+                .ok_or_else(|| internal(format!("no deny component `{deny}`")))?;
+            let package = Package::from_bytes(
+                &format!("wcomp:{deny}"),
+                None,
+                bytes.clone(),
+                graph.types_mut(),
+            )
+            .map_err(internal)?;
+            let package = graph.register_package(package).map_err(internal)?;
+            denies.insert(deny, graph.instantiate(package));
+        }
+        let (_, package) = load(app, &mut graph, component)?;
+        let exports = wireable_exports(&graph, &package);
+        let package = graph.register_package(package).map_err(internal)?;
+        let node = graph.instantiate(package);
+        for argument in withheld {
+            let Source::Instance {
+                component: deny,
+                export,
+                ..
+            } = &argument.from
+            else {
+                continue;
+            };
+            let alias = graph
+                .alias_instance_export(denies[deny.as_str()], export)
+                .map_err(internal)?;
+            graph
+                .set_instantiation_argument(node, &argument.import, alias)
+                .map_err(internal)?;
+        }
+        for (name, _) in exports {
+            let alias = graph.alias_instance_export(node, &name).map_err(internal)?;
+            graph.export(alias, name).map_err(internal)?;
+        }
+        graph.encode(encode_options()).map_err(internal)
+    }
+}

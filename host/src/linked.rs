@@ -1,0 +1,305 @@
+//! Running an app as its components, each compiled (and cached) on its own
+//! and linked by the host, rather than as one composed component.
+//!
+//! Wasmtime compiles a component as one unit: after an edit of one
+//! component of an app, the composed component is new code, and loading it
+//! translates every function of every component again (the per-function
+//! cache spares only Cranelift's back end). Linked, the components that did
+//! not change load from the whole-component cache in milliseconds, and only
+//! the changed one is compiled. `wcomp dev` runs apps this way.
+//!
+//! Each import of a component that another component satisfies is defined
+//! in that component's linker as a host function forwarding the call to the
+//! provider's export in the same store. Values cross as [`Val`]s, handles
+//! of the host's resources included. Streams, futures and a guest's own
+//! resources cannot be forwarded this way, nor can WASI 0.3's concurrent
+//! calls (a forwarded call re-enters the store, which its event loop does
+//! not allow): the host must be built without concurrency, and an app
+//! whose wiring needs more is refused with [`RunError::NotLinkable`] (run
+//! it composed).
+
+use std::path::Path;
+use std::time::Instant;
+
+use wasmtime::component::types::{ComponentFunc, ComponentItem};
+use wasmtime::component::{
+    Component, ComponentExportIndex, Instance, InstancePre, Linker, Type, Val,
+};
+use wasmtime::{Engine, Store, StoreContextMut};
+use wcomp_core::decode;
+
+use crate::cache::{self, FunctionReuse, Outcome};
+use crate::error::RunError;
+use crate::load::{Loaded, Pre, compile_error};
+use crate::state::HostState;
+use crate::{Host, display_name};
+
+/// One component of an app to link, given after every component it imports
+/// from.
+#[derive(Debug, Clone)]
+pub struct Part<'a> {
+    /// Its name in the app, for messages.
+    pub name: &'a str,
+    /// Where it was read from, for messages.
+    pub path: &'a Path,
+    pub bytes: &'a [u8],
+    /// The imports other parts satisfy; the host satisfies the rest.
+    pub wires: Vec<Wire>,
+}
+
+/// An import of a part satisfied by an export of an earlier part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wire {
+    /// The import's name (`demo:text/transform@0.1.0`, or a function's).
+    pub import: String,
+    /// The index of the providing part in the list given to
+    /// [`Host::load_linked`].
+    pub provider: usize,
+    /// The provider's export of that name.
+    pub export: String,
+}
+
+/// The parts of a linked app, ready to instantiate in one store: the last
+/// is the app's main component.
+pub(crate) struct Linked {
+    parts: Vec<InstancePre<HostState>>,
+}
+
+impl Linked {
+    /// Instantiates every part in order, each seeing its providers through
+    /// the store; returns the main component's instance.
+    pub(crate) async fn instantiate_async(
+        &self,
+        store: &mut Store<HostState>,
+    ) -> wasmtime::Result<Instance> {
+        store.data_mut().linked.clear();
+        for pre in &self.parts {
+            let instance = pre.instantiate_async(&mut *store).await?;
+            store.data_mut().linked.push(instance);
+        }
+        store
+            .data()
+            .linked
+            .last()
+            .copied()
+            .ok_or_else(|| wasmtime::format_err!("a linked app has no parts"))
+    }
+}
+
+impl Host {
+    /// Loads each part (compiled, or from the cache, on its own) and links
+    /// the imports one part takes from another. `name` names the app in
+    /// messages; the last part is its main component.
+    ///
+    /// The host must be built without concurrency
+    /// ([`HostBuilder::concurrency`](crate::HostBuilder::concurrency)).
+    pub fn load_linked(&self, name: &str, parts: &[Part<'_>]) -> Result<Loaded, RunError> {
+        let started = Instant::now();
+        if self.concurrency() {
+            return Err(RunError::NotLinkable {
+                component: name.to_owned(),
+                why: "only a host built without concurrency (`HostBuilder::concurrency`) links components".to_owned(),
+            });
+        }
+        let mut components = Vec::with_capacity(parts.len());
+        let mut functions = FunctionReuse::default();
+        let mut cache = Outcome::Hit;
+        for part in parts {
+            let (component, outcome, reuse) = self.compile_part(part)?;
+            if outcome == Outcome::Compiled {
+                cache = Outcome::Compiled;
+            }
+            functions = functions.plus(reuse);
+            components.push(component);
+        }
+        let mut pres = Vec::with_capacity(parts.len());
+        for (part, component) in parts.iter().zip(&components) {
+            let linker = self.part_linker(part, component, &components)?;
+            let pre = linker
+                .instantiate_pre(component)
+                .map_err(|e| RunError::NotLinkable {
+                    component: part.name.to_owned(),
+                    why: format!("{e:#}"),
+                })?;
+            pres.push(pre);
+        }
+        let main = components.pop().ok_or_else(|| RunError::NotLinkable {
+            component: name.to_owned(),
+            why: "the app has no components".to_owned(),
+        })?;
+        Ok(Loaded {
+            name: name.to_owned(),
+            component: main,
+            pre: Pre::Linked(Linked { parts: pres }),
+            cache,
+            functions,
+            linked: parts.len(),
+            load_time: started.elapsed(),
+        })
+    }
+
+    fn compile_part(
+        &self,
+        part: &Part<'_>,
+    ) -> Result<(Component, Outcome, FunctionReuse), RunError> {
+        decode::expect_component(part.path, part.bytes)?;
+        cache::load(&self.engine, part.bytes, self.cache.as_ref())
+            .map_err(|e| compile_error(part.path, &display_name(part.path), part.bytes, e))
+    }
+
+    /// The host's linker, with each wired import of `part` defined as a
+    /// forwarder to its provider's export.
+    fn part_linker(
+        &self,
+        part: &Part<'_>,
+        component: &Component,
+        components: &[Component],
+    ) -> Result<Linker<HostState>, RunError> {
+        let mut linker = self.linker.clone();
+        // A deny component's export replaces the host's interface.
+        linker.allow_shadowing(true);
+        let imports: Vec<(String, ComponentItem)> = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, item)| (name.to_owned(), item.ty))
+            .collect();
+        for wire in &part.wires {
+            let not_linkable = |why: String| RunError::NotLinkable {
+                component: part.name.to_owned(),
+                why: format!("its import `{}` {why}", wire.import),
+            };
+            let provider = components
+                .get(wire.provider)
+                .ok_or_else(|| not_linkable("comes from a later component".to_owned()))?;
+            let item = imports
+                .iter()
+                .find(|(name, _)| *name == wire.import)
+                .map(|(_, item)| item)
+                .ok_or_else(|| not_linkable("is not one of its imports".to_owned()))?;
+            let export = provider
+                .get_export_index(None, &wire.export)
+                .ok_or_else(|| {
+                    not_linkable(format!(
+                        "is not satisfied: its provider lacks `{}`",
+                        wire.export
+                    ))
+                })?;
+            define_forwarders(&mut linker, &self.engine, wire, item, provider, export)
+                .map_err(not_linkable)?;
+        }
+        Ok(linker)
+    }
+}
+
+/// Defines `wire.import` in `linker`: a function, or an instance of
+/// functions, each forwarding to the same-named export of the provider.
+fn define_forwarders(
+    linker: &mut Linker<HostState>,
+    engine: &Engine,
+    wire: &Wire,
+    item: &ComponentItem,
+    provider: &Component,
+    export: ComponentExportIndex,
+) -> Result<(), String> {
+    let link_error = |e: wasmtime::Error| format!("cannot be defined: {e:#}");
+    match item {
+        ComponentItem::ComponentFunc(ty) => {
+            plain(ty).map_err(|why| format!("is a function that {why}"))?;
+            linker
+                .root()
+                .func_new_async(&wire.import, forwarder(wire.provider, export))
+                .map_err(link_error)
+        }
+        ComponentItem::ComponentInstance(ty) => {
+            let mut instance = linker.instance(&wire.import).map_err(link_error)?;
+            for (name, item) in ty.exports(engine) {
+                match item.ty {
+                    ComponentItem::ComponentFunc(ty) => {
+                        plain(&ty).map_err(|why| format!("has `{name}`, which {why}"))?;
+                        let func = provider
+                            .get_export_index(Some(&export), name)
+                            .ok_or_else(|| format!("has `{name}`, which its provider lacks"))?;
+                        instance
+                            .func_new_async(name, forwarder(wire.provider, func))
+                            .map_err(link_error)?;
+                    }
+                    // A resource the host defines was imported earlier
+                    // and matches; one a guest defines is an import with no
+                    // definition, which linking refuses.
+                    ComponentItem::Type(_) | ComponentItem::Resource(_) => {}
+                    _ => return Err(format!("has `{name}`, which is not a function")),
+                }
+            }
+            Ok(())
+        }
+        _ => Err("is neither a function nor an interface".to_owned()),
+    }
+}
+
+/// A forwarded call, in flight.
+type Forwarded<'a> = Box<dyn Future<Output = wasmtime::Result<()>> + Send + 'a>;
+
+/// A host function that calls the provider's function `func` with the
+/// caller's arguments and hands back its results.
+fn forwarder(
+    provider: usize,
+    func: ComponentExportIndex,
+) -> impl for<'a> Fn(
+    StoreContextMut<'a, HostState>,
+    ComponentFunc,
+    &'a [Val],
+    &'a mut [Val],
+) -> Forwarded<'a>
++ Send
++ Sync
++ 'static {
+    move |mut store, _ty, params, results| {
+        Box::new(async move {
+            let instance = store.data().linked.get(provider).copied();
+            let target = instance
+                .and_then(|instance| instance.get_func(&mut store, func))
+                .ok_or_else(|| {
+                    wasmtime::format_err!(
+                        "a linked provider was not instantiated before its importer"
+                    )
+                })?;
+            target.call_async(&mut store, params, results).await
+        })
+    }
+}
+
+/// Whether a function passes only values the host can forward: no
+/// streams, futures or error contexts. (Handles of the host's resources
+/// cross as values; a guest's resource fails at linking.)
+fn plain(ty: &ComponentFunc) -> Result<(), String> {
+    for ty in ty.params().map(|(_, ty)| ty).chain(ty.results()) {
+        if let Some(what) = unforwardable(&ty) {
+            return Err(format!("passes {what}"));
+        }
+    }
+    Ok(())
+}
+
+/// The first thing in `ty` that cannot be forwarded as a value, if any.
+fn unforwardable(ty: &Type) -> Option<&'static str> {
+    match ty {
+        Type::Stream(_) => Some("a stream"),
+        Type::Future(_) => Some("a future"),
+        Type::ErrorContext => Some("an error context"),
+        Type::List(list) => unforwardable(&list.ty()),
+        Type::FixedLengthList(list) => unforwardable(&list.ty()),
+        Type::Map(map) => unforwardable(&map.key()).or_else(|| unforwardable(&map.value())),
+        Type::Record(record) => record.fields().find_map(|f| unforwardable(&f.ty)),
+        Type::Tuple(tuple) => tuple.types().find_map(|t| unforwardable(&t)),
+        Type::Variant(variant) => variant
+            .cases()
+            .find_map(|case| case.ty.as_ref().and_then(unforwardable)),
+        Type::Option(option) => unforwardable(&option.ty()),
+        Type::Result(result) => result
+            .ok()
+            .as_ref()
+            .and_then(unforwardable)
+            .or_else(|| result.err().as_ref().and_then(unforwardable)),
+        _ => None,
+    }
+}

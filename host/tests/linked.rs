@@ -1,0 +1,168 @@
+//! An app's components linked by the host (`Host::load_linked`): a call
+//! from one component to another is forwarded through the host, each
+//! component compiled on its own, and what cannot be forwarded is refused
+//! before anything runs.
+
+mod support;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use support::{Captured, component};
+use wcomp_host::linked::{Part, Wire};
+use wcomp_host::{Host, RunError};
+
+/// The host `wcomp dev` links commands with: no concurrency.
+fn linking_host() -> &'static Host {
+    static HOST: OnceLock<Host> = OnceLock::new();
+    HOST.get_or_init(|| {
+        Host::builder()
+            .concurrency(false)
+            .build()
+            .expect("a host without concurrency")
+    })
+}
+
+/// A component exporting `calc` with `double`, and `text` with `shout`
+/// (a string in, a string out: lowered and lifted on both sides).
+fn provider() -> Vec<u8> {
+    component(
+        r#"
+  export calc: interface { double: func(x: u32) -> u32; }
+  export text: interface { shout: func(s: string) -> string; }
+"#,
+        "",
+        r#"
+  (func (export "calc#double") (param i32) (result i32)
+    (i32.mul (local.get 0) (i32.const 2)))
+  ;; Upper-cases ASCII in place (the argument is ours) and returns it.
+  (func (export "text#shout") (param $ptr i32) (param $len i32) (result i32)
+    (local $i i32) (local $c i32)
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        (local.set $c (i32.load8_u (i32.add (local.get $ptr) (local.get $i))))
+        (if (i32.and (i32.ge_u (local.get $c) (i32.const 97)) (i32.le_u (local.get $c) (i32.const 122)))
+          (then (i32.store8 (i32.add (local.get $ptr) (local.get $i)) (i32.sub (local.get $c) (i32.const 32)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $each)))
+    (i32.store (i32.const 1024) (local.get $ptr))
+    (i32.store (i32.const 1028) (local.get $len))
+    (i32.const 1024))
+"#,
+    )
+}
+
+/// A WASI 0.2 command that prints `shout("hello, linked")` and succeeds
+/// when `double(21)` is 42.
+fn main_component() -> Vec<u8> {
+    component(
+        r#"
+  import calc: interface { double: func(x: u32) -> u32; }
+  import text: interface { shout: func(s: string) -> string; }
+  import wasi:cli/stdout@0.2.12;
+  export wasi:cli/run@0.2.12;
+"#,
+        r#"
+  (import "calc" "double" (func $double (param i32) (result i32)))
+  (import "text" "shout" (func $shout (param i32 i32 i32)))
+  (import "wasi:cli/stdout@0.2.12" "get-stdout" (func $get-stdout (result i32)))
+  (import "wasi:io/streams@0.2.12" "[method]output-stream.blocking-write-and-flush"
+    (func $write (param i32 i32 i32 i32)))
+"#,
+        r#"
+  (data (i32.const 16) "hello, linked\n")
+  (func (export "wasi:cli/run@0.2.12#run") (result i32)
+    (call $shout (i32.const 16) (i32.const 14) (i32.const 1024))
+    (call $write (call $get-stdout)
+      (i32.load (i32.const 1024)) (i32.load (i32.const 1028)) (i32.const 2048))
+    (if (i32.eq (call $double (i32.const 21)) (i32.const 42))
+      (then (return (i32.const 0))))
+    (i32.const 1))
+"#,
+    )
+}
+
+fn parts<'a>(provider: &'a [u8], main: &'a [u8]) -> Vec<Part<'a>> {
+    let wire = |name: &str| Wire {
+        import: name.to_owned(),
+        provider: 0,
+        export: name.to_owned(),
+    };
+    vec![
+        Part {
+            name: "provider",
+            path: Path::new("provider.wasm"),
+            bytes: provider,
+            wires: Vec::new(),
+        },
+        Part {
+            name: "main",
+            path: Path::new("main.wasm"),
+            bytes: main,
+            wires: vec![wire("calc"), wire("text")],
+        },
+    ]
+}
+
+#[tokio::test]
+async fn calls_cross_from_one_component_to_another_through_the_host() {
+    let (provider, main) = (provider(), main_component());
+    let loaded = linking_host()
+        .load_linked("app.wasm", &parts(&provider, &main))
+        .expect("the parts link");
+    assert_eq!(loaded.linked, 2);
+    assert_eq!(loaded.name, "app.wasm");
+    let run = Captured::new(b"");
+    let code = linking_host()
+        .run_command(&loaded, &run.opts)
+        .await
+        .expect("the app runs");
+    assert_eq!(code, 0, "double(21) came back as 42");
+    assert_eq!(run.stdout(), "HELLO, LINKED\n");
+}
+
+#[test]
+fn an_import_nothing_forwards_is_refused_at_linking() {
+    let (provider, main) = (provider(), main_component());
+    let mut parts = parts(&provider, &main);
+    parts[1].wires.truncate(1);
+    let err = linking_host()
+        .load_linked("app.wasm", &parts)
+        .err()
+        .expect("`text` is not linked");
+    let RunError::NotLinkable { component, why } = err else {
+        panic!("expected NotLinkable: {err:?}")
+    };
+    assert_eq!(component, "main");
+    assert!(why.contains("text"), "{why}");
+}
+
+#[test]
+fn a_wire_to_a_missing_export_names_it() {
+    let (provider, main) = (provider(), main_component());
+    let mut parts = parts(&provider, &main);
+    parts[1].wires[1].export = "words".to_owned();
+    let err = linking_host().load_linked("app.wasm", &parts).err();
+    let Some(RunError::NotLinkable { component, why }) = err else {
+        panic!("expected NotLinkable: {err:?}")
+    };
+    assert_eq!(component, "main");
+    assert_eq!(
+        why,
+        "its import `text` is not satisfied: its provider lacks `words`"
+    );
+}
+
+#[test]
+fn a_host_with_concurrency_refuses_to_link() {
+    let (provider, main) = (provider(), main_component());
+    let err = support::host()
+        .load_linked("app.wasm", &parts(&provider, &main))
+        .err();
+    let Some(RunError::NotLinkable { component, why }) = err else {
+        panic!("expected NotLinkable: {err:?}")
+    };
+    assert_eq!(component, "app.wasm");
+    assert!(why.contains("HostBuilder::concurrency"), "{why}");
+}

@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
-use wasmtime::Engine;
 use wasmtime::component::Component;
+use wasmtime::{Engine, Module};
 
 pub use bound::{DEFAULT_MAX, Tally, Usage, clean, evict, usage};
 pub use functions::FunctionReuse;
@@ -67,39 +67,87 @@ fn entry(dir: &Path, engine: &Engine, bytes: &[u8]) -> PathBuf {
     dir.join(format!("{content}-{:016x}.cwasm", settings.finish()))
 }
 
+/// What the cache holds whole: a component, or a core module a component
+/// imports (see [`crate::split`]).
+pub(crate) trait Artifact: Sized {
+    fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self>;
+    fn precompile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Vec<u8>>;
+    /// # Safety
+    /// `bytes` must come from [`Artifact::precompile`] of a compatible engine.
+    unsafe fn deserialize(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self>;
+    /// # Safety
+    /// As for [`Artifact::deserialize`], for the file at `path`.
+    unsafe fn deserialize_file(engine: &Engine, path: &Path) -> wasmtime::Result<Self>;
+}
+
+impl Artifact for Component {
+    fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
+        Component::new(engine, bytes)
+    }
+    fn precompile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Vec<u8>> {
+        engine.precompile_component(bytes)
+    }
+    unsafe fn deserialize(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
+        // SAFETY: passed on to the caller.
+        unsafe { Component::deserialize(engine, bytes) }
+    }
+    unsafe fn deserialize_file(engine: &Engine, path: &Path) -> wasmtime::Result<Self> {
+        // SAFETY: passed on to the caller.
+        unsafe { Component::deserialize_file(engine, path) }
+    }
+}
+
+impl Artifact for Module {
+    fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
+        Module::new(engine, bytes)
+    }
+    fn precompile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Vec<u8>> {
+        engine.precompile_module(bytes)
+    }
+    unsafe fn deserialize(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Self> {
+        // SAFETY: passed on to the caller.
+        unsafe { Module::deserialize(engine, bytes) }
+    }
+    unsafe fn deserialize_file(engine: &Engine, path: &Path) -> wasmtime::Result<Self> {
+        // SAFETY: passed on to the caller.
+        unsafe { Module::deserialize_file(engine, path) }
+    }
+}
+
 /// Compiles `bytes`, or loads the code compiled by an earlier run, and
 /// says how many functions the compilation took from the cache. With no
 /// `cache`, compiles without it. A cache that cannot be written is not an
 /// error: the run goes on with the freshly compiled code.
-pub(crate) fn load(
+pub(crate) fn load<A: Artifact>(
     engine: &Engine,
     bytes: &[u8],
     cache: Option<&CodeCache>,
-) -> wasmtime::Result<(Component, Outcome, FunctionReuse)> {
+) -> wasmtime::Result<(A, Outcome, FunctionReuse)> {
     let Some(cache) = cache else {
-        let component = Component::new(engine, bytes)?;
-        return Ok((component, Outcome::Compiled, FunctionReuse::default()));
+        let artifact = A::compile(engine, bytes)?;
+        return Ok((artifact, Outcome::Compiled, FunctionReuse::default()));
     };
     let path = entry(&cache.dir, engine, bytes);
     if path.is_file() {
-        // SAFETY: the file was written by `precompile_component` of an engine
-        // with the same settings (its name carries both hashes), and
-        // deserialization checks the engine version and settings again.
-        if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+        // SAFETY: the file was written by `precompile` of an engine with the
+        // same settings (its name carries both hashes; a component's bytes
+        // never equal a module's), and deserialization checks the engine
+        // version, settings and kind again.
+        if let Ok(artifact) = unsafe { A::deserialize_file(engine, &path) } {
             touch(&path);
-            return Ok((component, Outcome::Hit, FunctionReuse::default()));
+            return Ok((artifact, Outcome::Hit, FunctionReuse::default()));
         }
     }
     let (before, written_before) = (cache.functions.reuse(), cache.functions.written());
-    let compiled = engine.precompile_component(bytes)?;
+    let compiled = A::precompile(engine, bytes)?;
     let reuse = cache.functions.reuse().since(before);
     let written = cache.functions.written() - written_before;
     if wcomp_core::fs::write_atomically(&path, &compiled).is_ok() {
         bound::settle(&cache.dir, cache.max, written + compiled.len() as u64);
     }
     // SAFETY: `compiled` was just produced by this engine.
-    let component = unsafe { Component::deserialize(engine, &compiled)? };
-    Ok((component, Outcome::Compiled, reuse))
+    let artifact = unsafe { A::deserialize(engine, &compiled)? };
+    Ok((artifact, Outcome::Compiled, reuse))
 }
 
 /// Marks a whole-component entry as just used, for eviction, when its

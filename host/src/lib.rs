@@ -33,6 +33,7 @@ mod outgoing;
 mod pooling;
 mod read_ahead;
 pub mod serve;
+mod split;
 mod state;
 mod stdin;
 mod streams;

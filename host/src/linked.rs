@@ -26,13 +26,12 @@ use wasmtime::component::{
     Component, ComponentExportIndex, Instance, InstancePre, Linker, Type, Val,
 };
 use wasmtime::{Engine, Store, StoreContextMut};
-use wcomp_core::decode;
 
-use crate::cache::{self, FunctionReuse, Outcome};
+use crate::Host;
+use crate::cache::{FunctionReuse, Outcome};
 use crate::error::RunError;
-use crate::load::{Loaded, Pre, compile_error};
+use crate::load::{Compiled, Loaded, Pre};
 use crate::state::HostState;
-use crate::{Host, display_name};
 
 /// One component of an app to link, given after every component it imports
 /// from.
@@ -105,28 +104,32 @@ impl Host {
         let mut functions = FunctionReuse::default();
         let mut cache = Outcome::Hit;
         for part in parts {
-            let (component, outcome, reuse) = self.compile_part(part)?;
-            if outcome == Outcome::Compiled {
+            let compiled = self.compile(part.path, part.name, part.bytes)?;
+            if compiled.cache == Outcome::Compiled {
                 cache = Outcome::Compiled;
             }
-            functions = functions.plus(reuse);
-            components.push(component);
+            functions = functions.plus(compiled.functions);
+            components.push(compiled);
         }
         let mut pres = Vec::with_capacity(parts.len());
-        for (part, component) in parts.iter().zip(&components) {
-            let linker = self.part_linker(part, component, &components)?;
-            let pre = linker
-                .instantiate_pre(component)
+        for (part, compiled) in parts.iter().zip(&components) {
+            let mut linker = self.part_linker(part, &compiled.component, &components)?;
+            let pre = compiled
+                .define_modules(&mut linker)
+                .and_then(|()| linker.instantiate_pre(&compiled.component))
                 .map_err(|e| RunError::NotLinkable {
                     component: part.name.to_owned(),
                     why: format!("{e:#}"),
                 })?;
             pres.push(pre);
         }
-        let main = components.pop().ok_or_else(|| RunError::NotLinkable {
-            component: name.to_owned(),
-            why: "the app has no components".to_owned(),
-        })?;
+        let main = components
+            .pop()
+            .map(|c| c.component)
+            .ok_or_else(|| RunError::NotLinkable {
+                component: name.to_owned(),
+                why: "the app has no components".to_owned(),
+            })?;
         Ok(Loaded {
             name: name.to_owned(),
             component: main,
@@ -138,22 +141,13 @@ impl Host {
         })
     }
 
-    fn compile_part(
-        &self,
-        part: &Part<'_>,
-    ) -> Result<(Component, Outcome, FunctionReuse), RunError> {
-        decode::expect_component(part.path, part.bytes)?;
-        cache::load(&self.engine, part.bytes, self.cache.as_ref())
-            .map_err(|e| compile_error(part.path, &display_name(part.path), part.bytes, e))
-    }
-
     /// The host's linker, with each wired import of `part` defined as a
     /// forwarder to its provider's export.
     fn part_linker(
         &self,
         part: &Part<'_>,
         component: &Component,
-        components: &[Component],
+        components: &[Compiled],
     ) -> Result<Linker<HostState>, RunError> {
         let mut linker = self.linker.clone();
         // A deny component's export replaces the host's interface.
@@ -170,6 +164,7 @@ impl Host {
             };
             let provider = components
                 .get(wire.provider)
+                .map(|c| &c.component)
                 .ok_or_else(|| not_linkable("comes from a later component".to_owned()))?;
             let item = imports
                 .iter()

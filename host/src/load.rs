@@ -6,13 +6,14 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use wasmtime::Store;
-use wasmtime::component::{Component, Instance, InstancePre};
+use wasmtime::component::{Component, Instance, InstancePre, Linker};
+use wasmtime::{Module, Store};
 use wcomp_core::{InterfaceName, decode, wasi};
 
 use crate::cache::{self, FunctionReuse, Outcome};
 use crate::error::{RunError, cause};
 use crate::linked::Linked;
+use crate::split::{self, Split};
 use crate::state::HostState;
 use crate::{Host, display_name};
 
@@ -32,6 +33,26 @@ pub struct Loaded {
     pub linked: usize,
     /// How long reading, compiling or loading, and linking took.
     pub load_time: Duration,
+}
+
+/// A component's code, compiled or from the cache.
+pub(crate) struct Compiled {
+    pub(crate) component: Component,
+    /// The core modules it imports, by import name (see [`crate::split`]).
+    pub(crate) modules: Vec<(String, Module)>,
+    /// Whether all of it came from the cache.
+    pub(crate) cache: Outcome,
+    pub(crate) functions: FunctionReuse,
+}
+
+impl Compiled {
+    /// Gives the component the core modules it imports, in `linker`.
+    pub(crate) fn define_modules(&self, linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+        for (import, module) in &self.modules {
+            linker.root().module(import, module)?;
+        }
+        Ok(())
+    }
 }
 
 /// How a loaded component is instantiated.
@@ -73,21 +94,74 @@ impl Host {
     pub fn load_bytes(&self, path: &Path, bytes: &[u8]) -> Result<Loaded, RunError> {
         let started = Instant::now();
         let name = display_name(path);
-        decode::expect_component(path, bytes)?;
-        let (component, outcome, functions) = cache::load(&self.engine, bytes, self.cache.as_ref())
-            .map_err(|e| compile_error(path, &name, bytes, e))?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| self.link_error(&name, &component, e))?;
+        let compiled = self.compile(path, &name, bytes)?;
+        let linked = match compiled.modules.is_empty() {
+            true => self.linker.instantiate_pre(&compiled.component),
+            false => {
+                let mut linker = self.linker.clone();
+                compiled
+                    .define_modules(&mut linker)
+                    .and_then(|()| linker.instantiate_pre(&compiled.component))
+            }
+        };
+        let pre = linked.map_err(|e| self.link_error(&name, &compiled.component, e))?;
         Ok(Loaded {
             name,
-            component,
+            component: compiled.component,
             pre: Pre::Whole(pre),
-            cache: outcome,
-            functions,
+            cache: compiled.cache,
+            functions: compiled.functions,
             linked: 0,
             load_time: started.elapsed(),
+        })
+    }
+
+    /// Checks that `bytes` is a component and compiles it, or loads its
+    /// code from the cache: its large core modules on their own when it
+    /// has any (see [`crate::split`]), so that a module another component
+    /// carried comes from the cache.
+    pub(crate) fn compile(
+        &self,
+        path: &Path,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<Compiled, RunError> {
+        decode::expect_component(path, bytes)?;
+        // The rewrite is an optimisation: should it ever fail to compile,
+        // the component is compiled whole, which reports any real error.
+        if let Some(compiled) = split::split(bytes).and_then(|s| self.compile_split(bytes, &s).ok())
+        {
+            return Ok(compiled);
+        }
+        let (component, cache, functions) = cache::load(&self.engine, bytes, self.cache.as_ref())
+            .map_err(|e| compile_error(path, name, bytes, e))?;
+        Ok(Compiled {
+            component,
+            modules: Vec::new(),
+            cache,
+            functions,
+        })
+    }
+
+    fn compile_split(&self, bytes: &[u8], split: &Split) -> wasmtime::Result<Compiled> {
+        let cache = self.cache.as_ref();
+        let (component, mut outcome, mut functions) =
+            cache::load::<Component>(&self.engine, &split.bytes, cache)?;
+        let mut modules = Vec::with_capacity(split.modules.len());
+        for (import, range) in &split.modules {
+            let (module, module_outcome, reuse) =
+                cache::load::<Module>(&self.engine, &bytes[range.clone()], cache)?;
+            if module_outcome == Outcome::Compiled {
+                outcome = Outcome::Compiled;
+            }
+            functions = functions.plus(reuse);
+            modules.push((import.clone(), module));
+        }
+        Ok(Compiled {
+            component,
+            modules,
+            cache: outcome,
+            functions,
         })
     }
 
@@ -103,7 +177,7 @@ impl Host {
             .component_type()
             .imports(&self.engine)
             .map(|(import, _)| import.to_owned())
-            .filter(|import| !wasi::host_provides(import))
+            .filter(|import| !wasi::host_provides(import) && !split::is_split_import(import))
             .collect();
         if missing.is_empty() {
             return RunError::Link {

@@ -1,0 +1,481 @@
+//! Large core modules compiled on their own, so that a new component
+//! carrying an engine another component carried loads it from the cache.
+//!
+//! Every component one toolchain version builds carries the same engine:
+//! componentize-py's CPython module, for one, is byte-identical in every
+//! Python app; what differs is the app's memory snapshot, in another
+//! module. Wasmtime compiles a component as one unit, so a new app used to
+//! translate all of the engine's 20 000 functions again, even with every
+//! one of them in the per-function cache.
+//!
+//! [`split`] rewrites a component so that each of its large top-level core
+//! modules becomes an import of a core module of the same type, at the same
+//! place in the module index space. The host compiles that module on its
+//! own, caches it by its bytes, and gives it to the rewritten component
+//! through the linker. What runs is the same code; only where it was
+//! compiled changes. Components the rewrite cannot keep exact (ones with
+//! core type definitions of their own, whose indices an inserted type
+//! would shift) are left whole.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use sha2::{Digest, Sha256};
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{
+    ComponentImportSection, ComponentSection, CoreTypeSection, Encode, EntityType, ModuleType,
+    RawSection,
+};
+use wasmparser::{
+    BinaryReader, ComponentAlias, ComponentAliasSectionReader, ComponentExternalKind,
+    ComponentImportSectionReader, ComponentInstance, ComponentInstanceSectionReader,
+    ComponentOuterAliasKind, ComponentTypeRef, ExternalKind, Parser, Payload, TypeRef,
+};
+
+/// A core module with at least this many bytes of code is compiled on its
+/// own: engines (CPython, StarlingMonkey) and their libraries have hundreds
+/// of kilobytes to megabytes, the glue that wit-component generates a few
+/// kilobytes, which is not worth a cache entry of its own.
+const MIN_CODE: usize = 64 << 10;
+
+/// The component section ids the rewrite looks for.
+const CORE_MODULE: u8 = 1;
+const CORE_INSTANCE: u8 = 2;
+const CORE_TYPE: u8 = 3;
+const NESTED_COMPONENT: u8 = 4;
+const INSTANCE: u8 = 5;
+const ALIAS: u8 = 6;
+const COMPONENT_IMPORT: u8 = 10;
+
+/// A component with its large core modules turned into imports.
+pub(crate) struct Split {
+    /// The rewritten component.
+    pub bytes: Vec<u8>,
+    /// Each imported module: the import's name and the module's bytes, as
+    /// a range of the original component.
+    pub modules: Vec<(String, Range<usize>)>,
+}
+
+/// The component `bytes` with its large core modules imported, or `None`
+/// when it has none, or when the rewrite could not keep it exact.
+///
+/// Two shapes are rewritten: a component whose own core modules are large
+/// (what a toolchain builds), and a composition whose nested components
+/// are (what `wcomp compose` writes, even for one component): the outer
+/// component then imports each large module once and passes it to every
+/// instantiation of a nested component that carries it.
+pub(crate) fn split(bytes: &[u8]) -> Option<Split> {
+    let sections = top_level_sections(bytes)?;
+    if sections.iter().any(|s| s.id == NESTED_COMPONENT) {
+        split_composition(bytes, &sections)
+    } else {
+        split_component(bytes, &sections, 0)
+    }
+}
+
+/// A component's large core modules, each replaced in place by the import
+/// of a module of its type. `offset` is where `bytes` sits in the file the
+/// ranges are relative to.
+fn split_component(bytes: &[u8], sections: &[Section], offset: usize) -> Option<Split> {
+    if sections.iter().any(|s| s.id == CORE_TYPE) {
+        return None;
+    }
+    let mut out = bytes.get(..8)?.to_vec();
+    let mut modules: Vec<(String, Range<usize>)> = Vec::new();
+    for section in sections {
+        let body = &bytes[section.body.clone()];
+        if section.id != CORE_MODULE || code_size(body)? < MIN_CODE {
+            out.extend_from_slice(&bytes[section.whole.clone()]);
+            continue;
+        }
+        let name = import_name(body);
+        let mut types = CoreTypeSection::new();
+        types.ty().module(&module_type(body)?);
+        types.append_to_component(&mut out);
+        let mut imports = ComponentImportSection::new();
+        // No core types came before: the n-th one inserted is n.
+        imports.import(
+            &name,
+            wasm_encoder::ComponentTypeRef::Module(modules.len() as u32),
+        );
+        imports.append_to_component(&mut out);
+        let range = offset + section.body.start..offset + section.body.end;
+        modules.push((name, range));
+    }
+    (!modules.is_empty()).then_some(Split {
+        bytes: out,
+        modules,
+    })
+}
+
+/// A composition whose nested components have large core modules: each
+/// nested component is split, the outer component imports every distinct
+/// module first, and each instantiation of a split component gets its
+/// modules as arguments. Outer components with core items of their own
+/// are left whole (the inserted modules and types would shift them).
+fn split_composition(bytes: &[u8], sections: &[Section]) -> Option<Split> {
+    if sections
+        .iter()
+        .any(|s| matches!(s.id, CORE_MODULE | CORE_INSTANCE | CORE_TYPE))
+    {
+        return None;
+    }
+    // The nested components split: by section, their new bytes; by place
+    // in the component index space, the modules they now import.
+    let mut rewritten: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+    let mut takes: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let mut modules: Vec<(String, Range<usize>)> = Vec::new();
+    let mut components = 0u32;
+    for (at, section) in sections.iter().enumerate() {
+        let body = &bytes[section.body.clone()];
+        match section.id {
+            NESTED_COMPONENT => {
+                let inner = top_level_sections(body)?;
+                if let Some(split) = split_component(body, &inner, section.body.start) {
+                    takes.insert(
+                        components,
+                        split.modules.iter().map(|(n, _)| n.clone()).collect(),
+                    );
+                    for module in split.modules {
+                        if !modules.iter().any(|(n, _)| *n == module.0) {
+                            modules.push(module);
+                        }
+                    }
+                    rewritten.insert(at, split.bytes);
+                }
+                components += 1;
+            }
+            COMPONENT_IMPORT => components += imported_components(body)?,
+            ALIAS => components += aliased_components(body)?,
+            _ => {}
+        }
+    }
+    if modules.is_empty() {
+        return None;
+    }
+    let mut out = bytes.get(..8)?.to_vec();
+    let mut types = CoreTypeSection::new();
+    let mut imports = ComponentImportSection::new();
+    for (index, (name, range)) in modules.iter().enumerate() {
+        types.ty().module(&module_type(&bytes[range.clone()])?);
+        imports.import(name, wasm_encoder::ComponentTypeRef::Module(index as u32));
+    }
+    types.append_to_component(&mut out);
+    imports.append_to_component(&mut out);
+    // The outer component had no core modules: the imported ones are
+    // modules 0, 1, ... in its index space.
+    let modules_of = |component: u32| -> Vec<(String, u32)> {
+        takes.get(&component).map_or_else(Vec::new, |names| {
+            names
+                .iter()
+                .filter_map(|name| {
+                    let index = modules.iter().position(|(n, _)| n == name)?;
+                    Some((name.clone(), index as u32))
+                })
+                .collect()
+        })
+    };
+    for (at, section) in sections.iter().enumerate() {
+        match (section.id, rewritten.get(&at)) {
+            (NESTED_COMPONENT, Some(body)) => RawSection {
+                id: NESTED_COMPONENT,
+                data: body,
+            }
+            .append_to_component(&mut out),
+            (INSTANCE, _) => {
+                let body = &bytes[section.body.clone()];
+                let data = instances_given_modules(body, &modules_of)?;
+                RawSection {
+                    id: INSTANCE,
+                    data: &data,
+                }
+                .append_to_component(&mut out);
+            }
+            _ => out.extend_from_slice(&bytes[section.whole.clone()]),
+        }
+    }
+    Some(Split {
+        bytes: out,
+        modules,
+    })
+}
+
+/// How many components an import section imports; `None` if it imports a
+/// core module (whose index the inserted ones would shift).
+fn imported_components(body: &[u8]) -> Option<u32> {
+    let reader = ComponentImportSectionReader::new(BinaryReader::new(body, 0)).ok()?;
+    let mut count = 0;
+    for import in reader {
+        match import.ok()?.ty {
+            ComponentTypeRef::Component(_) => count += 1,
+            ComponentTypeRef::Module(_) => return None,
+            _ => {}
+        }
+    }
+    Some(count)
+}
+
+/// How many components an alias section names; `None` if it names a core
+/// module or core type (whose indices the inserted ones would shift).
+fn aliased_components(body: &[u8]) -> Option<u32> {
+    let reader = ComponentAliasSectionReader::new(BinaryReader::new(body, 0)).ok()?;
+    let mut count = 0;
+    for alias in reader {
+        match alias.ok()? {
+            ComponentAlias::InstanceExport { kind, .. } => match kind {
+                ComponentExternalKind::Component => count += 1,
+                ComponentExternalKind::Module => return None,
+                _ => {}
+            },
+            ComponentAlias::Outer { kind, .. } => match kind {
+                ComponentOuterAliasKind::Component => count += 1,
+                ComponentOuterAliasKind::CoreModule | ComponentOuterAliasKind::CoreType => {
+                    return None;
+                }
+                ComponentOuterAliasKind::Type => {}
+            },
+            ComponentAlias::CoreInstanceExport { .. } => {}
+        }
+    }
+    Some(count)
+}
+
+/// An instance section's contents with each instantiation of a split
+/// component also given the modules it imports: the other instances are
+/// copied as they were.
+fn instances_given_modules(
+    body: &[u8],
+    modules_of: &dyn Fn(u32) -> Vec<(String, u32)>,
+) -> Option<Vec<u8>> {
+    let reader = ComponentInstanceSectionReader::new(BinaryReader::new(body, 0)).ok()?;
+    let count = reader.count();
+    let mut entries: Vec<(usize, ComponentInstance<'_>)> = Vec::new();
+    for entry in reader.into_iter_with_offsets() {
+        let (at, instance) = entry.ok()?;
+        entries.push((usize::try_from(at).ok()?, instance));
+    }
+    let mut data = Vec::new();
+    count.encode(&mut data);
+    for (i, (at, instance)) in entries.iter().enumerate() {
+        let end = entries.get(i + 1).map_or(body.len(), |(next, _)| *next);
+        let extra = match instance {
+            ComponentInstance::Instantiate {
+                component_index, ..
+            } => modules_of(*component_index),
+            ComponentInstance::FromExports(_) => Vec::new(),
+        };
+        let ComponentInstance::Instantiate {
+            component_index,
+            args,
+        } = instance
+        else {
+            data.extend_from_slice(body.get(*at..end)?);
+            continue;
+        };
+        if extra.is_empty() {
+            data.extend_from_slice(body.get(*at..end)?);
+            continue;
+        }
+        // instantiate: 0x00, the component, then its arguments.
+        data.push(0x00);
+        component_index.encode(&mut data);
+        ((args.len() + extra.len()) as u32).encode(&mut data);
+        for arg in args.iter() {
+            arg.name.encode(&mut data);
+            data.extend_from_slice(sort(arg.kind));
+            arg.index.encode(&mut data);
+        }
+        for (name, index) in extra {
+            name.as_str().encode(&mut data);
+            data.extend_from_slice(sort(ComponentExternalKind::Module));
+            index.encode(&mut data);
+        }
+    }
+    Some(data)
+}
+
+/// The binary encoding of an item's sort.
+fn sort(kind: ComponentExternalKind) -> &'static [u8] {
+    match kind {
+        ComponentExternalKind::Module => &[0x00, 0x11],
+        ComponentExternalKind::Func => &[0x01],
+        ComponentExternalKind::Value => &[0x02],
+        ComponentExternalKind::Type => &[0x03],
+        ComponentExternalKind::Component => &[0x04],
+        ComponentExternalKind::Instance => &[0x05],
+    }
+}
+
+/// Whether `name` is an import [`split`] made.
+pub(crate) fn is_split_import(name: &str) -> bool {
+    name.starts_with("wcomp-module-")
+}
+
+/// The import's name: the module's content hash, so that equal modules
+/// get equal names.
+fn import_name(module: &[u8]) -> String {
+    let hash = hex::encode(&Sha256::digest(module)[..12]);
+    format!("wcomp-module-h{hash}")
+}
+
+struct Section {
+    id: u8,
+    /// The section with its id and size.
+    whole: Range<usize>,
+    /// Its contents.
+    body: Range<usize>,
+}
+
+/// The component's top-level sections, in order; `None` if `bytes` is
+/// not a well-formed component.
+fn top_level_sections(bytes: &[u8]) -> Option<Vec<Section>> {
+    if !wasmparser::Parser::is_component(bytes) {
+        return None;
+    }
+    let mut sections = Vec::new();
+    let mut at = 8;
+    while at < bytes.len() {
+        let start = at;
+        let id = bytes[at];
+        let (size, header) = leb_u32(bytes.get(at + 1..)?)?;
+        let body = at + 1 + header..at + 1 + header + size as usize;
+        if body.end > bytes.len() {
+            return None;
+        }
+        at = body.end;
+        sections.push(Section {
+            id,
+            whole: start..body.end,
+            body,
+        });
+    }
+    Some(sections)
+}
+
+/// An unsigned LEB128 and how many bytes it took.
+fn leb_u32(bytes: &[u8]) -> Option<(u32, usize)> {
+    let mut value: u64 = 0;
+    for (i, byte) in bytes.iter().take(5).enumerate() {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return u32::try_from(value).ok().map(|v| (v, i + 1));
+        }
+    }
+    None
+}
+
+/// The size of a core module's code section.
+fn code_size(module: &[u8]) -> Option<usize> {
+    for payload in Parser::new(0).parse_all(module) {
+        match payload.ok()? {
+            Payload::CodeSectionStart { size, .. } => return Some(size as usize),
+            Payload::End(_) => break,
+            _ => {}
+        }
+    }
+    Some(0)
+}
+
+/// The type of the core module `module`: its types, in order (so that its
+/// imports and exports keep their type indices), imports and exports.
+fn module_type(module: &[u8]) -> Option<ModuleType> {
+    let mut re = RoundtripReencoder;
+    let mut ty = ModuleType::new();
+    // The type index of every function, imported ones first; and the
+    // types of memories, tables, globals and tags, for the exports.
+    let (mut funcs, mut memories, mut tables, mut globals, mut tags) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut exports = Vec::new();
+    for payload in Parser::new(0).parse_all(module) {
+        match payload.ok()? {
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    let group = group.ok()?;
+                    let explicit = group.is_explicit_rec_group();
+                    let subtypes: Option<Vec<_>> =
+                        group.into_types().map(|t| re.sub_type(t).ok()).collect();
+                    match (explicit, subtypes?.as_slice()) {
+                        (false, [one]) => ty.ty().subtype(one),
+                        (_, many) => ty.ty().rec(many.iter().cloned()),
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import.ok()?;
+                    let entity = re.entity_type(import.ty).ok()?;
+                    match import.ty {
+                        TypeRef::Func(t) | TypeRef::FuncExact(t) => funcs.push(t),
+                        _ => {}
+                    }
+                    record(&entity, &mut memories, &mut tables, &mut globals, &mut tags);
+                    ty.import(import.module, import.name, entity);
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for t in reader {
+                    funcs.push(t.ok()?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    tables.push(EntityType::Table(re.table_type(table.ok()?.ty).ok()?));
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for memory in reader {
+                    memories.push(EntityType::Memory(re.memory_type(memory.ok()?).ok()?));
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for global in reader {
+                    globals.push(EntityType::Global(re.global_type(global.ok()?.ty).ok()?));
+                }
+            }
+            Payload::TagSection(reader) => {
+                for tag in reader {
+                    tags.push(EntityType::Tag(re.tag_type(tag.ok()?).ok()?));
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.ok()?;
+                    exports.push((export.name.to_owned(), export.kind, export.index));
+                }
+            }
+            Payload::End(_) => break,
+            _ => {}
+        }
+    }
+    for (name, kind, index) in exports {
+        let index = index as usize;
+        let entity = match kind {
+            ExternalKind::Func | ExternalKind::FuncExact => {
+                EntityType::Function(*funcs.get(index)?)
+            }
+            ExternalKind::Memory => *memories.get(index)?,
+            ExternalKind::Table => *tables.get(index)?,
+            ExternalKind::Global => *globals.get(index)?,
+            ExternalKind::Tag => *tags.get(index)?,
+        };
+        ty.export(&name, entity);
+    }
+    Some(ty)
+}
+
+/// Files an imported memory, table, global or tag under its kind.
+fn record(
+    entity: &EntityType,
+    memories: &mut Vec<EntityType>,
+    tables: &mut Vec<EntityType>,
+    globals: &mut Vec<EntityType>,
+    tags: &mut Vec<EntityType>,
+) {
+    match entity {
+        EntityType::Memory(_) => memories.push(*entity),
+        EntityType::Table(_) => tables.push(*entity),
+        EntityType::Global(_) => globals.push(*entity),
+        EntityType::Tag(_) => tags.push(*entity),
+        _ => {}
+    }
+}

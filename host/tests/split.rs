@@ -1,0 +1,159 @@
+//! Large core modules compiled on their own: a new component, or a new
+//! composition, that carries a module an earlier one carried takes that
+//! module's code from the cache whole, and runs the same.
+
+mod support;
+
+use std::path::Path;
+
+use support::*;
+use wcomp_host::{CacheOutcome, Host, Loaded, RunError, RunOptions};
+
+/// How many functions the large module has: more than 64 KiB of code.
+const FUNCTIONS: usize = 4000;
+
+/// A core module body with `FUNCTIONS` functions chained by `answer`,
+/// which returns 42.
+fn engine_body() -> String {
+    let mut body = String::new();
+    for i in 0..FUNCTIONS {
+        body.push_str(&format!(
+            "  (func $f{i} (param i32) (result i32)\n    \
+             (i32.xor (i32.add (i32.mul (local.get 0) (i32.const {i})) (i32.const 7)) \
+             (i32.rotl (local.get 0) (i32.const 3))))\n"
+        ));
+    }
+    body.push_str(
+        r#"  (func (export "answer") (result i32)
+    (i32.sub (i32.add (call $f1 (i32.const 40)) (call $f0 (i32.const 1))) (i32.const 340)))
+"#,
+    );
+    body
+}
+
+/// A component whose one core module is large, exporting `answer`.
+fn engine(imports_missing: bool) -> Vec<u8> {
+    let world = if imports_missing {
+        "  import missing: func() -> u32;\n  export answer: func() -> u32;"
+    } else {
+        "  export answer: func() -> u32;"
+    };
+    let imports = if imports_missing {
+        r#"(import "$root" "missing" (func (result i32)))"#
+    } else {
+        ""
+    };
+    component(world, imports, &engine_body())
+}
+
+/// `bytes` with a custom section added: other bytes, the same code.
+fn with_custom_section(bytes: &[u8], text: &str) -> Vec<u8> {
+    let name = "wcomp-test";
+    let mut payload = vec![name.len() as u8];
+    payload.extend_from_slice(name.as_bytes());
+    payload.extend_from_slice(text.as_bytes());
+    let mut out = bytes.to_vec();
+    out.push(0);
+    out.push(payload.len() as u8);
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// `component` instantiated inside a composition that exports its
+/// `answer`, the way `wcomp compose` wraps even a single component.
+fn composed(component: &[u8]) -> Vec<u8> {
+    use wac_graph::{CompositionGraph, EncodeOptions, types::Package};
+    let mut graph = CompositionGraph::new();
+    let package =
+        Package::from_bytes("test:engine", None, component.to_vec(), graph.types_mut()).unwrap();
+    let package = graph.register_package(package).unwrap();
+    let instance = graph.instantiate(package);
+    let answer = graph.alias_instance_export(instance, "answer").unwrap();
+    graph.export(answer, "answer".to_owned()).unwrap();
+    graph
+        .encode(EncodeOptions {
+            define_components: true,
+            validate: true,
+            processor: None,
+        })
+        .unwrap()
+}
+
+fn cached_host(dir: &Path) -> Host {
+    Host::builder()
+        .cache_dir(Some(dir.to_owned()))
+        .build()
+        .expect("a host with a cache")
+}
+
+async fn assert_answers(host: &Host, loaded: &Loaded) {
+    let invocation = invoke_on(host, loaded, "answer()", &RunOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("answer(): {e:?}"));
+    assert_eq!(invocation.results, ["42"]);
+}
+
+/// How many functions the load compiled or took from the per-function
+/// cache: 0 for code that came from the cache whole.
+fn functions_looked_up(loaded: &Loaded) -> u64 {
+    loaded.functions.reused + loaded.functions.compiled
+}
+
+#[tokio::test]
+async fn a_new_component_takes_its_large_module_from_the_cache_whole() {
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(cache.path());
+    let first = load_into(&host, "first.wasm", &engine(false));
+    assert_eq!(first.cache, CacheOutcome::Compiled);
+    assert!(
+        functions_looked_up(&first) > FUNCTIONS as u64,
+        "the first load compiles the module: {:?}",
+        first.functions
+    );
+    assert_answers(&host, &first).await;
+
+    let other = with_custom_section(&engine(false), "other bytes");
+    let host = cached_host(cache.path());
+    let second = load_into(&host, "second.wasm", &other);
+    assert_eq!(second.cache, CacheOutcome::Compiled, "a new binary");
+    assert!(
+        functions_looked_up(&second) < 100,
+        "only the component's own glue is compiled, the module comes whole: {:?}",
+        second.functions
+    );
+    assert_answers(&host, &second).await;
+}
+
+#[tokio::test]
+async fn a_composition_takes_its_components_large_modules_from_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(cache.path());
+    load_into(&host, "engine.wasm", &engine(false));
+
+    let composition = composed(&with_custom_section(&engine(false), "app"));
+    let host = cached_host(cache.path());
+    let loaded = load_into(&host, "composed.wasm", &composition);
+    assert_eq!(loaded.cache, CacheOutcome::Compiled);
+    assert!(
+        functions_looked_up(&loaded) < 100,
+        "the nested component's module comes whole: {:?}",
+        loaded.functions
+    );
+    assert_answers(&host, &loaded).await;
+
+    let host = cached_host(cache.path());
+    let again = load_into(&host, "composed.wasm", &composition);
+    assert_eq!(again.cache, CacheOutcome::Hit, "all of it from the cache");
+    assert_answers(&host, &again).await;
+}
+
+#[test]
+fn a_missing_import_is_named_without_the_modules_the_host_gives() {
+    let Err(err) = host().load_bytes(Path::new("needs.wasm"), &engine(true)) else {
+        panic!("`missing` is not provided");
+    };
+    let RunError::MissingImports { missing, .. } = err else {
+        panic!("expected MissingImports: {err:?}")
+    };
+    assert_eq!(missing, "  import missing;");
+}

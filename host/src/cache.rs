@@ -1,6 +1,8 @@
 //! The compiled-code cache, under the wcomp cache directory, in two
-//! layers. Whole components are keyed by the hash of their bytes and of
-//! the engine's settings: an unchanged binary loads with a memory map.
+//! layers. Whole components, and the large core modules the host compiles
+//! on their own ([`crate::split`]), are keyed by the hash of their bytes
+//! and of the engine's settings: an unchanged binary, or a module another
+//! component carried, loads with a memory map.
 //! Below that, Cranelift's output for each function is keyed by the
 //! function's content ([`functions`]): a new composition whose components
 //! mostly did not change compiles only what did. Both layers share one

@@ -120,63 +120,21 @@ fn split_composition(bytes: &[u8], sections: &[Section]) -> Option<Split> {
     {
         return None;
     }
-    // The nested components split: by section, their new bytes; by place
-    // in the component index space, the modules they now import.
-    let mut rewritten: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
-    let mut takes: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-    let mut modules: Vec<(String, Range<usize>)> = Vec::new();
-    let mut components = 0u32;
-    for (at, section) in sections.iter().enumerate() {
-        let body = &bytes[section.body.clone()];
-        match section.id {
-            NESTED_COMPONENT => {
-                let inner = top_level_sections(body)?;
-                if let Some(split) = split_component(body, &inner, section.body.start) {
-                    takes.insert(
-                        components,
-                        split.modules.iter().map(|(n, _)| n.clone()).collect(),
-                    );
-                    for module in split.modules {
-                        if !modules.iter().any(|(n, _)| *n == module.0) {
-                            modules.push(module);
-                        }
-                    }
-                    rewritten.insert(at, split.bytes);
-                }
-                components += 1;
-            }
-            COMPONENT_IMPORT => components += imported_components(body)?,
-            ALIAS => components += aliased_components(body)?,
-            _ => {}
-        }
-    }
-    if modules.is_empty() {
+    let nested = split_nested(bytes, sections)?;
+    if nested.modules.is_empty() {
         return None;
     }
     let mut out = bytes.get(..8)?.to_vec();
     let mut types = CoreTypeSection::new();
     let mut imports = ComponentImportSection::new();
-    for (index, (name, range)) in modules.iter().enumerate() {
+    for (index, (name, range)) in nested.modules.iter().enumerate() {
         types.ty().module(&module_type(&bytes[range.clone()])?);
         imports.import(name, wasm_encoder::ComponentTypeRef::Module(index as u32));
     }
     types.append_to_component(&mut out);
     imports.append_to_component(&mut out);
-    // The outer component had no core modules: the imported ones are
-    // modules 0, 1, ... in its index space.
-    let modules_of = |component: u32| -> Vec<(String, u32)> {
-        takes.get(&component).map_or_else(Vec::new, |names| {
-            names
-                .iter()
-                .filter_map(|name| {
-                    let index = modules.iter().position(|(n, _)| n == name)?;
-                    Some((name.clone(), index as u32))
-                })
-                .collect()
-        })
-    };
     for (at, section) in sections.iter().enumerate() {
-        match (section.id, rewritten.get(&at)) {
+        match (section.id, nested.rewritten.get(&at)) {
             (NESTED_COMPONENT, Some(body)) => RawSection {
                 id: NESTED_COMPONENT,
                 data: body,
@@ -184,7 +142,7 @@ fn split_composition(bytes: &[u8], sections: &[Section]) -> Option<Split> {
             .append_to_component(&mut out),
             (INSTANCE, _) => {
                 let body = &bytes[section.body.clone()];
-                let data = instances_given_modules(body, &modules_of)?;
+                let data = instances_given_modules(body, &|c| nested.modules_of(c))?;
                 RawSection {
                     id: INSTANCE,
                     data: &data,
@@ -196,8 +154,69 @@ fn split_composition(bytes: &[u8], sections: &[Section]) -> Option<Split> {
     }
     Some(Split {
         bytes: out,
-        modules,
+        modules: nested.modules,
     })
+}
+
+/// A composition's nested components, split.
+struct Nested {
+    /// By section: the split components' new bytes.
+    rewritten: BTreeMap<usize, Vec<u8>>,
+    /// By place in the component index space: the modules each imports.
+    takes: BTreeMap<u32, Vec<String>>,
+    /// Every distinct module, by import name, as a range of the file.
+    modules: Vec<(String, Range<usize>)>,
+}
+
+impl Nested {
+    /// The modules component `component` imports, by name, with their
+    /// indices in the outer component: it had no core modules, so the
+    /// imported ones are modules 0, 1, ...
+    fn modules_of(&self, component: u32) -> Vec<(String, u32)> {
+        self.takes.get(&component).map_or_else(Vec::new, |names| {
+            names
+                .iter()
+                .filter_map(|name| {
+                    let index = self.modules.iter().position(|(n, _)| n == name)?;
+                    Some((name.clone(), index as u32))
+                })
+                .collect()
+        })
+    }
+}
+
+/// Splits each nested component of the composition; `None` if the outer
+/// component's index spaces cannot be followed.
+fn split_nested(bytes: &[u8], sections: &[Section]) -> Option<Nested> {
+    let mut nested = Nested {
+        rewritten: BTreeMap::new(),
+        takes: BTreeMap::new(),
+        modules: Vec::new(),
+    };
+    let mut components = 0u32;
+    for (at, section) in sections.iter().enumerate() {
+        let body = &bytes[section.body.clone()];
+        match section.id {
+            NESTED_COMPONENT => {
+                let inner = top_level_sections(body)?;
+                if let Some(split) = split_component(body, &inner, section.body.start) {
+                    let names = split.modules.iter().map(|(n, _)| n.clone()).collect();
+                    nested.takes.insert(components, names);
+                    for module in split.modules {
+                        if !nested.modules.iter().any(|(n, _)| *n == module.0) {
+                            nested.modules.push(module);
+                        }
+                    }
+                    nested.rewritten.insert(at, split.bytes);
+                }
+                components += 1;
+            }
+            COMPONENT_IMPORT => components += imported_components(body)?,
+            ALIAS => components += aliased_components(body)?,
+            _ => {}
+        }
+    }
+    Some(nested)
 }
 
 /// How many components an import section imports; `None` if it imports a
@@ -381,10 +400,7 @@ fn code_size(module: &[u8]) -> Option<usize> {
 fn module_type(module: &[u8]) -> Option<ModuleType> {
     let mut re = RoundtripReencoder;
     let mut ty = ModuleType::new();
-    // The type index of every function, imported ones first; and the
-    // types of memories, tables, globals and tags, for the exports.
-    let (mut funcs, mut memories, mut tables, mut globals, mut tags) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut entities = Entities::default();
     let mut exports = Vec::new();
     for payload in Parser::new(0).parse_all(module) {
         match payload.ok()? {
@@ -404,37 +420,8 @@ fn module_type(module: &[u8]) -> Option<ModuleType> {
                 for import in reader.into_imports() {
                     let import = import.ok()?;
                     let entity = re.entity_type(import.ty).ok()?;
-                    match import.ty {
-                        TypeRef::Func(t) | TypeRef::FuncExact(t) => funcs.push(t),
-                        _ => {}
-                    }
-                    record(&entity, &mut memories, &mut tables, &mut globals, &mut tags);
+                    entities.imported(import.ty, entity);
                     ty.import(import.module, import.name, entity);
-                }
-            }
-            Payload::FunctionSection(reader) => {
-                for t in reader {
-                    funcs.push(t.ok()?);
-                }
-            }
-            Payload::TableSection(reader) => {
-                for table in reader {
-                    tables.push(EntityType::Table(re.table_type(table.ok()?.ty).ok()?));
-                }
-            }
-            Payload::MemorySection(reader) => {
-                for memory in reader {
-                    memories.push(EntityType::Memory(re.memory_type(memory.ok()?).ok()?));
-                }
-            }
-            Payload::GlobalSection(reader) => {
-                for global in reader {
-                    globals.push(EntityType::Global(re.global_type(global.ok()?.ty).ok()?));
-                }
-            }
-            Payload::TagSection(reader) => {
-                for tag in reader {
-                    tags.push(EntityType::Tag(re.tag_type(tag.ok()?).ok()?));
                 }
             }
             Payload::ExportSection(reader) => {
@@ -444,38 +431,86 @@ fn module_type(module: &[u8]) -> Option<ModuleType> {
                 }
             }
             Payload::End(_) => break,
-            _ => {}
+            other => entities.defined(&mut re, other)?,
         }
     }
     for (name, kind, index) in exports {
-        let index = index as usize;
-        let entity = match kind {
-            ExternalKind::Func | ExternalKind::FuncExact => {
-                EntityType::Function(*funcs.get(index)?)
-            }
-            ExternalKind::Memory => *memories.get(index)?,
-            ExternalKind::Table => *tables.get(index)?,
-            ExternalKind::Global => *globals.get(index)?,
-            ExternalKind::Tag => *tags.get(index)?,
-        };
-        ty.export(&name, entity);
+        ty.export(&name, entities.get(kind, index)?);
     }
     Some(ty)
 }
 
-/// Files an imported memory, table, global or tag under its kind.
-fn record(
-    entity: &EntityType,
-    memories: &mut Vec<EntityType>,
-    tables: &mut Vec<EntityType>,
-    globals: &mut Vec<EntityType>,
-    tags: &mut Vec<EntityType>,
-) {
-    match entity {
-        EntityType::Memory(_) => memories.push(*entity),
-        EntityType::Table(_) => tables.push(*entity),
-        EntityType::Global(_) => globals.push(*entity),
-        EntityType::Tag(_) => tags.push(*entity),
-        _ => {}
+/// A module's functions (their type indices), memories, tables, globals
+/// and tags, imported ones first: what its exports refer to.
+#[derive(Default)]
+struct Entities {
+    funcs: Vec<u32>,
+    memories: Vec<EntityType>,
+    tables: Vec<EntityType>,
+    globals: Vec<EntityType>,
+    tags: Vec<EntityType>,
+}
+
+impl Entities {
+    fn imported(&mut self, ty: TypeRef, entity: EntityType) {
+        match (ty, entity) {
+            (TypeRef::Func(t) | TypeRef::FuncExact(t), _) => self.funcs.push(t),
+            (_, EntityType::Memory(_)) => self.memories.push(entity),
+            (_, EntityType::Table(_)) => self.tables.push(entity),
+            (_, EntityType::Global(_)) => self.globals.push(entity),
+            (_, EntityType::Tag(_)) => self.tags.push(entity),
+            _ => {}
+        }
+    }
+
+    /// Adds the entities a section defines; `None` if one does not read.
+    fn defined(&mut self, re: &mut RoundtripReencoder, payload: Payload<'_>) -> Option<()> {
+        match payload {
+            Payload::FunctionSection(reader) => {
+                for t in reader {
+                    self.funcs.push(t.ok()?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    let ty = re.table_type(table.ok()?.ty).ok()?;
+                    self.tables.push(EntityType::Table(ty));
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for memory in reader {
+                    let ty = re.memory_type(memory.ok()?).ok()?;
+                    self.memories.push(EntityType::Memory(ty));
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for global in reader {
+                    let ty = re.global_type(global.ok()?.ty).ok()?;
+                    self.globals.push(EntityType::Global(ty));
+                }
+            }
+            Payload::TagSection(reader) => {
+                for tag in reader {
+                    self.tags
+                        .push(EntityType::Tag(re.tag_type(tag.ok()?).ok()?));
+                }
+            }
+            _ => {}
+        }
+        Some(())
+    }
+
+    /// The type of the `index`-th entity of `kind`.
+    fn get(&self, kind: ExternalKind, index: u32) -> Option<EntityType> {
+        let index = index as usize;
+        match kind {
+            ExternalKind::Func | ExternalKind::FuncExact => {
+                Some(EntityType::Function(*self.funcs.get(index)?))
+            }
+            ExternalKind::Memory => self.memories.get(index).copied(),
+            ExternalKind::Table => self.tables.get(index).copied(),
+            ExternalKind::Global => self.globals.get(index).copied(),
+            ExternalKind::Tag => self.tags.get(index).copied(),
+        }
     }
 }

@@ -13,9 +13,10 @@ use crate::ui::Ui;
 /// Show the caches under `$WCOMP_HOME`, or clear them.
 ///
 /// `wcomp run` and `wcomp dev` keep native code there: whole components,
-/// so an unchanged binary loads in milliseconds, and every compiled
-/// function, so a new composition reuses the code of the components that
-/// did not change. That cache stays within `--cache-max` (2 GiB by default,
+/// so an unchanged binary loads in milliseconds; their large core modules
+/// on their own, so a new app or composition carrying the same engine
+/// (CPython, StarlingMonkey) loads it in milliseconds too; and every
+/// compiled function, so new code reuses the functions it shares. That cache stays within `--cache-max` (2 GiB by default,
 /// or `WCOMP_CACHE_MAX`), the least recently used code going first.
 ///
 /// `wcomp build` keeps the Rust dependencies that apps share there too

@@ -17,9 +17,13 @@ use crate::ui::Ui;
 /// prebuilt components and app.toml. On a change it stops the guest if it
 /// is still running, rebuilds only the components whose inputs changed,
 /// recomposes and reruns, printing one line per iteration with what changed
-/// and how long each step took. Code of the components that did not change
-/// comes from the compiled-code cache. Errors are shown in full and the
-/// loop waits for the next change; Ctrl-C ends it. The guest gets no stdin.
+/// and how long each step took. Errors are shown in full and the loop waits
+/// for the next change; Ctrl-C ends it. The guest gets no stdin.
+///
+/// A WASI 0.2 command runs as its components linked by the host, each
+/// compiled on its own, so an edit compiles only the component that
+/// changed; the composed component is still written. Anything else runs
+/// composed (the header says why), its unchanged code from the cache.
 ///
 /// With `--serve`, an HTTP handler app is served as `wcomp serve` serves
 /// it, and each change restarts the server with the new composition.

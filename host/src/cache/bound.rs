@@ -39,7 +39,8 @@ impl Tally {
 /// What the cache holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {
-    /// Whole compiled components, which load in milliseconds.
+    /// Whole compiled components, and the large core modules compiled on
+    /// their own, which load in milliseconds.
     pub components: Tally,
     /// Compiled functions, which new compositions reuse.
     pub functions: Tally,

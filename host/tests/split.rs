@@ -157,3 +157,23 @@ fn a_missing_import_is_named_without_the_modules_the_host_gives() {
     };
     assert_eq!(missing, "  import missing;");
 }
+
+#[test]
+fn a_truncated_or_damaged_component_is_an_error_not_a_panic() {
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(cache.path());
+    let whole = composed(&engine(false));
+    let step = whole.len() / 97;
+    // 8 bytes are a header alone: an empty component, which is valid.
+    for cut in (9..whole.len()).step_by(step) {
+        let err = host.load_bytes(Path::new("cut.wasm"), &whole[..cut]).err();
+        assert!(err.is_some(), "a component cut at {cut} bytes loaded");
+    }
+    // A section's size pointing past the end of the file.
+    let mut damaged = whole.clone();
+    damaged[9] = 0xff;
+    assert!(
+        host.load_bytes(Path::new("damaged.wasm"), &damaged)
+            .is_err()
+    );
+}

@@ -8,9 +8,9 @@
 //! translate all of the engine's 20 000 functions again, even with every
 //! one of them in the per-function cache.
 //!
-//! [`split`] rewrites a component so that each of its large top-level core
-//! modules becomes an import of a core module of the same type, at the same
-//! place in the module index space. The host compiles that module on its
+//! [`split`] rewrites a component so that each of its large core modules
+//! (code or data) becomes an import of a core module of the same type, at
+//! the same place in the module index space. The host compiles that module on its
 //! own, caches it by its bytes, and gives it to the rewritten component
 //! through the linker. What runs is the same code; only where it was
 //! compiled changes. Components the rewrite cannot keep exact (ones with
@@ -32,11 +32,13 @@ use wasmparser::{
     ComponentOuterAliasKind, ComponentTypeRef, ExternalKind, Parser, Payload, TypeRef,
 };
 
-/// A core module with at least this many bytes of code is compiled on its
-/// own: engines (CPython, StarlingMonkey) and their libraries have hundreds
-/// of kilobytes to megabytes, the glue that wit-component generates a few
-/// kilobytes, which is not worth a cache entry of its own.
-const MIN_CODE: usize = 64 << 10;
+/// A core module of at least this many bytes is compiled on its own:
+/// engines (CPython, StarlingMonkey) and their libraries have hundreds of
+/// kilobytes to megabytes of code, an app's memory snapshot megabytes of
+/// data (the same in every composition of that app), the glue that
+/// wit-component generates a few kilobytes, which is not worth a cache
+/// entry of its own.
+const MIN_SIZE: usize = 64 << 10;
 
 /// The component section ids the rewrite looks for.
 const CORE_MODULE: u8 = 1;
@@ -84,7 +86,7 @@ fn split_component(bytes: &[u8], sections: &[Section], offset: usize) -> Option<
     let mut modules: Vec<(String, Range<usize>)> = Vec::new();
     for section in sections {
         let body = &bytes[section.body.clone()];
-        if section.id != CORE_MODULE || code_size(body)? < MIN_CODE {
+        if section.id != CORE_MODULE || body.len() < MIN_SIZE {
             out.extend_from_slice(&bytes[section.whole.clone()]);
             continue;
         }
@@ -381,18 +383,6 @@ fn leb_u32(bytes: &[u8]) -> Option<(u32, usize)> {
         }
     }
     None
-}
-
-/// The size of a core module's code section.
-fn code_size(module: &[u8]) -> Option<usize> {
-    for payload in Parser::new(0).parse_all(module) {
-        match payload.ok()? {
-            Payload::CodeSectionStart { size, .. } => return Some(size as usize),
-            Payload::End(_) => break,
-            _ => {}
-        }
-    }
-    Some(0)
 }
 
 /// The type of the core module `module`: its types, in order (so that its

@@ -10,10 +10,7 @@
 use wcomp_compose::Lang;
 
 use super::{Context, File};
-use crate::toolchain::pins;
 
-const RUST_CARGO_TOML: &str = include_str!("../../templates/rust/Cargo.toml");
-const RUST_GITIGNORE: &str = include_str!("../../templates/rust/gitignore");
 const PYTHON_GITIGNORE: &str = include_str!("../../templates/python/gitignore");
 const JS_GITIGNORE: &str = include_str!("../../templates/js/gitignore");
 
@@ -135,16 +132,11 @@ impl Starter {
             _ => return Err(self.no_starter(lang)),
         };
         Ok(match lang {
-            Lang::Rust => vec![
-                File::new(
-                    "Cargo.toml",
-                    RUST_CARGO_TOML
-                        .replace("{{name}}", cx.name)
-                        .replace("{{wit_bindgen}}", pins::WIT_BINDGEN),
-                ),
-                File::new(".gitignore", RUST_GITIGNORE.to_owned()),
-                File::new("src/lib.rs", fill(source)),
-            ],
+            Lang::Rust => {
+                let mut files = super::rust::package_files(cx.name);
+                files.push(File::new("src/lib.rs", fill(source)));
+                files
+            }
             Lang::Python => vec![
                 File::new(".gitignore", PYTHON_GITIGNORE.to_owned()),
                 File::new("app.py", fill(source)),

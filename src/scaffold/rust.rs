@@ -10,6 +10,11 @@ use super::{Context, File, placeholder_message};
 use crate::toolchain::pins;
 
 const CARGO_TOML: &str = include_str!("../../templates/rust/Cargo.toml");
+/// The versions every Rust starter builds with, wit-bindgen's dependencies
+/// included (those of `examples/hello-polyglot/cli`): pinned, so that
+/// every app compiles the same units and shares them (`build::rust::deps`),
+/// rather than whatever the registry holds the day it is made.
+const CARGO_LOCK: &str = include_str!("../../templates/rust/Cargo.lock");
 const GITIGNORE: &str = include_str!("../../templates/rust/gitignore");
 
 /// Rust keywords that wit-bindgen escapes with a trailing `_`.
@@ -26,13 +31,21 @@ fn ident(name: &str) -> String {
 }
 
 pub fn files(cx: &Context<'_>) -> Vec<File> {
+    let mut files = package_files(cx.name);
+    files.push(File::new("src/lib.rs", lib_rs(cx)));
+    files
+}
+
+/// A Rust component's package around its source: Cargo.toml, the pinned
+/// Cargo.lock and .gitignore.
+pub fn package_files(name: &str) -> Vec<File> {
     let cargo = CARGO_TOML
-        .replace("{{name}}", cx.name)
+        .replace("{{name}}", name)
         .replace("{{wit_bindgen}}", pins::WIT_BINDGEN);
     vec![
         File::new("Cargo.toml", cargo),
+        File::new("Cargo.lock", CARGO_LOCK.replace("{{name}}", name)),
         File::new(".gitignore", GITIGNORE.to_owned()),
-        File::new("src/lib.rs", lib_rs(cx)),
     ]
 }
 
@@ -362,4 +375,24 @@ fn resource(
         let _ = writeln!(out, "    }}");
     }
     let _ = writeln!(out, "}}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pinned_lock_pins_the_wit_bindgen_of_the_manifest() {
+        let lock = CARGO_LOCK.replace("{{name}}", "demo");
+        let wit_bindgen = lock
+            .split("[[package]]\n")
+            .find(|p| p.starts_with("name = \"wit-bindgen\"\n"))
+            .expect("wit-bindgen is in the lock");
+        assert!(
+            wit_bindgen.contains(&format!("version = \"{}\"", pins::WIT_BINDGEN)),
+            "templates/rust/Cargo.lock pins another wit-bindgen than {}:\n{wit_bindgen}",
+            pins::WIT_BINDGEN
+        );
+        assert!(lock.contains("name = \"demo\"\nversion = \"0.1.0\""));
+    }
 }

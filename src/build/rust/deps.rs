@@ -15,13 +15,22 @@
 //! directory where missing. cargo then finds wit-bindgen, its proc macro
 //! and their dependencies fresh, and compiles only the app's own crates.
 //!
-//! - Compiler outputs (`.rlib`, `.rmeta`, proc-macro libraries, build
-//!   script executables) are hard-linked, so an app costs no disk for them:
-//!   rustc and the linker replace an output file rather than write into it,
-//!   so a rebuild in one app never changes another's. Everything else
-//!   (fingerprints, build script outputs) is copied, because cargo and
-//!   build scripts write those in place. Copies keep their modification
-//!   time, which cargo's freshness checks compare.
+//! - Publishing copies a build's new units into the store, every file of
+//!   one publication stamped with one modification time, its own. cargo
+//!   finds a unit stale when a dependency's output is newer than its own,
+//!   and the store gathers units from many builds: were each file to keep
+//!   its build's time, a unit published early could depend on one another
+//!   build published later with a newer time, and every app seeded from the
+//!   store would rebuild the chain. With one stamp per publication, a
+//!   unit's dependencies are either in its own publication (the same time)
+//!   or were in the store before it (an earlier time).
+//! - Seeding hard-links compiler outputs (`.rlib`, `.rmeta`, proc-macro
+//!   libraries, build script executables) from the store, so an app costs
+//!   no disk for them: rustc and the linker replace an output file rather
+//!   than write into it, so a rebuild in one app never changes another's.
+//!   Everything else (fingerprints, build script outputs) is copied,
+//!   because cargo and build scripts write those in place. Copies keep
+//!   their modification time, which cargo's freshness checks compare.
 //! - Every file lands under a temporary name and is renamed into place, so
 //!   two builds publishing or seeding at once never see half a file.
 //!   A unit's fingerprint is published last: a seeder that sees it sees the
@@ -112,7 +121,7 @@ impl Store {
             // Fingerprints last, as when publishing.
             for dir in UNIT_DIRS {
                 let from = self.root.join(profile).join(dir);
-                added += link_missing(&from, &target.join(profile).join(dir))?;
+                added += place_missing(&from, &target.join(profile).join(dir), Place::Link)?;
             }
         }
         Ok(added)
@@ -126,6 +135,7 @@ impl Store {
         let Some(units) = registry_units(messages, own) else {
             return Ok(0);
         };
+        let place = Place::Stamp(std::time::SystemTime::now());
         let mut added = 0;
         for (profile, hashes) in units {
             let Ok(relative) = profile.strip_prefix(target) else {
@@ -141,7 +151,7 @@ impl Store {
                     let Some(name) = name.to_str() else { continue };
                     if hashes.contains(unit_hash(name)) {
                         let to = self.root.join(relative).join(dir).join(name);
-                        added += link_missing(&from.join(name), &to)?;
+                        added += place_missing(&from.join(name), &to, place)?;
                     }
                 }
             }
@@ -219,9 +229,19 @@ fn unit_locations(message: &Value) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// Links `from` (a file, or a folder recursively) to `to`, file by file,
+/// How a file reaches its place.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// Seeding: compiler outputs hard-linked, the rest copied with their
+    /// modification time.
+    Link,
+    /// Publishing: copied, and given this modification time.
+    Stamp(std::time::SystemTime),
+}
+
+/// Places `from` (a file, or a folder recursively) at `to`, file by file,
 /// skipping files that exist. Returns how many files were added.
-fn link_missing(from: &Path, to: &Path) -> io::Result<usize> {
+fn place_missing(from: &Path, to: &Path, place: Place) -> io::Result<usize> {
     let meta = match fs::symlink_metadata(from) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
@@ -231,7 +251,7 @@ fn link_missing(from: &Path, to: &Path) -> io::Result<usize> {
         let mut added = 0;
         for entry in fs::read_dir(from)? {
             let entry = entry?;
-            added += link_missing(&entry.path(), &to.join(entry.file_name()))?;
+            added += place_missing(&entry.path(), &to.join(entry.file_name()), place)?;
         }
         return Ok(added);
     }
@@ -242,10 +262,11 @@ fn link_missing(from: &Path, to: &Path) -> io::Result<usize> {
         fs::create_dir_all(parent)?;
     }
     let temporary = temporary_beside(to);
-    let placed = if is_compiler_output(from) {
-        fs::hard_link(from, &temporary).or_else(|_| copy_keeping_mtime(from, &temporary, &meta))
-    } else {
-        copy_keeping_mtime(from, &temporary, &meta)
+    let placed = match place {
+        Place::Link if is_compiler_output(from) => fs::hard_link(from, &temporary)
+            .or_else(|_| copy_with_mtime(from, &temporary, meta.modified()?)),
+        Place::Link => copy_with_mtime(from, &temporary, meta.modified()?),
+        Place::Stamp(time) => copy_with_mtime(from, &temporary, time),
     }
     .and_then(|()| fs::rename(&temporary, to));
     if placed.is_err() {
@@ -265,9 +286,9 @@ fn is_compiler_output(path: &Path) -> bool {
         || name.starts_with("build_script_build-")
 }
 
-fn copy_keeping_mtime(from: &Path, to: &Path, meta: &fs::Metadata) -> io::Result<()> {
+fn copy_with_mtime(from: &Path, to: &Path, time: std::time::SystemTime) -> io::Result<()> {
     fs::copy(from, to)?;
-    let times = FileTimes::new().set_modified(meta.modified()?);
+    let times = FileTimes::new().set_modified(time);
     File::options().write(true).open(to)?.set_times(times)
 }
 
@@ -353,18 +374,29 @@ mod tests {
                 .exists()
         );
 
+        let stamps: BTreeSet<_> = walk(store.root())
+            .iter()
+            .map(|f| fs::metadata(f).unwrap().modified().unwrap())
+            .collect();
+        assert_eq!(stamps.len(), 1, "one publication, one modification time");
+
         let seeded = store.seed(&b, &profile_dirs(false)).unwrap();
         assert_eq!(seeded, 7);
         assert_eq!(store.usage().unwrap().entries, 7);
         let rlib = |root: &Path| fs::metadata(root.join(format!("debug/deps/libsyn-{SYN}.rlib")));
-        assert_eq!(
+        assert_ne!(
             rlib(&a).unwrap().ino(),
+            rlib(store.root()).unwrap().ino(),
+            "publishing copies"
+        );
+        assert_eq!(
+            rlib(store.root()).unwrap().ino(),
             rlib(&b).unwrap().ino(),
-            "outputs are hard-linked"
+            "seeding hard-links outputs"
         );
         let output =
             |root: &Path| fs::metadata(root.join(format!("debug/build/serde-{SERDE}/output")));
-        let (from, to) = (output(&a).unwrap(), output(&b).unwrap());
+        let (from, to) = (output(store.root()).unwrap(), output(&b).unwrap());
         assert_ne!(from.ino(), to.ino(), "what cargo writes in place is copied");
         assert_eq!(
             from.modified().unwrap(),

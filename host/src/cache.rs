@@ -37,6 +37,16 @@ pub enum Outcome {
     Compiled,
 }
 
+impl Outcome {
+    /// The outcome of loading two things: a hit only if both were.
+    pub(crate) fn and(self, other: Outcome) -> Outcome {
+        match (self, other) {
+            (Outcome::Hit, Outcome::Hit) => Outcome::Hit,
+            _ => Outcome::Compiled,
+        }
+    }
+}
+
 /// A host's view of the cache: where it is, its limit, and the store of
 /// functions its engine's Cranelift reads and writes.
 #[derive(Debug, Clone)]
@@ -61,9 +71,13 @@ impl CodeCache {
     }
 }
 
-/// The cache file for `bytes` compiled by `engine`.
-fn entry(dir: &Path, engine: &Engine, bytes: &[u8]) -> PathBuf {
-    let content = hex::encode(Sha256::digest(bytes));
+/// The hash whole entries are keyed by: the SHA-256 of the bytes, in hex.
+pub(crate) fn content_hash(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The cache file for bytes of hash `content` compiled by `engine`.
+fn entry(dir: &Path, engine: &Engine, content: &str) -> PathBuf {
     let mut settings = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut settings);
     dir.join(format!("{content}-{:016x}.cwasm", settings.finish()))
@@ -125,11 +139,23 @@ pub(crate) fn load<A: Artifact>(
     bytes: &[u8],
     cache: Option<&CodeCache>,
 ) -> wasmtime::Result<(A, Outcome, FunctionReuse)> {
+    load_hashed(engine, bytes, None, cache)
+}
+
+/// Like [`load`], for bytes whose [`content_hash`] the caller has already
+/// computed (`None`: hashed here, when there is a cache).
+pub(crate) fn load_hashed<A: Artifact>(
+    engine: &Engine,
+    bytes: &[u8],
+    content: Option<&str>,
+    cache: Option<&CodeCache>,
+) -> wasmtime::Result<(A, Outcome, FunctionReuse)> {
     let Some(cache) = cache else {
         let artifact = A::compile(engine, bytes)?;
         return Ok((artifact, Outcome::Compiled, FunctionReuse::default()));
     };
-    let path = entry(&cache.dir, engine, bytes);
+    let content = content.map_or_else(|| content_hash(bytes), str::to_owned);
+    let path = entry(&cache.dir, engine, &content);
     if path.is_file() {
         // SAFETY: the file was written by `precompile` of an engine with the
         // same settings (its name carries both hashes; a component's bytes

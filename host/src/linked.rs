@@ -105,9 +105,7 @@ impl Host {
         let mut cache = Outcome::Hit;
         for part in parts {
             let compiled = self.compile(part.path, part.name, part.bytes)?;
-            if compiled.cache == Outcome::Compiled {
-                cache = Outcome::Compiled;
-            }
+            cache = cache.and(compiled.cache);
             functions = functions.plus(compiled.functions);
             components.push(compiled);
         }

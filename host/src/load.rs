@@ -148,14 +148,17 @@ impl Host {
         let (component, mut outcome, mut functions) =
             cache::load::<Component>(&self.engine, &split.bytes, cache)?;
         let mut modules = Vec::with_capacity(split.modules.len());
-        for (import, range) in &split.modules {
-            let (module, module_outcome, reuse) =
-                cache::load::<Module>(&self.engine, &bytes[range.clone()], cache)?;
-            if module_outcome == Outcome::Compiled {
-                outcome = Outcome::Compiled;
-            }
+        for split in &split.modules {
+            let module_bytes = &bytes[split.range.clone()];
+            let (module, module_outcome, reuse) = cache::load_hashed::<Module>(
+                &self.engine,
+                module_bytes,
+                Some(&split.content),
+                cache,
+            )?;
+            outcome = outcome.and(module_outcome);
             functions = functions.plus(reuse);
-            modules.push((import.clone(), module));
+            modules.push((split.name.clone(), module));
         }
         Ok(Compiled {
             component,

@@ -20,7 +20,6 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use sha2::{Digest, Sha256};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{
     ComponentImportSection, ComponentSection, CoreTypeSection, Encode, EntityType, ModuleType,
@@ -31,6 +30,8 @@ use wasmparser::{
     ComponentImportSectionReader, ComponentInstance, ComponentInstanceSectionReader,
     ComponentOuterAliasKind, ComponentTypeRef, ExternalKind, Parser, Payload, TypeRef,
 };
+
+use crate::cache;
 
 /// A core module of at least this many bytes is compiled on its own:
 /// engines (CPython, StarlingMonkey) and their libraries have hundreds of
@@ -53,9 +54,20 @@ const COMPONENT_IMPORT: u8 = 10;
 pub(crate) struct Split {
     /// The rewritten component.
     pub bytes: Vec<u8>,
-    /// Each imported module: the import's name and the module's bytes, as
-    /// a range of the original component.
-    pub modules: Vec<(String, Range<usize>)>,
+    /// Each imported module.
+    pub modules: Vec<SplitModule>,
+}
+
+/// A core module a rewritten component imports.
+#[derive(Debug, Clone)]
+pub(crate) struct SplitModule {
+    /// The import's name, from the module's content, so that equal modules
+    /// get equal names.
+    pub name: String,
+    /// The module's content hash ([`cache::content_hash`]), its cache key.
+    pub content: String,
+    /// The module's bytes, as a range of the original component.
+    pub range: Range<usize>,
 }
 
 /// The component `bytes` with its large core modules imported, or `None`
@@ -83,26 +95,25 @@ fn split_component(bytes: &[u8], sections: &[Section], offset: usize) -> Option<
         return None;
     }
     let mut out = bytes.get(..8)?.to_vec();
-    let mut modules: Vec<(String, Range<usize>)> = Vec::new();
+    let mut modules: Vec<SplitModule> = Vec::new();
     for section in sections {
         let body = &bytes[section.body.clone()];
         if section.id != CORE_MODULE || body.len() < MIN_SIZE {
             out.extend_from_slice(&bytes[section.whole.clone()]);
             continue;
         }
-        let name = import_name(body);
+        let module = split_module(body, offset + section.body.start..offset + section.body.end);
         let mut types = CoreTypeSection::new();
         types.ty().module(&module_type(body)?);
         types.append_to_component(&mut out);
         let mut imports = ComponentImportSection::new();
         // No core types came before: the n-th one inserted is n.
         imports.import(
-            &name,
+            &module.name,
             wasm_encoder::ComponentTypeRef::Module(modules.len() as u32),
         );
         imports.append_to_component(&mut out);
-        let range = offset + section.body.start..offset + section.body.end;
-        modules.push((name, range));
+        modules.push(module);
     }
     (!modules.is_empty()).then_some(Split {
         bytes: out,
@@ -129,9 +140,14 @@ fn split_composition(bytes: &[u8], sections: &[Section]) -> Option<Split> {
     let mut out = bytes.get(..8)?.to_vec();
     let mut types = CoreTypeSection::new();
     let mut imports = ComponentImportSection::new();
-    for (index, (name, range)) in nested.modules.iter().enumerate() {
-        types.ty().module(&module_type(&bytes[range.clone()])?);
-        imports.import(name, wasm_encoder::ComponentTypeRef::Module(index as u32));
+    for (index, module) in nested.modules.iter().enumerate() {
+        types
+            .ty()
+            .module(&module_type(&bytes[module.range.clone()])?);
+        imports.import(
+            &module.name,
+            wasm_encoder::ComponentTypeRef::Module(index as u32),
+        );
     }
     types.append_to_component(&mut out);
     imports.append_to_component(&mut out);
@@ -167,7 +183,7 @@ struct Nested {
     /// By place in the component index space: the modules each imports.
     takes: BTreeMap<u32, Vec<String>>,
     /// Every distinct module, by import name, as a range of the file.
-    modules: Vec<(String, Range<usize>)>,
+    modules: Vec<SplitModule>,
 }
 
 impl Nested {
@@ -179,7 +195,7 @@ impl Nested {
             names
                 .iter()
                 .filter_map(|name| {
-                    let index = self.modules.iter().position(|(n, _)| n == name)?;
+                    let index = self.modules.iter().position(|m| m.name == *name)?;
                     Some((name.clone(), index as u32))
                 })
                 .collect()
@@ -202,10 +218,10 @@ fn split_nested(bytes: &[u8], sections: &[Section]) -> Option<Nested> {
             NESTED_COMPONENT => {
                 let inner = top_level_sections(body)?;
                 if let Some(split) = split_component(body, &inner, section.body.start) {
-                    let names = split.modules.iter().map(|(n, _)| n.clone()).collect();
+                    let names = split.modules.iter().map(|m| m.name.clone()).collect();
                     nested.takes.insert(components, names);
                     for module in split.modules {
-                        if !nested.modules.iter().any(|(n, _)| *n == module.0) {
+                        if !nested.modules.iter().any(|m| m.name == module.name) {
                             nested.modules.push(module);
                         }
                     }
@@ -332,11 +348,15 @@ pub(crate) fn is_split_import(name: &str) -> bool {
     name.starts_with("wcomp-module-")
 }
 
-/// The import's name: the module's content hash, so that equal modules
-/// get equal names.
-fn import_name(module: &[u8]) -> String {
-    let hash = hex::encode(&Sha256::digest(module)[..12]);
-    format!("wcomp-module-h{hash}")
+/// `module`, at `range` of the file, hashed once: for its import's name
+/// and for its cache key.
+fn split_module(module: &[u8], range: Range<usize>) -> SplitModule {
+    let content = cache::content_hash(module);
+    SplitModule {
+        name: format!("wcomp-module-h{}", &content[..24]),
+        content,
+        range,
+    }
 }
 
 struct Section {

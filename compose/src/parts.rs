@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use wac_graph::{CompositionGraph, NodeId};
-use wac_types::Package;
 
 use crate::plan::{encode_options, internal, load, wireable_exports};
 use crate::{App, Argument, ComposeError, Plan, Source};
@@ -84,17 +83,7 @@ impl Plan {
             if denies.contains_key(deny.as_str()) {
                 continue;
             }
-            let bytes = self
-                .generated
-                .get(deny)
-                .ok_or_else(|| internal(format!("no deny component `{deny}`")))?;
-            let package = Package::from_bytes(
-                &format!("wcomp:{deny}"),
-                None,
-                bytes.clone(),
-                graph.types_mut(),
-            )
-            .map_err(internal)?;
+            let package = self.deny_package(&mut graph, deny)?;
             let package = graph.register_package(package).map_err(internal)?;
             denies.insert(deny, graph.instantiate(package));
         }

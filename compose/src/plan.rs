@@ -38,7 +38,7 @@ pub struct Plan {
     pub(crate) leftover: Vec<LeftoverImport>,
     warnings: Vec<ComposeWarning>,
     /// The deny components the plan instantiates, by instance name.
-    pub(crate) generated: BTreeMap<String, Vec<u8>>,
+    generated: BTreeMap<String, Vec<u8>>,
     /// The composition, encoded while planning: the names of the imports it
     /// keeps are wac-graph's choice (see [`share_leftover_imports`]).
     bytes: Vec<u8>,
@@ -269,16 +269,10 @@ impl Plan {
         let mut nodes: BTreeMap<&str, NodeId> = BTreeMap::new();
         for instance in &self.instances {
             let name = instance.component.as_str();
-            let package = match (packages.remove(name), self.generated.get(name)) {
-                (Some(package), _) => package,
-                (None, Some(bytes)) => Package::from_bytes(
-                    &format!("wcomp:{name}"),
-                    None,
-                    bytes.clone(),
-                    graph.types_mut(),
-                )
-                .map_err(internal)?,
-                (None, None) => return Err(internal(format!("`{name}` is instantiated twice"))),
+            let package = match packages.remove(name) {
+                Some(package) => package,
+                None if self.generated.contains_key(name) => self.deny_package(graph, name)?,
+                None => return Err(internal(format!("`{name}` is instantiated twice"))),
             };
             let package = graph.register_package(package).map_err(internal)?;
             let node = graph.instantiate(package);
@@ -319,6 +313,25 @@ impl Plan {
             graph.export(alias, name.clone()).map_err(internal)?;
         }
         Ok(())
+    }
+
+    /// The deny component `name` the plan generated, read into `graph`.
+    pub(crate) fn deny_package(
+        &self,
+        graph: &mut CompositionGraph,
+        name: &str,
+    ) -> Result<Package, ComposeError> {
+        let bytes = self
+            .generated
+            .get(name)
+            .ok_or_else(|| internal(format!("no deny component `{name}`")))?;
+        Package::from_bytes(
+            &format!("wcomp:{name}"),
+            None,
+            bytes.clone(),
+            graph.types_mut(),
+        )
+        .map_err(internal)
     }
 
     /// Names each leftover import the way the encoded component does.
@@ -391,7 +404,7 @@ struct Planner<'a> {
     /// Each component's world, for its deny components.
     components: &'a BTreeMap<String, Component>,
     /// Deny components made so far, by instance name.
-    pub(crate) generated: BTreeMap<String, Vec<u8>>,
+    generated: BTreeMap<String, Vec<u8>>,
     /// Components already planned.
     done: BTreeSet<String>,
     /// Components being planned, outermost first: a cycle if one reappears.

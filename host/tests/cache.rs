@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use support::*;
-use wcomp_host::{CacheOutcome, Host, Limits, Loaded, RunOptions};
+use wcomp_host::{CacheOutcome, Host, Limits, RunOptions};
 
 /// Functions enough for a real amount of compiled code, and `answer`,
 /// which calls them all: 42.
@@ -39,21 +39,6 @@ fn library_grown() -> Vec<u8> {
         "",
         &format!("{BODY}\n  (func (export \"seven\") (result i32) (i32.const 7))"),
     )
-}
-
-fn cached_host(dir: &Path) -> Host {
-    Host::builder()
-        .cache_dir(Some(dir.to_owned()))
-        .build()
-        .expect("a host with a cache")
-}
-
-/// Calls `answer()` on `loaded` and checks it is still 42.
-async fn assert_answers(host: &Host, loaded: &Loaded) {
-    let invocation = invoke_on(host, loaded, "answer()", &RunOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("answer(): {e:?}"));
-    assert_eq!(invocation.results, ["42"]);
 }
 
 /// Every function entry in the cache at `dir`.

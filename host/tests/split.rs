@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 
 use support::*;
-use wcomp_host::{CacheOutcome, Host, Loaded, RunError, RunOptions};
+use wcomp_host::{CacheOutcome, Loaded, RunError};
 
 /// How many functions the large module has: more than 64 KiB of code.
 const FUNCTIONS: usize = 4000;
@@ -77,20 +77,6 @@ fn composed(component: &[u8]) -> Vec<u8> {
             processor: None,
         })
         .unwrap()
-}
-
-fn cached_host(dir: &Path) -> Host {
-    Host::builder()
-        .cache_dir(Some(dir.to_owned()))
-        .build()
-        .expect("a host with a cache")
-}
-
-async fn assert_answers(host: &Host, loaded: &Loaded) {
-    let invocation = invoke_on(host, loaded, "answer()", &RunOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("answer(): {e:?}"));
-    assert_eq!(invocation.results, ["42"]);
 }
 
 /// How many functions the load compiled or took from the per-function

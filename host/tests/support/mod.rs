@@ -87,6 +87,23 @@ pub fn fuel_host() -> &'static Host {
     HOST.get_or_init(|| Host::builder().fuel(true).build().expect("a fuel host"))
 }
 
+/// A host whose compiled-code cache is at `dir`.
+pub fn cached_host(dir: &Path) -> Host {
+    Host::builder()
+        .cache_dir(Some(dir.to_owned()))
+        .build()
+        .expect("a host with a cache")
+}
+
+/// Calls `answer()` on `loaded`, loaded into `host`, and checks it
+/// returns 42 (the fixtures of the cache tests).
+pub async fn assert_answers(host: &Host, loaded: &Loaded) {
+    let invocation = invoke_on(host, loaded, "answer()", &RunOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("answer(): {e:?}"));
+    assert_eq!(invocation.results, ["42"]);
+}
+
 /// Loads `bytes` as the component `name` into the shared host.
 pub fn load(name: &str, bytes: &[u8]) -> Loaded {
     load_into(host(), name, bytes)

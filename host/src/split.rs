@@ -61,8 +61,10 @@ pub(crate) struct Split {
 /// A core module a rewritten component imports.
 #[derive(Debug, Clone)]
 pub(crate) struct SplitModule {
-    /// The import's name, from the module's content, so that equal modules
-    /// get equal names.
+    /// The import's name, from the module's place (`wcomp-module-0`, ...):
+    /// not from its content, so that an edit of a module's code leaves the
+    /// rewritten component the same bytes, which then load from the cache.
+    /// What it compiles to depends on the module's type only.
     pub name: String,
     /// The module's content hash ([`cache::content_hash`]), its cache key.
     pub content: String,
@@ -102,7 +104,11 @@ fn split_component(bytes: &[u8], sections: &[Section], offset: usize) -> Option<
             out.extend_from_slice(&bytes[section.whole.clone()]);
             continue;
         }
-        let module = split_module(body, offset + section.body.start..offset + section.body.end);
+        let module = split_module(
+            body,
+            offset + section.body.start..offset + section.body.end,
+            modules.len(),
+        );
         let mut types = CoreTypeSection::new();
         types.ty().module(&module_type(body)?);
         types.append_to_component(&mut out);
@@ -180,9 +186,10 @@ fn split_composition(bytes: &[u8], sections: &[Section]) -> Option<Split> {
 struct Nested {
     /// By section: the split components' new bytes.
     rewritten: BTreeMap<usize, Vec<u8>>,
-    /// By place in the component index space: the modules each imports.
-    takes: BTreeMap<u32, Vec<String>>,
-    /// Every distinct module, by import name, as a range of the file.
+    /// By place in the component index space: the modules each imports,
+    /// by its import's name and the module's index in `modules`.
+    takes: BTreeMap<u32, Vec<(String, u32)>>,
+    /// Every distinct module (by content), named by its index here.
     modules: Vec<SplitModule>,
 }
 
@@ -191,15 +198,26 @@ impl Nested {
     /// indices in the outer component: it had no core modules, so the
     /// imported ones are modules 0, 1, ...
     fn modules_of(&self, component: u32) -> Vec<(String, u32)> {
-        self.takes.get(&component).map_or_else(Vec::new, |names| {
-            names
-                .iter()
-                .filter_map(|name| {
-                    let index = self.modules.iter().position(|m| m.name == *name)?;
-                    Some((name.clone(), index as u32))
-                })
-                .collect()
-        })
+        self.takes.get(&component).cloned().unwrap_or_default()
+    }
+
+    /// The index of `module` among the distinct modules, added if new.
+    fn distinct(&mut self, module: &SplitModule) -> u32 {
+        let index = match self
+            .modules
+            .iter()
+            .position(|m| m.content == module.content)
+        {
+            Some(index) => index,
+            None => {
+                self.modules.push(SplitModule {
+                    name: module_name(self.modules.len()),
+                    ..module.clone()
+                });
+                self.modules.len() - 1
+            }
+        };
+        index as u32
     }
 }
 
@@ -218,13 +236,12 @@ fn split_nested(bytes: &[u8], sections: &[Section]) -> Option<Nested> {
             NESTED_COMPONENT => {
                 let inner = top_level_sections(body)?;
                 if let Some(split) = split_component(body, &inner, section.body.start) {
-                    let names = split.modules.iter().map(|m| m.name.clone()).collect();
-                    nested.takes.insert(components, names);
-                    for module in split.modules {
-                        if !nested.modules.iter().any(|m| m.name == module.name) {
-                            nested.modules.push(module);
-                        }
-                    }
+                    let takes = split
+                        .modules
+                        .iter()
+                        .map(|module| (module.name.clone(), nested.distinct(module)))
+                        .collect();
+                    nested.takes.insert(components, takes);
                     nested.rewritten.insert(at, split.bytes);
                 }
                 components += 1;
@@ -348,15 +365,19 @@ pub(crate) fn is_split_import(name: &str) -> bool {
     name.starts_with("wcomp-module-")
 }
 
-/// `module`, at `range` of the file, hashed once: for its import's name
-/// and for its cache key.
-fn split_module(module: &[u8], range: Range<usize>) -> SplitModule {
-    let content = cache::content_hash(module);
+/// `module`, at `range` of the file, the `index`-th one split from its
+/// component, hashed for its cache key.
+fn split_module(module: &[u8], range: Range<usize>, index: usize) -> SplitModule {
     SplitModule {
-        name: format!("wcomp-module-h{}", &content[..24]),
-        content,
+        name: module_name(index),
+        content: cache::content_hash(module),
         range,
     }
+}
+
+/// The import name of the `index`-th module split from a component.
+fn module_name(index: usize) -> String {
+    format!("wcomp-module-{index}")
 }
 
 struct Section {

@@ -15,8 +15,19 @@ const FUNCTIONS: usize = 4000;
 /// A core module body with `FUNCTIONS` functions chained by `answer`,
 /// which returns 42.
 fn engine_body() -> String {
+    engine_body_edited(0)
+}
+
+/// [`engine_body`] with the code of its last function changed by `edit`
+/// (which `answer` does not call): other code, the same types.
+fn engine_body_edited(edit: i32) -> String {
     let mut body = String::new();
     for i in 0..FUNCTIONS {
+        let i = if i == FUNCTIONS - 1 {
+            i as i32 + edit
+        } else {
+            i as i32
+        };
         body.push_str(&format!(
             "  (func $f{i} (param i32) (result i32)\n    \
              (i32.xor (i32.add (i32.mul (local.get 0) (i32.const {i})) (i32.const 7)) \
@@ -131,6 +142,57 @@ async fn a_composition_takes_its_components_large_modules_from_the_cache() {
     let again = load_into(&host, "composed.wasm", &composition);
     assert_eq!(again.cache, CacheOutcome::Hit, "all of it from the cache");
     assert_answers(&host, &again).await;
+}
+
+/// The whole-component entries in the cache at `dir`: compiled components
+/// and modules, not functions.
+fn whole_entries(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn an_edit_of_a_large_module_compiles_that_module_alone() {
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(cache.path());
+    let before = composed(&component(
+        "  export answer: func() -> u32;",
+        "",
+        &engine_body(),
+    ));
+    let first = load_into(&host, "composed.wasm", &before);
+    assert_eq!(first.cache, CacheOutcome::Compiled);
+    assert_answers(&host, &first).await;
+    let entries = whole_entries(cache.path());
+    assert_eq!(
+        entries, 2,
+        "the composition around the module, and the module"
+    );
+
+    let edited = composed(&component(
+        "  export answer: func() -> u32;",
+        "",
+        &engine_body_edited(1),
+    ));
+    assert_ne!(edited, before);
+    let host = cached_host(cache.path());
+    let second = load_into(&host, "composed.wasm", &edited);
+    assert_eq!(
+        second.cache,
+        CacheOutcome::Compiled,
+        "the module is new code"
+    );
+    assert_eq!(
+        whole_entries(cache.path()),
+        entries + 1,
+        "only the edited module is new: the composition around it, which names its modules by place, is the same"
+    );
+    assert_answers(&host, &second).await;
 }
 
 #[test]

@@ -141,6 +141,7 @@ impl HostBuilder {
             timeouts,
             concurrency,
             cache,
+            last_linked: std::sync::Mutex::default(),
         })
     }
 }
@@ -156,6 +157,10 @@ pub struct Host {
     timeouts: bool,
     concurrency: bool,
     pub(crate) cache: Option<CodeCache>,
+    /// The parts of the last [linked load](Host::load_linked), with their
+    /// bytes: loading the app again (after an edit) takes each part whose
+    /// bytes did not change from here, without hashing or reading them.
+    pub(crate) last_linked: std::sync::Mutex<Vec<(Vec<u8>, crate::load::Compiled)>>,
 }
 
 impl Host {

@@ -100,15 +100,15 @@ impl Host {
                 why: "only a host built without concurrency (`HostBuilder::concurrency`) links components".to_owned(),
             });
         }
-        let mut components = Vec::with_capacity(parts.len());
-        let mut functions = FunctionReuse::default();
-        let mut cache = Outcome::Hit;
-        for part in parts {
-            let compiled = self.compile(part.path, part.name, part.bytes)?;
-            cache = cache.and(compiled.cache);
-            functions = functions.plus(compiled.functions);
-            components.push(compiled);
-        }
+        let mut components = self.compile_parts(parts)?;
+        let cache = components
+            .iter()
+            .fold(Outcome::Hit, |cache, compiled| cache.and(compiled.cache));
+        let functions = components
+            .iter()
+            .fold(FunctionReuse::default(), |sum, compiled| {
+                sum.plus(compiled.functions)
+            });
         let mut pres = Vec::with_capacity(parts.len());
         for (part, compiled) in parts.iter().zip(&components) {
             let mut linker = self.part_linker(part, &compiled.component, &components)?;
@@ -137,6 +137,39 @@ impl Host {
             linked: parts.len(),
             load_time: started.elapsed(),
         })
+    }
+
+    /// Each part's code: as the last linked load had it when its bytes are
+    /// the same (a hit), else compiled or from the cache.
+    fn compile_parts(&self, parts: &[Part<'_>]) -> Result<Vec<Compiled>, RunError> {
+        let mut last =
+            std::mem::take(&mut *self.last_linked.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut kept = Vec::with_capacity(parts.len());
+        let mut components = Vec::with_capacity(parts.len());
+        for part in parts {
+            let compiled = match last
+                .iter()
+                .position(|(bytes, _)| bytes.as_slice() == part.bytes)
+            {
+                Some(at) => {
+                    let (bytes, compiled) = last.swap_remove(at);
+                    kept.push((bytes, compiled.clone()));
+                    Compiled {
+                        cache: Outcome::Hit,
+                        functions: FunctionReuse::default(),
+                        ..compiled
+                    }
+                }
+                None => {
+                    let compiled = self.compile(part.path, part.name, part.bytes)?;
+                    kept.push((part.bytes.to_vec(), compiled.clone()));
+                    compiled
+                }
+            };
+            components.push(compiled);
+        }
+        *self.last_linked.lock().unwrap_or_else(|e| e.into_inner()) = kept;
+        Ok(components)
     }
 
     /// The host's linker, with each wired import of `part` defined as a

@@ -36,6 +36,7 @@ pub struct Loaded {
 }
 
 /// A component's code, compiled or from the cache.
+#[derive(Clone)]
 pub(crate) struct Compiled {
     pub(crate) component: Component,
     /// The core modules it imports, by import name (see [`crate::split`]).

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use support::{Captured, component};
 use wcomp_host::linked::{Part, Wire};
-use wcomp_host::{Host, RunError};
+use wcomp_host::{CacheOutcome, Host, RunError};
 
 /// The host `wcomp dev` links commands with: no concurrency.
 fn linking_host() -> &'static Host {
@@ -120,6 +120,39 @@ async fn calls_cross_from_one_component_to_another_through_the_host() {
         .expect("the app runs");
     assert_eq!(code, 0, "double(21) came back as 42");
     assert_eq!(run.stdout(), "HELLO, LINKED\n");
+}
+
+#[tokio::test]
+async fn linking_again_takes_the_unchanged_parts_as_they_were() {
+    let host = Host::builder()
+        .concurrency(false)
+        .build()
+        .expect("a host without concurrency");
+    let (provider, main) = (provider(), main_component());
+    let first = host
+        .load_linked("app.wasm", &parts(&provider, &main))
+        .unwrap();
+    assert_eq!(first.cache, CacheOutcome::Compiled);
+    let again = host
+        .load_linked("app.wasm", &parts(&provider, &main))
+        .unwrap();
+    assert_eq!(
+        again.cache,
+        CacheOutcome::Hit,
+        "nothing changed: nothing compiled"
+    );
+    // `main` edited (a custom section appended): it alone is new.
+    let mut edited = main.clone();
+    edited.extend_from_slice(&[0, 5, 4, b'e', b'd', b'i', b't']);
+    let changed = host
+        .load_linked("app.wasm", &parts(&provider, &edited))
+        .unwrap();
+    assert_eq!(changed.cache, CacheOutcome::Compiled);
+    for loaded in [&again, &changed] {
+        let run = Captured::new(b"");
+        assert_eq!(host.run_command(loaded, &run.opts).await.unwrap(), 0);
+        assert_eq!(run.stdout(), "HELLO, LINKED\n");
+    }
 }
 
 #[test]

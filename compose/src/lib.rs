@@ -16,6 +16,7 @@ pub mod capabilities;
 mod error;
 pub mod lang;
 pub mod manifest;
+mod memo;
 mod parts;
 mod plan;
 mod render;
@@ -25,6 +26,7 @@ pub use capabilities::{Capabilities, Capability, DeniedImport, DenyError, Unknow
 pub use error::{ComposeError, ComposeWarning};
 pub use lang::{Lang, UnknownLang};
 pub use manifest::{App, ComponentEntry, JsBackend, KebabName, ManifestError};
+pub use memo::Memo;
 pub use parts::Part;
-pub use plan::{Argument, Denies, Instance, LeftoverImport, Plan, Source, plan};
+pub use plan::{Argument, Denies, Instance, LeftoverImport, Plan, Source, plan, plan_with};
 pub use render::{PlanJson, group_by_package};

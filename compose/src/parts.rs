@@ -4,7 +4,8 @@
 //! other components satisfy.
 //!
 //! A part changes only when its component does, so a host that caches
-//! compiled code by the part's bytes recompiles only what an edit touched.
+//! compiled code by the part's bytes recompiles only what an edit touched;
+//! a [`Memo`](crate::Memo) kept across calls composes only those parts too.
 
 #![allow(clippy::result_large_err)]
 
@@ -13,7 +14,8 @@ use std::path::PathBuf;
 
 use wac_graph::{CompositionGraph, NodeId};
 
-use crate::plan::{encode_options, internal, load, wireable_exports};
+use crate::memo::{Composed, Memo};
+use crate::plan::{encode_options, internal, package, wireable_exports};
 use crate::{App, Argument, ComposeError, Plan, Source};
 
 /// One component of the app as a host links it.
@@ -32,14 +34,16 @@ pub struct Part {
 
 impl Plan {
     /// The plan's components as parts, each after the parts it imports
-    /// from; `main` is last. The same inputs give the same bytes.
-    pub fn parts(&self, app: &App) -> Result<Vec<Part>, ComposeError> {
+    /// from; `main` is last. The same inputs give the same bytes; `cache`
+    /// gives back those of a part composed from the same inputs before.
+    pub fn parts(&self, app: &App, cache: &mut Memo) -> Result<Vec<Part>, ComposeError> {
         let denier = |component: &str| {
             self.instances
                 .iter()
                 .any(|i| i.component == component && i.denies.is_some())
         };
-        self.instances
+        let parts = self
+            .instances
             .iter()
             .filter(|instance| instance.denies.is_none())
             .map(|instance| {
@@ -47,11 +51,12 @@ impl Plan {
                     instance.arguments.iter().partition(|argument| {
                         matches!(&argument.from, Source::Instance { component, .. } if denier(component))
                     });
+                let component = wcomp_core::fs::read_regular(&app.dir().join(&instance.wasm))
+                    .map_err(internal)?;
                 let bytes = if withheld.is_empty() {
-                    wcomp_core::fs::read_regular(&app.dir().join(&instance.wasm))
-                        .map_err(internal)?
+                    component
                 } else {
-                    self.with_denies(app, &instance.component, &withheld)?
+                    self.with_denies_cached(cache, &instance.component, component, &withheld)?
                 };
                 Ok(Part {
                     component: instance.component.clone(),
@@ -60,15 +65,58 @@ impl Plan {
                     arguments: arguments.into_iter().cloned().collect(),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<Part>, ComposeError>>()?;
+        Ok(parts)
     }
 
-    /// `component` instantiated with the deny components of `withheld`,
-    /// exporting what it exports; its other imports stay imports.
+    /// [`Plan::with_denies`], or its result from `cache` when `component`
+    /// and the deny components are the same as then.
+    fn with_denies_cached(
+        &self,
+        cache: &mut Memo,
+        name: &str,
+        component: Vec<u8>,
+        withheld: &[&Argument],
+    ) -> Result<Vec<u8>, ComposeError> {
+        let withheld: Vec<(Argument, Vec<u8>)> = withheld
+            .iter()
+            .map(|argument| {
+                let deny = match &argument.from {
+                    Source::Instance { component, .. } => self
+                        .generated_components()
+                        .find(|(name, _)| name == component)
+                        .map(|(_, bytes)| bytes.to_vec()),
+                    Source::Import { .. } => None,
+                };
+                ((*argument).clone(), deny.unwrap_or_default())
+            })
+            .collect();
+        if let Some(composed) = cache.composed.get(name)
+            && composed.component == component
+            && composed.withheld == withheld
+        {
+            return Ok(composed.bytes.clone());
+        }
+        let arguments: Vec<&Argument> = withheld.iter().map(|(argument, _)| argument).collect();
+        let bytes = self.with_denies(name, component.clone(), &arguments)?;
+        cache.composed.insert(
+            name.to_owned(),
+            Composed {
+                component,
+                withheld,
+                bytes: bytes.clone(),
+            },
+        );
+        Ok(bytes)
+    }
+
+    /// `component` (its `bytes`) instantiated with the deny components of
+    /// `withheld`, exporting what it exports; its other imports stay
+    /// imports.
     fn with_denies(
         &self,
-        app: &App,
         component: &str,
+        bytes: Vec<u8>,
         withheld: &[&Argument],
     ) -> Result<Vec<u8>, ComposeError> {
         let mut graph = CompositionGraph::new();
@@ -87,7 +135,7 @@ impl Plan {
             let package = graph.register_package(package).map_err(internal)?;
             denies.insert(deny, graph.instantiate(package));
         }
-        let (_, package) = load(app, &mut graph, component)?;
+        let package = package(&mut graph, component, bytes)?;
         let exports = wireable_exports(&graph, &package);
         let package = graph.register_package(package).map_err(internal)?;
         let node = graph.instantiate(package);

@@ -25,6 +25,7 @@ use wcomp_core::{Component, DecodeError};
 
 use crate::capabilities::{self, Capabilities, Capability};
 use crate::manifest::ComponentEntry;
+use crate::memo::Memo;
 use crate::{App, ComposeError, ComposeWarning, signature};
 
 /// How an app's components are wired together, ready to encode.
@@ -73,7 +74,7 @@ pub struct Denies {
 }
 
 /// How one import of an instance is satisfied.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Argument {
     /// The import's name (`demo:text/transform@0.1.0`, or a function name).
     pub import: String,
@@ -125,13 +126,24 @@ impl std::fmt::Debug for Plan {
 /// exporters, if components import each other in a cycle, if a `plug` entry
 /// does not fit, or if a plugged export's type differs from the import's.
 pub fn plan(app: &App) -> Result<Plan, ComposeError> {
+    plan_from(app, None)
+}
+
+/// [`plan`], taking from `memo` what it decoded from a component's bytes
+/// before, while the bytes are the same, and keeping it there for the next
+/// plan.
+pub fn plan_with(app: &App, memo: &mut Memo) -> Result<Plan, ComposeError> {
+    memo.keep_only(app.component_names());
+    plan_from(app, Some(memo))
+}
+
+fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
     let mut graph = CompositionGraph::new();
     let mut components = BTreeMap::new();
     let mut packages = BTreeMap::new();
-    for name in app.component_names() {
-        let (component, package) = load(app, &mut graph, name)?;
+    for (name, bytes, component) in decode_all(app, memo)? {
+        packages.insert(name.to_owned(), package(&mut graph, name, bytes)?);
         components.insert(name.to_owned(), component);
-        packages.insert(name.to_owned(), package);
     }
     let mut planner = Planner {
         app,
@@ -958,17 +970,42 @@ fn top_level_imports(bytes: &[u8]) -> Result<Vec<String>, wasmparser::BinaryRead
     Ok(names)
 }
 
-/// Reads component `name` both as WIT (for diagnostics) and as a wac-graph
-/// package (for composing), whose types go into `graph`.
-pub(crate) fn load(
-    app: &App,
-    graph: &mut CompositionGraph,
-    name: &str,
-) -> Result<(Component, Package), ComposeError> {
+/// A component of the app as read: its name, bytes and decoding.
+type Read<'a> = (&'a str, Vec<u8>, Component);
+
+/// Reads every component of `app` and decodes it as WIT (for
+/// diagnostics), or takes it from `memo` (and keeps it there): each name
+/// with its bytes and its decoding, in the app's order.
+fn decode_all<'a>(
+    app: &'a App,
+    mut memo: Option<&mut Memo>,
+) -> Result<Vec<Read<'a>>, ComposeError> {
+    app.component_names()
+        .map(|name| {
+            let bytes = read(app, name)?;
+            let component = match memo.as_ref().and_then(|memo| memo.decoded(name, &bytes)) {
+                Some(component) => component,
+                None => {
+                    let path = app.component_wasm(name).expect("a component of the app");
+                    let component = Component::from_bytes(&path, &bytes)
+                        .map_err(|e| decode_error(app, name, e))?;
+                    if let Some(memo) = memo.as_deref_mut() {
+                        memo.remember(name, &bytes, &component);
+                    }
+                    component
+                }
+            };
+            Ok((name, bytes, component))
+        })
+        .collect()
+}
+
+/// The bytes of component `name`; a clear error when it is missing.
+pub(crate) fn read(app: &App, name: &str) -> Result<Vec<u8>, ComposeError> {
     let path = app.component_wasm(name).expect("a component of the app");
     let entry = app.component(name).expect("a component of the app");
-    let bytes = match wcomp_core::fs::read_regular(&path) {
-        Ok(bytes) => bytes,
+    match wcomp_core::fs::read_regular(&path) {
+        Ok(bytes) => Ok(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let (span, label, help) = match &entry.wasm {
                 Some(wasm) => (
@@ -982,23 +1019,31 @@ pub(crate) fn load(
                     "run `wcomp build` first".to_owned(),
                 ),
             };
-            return Err(ComposeError::MissingWasm {
+            Err(ComposeError::MissingWasm {
                 component: name.to_owned(),
                 path: wasm_path(app, name),
                 src: app.source(),
                 span: span.into(),
                 label: label.to_owned(),
                 help,
-            });
+            })
         }
-        Err(source) => return Err(decode_error(app, name, DecodeError::Io { path, source })),
-    };
-    let component = Component::from_bytes(&path, &bytes).map_err(|e| decode_error(app, name, e))?;
-    let package = Package::from_bytes(&format!("app:{name}"), None, bytes, graph.types_mut())
-        .map_err(|e| ComposeError::Internal {
+        Err(source) => Err(decode_error(app, name, DecodeError::Io { path, source })),
+    }
+}
+
+/// App component `name`'s `bytes` as a wac-graph package, whose types go
+/// into `graph`.
+pub(crate) fn package(
+    graph: &mut CompositionGraph,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Result<Package, ComposeError> {
+    Package::from_bytes(&format!("app:{name}"), None, bytes, graph.types_mut()).map_err(|e| {
+        ComposeError::Internal {
             message: format!("cannot read component `{name}`: {e:#}"),
-        })?;
-    Ok((component, package))
+        }
+    })
 }
 
 fn decode_error(app: &App, name: &str, source: DecodeError) -> ComposeError {

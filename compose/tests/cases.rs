@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Failed, Trial};
-use wcomp_compose::{App, ComposeError, Plan, Source};
+use wcomp_compose::{App, ComposeError, Memo, Plan, Source};
 use wcomp_core::Component;
 
 fn cases_dir() -> PathBuf {
@@ -113,6 +113,10 @@ fn main() {
     trials.extend([
         Trial::test("encoding_is_deterministic", wrap(encoding_is_deterministic)),
         Trial::test(
+            "a_memo_changes_the_work_not_the_result",
+            wrap(a_memo_changes_the_work_not_the_result),
+        ),
+        Trial::test(
             "diamond_shares_one_instance",
             wrap(diamond_shares_one_instance),
         ),
@@ -156,6 +160,46 @@ fn encoding_is_deterministic() {
         assert_eq!(first, plan.encode().unwrap(), "{name}: encoded twice");
         let again = wcomp_compose::plan(&load(tmp.path())).unwrap();
         assert_eq!(first, again.encode().unwrap(), "{name}: planned twice");
+    }
+}
+
+/// Planning with a memo kept across plans (as `wcomp dev` does) gives the
+/// bytes and parts of planning afresh: again with nothing changed, and
+/// after a component (one with deny components, in the capabilities case)
+/// changed.
+fn a_memo_changes_the_work_not_the_result() {
+    fn fresh(dir: &Path) -> (Vec<u8>, Vec<(String, Vec<u8>)>) {
+        let app = load(dir);
+        let plan = wcomp_compose::plan(&app).unwrap();
+        let parts = plan.parts(&app, &mut Memo::default()).unwrap();
+        (plan.encode().unwrap(), named(parts))
+    }
+    fn named(parts: Vec<wcomp_compose::Part>) -> Vec<(String, Vec<u8>)> {
+        parts.into_iter().map(|p| (p.component, p.bytes)).collect()
+    }
+    for (name, changed) in [
+        ("capabilities-default", "greeter.wasm"),
+        ("chain-of-three", "b.wasm"),
+    ] {
+        let tmp = prepare(name);
+        let mut memo = Memo::default();
+        let mut memoized = || {
+            let app = load(tmp.path());
+            let plan = wcomp_compose::plan_with(&app, &mut memo).unwrap();
+            let parts = plan.parts(&app, &mut memo).unwrap();
+            (plan.encode().unwrap(), named(parts))
+        };
+        let expected = fresh(tmp.path());
+        assert!(memoized() == expected, "{name}: first plan");
+        assert!(memoized() == expected, "{name}: planned again");
+        // Other bytes for the same component: a custom section appended.
+        let path = tmp.path().join(changed);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(&[0, 5, 4, b'e', b'd', b'i', b't']);
+        std::fs::write(&path, bytes).unwrap();
+        let expected_now = fresh(tmp.path());
+        assert!(expected_now != expected, "{name}: the change shows");
+        assert!(memoized() == expected_now, "{name}: after the change");
     }
 }
 

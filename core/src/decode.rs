@@ -130,6 +130,7 @@ fn check_structure(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
 pub const POLICY_SECTION: &str = "wcomp-capabilities";
 
 /// A validated component and the world it implements.
+#[derive(Clone)]
 pub struct Component {
     /// Where the component was read from.
     pub path: PathBuf,

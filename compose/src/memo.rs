@@ -1,0 +1,64 @@
+//! What composing computes from each component's bytes, kept across plans:
+//! `wcomp dev` plans the app again after every edit, and redoes only the
+//! work of the components the edit touched.
+
+use std::collections::BTreeMap;
+
+use wcomp_core::Component;
+
+use crate::Argument;
+
+/// Kept across [`plan_with`](crate::plan_with) and
+/// [`Plan::parts`](crate::Plan::parts) calls; each entry is used only while
+/// the bytes it came from are the same.
+#[derive(Default)]
+pub struct Memo {
+    /// Each component as decoded, with its bytes.
+    decoded: BTreeMap<String, (Vec<u8>, Component)>,
+    /// Each part composed with its deny components.
+    pub(crate) composed: BTreeMap<String, Composed>,
+}
+
+/// A part as composed, and everything it was composed from.
+pub(crate) struct Composed {
+    /// The component's bytes.
+    pub(crate) component: Vec<u8>,
+    /// Its withheld imports, each with the bytes of the deny component
+    /// that answers it.
+    pub(crate) withheld: Vec<(Argument, Vec<u8>)>,
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl Memo {
+    /// Component `name` as decoded from `bytes` before, if it was.
+    pub(crate) fn decoded(&self, name: &str, bytes: &[u8]) -> Option<Component> {
+        self.decoded
+            .get(name)
+            .filter(|(before, _)| before.as_slice() == bytes)
+            .map(|(_, component)| component.clone())
+    }
+
+    /// Remembers component `name` as decoded from `bytes`.
+    pub(crate) fn remember(&mut self, name: &str, bytes: &[u8], component: &Component) {
+        self.decoded
+            .insert(name.to_owned(), (bytes.to_vec(), component.clone()));
+    }
+
+    /// Forgets the components not in `names`.
+    pub(crate) fn keep_only<'a>(&mut self, names: impl Iterator<Item = &'a str>) {
+        let names: Vec<&str> = names.collect();
+        self.decoded
+            .retain(|name, _| names.contains(&name.as_str()));
+        self.composed
+            .retain(|name, _| names.contains(&name.as_str()));
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memo")
+            .field("decoded", &self.decoded.keys().collect::<Vec<_>>())
+            .field("composed", &self.composed.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}

@@ -70,17 +70,23 @@ const EXPORTED_ONLY: &[&str] = &[
 
 /// Each vendored package parsed on its own, not yet resolved against the
 /// others: for adding to a user's WIT what it does not define itself.
+/// Parsed once per process: a build loads a world for every component.
 pub fn unresolved() -> Vec<UnresolvedPackageGroup> {
-    PACKAGES
-        .iter()
-        .map(|package| {
-            let mut map = wit_parser::SourceMap::default();
-            map.push_str(package.file_name, package.wit);
-            map.parse()
-                .map_err(|(_, e)| e)
-                .expect("the vendored WASI WIT parses (checked by a test)")
+    static PARSED: OnceLock<Vec<UnresolvedPackageGroup>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| {
+            PACKAGES
+                .iter()
+                .map(|package| {
+                    let mut map = wit_parser::SourceMap::default();
+                    map.push_str(package.file_name, package.wit);
+                    map.parse()
+                        .map_err(|(_, e)| e)
+                        .expect("the vendored WASI WIT parses (checked by a test)")
+                })
+                .collect()
         })
-        .collect()
+        .clone()
 }
 
 /// Every vendored package, resolved together.

@@ -12,7 +12,21 @@ use crate::process;
 const FIX: &str = "install Rust from https://rustup.rs, then run `wcomp setup --lang rust`";
 
 /// The directory holding the target's standard library, if it is installed.
+/// Once found, it is remembered for the rest of the process: asking rustc
+/// costs 50-90 ms, which every build and every `wcomp dev` iteration with a
+/// stale Rust component would pay. A remembered directory that is gone is
+/// asked for again.
 fn target_libdir() -> Option<PathBuf> {
+    static FOUND: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    if let Some(dir) = FOUND.get().filter(|dir| dir.is_dir()) {
+        return Some(dir.clone());
+    }
+    let dir = probe_target_libdir()?;
+    let _ = FOUND.set(dir.clone());
+    Some(dir)
+}
+
+fn probe_target_libdir() -> Option<PathBuf> {
     let dir = process::probe(Command::new("rustc").args([
         "--print",
         "target-libdir",

@@ -18,11 +18,11 @@ mod watch;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use wcomp_compose::{App, Lang, Source};
+use wcomp_compose::{App, Lang, Memo, Source};
 use wcomp_core::fmt::{Count, Elapsed};
 use wcomp_host::linked::{Part, Wire};
 use wcomp_host::serve::{ServeOptions, Server};
@@ -97,6 +97,7 @@ pub fn dev(opts: DevOptions, hosts: Hosts, ui: &Ui) -> miette::Result<()> {
             app: None,
             iteration: 0,
             phase: Arc::new(Phase::default()),
+            memo: Arc::default(),
         };
         session.run().await
     });
@@ -113,6 +114,9 @@ struct Session {
     app: Option<App>,
     iteration: u32,
     phase: Arc<Phase>,
+    /// What planning decoded and composed from each component, redone
+    /// only for the components that changed.
+    memo: Arc<Mutex<Memo>>,
 }
 
 /// What the blocking steps and the loop tell each other.
@@ -195,14 +199,16 @@ impl Session {
     /// to be watched. `None` on Ctrl-C: during a build, once its tools
     /// have ended (a second Ctrl-C does not wait), so none outlives wcomp.
     async fn prepare(&self, signals: &mut Signals) -> Option<Prepared> {
-        let (opts, hosts, ui, phase) = (
+        let (opts, hosts, ui, phase, memo) = (
             self.opts.clone(),
             self.hosts.clone(),
             self.ui,
             self.phase.clone(),
+            self.memo.clone(),
         );
         #[allow(clippy::result_large_err, reason = "one per iteration, moved once")]
-        let mut task = tokio::task::spawn_blocking(move || prepare(&opts, &hosts, &ui, &phase));
+        let mut task =
+            tokio::task::spawn_blocking(move || prepare(&opts, &hosts, &ui, &phase, &memo));
         tokio::select! {
             prepared = &mut task => return Some(prepared.unwrap_or(Err(None))),
             () = signals.recv() => {}
@@ -411,12 +417,18 @@ type Prepared = Result<(App, Option<Ready>), Option<App>>;
 /// Loads the app, builds what is stale, composes and compiles. Each error
 /// is shown in full.
 #[allow(clippy::result_large_err, reason = "one per iteration, moved once")]
-fn prepare(opts: &DevOptions, hosts: &Hosts, ui: &Ui, phase: &Phase) -> Prepared {
+fn prepare(
+    opts: &DevOptions,
+    hosts: &Hosts,
+    ui: &Ui,
+    phase: &Phase,
+    memo: &Mutex<Memo>,
+) -> Prepared {
     let app = App::load(&opts.manifest).map_err(|e| {
         show(e);
         None
     })?;
-    match build_compose_load(&app, opts, hosts, ui, phase) {
+    match build_compose_load(&app, opts, hosts, ui, phase, memo) {
         Ok(ready) => Ok((app, Some(ready))),
         Err(()) => Err(Some(app)),
     }
@@ -428,6 +440,7 @@ fn build_compose_load(
     hosts: &Hosts,
     ui: &Ui,
     phase: &Phase,
+    memo: &Mutex<Memo>,
 ) -> Result<Ready, ()> {
     let begun = Instant::now();
     phase.building.store(true, Ordering::SeqCst);
@@ -443,19 +456,24 @@ fn build_compose_load(
     let build_time = begun.elapsed();
 
     let begun = Instant::now();
-    let plan = wcomp_compose::plan(app).map_err(show)?;
+    let memo = &mut *memo.lock().unwrap_or_else(|e| e.into_inner());
+    let plan = wcomp_compose::plan_with(app, memo).map_err(show)?;
     for warning in plan.warnings() {
         ui.warn(warning);
     }
-    let bytes = plan.encode().map_err(show)?;
+    let plan_time = begun.elapsed();
     let output = app.output();
-    write_composed(app, &plan, &output, bytes.clone(), None).map_err(show)?;
-    let compose_time = begun.elapsed();
-
-    let linked = hosts
-        .linking
-        .as_ref()
-        .map(|linking| load_linked(app, &plan, &output, linking));
+    // A linked run needs only the plan: the composition is encoded and
+    // written while the parts load.
+    let (composed, linked) = std::thread::scope(|scope| {
+        let composed = scope.spawn(|| write_composition(app, &plan, &output));
+        let linked = hosts
+            .linking
+            .as_ref()
+            .map(|linking| load_linked(app, &plan, &output, linking, memo));
+        (composed.join().unwrap_or(Err(())), linked)
+    });
+    let (bytes, write_time) = composed?;
     let (loaded, composed_because) = match linked {
         Some(Ok(loaded)) => (loaded, None),
         Some(Err(why)) => (
@@ -467,13 +485,26 @@ fn build_compose_load(
     let mut steps = format!(
         "{built} in {} · composed in {} · {}",
         Elapsed(build_time),
-        Elapsed(compose_time),
+        Elapsed(plan_time + write_time),
         describe_load(&loaded)
     );
     if let Some(why) = composed_because {
         steps.push_str(&format!(" (run composed: {why})"));
     }
     Ok(Ready { steps, loaded })
+}
+
+/// Encodes and writes the composition, as `wcomp compose` does; gives back
+/// its bytes and how long that took.
+fn write_composition(
+    app: &App,
+    plan: &wcomp_compose::Plan,
+    output: &Path,
+) -> Result<(Vec<u8>, Duration), ()> {
+    let begun = Instant::now();
+    let bytes = plan.encode().map_err(show)?;
+    write_composed(app, plan, output, bytes.clone(), None).map_err(show)?;
+    Ok((bytes, begun.elapsed()))
 }
 
 /// The app's components loaded one by one and linked by the host, as the
@@ -486,8 +517,9 @@ fn load_linked(
     plan: &wcomp_compose::Plan,
     output: &Path,
     host: &Host,
+    memo: &mut Memo,
 ) -> Result<Loaded, String> {
-    let parts = plan.parts(app).map_err(|e| e.to_string())?;
+    let parts = plan.parts(app, memo).map_err(|e| e.to_string())?;
     let paths: Vec<PathBuf> = parts.iter().map(|p| app.dir().join(&p.wasm)).collect();
     let index = |component: &str| parts.iter().position(|p| p.component == component);
     let linked: Vec<Part<'_>> = parts

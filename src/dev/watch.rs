@@ -18,8 +18,11 @@ use wcomp_compose::App;
 
 use crate::build::{IGNORED, is_input};
 
-/// How long the files must be quiet before a batch is handed over.
-const QUIET: Duration = Duration::from_millis(150);
+/// How long the files must be quiet before a batch is handed over:
+/// watchexec's default. An editor's save (write, or write and rename) and
+/// `git checkout` of a few files fit in it; a longer burst is one batch
+/// anyway if its events come closer than this.
+const QUIET: Duration = Duration::from_millis(50);
 /// The longest a batch waits for quiet, under a steady stream of events.
 const MAX_WAIT: Duration = Duration::from_secs(1);
 

@@ -16,17 +16,18 @@ pub struct Memo {
     /// Each component as decoded, with its bytes.
     decoded: BTreeMap<String, (Vec<u8>, Component)>,
     /// Each part composed with its deny components.
-    pub(crate) composed: BTreeMap<String, Composed>,
+    composed: BTreeMap<String, Composed>,
 }
 
+/// What a part is composed from: the component's bytes, and its withheld
+/// imports, each with the bytes of the deny component that answers it.
+pub(crate) type Withheld = Vec<(Argument, Vec<u8>)>;
+
 /// A part as composed, and everything it was composed from.
-pub(crate) struct Composed {
-    /// The component's bytes.
-    pub(crate) component: Vec<u8>,
-    /// Its withheld imports, each with the bytes of the deny component
-    /// that answers it.
-    pub(crate) withheld: Vec<(Argument, Vec<u8>)>,
-    pub(crate) bytes: Vec<u8>,
+struct Composed {
+    component: Vec<u8>,
+    withheld: Withheld,
+    bytes: Vec<u8>,
 }
 
 impl Memo {
@@ -42,6 +43,39 @@ impl Memo {
     pub(crate) fn remember(&mut self, name: &str, bytes: &[u8], component: &Component) {
         self.decoded
             .insert(name.to_owned(), (bytes.to_vec(), component.clone()));
+    }
+
+    /// Component `name`'s part as composed from `component` and `withheld`
+    /// before, if it was.
+    pub(crate) fn composed(
+        &self,
+        name: &str,
+        component: &[u8],
+        withheld: &Withheld,
+    ) -> Option<Vec<u8>> {
+        self.composed
+            .get(name)
+            .filter(|before| before.component == component && before.withheld == *withheld)
+            .map(|before| before.bytes.clone())
+    }
+
+    /// Remembers component `name`'s part, composed as `bytes`.
+    pub(crate) fn remember_composed(
+        &mut self,
+        name: &str,
+        component: Vec<u8>,
+        withheld: Withheld,
+        bytes: &[u8],
+    ) {
+        let bytes = bytes.to_vec();
+        self.composed.insert(
+            name.to_owned(),
+            Composed {
+                component,
+                withheld,
+                bytes,
+            },
+        );
     }
 
     /// Forgets the components not in `names`.

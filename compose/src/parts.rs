@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use wac_graph::{CompositionGraph, NodeId};
 
-use crate::memo::{Composed, Memo};
+use crate::memo::{Memo, Withheld};
 use crate::plan::{encode_options, internal, package, wireable_exports};
 use crate::{App, Argument, ComposeError, Plan, Source};
 
@@ -34,16 +34,15 @@ pub struct Part {
 
 impl Plan {
     /// The plan's components as parts, each after the parts it imports
-    /// from; `main` is last. The same inputs give the same bytes; `cache`
+    /// from; `main` is last. The same inputs give the same bytes; `memo`
     /// gives back those of a part composed from the same inputs before.
-    pub fn parts(&self, app: &App, cache: &mut Memo) -> Result<Vec<Part>, ComposeError> {
+    pub fn parts(&self, app: &App, memo: &mut Memo) -> Result<Vec<Part>, ComposeError> {
         let denier = |component: &str| {
             self.instances
                 .iter()
                 .any(|i| i.component == component && i.denies.is_some())
         };
-        let parts = self
-            .instances
+        self.instances
             .iter()
             .filter(|instance| instance.denies.is_none())
             .map(|instance| {
@@ -56,7 +55,7 @@ impl Plan {
                 let bytes = if withheld.is_empty() {
                     component
                 } else {
-                    self.with_denies_cached(cache, &instance.component, component, &withheld)?
+                    self.with_denies_cached(memo, &instance.component, component, &withheld)?
                 };
                 Ok(Part {
                     component: instance.component.clone(),
@@ -65,20 +64,19 @@ impl Plan {
                     arguments: arguments.into_iter().cloned().collect(),
                 })
             })
-            .collect::<Result<Vec<Part>, ComposeError>>()?;
-        Ok(parts)
+            .collect()
     }
 
-    /// [`Plan::with_denies`], or its result from `cache` when `component`
+    /// [`Plan::with_denies`], or its result from `memo` when `component`
     /// and the deny components are the same as then.
     fn with_denies_cached(
         &self,
-        cache: &mut Memo,
+        memo: &mut Memo,
         name: &str,
         component: Vec<u8>,
         withheld: &[&Argument],
     ) -> Result<Vec<u8>, ComposeError> {
-        let withheld: Vec<(Argument, Vec<u8>)> = withheld
+        let withheld: Withheld = withheld
             .iter()
             .map(|argument| {
                 let deny = match &argument.from {
@@ -91,22 +89,12 @@ impl Plan {
                 ((*argument).clone(), deny.unwrap_or_default())
             })
             .collect();
-        if let Some(composed) = cache.composed.get(name)
-            && composed.component == component
-            && composed.withheld == withheld
-        {
-            return Ok(composed.bytes.clone());
+        if let Some(bytes) = memo.composed(name, &component, &withheld) {
+            return Ok(bytes);
         }
         let arguments: Vec<&Argument> = withheld.iter().map(|(argument, _)| argument).collect();
         let bytes = self.with_denies(name, component.clone(), &arguments)?;
-        cache.composed.insert(
-            name.to_owned(),
-            Composed {
-                component,
-                withheld,
-                bytes: bytes.clone(),
-            },
-        );
+        memo.remember_composed(name, component, withheld, &bytes);
         Ok(bytes)
     }
 

@@ -39,6 +39,11 @@ impl Memo {
             .map(|(_, component)| component.clone())
     }
 
+    /// The bytes component `name` was last decoded from.
+    pub(crate) fn bytes(&self, name: &str) -> Option<&[u8]> {
+        self.decoded.get(name).map(|(bytes, _)| bytes.as_slice())
+    }
+
     /// Remembers component `name` as decoded from `bytes`.
     pub(crate) fn remember(&mut self, name: &str, bytes: &[u8], component: &Component) {
         self.decoded

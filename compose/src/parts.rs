@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use wac_graph::{CompositionGraph, NodeId};
 
 use crate::memo::{Memo, Withheld};
-use crate::plan::{encode_options, internal, package, wireable_exports};
+use crate::plan::{encode_options, internal, package, read, wireable_exports};
 use crate::{App, Argument, ComposeError, Plan, Source};
 
 /// One component of the app as a host links it.
@@ -35,7 +35,8 @@ pub struct Part {
 impl Plan {
     /// The plan's components as parts, each after the parts it imports
     /// from; `main` is last. The same inputs give the same bytes; `memo`
-    /// gives back those of a part composed from the same inputs before.
+    /// gives the components' bytes [`plan_with`](crate::plan_with) read,
+    /// and back those of a part composed from the same inputs before.
     pub fn parts(&self, app: &App, memo: &mut Memo) -> Result<Vec<Part>, ComposeError> {
         let denier = |component: &str| {
             self.instances
@@ -50,8 +51,11 @@ impl Plan {
                     instance.arguments.iter().partition(|argument| {
                         matches!(&argument.from, Source::Instance { component, .. } if denier(component))
                     });
-                let component = wcomp_core::fs::read_regular(&app.dir().join(&instance.wasm))
-                    .map_err(internal)?;
+                // The bytes the plan was made from, when it was made with `memo`.
+                let component = match memo.bytes(&instance.component) {
+                    Some(bytes) => bytes.to_vec(),
+                    None => read(app, &instance.component)?.1,
+                };
                 let bytes = if withheld.is_empty() {
                     component
                 } else {

@@ -982,11 +982,10 @@ fn decode_all<'a>(
 ) -> Result<Vec<Read<'a>>, ComposeError> {
     app.component_names()
         .map(|name| {
-            let bytes = read(app, name)?;
+            let (path, bytes) = read(app, name)?;
             let component = match memo.as_ref().and_then(|memo| memo.decoded(name, &bytes)) {
                 Some(component) => component,
                 None => {
-                    let path = app.component_wasm(name).expect("a component of the app");
                     let component = Component::from_bytes(&path, &bytes)
                         .map_err(|e| decode_error(app, name, e))?;
                     if let Some(memo) = memo.as_deref_mut() {
@@ -1000,12 +999,13 @@ fn decode_all<'a>(
         .collect()
 }
 
-/// The bytes of component `name`; a clear error when it is missing.
-pub(crate) fn read(app: &App, name: &str) -> Result<Vec<u8>, ComposeError> {
+/// Where component `name` is, and its bytes; a clear error when it is
+/// missing.
+pub(crate) fn read(app: &App, name: &str) -> Result<(PathBuf, Vec<u8>), ComposeError> {
     let path = app.component_wasm(name).expect("a component of the app");
     let entry = app.component(name).expect("a component of the app");
     match wcomp_core::fs::read_regular(&path) {
-        Ok(bytes) => Ok(bytes),
+        Ok(bytes) => Ok((path, bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let (span, label, help) = match &entry.wasm {
                 Some(wasm) => (

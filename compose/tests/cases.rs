@@ -99,10 +99,12 @@ fn describe(plan: &Plan, bytes: &[u8]) -> String {
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
+    // Every folder is a case: one without its `app.toml` fails in `case`
+    // rather than being skipped.
     let mut names: Vec<String> = std::fs::read_dir(cases_dir())
         .expect("tests/cases exists")
         .filter_map(Result::ok)
-        .filter(|e| e.path().join("app.toml").is_file())
+        .filter(|e| e.path().is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
@@ -137,6 +139,11 @@ fn wrap(test: fn()) -> impl FnOnce() -> Result<(), Failed> + Send + 'static {
 
 /// One case folder: its output compared with its `output.snap`.
 fn case(name: &str) -> Result<(), Failed> {
+    if !cases_dir().join(name).join("app.toml").is_file() {
+        return Err(Failed::from(format!(
+            "case folder `{name}` has no `app.toml`; every folder under `compose/tests/cases` is a case"
+        )));
+    }
     let tmp = prepare(name);
     let output = run(tmp.path());
     let mut settings = insta::Settings::clone_current();

@@ -96,18 +96,21 @@ fn main() {
     libtest_mimic::run(&args, trials.collect()).exit();
 }
 
-/// Every case folder, named `<group>::<case>`.
+/// Every case folder, named `<group>::<case>`. Groups whose name starts
+/// with `_` hold shared files; in any other group, every folder is a case,
+/// so one whose `case.toml` is missing or misnamed fails instead of being
+/// skipped.
 fn discover() -> Vec<(String, PathBuf)> {
     let mut found = Vec::new();
     let mut groups: Vec<PathBuf> = read_dir(&cases_root())
         .into_iter()
-        .filter(|p| p.is_dir())
+        .filter(|p| p.is_dir() && !file_name(p).starts_with('_'))
         .collect();
     groups.sort();
     for group in groups {
         let mut cases: Vec<PathBuf> = read_dir(&group)
             .into_iter()
-            .filter(|p| p.join("case.toml").is_file())
+            .filter(|p| p.is_dir())
             .collect();
         cases.sort();
         for case in cases {
@@ -133,7 +136,12 @@ fn file_name(path: &Path) -> String {
 
 /// Runs one case and compares it with its snapshot.
 fn run_case(dir: &Path) -> Result<(), Failed> {
-    let text = std::fs::read_to_string(dir.join("case.toml")).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(dir.join("case.toml")).map_err(|e| {
+        format!(
+            "`{}` is a case folder without a readable `case.toml` ({e}); every folder of a case group is a case",
+            dir.display()
+        )
+    })?;
     let case: Case = toml::from_str(&text).map_err(|e| format!("case.toml: {e}"))?;
     let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
     let home = tempfile::tempdir().map_err(|e| e.to_string())?;

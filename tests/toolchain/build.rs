@@ -33,8 +33,7 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-#[test]
-fn builds_incrementally_and_reports_failures_alongside_successes() {
+pub fn builds_incrementally_and_reports_failures_alongside_successes() {
     toolchains();
     let app = polyglot_app();
     let dir = app.path();
@@ -118,8 +117,7 @@ fn builds_incrementally_and_reports_failures_alongside_successes() {
     assert_eq!(statuses(&cli), map(&[("cli", "fresh")]), "{cli}");
 }
 
-#[test]
-fn changing_a_wit_file_rebuilds_only_the_components_whose_world_uses_it() {
+pub fn changing_a_wit_file_rebuilds_only_the_components_whose_world_uses_it() {
     toolchains();
     let app = polyglot_app();
     let dir = app.path();
@@ -157,8 +155,7 @@ fn changing_a_wit_file_rebuilds_only_the_components_whose_world_uses_it() {
 
 /// A toolchain that cannot be installed fails the components that need it,
 /// with the installer's own error.
-#[test]
-fn a_toolchain_that_cannot_be_installed_is_reported() {
+pub fn a_toolchain_that_cannot_be_installed_is_reported() {
     let app = polyglot_app();
     let home = tempfile::tempdir().unwrap();
     let out = crate::support::run(
@@ -174,8 +171,7 @@ fn a_toolchain_that_cannot_be_installed_is_reported() {
 }
 
 /// Bad input: a clear diagnostic and a non-zero exit.
-#[test]
-fn bad_input() {
+pub fn bad_input() {
     let app = polyglot_app();
     let dir = app.path();
     let manifest = std::fs::read_to_string(dir.join("app.toml")).unwrap();
@@ -244,8 +240,7 @@ fn replaced(text: &str, from: &str, to: &str) -> String {
 /// second build takes the first's compiled dependencies from the store under
 /// `$WCOMP_HOME` without rebuilding them, and each app still gets its own
 /// component (a target directory shared between apps would mix them up).
-#[test]
-fn apps_share_compiled_rust_dependencies_but_not_their_own_crates() {
+pub fn apps_share_compiled_rust_dependencies_but_not_their_own_crates() {
     toolchains();
     let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for (app, greeting) in [(&first, "Hello"), (&second, "Bonjour")] {

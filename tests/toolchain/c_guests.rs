@@ -9,8 +9,7 @@ const LANGS: [&str; 2] = ["c", "cpp"];
 
 /// Toolchain tier: every scaffold builds as generated, exports exactly its
 /// world, the starters greet, and a stub fails with its message.
-#[test]
-fn scaffolds_build_as_generated_and_export_their_world() {
+pub fn scaffolds_build_as_generated_and_export_their_world() {
     toolchains();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -69,8 +68,7 @@ fn scaffolds_build_as_generated_and_export_their_world() {
 
 /// Toolchain tier: an async C export reads a `stream<u8>` through the
 /// callback ABI and returns its length, under the host's async runtime.
-#[test]
-fn async_stream_export_in_c_runs() {
+pub fn async_stream_export_in_c_runs() {
     toolchains();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -192,8 +190,7 @@ bool exports_wasi_cli_run_run(void) {
 
 /// Toolchain tier: a C command and a C++ command, each composed with a Rust,
 /// a Python and a JS component, run and print what the others return.
-#[test]
-fn c_and_cpp_compose_with_rust_python_and_js() {
+pub fn c_and_cpp_compose_with_rust_python_and_js() {
     toolchains();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -248,8 +245,7 @@ fn c_and_cpp_compose_with_rust_python_and_js() {
 /// Toolchain tier: compile errors name the component, the file and line
 /// and show the compiler's message; a missing `src/` and an export left
 /// undefined are explained; flags from app.toml reach the compiler.
-#[test]
-fn bad_c_input_is_explained() {
+pub fn bad_c_input_is_explained() {
     toolchains();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();

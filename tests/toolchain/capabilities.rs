@@ -67,22 +67,18 @@ fn check(main_crate: &str, main_world: &str, dep_lang: &str) {
     }
 }
 
-#[test]
-fn wasi_02_app_with_a_rust_dependency() {
+pub fn wasi_02_app_with_a_rust_dependency() {
     check("main", "main", "rust");
 }
 
-#[test]
-fn wasi_02_app_with_a_python_dependency() {
+pub fn wasi_02_app_with_a_python_dependency() {
     check("main", "main", "python");
 }
 
-#[test]
-fn wasi_03_app_with_a_rust_dependency() {
+pub fn wasi_03_app_with_a_rust_dependency() {
     check("main3", "main3", "rust");
 }
 
-#[test]
-fn wasi_03_app_with_a_python_dependency() {
+pub fn wasi_03_app_with_a_python_dependency() {
     check("main3", "main3", "python");
 }

@@ -10,8 +10,7 @@ use crate::support::{toolchains, wcomp_in};
 /// A Rust build on a loaded machine, the first one compiling wit-bindgen.
 const WAIT: Duration = Duration::from_secs(600);
 
-#[test]
-fn an_edit_rebuilds_only_that_component_and_reruns() {
+pub fn an_edit_rebuilds_only_that_component_and_reruns() {
     toolchains();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -50,8 +49,7 @@ fn an_edit_rebuilds_only_that_component_and_reruns() {
 
 /// `wcomp dev --serve`: the handler answers, and an edit restarts the
 /// server with the rebuilt composition.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_restarts_the_handler_on_each_edit() {
+pub async fn serve_restarts_the_handler_on_each_edit() {
     use crate::support::serving::{send, serving_addr};
     use http::{Method, StatusCode};
 

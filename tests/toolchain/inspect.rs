@@ -4,8 +4,7 @@ use crate::support::{run, wcomp};
 
 /// Components built by each language's real toolchain: the world, the
 /// imports and exports, and the producing language.
-#[test]
-fn real_components() {
+pub fn real_components() {
     // Not every toolchain records a `language`: Rust's std on wasip2 leaves
     // only wit-bindgen in `processed-by`, and componentize-py only its Rust
     // runtime and pre-initializer.

@@ -6,8 +6,7 @@ use crate::support::{copy_dir, repo, run, scaffold_kinds, toolchains, wcomp, wco
 
 const LANGS: [&str; 3] = ["rust", "python", "js"];
 
-#[test]
-fn scaffolds_build_as_generated_and_export_their_world() {
+pub fn scaffolds_build_as_generated_and_export_their_world() {
     toolchains();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -66,8 +65,7 @@ fn scaffolds_build_as_generated_and_export_their_world() {
 /// Every world shape of `tests/wit/shapes` scaffolds and builds as
 /// generated in every language that can implement it, and exports exactly
 /// its world (the build checks the output against the world).
-#[test]
-fn every_world_shape_builds_in_every_language() {
+pub fn every_world_shape_builds_in_every_language() {
     toolchains();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();

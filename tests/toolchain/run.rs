@@ -9,8 +9,7 @@ fn wcomp_run(args: &[&str], wasm: &Path, rest: &[&str]) -> Run {
     run(wcomp().arg("run").args(args).arg(wasm).args(rest), &[])
 }
 
-#[test]
-fn hello_commands_in_every_language() {
+pub fn hello_commands_in_every_language() {
     for (fixture, greeting) in [
         ("rust-hello-p2", "hello from rust\n"),
         ("rust-hello-p3", "hello from rust p3\n"),
@@ -23,8 +22,7 @@ fn hello_commands_in_every_language() {
     }
 }
 
-#[test]
-fn arguments_and_exit_codes_pass_through() {
+pub fn arguments_and_exit_codes_pass_through() {
     let out = wcomp_run(&[], &guest("rust-hello-p2"), &["one", "--two"]).success();
     assert_eq!(
         out.stdout,
@@ -41,8 +39,7 @@ fn arguments_and_exit_codes_pass_through() {
     assert_eq!(out.code, 1, "{out}");
 }
 
-#[test]
-fn environment_is_denied_unless_granted() {
+pub fn environment_is_denied_unless_granted() {
     let wasm = guest("rust-hello-p2");
     let out = run(wcomp().env("GREETING", "leaked").arg("run").arg(&wasm), &[]).success();
     assert!(out.stdout.contains("GREETING unset"), "{out}");
@@ -61,8 +58,7 @@ fn environment_is_denied_unless_granted() {
     assert!(out.stdout.contains("GREETING=inherited"), "{out}");
 }
 
-#[test]
-fn files_are_denied_unless_granted() {
+pub fn files_are_denied_unless_granted() {
     let tmp = tempfile::tempdir().unwrap();
     let secret = tmp.path().join("secret.txt");
     std::fs::write(&secret, "the secret\n").unwrap();
@@ -93,8 +89,7 @@ fn files_are_denied_unless_granted() {
     assert_eq!(out.stdout, "error: NotFound\n", "{out}");
 }
 
-#[test]
-fn network_is_denied_unless_granted() {
+pub fn network_is_denied_unless_granted() {
     // Port 1 on loopback has no listener: with the network granted the
     // connect reaches the host's stack and is refused; without, it is denied
     // before it leaves the guest.
@@ -105,8 +100,7 @@ fn network_is_denied_unless_granted() {
     assert_eq!(out.stdout, "error: ConnectionRefused\n", "{out}");
 }
 
-#[test]
-fn limits_stop_the_guest_with_a_reason() {
+pub fn limits_stop_the_guest_with_a_reason() {
     let wasm = guest("rust-trap");
     for (flags, arg, reason, next) in [
         (
@@ -141,8 +135,7 @@ fn limits_stop_the_guest_with_a_reason() {
     }
 }
 
-#[test]
-fn a_trap_shows_a_backtrace() {
+pub fn a_trap_shows_a_backtrace() {
     let out = wcomp_run(&[], &guest("rust-trap"), &["trap"]);
     assert_eq!(out.code, 1, "{out}");
     assert!(
@@ -162,8 +155,7 @@ fn a_trap_shows_a_backtrace() {
     );
 }
 
-#[test]
-fn second_run_of_a_python_component_hits_the_cache() {
+pub fn second_run_of_a_python_component_hits_the_cache() {
     let home = tempfile::tempdir().unwrap();
     let wasm = guest("py-hello");
     let first = run(
@@ -184,8 +176,7 @@ fn second_run_of_a_python_component_hits_the_cache() {
     );
 }
 
-#[test]
-fn streams_round_trip_ten_mebibytes() {
+pub fn streams_round_trip_ten_mebibytes() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("input.bin");
     // Deterministic bytes covering every value, letters included.
@@ -217,8 +208,7 @@ fn streams_round_trip_ten_mebibytes() {
     );
 }
 
-#[test]
-fn invoke_calls_exports_in_python_and_js() {
+pub fn invoke_calls_exports_in_python_and_js() {
     let out = wcomp_run(&["--invoke", r#"greet("world")"#], &guest("py-lib"), &[]).success();
     assert_eq!(out.stdout, "\"hello, world!\"\n");
     let out = wcomp_run(
@@ -231,8 +221,7 @@ fn invoke_calls_exports_in_python_and_js() {
 }
 
 /// Each bad input: a clear diagnostic, exit 1, never a panic.
-#[test]
-fn bad_input() {
+pub fn bad_input() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("notes.txt"), "not wasm").unwrap();

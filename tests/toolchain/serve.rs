@@ -47,8 +47,7 @@ async fn starter_answers(dir: &std::path::Path, file: &str, greeting: &str) {
 
 /// The Python and JS starters on wasi:http 0.2 (`proxy`) and 0.3
 /// (`service`), each built component served as it is.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_and_js_starters_answer_on_wasi_0_2_and_0_3() {
+pub async fn python_and_js_starters_answer_on_wasi_0_2_and_0_3() {
     let app = app_of(&[
         ("py-p2", "python", "wasi:http/proxy"),
         ("py-p3", "python", "wasi:http/service"),
@@ -69,8 +68,7 @@ async fn python_and_js_starters_answer_on_wasi_0_2_and_0_3() {
 /// (`main`) in front of the 0.3 one: composition plugs the handler into the
 /// middleware's `handler` import, and every answer carries the middleware's
 /// header.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rust_starters_answer_and_a_middleware_composes_in_front() {
+pub async fn rust_starters_answer_and_a_middleware_composes_in_front() {
     // `front` is the app's main; `back` is the Rust 0.3 starter that it
     // composes with; `solo` (0.2) is served alone (its 0.2 handler does
     // not fit `front`'s 0.3 import, so compose leaves it out).

@@ -2,8 +2,7 @@
 
 use crate::support::{run, toolchains, wcomp};
 
-#[test]
-fn setup_is_idempotent_and_doctor_reports_ready() {
+pub fn setup_is_idempotent_and_doctor_reports_ready() {
     toolchains();
     let again = run(wcomp().arg("setup"), &[]).success();
     assert!(
@@ -44,8 +43,7 @@ fn setup_is_idempotent_and_doctor_reports_ready() {
 
 /// An install that stopped halfway (no completion stamp) is redone, never
 /// taken for a finished one.
-#[test]
-fn interrupted_install_is_redone() {
+pub fn interrupted_install_is_redone() {
     let tmp = tempfile::tempdir().unwrap();
     let venv = tmp.path().join("python");
     std::fs::create_dir_all(venv.join("bin")).unwrap();

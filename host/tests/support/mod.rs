@@ -1,11 +1,11 @@
 //! What the host's hermetic tests share: components built in the test from
 //! a WIT world and a core module written in WAT (componentized by
-//! wit-component, against the WASI WIT wcomp vendors), one host per test
-//! binary, and stdio captured in memory.
+//! wit-component, against the WASI WIT wcomp vendors), one host for the
+//! test binary, and stdio captured in memory.
 //!
 //! No guest toolchain and no network: every fixture is text in the test.
 
-#![allow(dead_code, reason = "each test binary uses part of the support")]
+#![allow(dead_code, reason = "not every group uses all of the support")]
 
 use std::path::Path;
 use std::sync::OnceLock;

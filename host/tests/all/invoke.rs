@@ -3,7 +3,7 @@
 //! `map<K, V>` once enabled, and the host enables it), and calls the host
 //! refuses, each pointing at the part of the call that is wrong.
 
-mod support;
+use crate::support;
 
 use std::sync::OnceLock;
 

@@ -4,7 +4,7 @@
 //! `future<T>` result. Also where a stream's input cannot be read, and a
 //! deadline that holds while the host waits on stdin.
 
-mod support;
+use crate::support;
 
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! composition, that carries a module an earlier one carried takes that
 //! module's code from the cache whole, and runs the same.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

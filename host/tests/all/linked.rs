@@ -3,7 +3,7 @@
 //! component compiled on its own, and what cannot be forwarded is refused
 //! before anything runs.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -2,7 +2,7 @@
 //! WASI 0.2 and 0.3 commands, and every way a run can fail before or while
 //! the guest runs, each checked for its variant and its words.
 
-mod support;
+use crate::support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -4,7 +4,7 @@
 //! cache stays within its limit; and an interruptible host's run stops when
 //! its future is dropped.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

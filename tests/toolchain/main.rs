@@ -129,7 +129,7 @@ fn write_times() {
     if times.is_empty() {
         return;
     }
-    times.sort_by(|a, b| b.1.cmp(&a.1));
+    times.sort_by_key(|(_, took)| std::cmp::Reverse(*took));
     let text: String = times
         .iter()
         .map(|(name, took)| format!("{:.1}\t{name}\n", took.as_secs_f64()))

@@ -63,7 +63,7 @@ pub fn interrupted_install_is_redone() {
     let setup = run(
         wcomp()
             .env("WCOMP_HOME", tmp.path())
-            .args(["setup", "--lang", "python"]),
+            .args(["setup", "--lang", "python", "--no-prime"]),
         &[],
     )
     .success();

@@ -14,6 +14,10 @@ use super::Job;
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct State {
     components: BTreeMap<String, Recorded>,
+    /// Whether a build was recorded since loading: a build that built
+    /// nothing leaves the file as it was (or absent).
+    #[serde(skip)]
+    changed: bool,
 }
 
 /// One component's last good build: its inputs' hash and its output's size.
@@ -36,8 +40,12 @@ impl State {
             .unwrap_or_default()
     }
 
-    /// Saves the state; failing to write it only costs a rebuild.
+    /// Saves the state, if a build was recorded; failing to write it only
+    /// costs a rebuild.
     pub fn save(&self, app: &App) {
+        if !self.changed {
+            return;
+        }
         if let Ok(json) = serde_json::to_vec_pretty(self) {
             let _ = wcomp_core::fs::write_atomically(&Self::path(app), &json);
         }
@@ -49,6 +57,7 @@ impl State {
 
     pub fn record(&mut self, name: &str, recorded: Recorded) {
         self.components.insert(name.to_owned(), recorded);
+        self.changed = true;
     }
 }
 

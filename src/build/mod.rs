@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
-use wcomp_compose::{App, ComponentEntry, JsBackend, Lang};
+use wcomp_compose::{App, ComponentEntry, ComponentWit, JsBackend, Lang, WitOrigin};
 
 pub use error::{BuildError, ComponentError};
 pub(crate) use state::{IGNORED, is_input};
@@ -364,10 +364,9 @@ fn job<'a>(
             path: src,
         });
     }
-    let world = load_world(app, entry).map_err(|source| ComponentError::Wit {
-        component: name.to_owned(),
-        source,
-    })?;
+    let mut world_wit = app.component_wit(entry);
+    world_wit.path = absolute(&world_wit.path);
+    let world = load_world(app, entry, &world_wit)?;
     if lang == Lang::Js {
         toolchain::js::check_world(&world).map_err(|source| ComponentError::JsLimit {
             component: name.to_owned(),
@@ -391,16 +390,41 @@ fn job<'a>(
     })
 }
 
-/// The world a component implements: from its own `wit`, or the app's
-/// `wit/` (the vendored WASI alone when the app has none).
-fn load_world(app: &App, entry: &ComponentEntry) -> Result<World, WitError> {
-    let wit = absolute(&app.component_wit(entry));
-    let set = if entry.wit().is_none() && !wit.exists() {
-        WitSet::load_with(None, &[])?
-    } else {
-        WitSet::load(&wit)?
+/// The world a component implements, from the WIT [`App::component_wit`]
+/// chooses (the vendored WASI alone when that is the app's `wit/` and the
+/// app has none).
+fn load_world(
+    app: &App,
+    entry: &ComponentEntry,
+    wit: &ComponentWit,
+) -> Result<World, ComponentError> {
+    let load = || {
+        let set = if wit.origin == WitOrigin::App && !wit.path.exists() {
+            WitSet::load_with(None, &[])?
+        } else {
+            WitSet::load(&wit.path)?
+        };
+        World::from_set(set, entry.world())
     };
-    World::from_set(set, entry.world())
+    load().map_err(|source| {
+        let component = entry.name().to_string();
+        // A folder's own `wit/` now hides the app's: say so when the world
+        // the component names is in the app's.
+        let in_app_wit =
+            || WitSet::load(&app.wit_dir()).is_ok_and(|set| set.world(entry.world()).is_ok());
+        if wit.origin == WitOrigin::Own
+            && matches!(source, WitError::NoWorld { .. })
+            && in_app_wit()
+        {
+            ComponentError::WorldInAppWit {
+                component,
+                own: wit.path.clone(),
+                source,
+            }
+        } else {
+            ComponentError::Wit { component, source }
+        }
+    })
 }
 
 /// Installs, once each and before anything builds, the toolchains the stale

@@ -51,7 +51,7 @@ impl Inputs {
             match entry.lang() {
                 Some(_) => {
                     inputs.add(&app.dir().join(entry.source_dir()));
-                    inputs.add(&app.component_wit(entry));
+                    inputs.add(&app.component_wit(entry).path);
                 }
                 None => {
                     if let Some(wasm) = app.component_wasm(entry.name().as_str()) {

@@ -42,6 +42,15 @@ pub enum ComponentError {
         source: crate::wit::WitError,
     },
 
+    #[error("component `{component}` cannot read its sources")]
+    #[diagnostic(code(wcomp::build::inputs))]
+    Inputs {
+        component: String,
+        #[source]
+        #[diagnostic_source]
+        source: super::InputError,
+    },
+
     #[error("component `{component}` needs the {lang} toolchain")]
     #[diagnostic(
         code(wcomp::build::toolchain),

@@ -29,6 +29,7 @@ use serde::Serialize;
 use wcomp_compose::{App, ComponentEntry, ComponentWit, JsBackend, Lang, WitOrigin};
 
 pub use error::{BuildError, ComponentError};
+pub use state::InputError;
 pub(crate) use state::{IGNORED, is_input};
 use state::{Recorded, State};
 
@@ -138,6 +139,8 @@ pub struct Job<'a> {
     pub lang: Lang,
     /// The component's source directory (absolute).
     pub src: PathBuf,
+    /// The app's folder, where app.toml is (absolute).
+    pub app_dir: PathBuf,
     pub world: World,
     pub release: bool,
     /// The app's build directory, `target/wcomp` (absolute).
@@ -169,6 +172,13 @@ impl Job<'_> {
 
     fn tool_error(&self, source: ProcessError) -> ComponentError {
         ComponentError::Tool {
+            component: self.name.to_owned(),
+            source,
+        }
+    }
+
+    fn inputs_error(&self, source: InputError) -> ComponentError {
+        ComponentError::Inputs {
             component: self.name.to_owned(),
             source,
         }
@@ -332,7 +342,7 @@ fn plan<'a>(
     };
     let inputs = match state::input_hash(&job) {
         Ok(inputs) => inputs,
-        Err(e) => return failed(job.io(&job.src, e)),
+        Err(e) => return failed(job.inputs_error(e)),
     };
     let fresh = state.get(name).filter(|recorded| {
         recorded.inputs == inputs
@@ -379,6 +389,7 @@ fn job<'a>(
         entry,
         lang,
         src,
+        app_dir: absolute(app.dir()),
         world,
         release: opts.release,
         build_dir: absolute(&app.build_dir()),
@@ -543,7 +554,7 @@ fn run_driver(job: &Job<'_>) -> Result<Recorded, ComponentError> {
     }
     // Hash again: the toolchain may have written inputs of its own (cargo
     // creates Cargo.lock), which the next build must find unchanged.
-    let inputs = state::input_hash(job).map_err(|e| job.io(&job.src, e))?;
+    let inputs = state::input_hash(job).map_err(|e| job.inputs_error(e))?;
     Ok(Recorded {
         inputs,
         size: bytes.len() as u64,

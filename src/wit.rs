@@ -38,6 +38,13 @@ pub enum WitError {
     )]
     Missing { path: PathBuf },
 
+    #[error("no WIT at `{}`: it is a link to `{}`, which does not exist", path.display(), target.display())]
+    #[diagnostic(
+        code(wcomp::wit::dangling_link),
+        help("point the link at a folder of `.wit` files or a `.wit` file, or remove it")
+    )]
+    DanglingLink { path: PathBuf, target: PathBuf },
+
     #[error("cannot read the WIT at `{}`", path.display())]
     #[diagnostic(code(wcomp::wit::read))]
     Read {
@@ -311,8 +318,14 @@ fn read_groups(path: &Path, extra: &Extra) -> Result<Groups, WitError> {
         source,
     };
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => WitError::Missing {
-            path: path.to_owned(),
+        std::io::ErrorKind::NotFound => match std::fs::read_link(path) {
+            Ok(target) => WitError::DanglingLink {
+                path: path.to_owned(),
+                target,
+            },
+            Err(_) => WitError::Missing {
+                path: path.to_owned(),
+            },
         },
         _ => read(e),
     })?;

@@ -25,7 +25,9 @@ mod signature;
 pub use capabilities::{Capabilities, Capability, DeniedImport, DenyError, UnknownCapability};
 pub use error::{ComposeError, ComposeWarning};
 pub use lang::{Lang, UnknownLang};
-pub use manifest::{App, ComponentEntry, JsBackend, KebabName, ManifestError};
+pub use manifest::{
+    App, ComponentEntry, ComponentWit, JsBackend, KebabName, ManifestError, WitOrigin,
+};
 pub use memo::Memo;
 pub use parts::Part;
 pub use plan::{Argument, Denies, Instance, LeftoverImport, Plan, Source, plan, plan_with};

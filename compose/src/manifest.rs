@@ -14,7 +14,7 @@
 //!
 //! [components.lib]
 //! lang = "python"
-//! wit = "lib/wit"                 # its own WIT; the app's `wit/` by default
+//! wit = "lib/wit"                 # default: `wit` in its folder, else the app's `wit/`
 //! world = "docs:lib/lib@0.1.0"    # short or fully qualified
 //!
 //! [components.clock]
@@ -458,8 +458,9 @@ impl ComponentEntry {
             .unwrap_or_else(|| PathBuf::from(self.name.as_str()))
     }
 
-    /// The component's own WIT (a folder or a file), relative to app.toml,
-    /// when it has one rather than the app's `wit/`.
+    /// `wit` as app.toml gives it (a folder or a file), relative to
+    /// app.toml. The WIT a component is built against is
+    /// [`App::component_wit`], which also looks in its folder.
     pub fn wit(&self) -> Option<&Path> {
         self.wit.as_deref()
     }
@@ -723,12 +724,27 @@ impl App {
         self.dir.join("wit")
     }
 
-    /// The WIT a component's world is read from: its own `wit`, or the
-    /// app's `wit/`.
-    pub fn component_wit(&self, entry: &ComponentEntry) -> PathBuf {
-        match entry.wit() {
-            Some(wit) => self.dir.join(wit),
-            None => self.wit_dir(),
+    /// The WIT a component's world is read from, and why that one: `wit`
+    /// in its app.toml entry; else the `wit` in its source folder, which is
+    /// what its own tools read (wit-bindgen's `generate!` and
+    /// cargo-component in a Rust crate, componentize-py, jco); else the
+    /// app's `wit/`. Every command that reads a component's world asks here.
+    pub fn component_wit(&self, entry: &ComponentEntry) -> ComponentWit {
+        if let Some(wit) = entry.wit() {
+            return ComponentWit {
+                path: self.dir.join(wit),
+                origin: WitOrigin::Manifest,
+            };
+        }
+        match own_wit(&self.dir, &entry.source_dir()) {
+            Some(path) => ComponentWit {
+                path,
+                origin: WitOrigin::Own,
+            },
+            None => ComponentWit {
+                path: self.wit_dir(),
+                origin: WitOrigin::App,
+            },
         }
     }
 
@@ -766,6 +782,55 @@ impl App {
     pub(crate) fn component_span(&self, name: &str) -> Range<usize> {
         self.component(name).map_or(0..0, |e| e.name_span.clone())
     }
+}
+
+/// The WIT a component's world is read from: see [`App::component_wit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ComponentWit {
+    /// A folder or a `.wit` file (or a link to either); relative paths
+    /// start where app.toml's do.
+    pub path: PathBuf,
+    /// Why this WIT and not another.
+    pub origin: WitOrigin,
+}
+
+/// Where a component's WIT comes from, in the order it is looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum WitOrigin {
+    /// `wit = ...` in the component's app.toml entry.
+    Manifest,
+    /// The `wit` in the component's source folder.
+    Own,
+    /// The app's `wit/` beside app.toml.
+    App,
+}
+
+impl WitOrigin {
+    /// What it is, in words: `the component's own`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            WitOrigin::Manifest => "its `wit` in app.toml",
+            WitOrigin::Own => "the component's own",
+            WitOrigin::App => "the app's",
+        }
+    }
+}
+
+/// The WIT a component in `source_dir` (relative to the app folder
+/// `app_dir`) keeps of its own: a `wit` folder, file or link there (a
+/// dangling link too, so that reading it says what is wrong), unless that
+/// is the app's `wit/` itself (a component in the app's own folder).
+pub fn own_wit(app_dir: &Path, source_dir: &Path) -> Option<PathBuf> {
+    let dir = app_dir.join(source_dir);
+    // `Path` equality compares components, so `./.` is `.`.
+    let is_app_dir = dir == app_dir
+        || std::fs::canonicalize(&dir)
+            .is_ok_and(|dir| std::fs::canonicalize(app_dir).is_ok_and(|app| app == dir));
+    let own = dir.join("wit");
+    (!is_app_dir && std::fs::symlink_metadata(&own).is_ok()).then_some(own)
 }
 
 /// Where `wcomp build` keeps its outputs and state for the app in
@@ -1078,7 +1143,11 @@ mod tests {
         let upper = app.component("upper").unwrap();
         assert_eq!(upper.source_dir(), PathBuf::from("js/upper"));
         assert_eq!(upper.world(), "upper");
-        assert_eq!(app.component_wit(upper), PathBuf::from("./js/upper/wit"));
+        assert_eq!(
+            app.component_wit(upper).path,
+            PathBuf::from("./js/upper/wit")
+        );
+        assert_eq!(app.component_wit(upper).origin, WitOrigin::Manifest);
         assert_eq!(upper.js_backend(), Some(JsBackend::ComponentizeQjs));
         let cli = app.component("cli").unwrap();
         assert_eq!(cli.world(), "command");
@@ -1086,7 +1155,8 @@ mod tests {
             cli.plugs().collect::<Vec<_>>(),
             [("demo:text/transform", "upper")]
         );
-        assert_eq!(app.component_wit(cli), PathBuf::from("./wit"));
+        assert_eq!(app.component_wit(cli).path, PathBuf::from("./wit"));
+        assert_eq!(app.component_wit(cli).origin, WitOrigin::App);
         assert_eq!(
             app.component_wasm("clock").unwrap(),
             PathBuf::from("./vendor/clock.wasm")
@@ -1095,6 +1165,64 @@ mod tests {
             app.build_output("cli"),
             PathBuf::from("./target/wcomp/cli.wasm")
         );
+    }
+
+    #[test]
+    fn a_component_folder_with_its_own_wit_is_built_against_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |p: &str| dir.path().join(p);
+        for folder in ["wit", "crate/wit", "plain", "in-app/wit"] {
+            std::fs::create_dir_all(at(folder)).unwrap();
+        }
+        std::fs::create_dir_all(at("linked")).unwrap();
+        std::os::unix::fs::symlink("../wit", at("linked/wit")).unwrap();
+        std::fs::create_dir_all(at("dangling")).unwrap();
+        std::os::unix::fs::symlink("../nowhere", at("dangling/wit")).unwrap();
+        std::fs::write(
+            at("app.toml"),
+            r#"
+            [app]
+            name = "a"
+            main = "own"
+            [components.own]
+            lang = "rust"
+            path = "crate"
+            [components.explicit]
+            lang = "rust"
+            path = "crate"
+            wit = "wit"
+            [components.plain]
+            lang = "python"
+            [components.linked]
+            lang = "js"
+            [components.dangling]
+            lang = "c"
+            [components.here]
+            lang = "rust"
+            path = "."
+            [components.also-here]
+            lang = "rust"
+            path = "in-app/.."
+            "#,
+        )
+        .unwrap();
+        let app = App::load(&at("app.toml")).unwrap();
+        let wit = |name: &str| {
+            let wit = app.component_wit(app.component(name).unwrap());
+            let rel = wit.path.strip_prefix(dir.path()).unwrap().to_owned();
+            (rel, wit.origin)
+        };
+        assert_eq!(wit("own"), (PathBuf::from("crate/wit"), WitOrigin::Own));
+        assert_eq!(wit("explicit"), (PathBuf::from("wit"), WitOrigin::Manifest));
+        assert_eq!(wit("plain"), (PathBuf::from("wit"), WitOrigin::App));
+        assert_eq!(wit("linked"), (PathBuf::from("linked/wit"), WitOrigin::Own));
+        assert_eq!(
+            wit("dangling"),
+            (PathBuf::from("dangling/wit"), WitOrigin::Own)
+        );
+        // A component in the app's own folder: its `wit` is the app's.
+        assert_eq!(wit("here"), (PathBuf::from("wit"), WitOrigin::App));
+        assert_eq!(wit("also-here"), (PathBuf::from("wit"), WitOrigin::App));
     }
 
     #[test]

@@ -27,6 +27,30 @@ pub enum ComponentError {
         source: crate::wit::WitError,
     },
 
+    #[error("component `{component}` cannot use its world from its own WIT at `{}`", own.display())]
+    #[diagnostic(
+        code(wcomp::build::world_in_app_wit),
+        help(
+            "a component folder's own `wit` is the WIT its own tools read, so wcomp builds against it rather than the app's `wit/`, which has this world; to build against the app's, add `wit = \"wit\"` to `[components.{component}]` in app.toml"
+        )
+    )]
+    WorldInAppWit {
+        component: String,
+        own: PathBuf,
+        #[source]
+        #[diagnostic_source]
+        source: crate::wit::WitError,
+    },
+
+    #[error("component `{component}` cannot read its sources")]
+    #[diagnostic(code(wcomp::build::inputs))]
+    Inputs {
+        component: String,
+        #[source]
+        #[diagnostic_source]
+        source: super::InputError,
+    },
+
     #[error("component `{component}` needs the {lang} toolchain")]
     #[diagnostic(
         code(wcomp::build::toolchain),

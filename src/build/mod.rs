@@ -26,9 +26,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
-use wcomp_compose::{App, ComponentEntry, JsBackend, Lang};
+use wcomp_compose::{App, ComponentEntry, ComponentWit, JsBackend, Lang, WitOrigin};
 
 pub use error::{BuildError, ComponentError};
+pub use state::InputError;
 pub(crate) use state::{IGNORED, is_input};
 use state::{Recorded, State};
 
@@ -48,6 +49,10 @@ pub struct BuildOptions {
 
 /// Hears about a build as it happens, to show progress.
 pub trait Progress: Sync {
+    /// A component's world was read, before anything is installed or built.
+    fn resolved(&self, name: &str, wit: &WitUsed) {
+        let _ = (name, wit);
+    }
     /// A toolchain is being installed before anything builds with it.
     fn installing(&self, lang: Lang);
     /// A component started building.
@@ -79,6 +84,41 @@ pub struct Summary {
     pub size: Option<u64>,
     pub duration_ms: u128,
     pub fresh: bool,
+    /// The world it is built against and the WIT it was read from; `None`
+    /// for a prebuilt component, or one whose world could not be read.
+    pub wit: Option<WitUsed>,
+}
+
+/// The world a component is built against, and where it was read from.
+#[derive(Debug, Clone, Serialize)]
+pub struct WitUsed {
+    /// The world, fully qualified (the one app.toml names, for a world
+    /// wcomp wraps into a command).
+    pub world: String,
+    /// The WIT it was read from (absolute); `None` when the app has no
+    /// `wit/` and the world is one of the vendored WASI's.
+    pub path: Option<PathBuf>,
+    /// Why that WIT: `manifest` (`wit` in app.toml), `own` (the `wit` in
+    /// the component's folder) or `app` (the app's `wit/`).
+    pub from: WitOrigin,
+}
+
+impl WitUsed {
+    fn of(job: &Job<'_>) -> Self {
+        WitUsed {
+            world: job
+                .world
+                .wraps
+                .clone()
+                .unwrap_or(job.world.qualified.clone()),
+            path: job
+                .world_wit
+                .path
+                .exists()
+                .then(|| job.world_wit.path.clone()),
+            from: job.world_wit.origin,
+        }
+    }
 }
 
 impl Summary {
@@ -91,6 +131,15 @@ impl Summary {
             size: None,
             duration_ms: 0,
             fresh: matches!(status, Status::Fresh | Status::Prebuilt),
+            wit: None,
+        }
+    }
+
+    /// For a component built from sources: its job's world and WIT.
+    fn of_job(job: &Job<'_>, status: Status) -> Self {
+        Summary {
+            wit: Some(WitUsed::of(job)),
+            ..Summary::new(job.name, Some(job.lang), status, job.output.clone())
         }
     }
 
@@ -138,7 +187,11 @@ pub struct Job<'a> {
     pub lang: Lang,
     /// The component's source directory (absolute).
     pub src: PathBuf,
+    /// The app's folder, where app.toml is (absolute).
+    pub app_dir: PathBuf,
     pub world: World,
+    /// The WIT the world was read from (absolute), and why that one.
+    pub world_wit: ComponentWit,
     pub release: bool,
     /// The app's build directory, `target/wcomp` (absolute).
     pub build_dir: PathBuf,
@@ -169,6 +222,13 @@ impl Job<'_> {
 
     fn tool_error(&self, source: ProcessError) -> ComponentError {
         ComponentError::Tool {
+            component: self.name.to_owned(),
+            source,
+        }
+    }
+
+    fn inputs_error(&self, source: InputError) -> ComponentError {
+        ComponentError::Inputs {
             component: self.name.to_owned(),
             source,
         }
@@ -239,13 +299,21 @@ pub fn build(
     let mut stale = Vec::new();
     for entry in entries {
         let begun = Instant::now();
-        match plan(
+        let planned = plan(
             app,
             entry,
             opts,
             &home,
             &state.lock().unwrap_or_else(|e| e.into_inner()),
-        ) {
+        );
+        let wit = match &planned {
+            Planned::Done(summary) | Planned::Failed(summary, _) => summary.wit.clone(),
+            Planned::Stale(job) => Some(WitUsed::of(job)),
+        };
+        if let Some(wit) = wit {
+            progress.resolved(entry.name().as_str(), &wit);
+        }
+        match planned {
             Planned::Done(summary) => summaries.push(finish(progress, summary.took(begun), None)),
             Planned::Failed(summary, error) => {
                 summaries.push(finish(progress, summary.took(begun), Some(error)))
@@ -332,16 +400,18 @@ fn plan<'a>(
     };
     let inputs = match state::input_hash(&job) {
         Ok(inputs) => inputs,
-        Err(e) => return failed(job.io(&job.src, e)),
+        Err(e) => {
+            return Planned::Failed(Summary::of_job(&job, Status::Failed), job.inputs_error(e));
+        }
     };
     let fresh = state.get(name).filter(|recorded| {
         recorded.inputs == inputs
             && std::fs::metadata(&output).is_ok_and(|m| m.len() == recorded.size)
     });
     match fresh {
-        Some(recorded) if !opts.force => Planned::Done(
-            Summary::new(name, Some(lang), Status::Fresh, output).sized(Some(recorded.size)),
-        ),
+        Some(recorded) if !opts.force => {
+            Planned::Done(Summary::of_job(&job, Status::Fresh).sized(Some(recorded.size)))
+        }
         _ => Planned::Stale(Box::new(job)),
     }
 }
@@ -364,10 +434,9 @@ fn job<'a>(
             path: src,
         });
     }
-    let world = load_world(app, entry).map_err(|source| ComponentError::Wit {
-        component: name.to_owned(),
-        source,
-    })?;
+    let mut world_wit = app.component_wit(entry);
+    world_wit.path = absolute(&world_wit.path);
+    let world = load_world(app, entry, &world_wit)?;
     if lang == Lang::Js {
         toolchain::js::check_world(&world).map_err(|source| ComponentError::JsLimit {
             component: name.to_owned(),
@@ -380,7 +449,9 @@ fn job<'a>(
         entry,
         lang,
         src,
+        app_dir: absolute(app.dir()),
         world,
+        world_wit,
         release: opts.release,
         build_dir: absolute(&app.build_dir()),
         wit: absolute(&materialized_wit_dir(app.dir(), name)),
@@ -391,16 +462,41 @@ fn job<'a>(
     })
 }
 
-/// The world a component implements: from its own `wit`, or the app's
-/// `wit/` (the vendored WASI alone when the app has none).
-fn load_world(app: &App, entry: &ComponentEntry) -> Result<World, WitError> {
-    let wit = absolute(&app.component_wit(entry));
-    let set = if entry.wit().is_none() && !wit.exists() {
-        WitSet::load_with(None, &[])?
-    } else {
-        WitSet::load(&wit)?
+/// The world a component implements, from the WIT [`App::component_wit`]
+/// chooses (the vendored WASI alone when that is the app's `wit/` and the
+/// app has none).
+fn load_world(
+    app: &App,
+    entry: &ComponentEntry,
+    wit: &ComponentWit,
+) -> Result<World, ComponentError> {
+    let load = || {
+        let set = if wit.origin == WitOrigin::App && !wit.path.exists() {
+            WitSet::load_with(None, &[])?
+        } else {
+            WitSet::load(&wit.path)?
+        };
+        World::from_set(set, entry.world())
     };
-    World::from_set(set, entry.world())
+    load().map_err(|source| {
+        let component = entry.name().to_string();
+        // A folder's own `wit/` now hides the app's: say so when the world
+        // the component names is in the app's.
+        let in_app_wit =
+            || WitSet::load(&app.wit_dir()).is_ok_and(|set| set.world(entry.world()).is_ok());
+        if wit.origin == WitOrigin::Own
+            && matches!(source, WitError::NoWorld { .. })
+            && in_app_wit()
+        {
+            ComponentError::WorldInAppWit {
+                component,
+                own: wit.path.clone(),
+                source,
+            }
+        } else {
+            ComponentError::Wit { component, source }
+        }
+    })
 }
 
 /// Installs, once each and before anything builds, the toolchains the stale
@@ -440,8 +536,11 @@ fn install_toolchains<'a>(
                 lang: job.lang,
             },
         };
-        let summary = Summary::new(job.name, Some(job.lang), Status::Failed, job.output.clone());
-        failed.push(finish(progress, summary, Some(error)));
+        failed.push(finish(
+            progress,
+            Summary::of_job(&job, Status::Failed),
+            Some(error),
+        ));
     }
     (ready, failed)
 }
@@ -475,7 +574,7 @@ fn build_in_parallel(
 fn build_one(job: &Job<'_>, state: &Mutex<State>, progress: &dyn Progress) -> Summary {
     let begun = Instant::now();
     progress.started(job.name, job.lang);
-    let summary = Summary::new(job.name, Some(job.lang), Status::Built, job.output.clone());
+    let summary = Summary::of_job(job, Status::Built);
     match run_driver(job) {
         Ok(recorded) => {
             let size = recorded.size;
@@ -519,7 +618,7 @@ fn run_driver(job: &Job<'_>) -> Result<Recorded, ComponentError> {
     }
     // Hash again: the toolchain may have written inputs of its own (cargo
     // creates Cargo.lock), which the next build must find unchanged.
-    let inputs = state::input_hash(job).map_err(|e| job.io(&job.src, e))?;
+    let inputs = state::input_hash(job).map_err(|e| job.inputs_error(e))?;
     Ok(Recorded {
         inputs,
         size: bytes.len() as u64,

@@ -1,5 +1,5 @@
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -7,7 +7,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use wcomp_compose::{App, Lang};
 
-use crate::build::{self, BuildOptions, ComponentError, Status, Summary};
+use crate::build::{self, BuildOptions, ComponentError, Status, Summary, WitUsed};
 use wcomp_core::fmt::{Elapsed, Size};
 
 use crate::ui::Ui;
@@ -24,6 +24,7 @@ use crate::ui::Ui;
 Examples:
   wcomp build
   wcomp build -p upper --force
+  wcomp build -v                   say which WIT each component is built against
   wcomp build --release --json")]
 pub struct BuildCommand {
     /// The app manifest.
@@ -49,6 +50,12 @@ pub struct BuildCommand {
     /// Print one JSON summary per component on stdout.
     #[arg(long)]
     pub json: bool,
+
+    /// Also say which world each component is built against and the WIT it
+    /// is read from: `wit` in app.toml, else the `wit` in the component's
+    /// folder, else the app's `wit/`.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 impl BuildCommand {
@@ -62,7 +69,8 @@ impl BuildCommand {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             package: self.package,
         };
-        let report = build::build(&app, &opts, &Progress::new(ui))?;
+        let progress = Progress::new(ui, self.verbose.then(|| app.dir()));
+        let report = build::build(&app, &opts, &progress)?;
         if self.json {
             for summary in &report.summaries {
                 println!("{}", crate::ui::json_line(summary)?);
@@ -79,14 +87,17 @@ struct Progress<'a> {
     ui: &'a Ui,
     bars: Option<MultiProgress>,
     running: Mutex<BTreeMap<String, ProgressBar>>,
+    /// With `--verbose`: the app's folder, which WIT paths are shown from.
+    verbose: Option<&'a Path>,
 }
 
 impl<'a> Progress<'a> {
-    fn new(ui: &'a Ui) -> Self {
+    fn new(ui: &'a Ui, verbose: Option<&'a Path>) -> Self {
         Progress {
             ui,
             bars: ui.is_interactive().then(MultiProgress::new),
             running: Mutex::default(),
+            verbose,
         }
     }
 
@@ -131,6 +142,26 @@ impl<'a> Progress<'a> {
 }
 
 impl build::Progress for Progress<'_> {
+    /// With `--verbose`: `adder: world `docs:adder/adder@0.1.0` from
+    /// `adder/wit` (the component's own)`.
+    fn resolved(&self, name: &str, wit: &WitUsed) {
+        let Some(app_dir) = self.verbose else {
+            return;
+        };
+        let from = match &wit.path {
+            Some(path) => {
+                let app_dir = std::path::absolute(app_dir).unwrap_or_else(|_| app_dir.to_owned());
+                let shown = path.strip_prefix(&app_dir).unwrap_or(path);
+                format!("`{}` ({})", shown.display(), wit.from.describe())
+            }
+            None => "the vendored WASI (the app has no `wit/`)".to_owned(),
+        };
+        self.ui.status(
+            "WIT",
+            format_args!("{name}: world `{}` from {from}", wit.world),
+        );
+    }
+
     fn installing(&self, lang: Lang) {
         self.print(|| {
             self.ui.status(

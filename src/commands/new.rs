@@ -29,8 +29,8 @@ pub struct NewCommand {
     #[arg(long, value_parser = crate::cli::lang_parser())]
     pub lang: Lang,
 
-    /// The directory holding the WIT package (and its `deps/`); the app's
-    /// `wit/` by default.
+    /// The directory holding the WIT package (and its `deps/`); by default
+    /// the `wit/` already in NAME (with `--force`), else the app's `wit/`.
     #[arg(long, value_name = "DIR")]
     pub wit: Option<PathBuf>,
 

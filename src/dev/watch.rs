@@ -51,7 +51,7 @@ impl Inputs {
             match entry.lang() {
                 Some(_) => {
                     inputs.add(&app.dir().join(entry.source_dir()));
-                    inputs.add(&app.component_wit(entry));
+                    inputs.add(&app.component_wit(entry).path);
                 }
                 None => {
                     if let Some(wasm) = app.component_wasm(entry.name().as_str()) {
@@ -109,20 +109,30 @@ impl Inputs {
     }
 }
 
-/// `dir` and every folder under it, except output folders.
+/// `dir` and every folder under it, except output folders. Links to
+/// folders are followed, as the build follows them when it hashes a
+/// component's sources (a `wit -> ../wit` link shares one WIT tree); a
+/// link back to a folder being walked is not.
 fn subfolders(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(current) = stack.pop() {
-        let Ok(listing) = std::fs::read_dir(&current) else {
+    // Each folder with the canonical paths of the folders above it.
+    let mut stack = vec![(dir.to_owned(), Vec::new())];
+    while let Some((current, mut ancestors)) = stack.pop() {
+        let (Ok(listing), Ok(real)) = (std::fs::read_dir(&current), current.canonicalize()) else {
             continue;
         };
+        if ancestors.contains(&real) {
+            continue;
+        }
+        ancestors.push(real);
         found.push(current);
         for item in listing.flatten() {
-            let is_dir = item.file_type().is_ok_and(|t| t.is_dir());
+            let is_dir = item
+                .file_type()
+                .is_ok_and(|t| t.is_dir() || (t.is_symlink() && item.path().is_dir()));
             let name = item.file_name();
             if is_dir && !IGNORED.contains(&name.to_string_lossy().as_ref()) {
-                stack.push(item.path());
+                stack.push((item.path(), ancestors.clone()));
             }
         }
     }
@@ -316,6 +326,26 @@ mod tests {
         assert_eq!(
             folders,
             ["", "cli", "cli/src", "cli/src/nested"].map(|f| absolute(&root.join(f)))
+        );
+    }
+
+    #[test]
+    fn folders_follow_links_to_folders_but_not_loops() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for folder in ["wit/deps", "adder/src"] {
+            std::fs::create_dir_all(root.join(folder)).unwrap();
+        }
+        std::os::unix::fs::symlink("../wit", root.join("adder/wit")).unwrap();
+        std::os::unix::fs::symlink("..", root.join("adder/src/up")).unwrap();
+        std::fs::write(root.join("app.toml"), "").unwrap();
+        let mut inputs = Inputs::manifest(&root.join("app.toml"));
+        inputs.add(&root.join("adder"));
+        let folders: Vec<PathBuf> = inputs.folders().into_iter().collect();
+        assert_eq!(
+            folders,
+            ["", "adder", "adder/src", "adder/wit", "adder/wit/deps"]
+                .map(|f| absolute(&root.join(f)))
         );
     }
 

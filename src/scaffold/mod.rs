@@ -210,6 +210,10 @@ struct WitSource {
     recorded: Option<String>,
     /// A copy into the app of WIT that lives outside it.
     copy: Option<(PathBuf, PathBuf)>,
+    /// The `wit` already in the component's folder (`wcomp new --force` on
+    /// an existing project), which `wcomp build` reads without `wit = ...`:
+    /// no starter world goes into the app's `wit/` for it.
+    own: bool,
 }
 
 /// Scaffolds a component in `cwd`'s app (creating the app if there is none).
@@ -226,7 +230,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         .world
         .as_deref()
         .and_then(http::Starter::parse)
-        .filter(|_| opts.wit.is_none());
+        .filter(|_| opts.wit.is_none() && !source.own);
     let (world, world_spec) = match http {
         Some(starter) => http_world(cwd, &target, &source, starter, opts.lang, &mut writes)?,
         None => resolve_world(cwd, &target, &source, opts, &mut writes)?,
@@ -348,16 +352,27 @@ fn is_occupied(dir: &Path, in_place: bool) -> bool {
     })
 }
 
-/// Where the world is read from: the app's `wit/` by default; `--wit PATH`
-/// inside the app is recorded as the component's `wit`; outside it, the
-/// WIT is copied into the component's folder and that is recorded.
+/// Where the world is read from: by default, the `wit` already in the
+/// component's folder if there is one (as `wcomp build` will), else the
+/// app's `wit/`; `--wit PATH` inside the app is recorded as the
+/// component's `wit`; outside it, the WIT is copied into the component's
+/// folder and that is recorded.
 fn wit_source(cwd: &Path, target: &Target, given: Option<&Path>) -> Result<WitSource, NewError> {
     let app_wit = cwd.join("wit");
     let Some(given) = given else {
+        if let Some(own) = manifest::own_wit(cwd, &target.dir) {
+            return Ok(WitSource {
+                read_from: Some(own),
+                recorded: None,
+                copy: None,
+                own: true,
+            });
+        }
         return Ok(WitSource {
             read_from: app_wit.exists().then_some(app_wit),
             recorded: None,
             copy: None,
+            own: false,
         });
     };
     let canonical = std::fs::canonicalize(given).map_err(|_| WitError::Missing {
@@ -372,6 +387,7 @@ fn wit_source(cwd: &Path, target: &Target, given: Option<&Path>) -> Result<WitSo
             read_from: Some(app_wit),
             recorded: None,
             copy: None,
+            own: false,
         });
     }
     if let Ok(inside) = canonical.strip_prefix(&app_dir) {
@@ -379,6 +395,7 @@ fn wit_source(cwd: &Path, target: &Target, given: Option<&Path>) -> Result<WitSo
             read_from: Some(canonical.clone()),
             recorded: Some(inside.to_string_lossy().into_owned()),
             copy: None,
+            own: false,
         });
     }
     let copy_to = target.dir.join("wit");
@@ -387,6 +404,7 @@ fn wit_source(cwd: &Path, target: &Target, given: Option<&Path>) -> Result<WitSo
         read_from: Some(canonical.clone()),
         recorded: Some(recorded),
         copy: Some((canonical, copy_to)),
+        own: false,
     })
 }
 
@@ -407,7 +425,9 @@ fn resolve_world(
         .unwrap_or_else(|| target.name.to_string());
     match World::from_set(set, &spec) {
         Ok(world) => Ok((world, spec)),
-        Err(WitError::NoWorld { .. }) if opts.world.is_none() && source.recorded.is_none() => {
+        Err(WitError::NoWorld { .. })
+            if opts.world.is_none() && source.recorded.is_none() && !source.own =>
+        {
             let name = target.name.as_str();
             let starter = starter_files(cwd, &target.app_name, name, starter_world(name))?;
             let set = WitSet::load_with(source.read_from.as_deref(), &starter)?;

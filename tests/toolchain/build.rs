@@ -277,3 +277,220 @@ pub fn apps_share_compiled_rust_dependencies_but_not_their_own_crates() {
         assert_eq!(out.stdout, format!("{greeting} from cli!\n"), "{out}");
     }
 }
+
+/// The shared WIT of [`crates_sharing_a_linked_wit_tree_rebuild_together`]:
+/// the adder's world, and the runner's, which calls it and a doubler.
+const SHARED_WIT: &str = "package docs:adder@0.1.0;
+
+interface add {
+  add: func(x: u32, y: u32) -> u32;
+}
+
+world adder {
+  export add;
+}
+
+world runner {
+  import add;
+  import docs:math/double@0.1.0;
+}
+";
+
+const MATH_WIT: &str = "package docs:math@0.1.0;
+
+interface double {
+  double: func(x: u32) -> u32;
+}
+
+world provider {
+  export double;
+}
+";
+
+/// Writes `text` at `rel` under `dir`, creating its folder.
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Two Rust crates share one WIT tree through `wit -> ../wit` links, as the
+/// component-docs tutorial crates do (the adder's bindings read it through
+/// its link, wit-bindgen's default path), and a third keeps a `wit/` of its
+/// own whose world is in its `wit/deps/`, as cargo-component's crates do.
+/// None has `wit =` in app.toml: each is built against its own `wit`. The
+/// app composes and runs; a comment added to the shared WIT rebuilds the
+/// two crates that link to it and nothing else.
+pub fn crates_sharing_a_linked_wit_tree_rebuild_together() {
+    // Only Rust, which `wcomp build` installs on demand.
+    let app = tempfile::tempdir().unwrap();
+    let dir = app.path();
+    write(dir, "wit/adder.wit", SHARED_WIT);
+    write(dir, "wit/deps/math.wit", MATH_WIT);
+    write(
+        dir,
+        "doubler/wit/world.wit",
+        "package docs:doubler@0.1.0;\n\nworld doubler {\n  export docs:math/double@0.1.0;\n}\n",
+    );
+    write(dir, "doubler/wit/deps/math/math.wit", MATH_WIT);
+    // The scaffolds give each crate its Cargo.toml and pinned Cargo.lock;
+    // `--force`: the doubler's folder already holds its WIT.
+    for (name, world) in [
+        ("adder", "adder"),
+        ("runner", "runner"),
+        ("doubler", "docs:math/provider@0.1.0"),
+    ] {
+        wcomp_in(
+            dir,
+            &["new", name, "--lang", "rust", "--world", world, "--force"],
+        )
+        .success();
+    }
+    for name in ["adder", "runner"] {
+        std::os::unix::fs::symlink("../wit", dir.join(name).join("wit")).unwrap();
+    }
+    write(
+        dir,
+        "adder/src/lib.rs",
+        "wit_bindgen::generate!({ world: \"adder\" });
+
+struct Component;
+
+impl exports::docs::adder::add::Guest for Component {
+    fn add(x: u32, y: u32) -> u32 {
+        x + y
+    }
+}
+
+export!(Component);
+",
+    );
+    write(
+        dir,
+        "doubler/src/lib.rs",
+        "wit_bindgen::generate!({ world: \"docs:math/provider@0.1.0\" });
+
+struct Component;
+
+impl exports::docs::math::double::Guest for Component {
+    fn double(x: u32) -> u32 {
+        x * 2
+    }
+}
+
+export!(Component);
+",
+    );
+    // `runner` exports nothing: its bindings are of the command world wcomp
+    // makes around it, which only the materialized WIT has.
+    write(
+        dir,
+        "runner/src/lib.rs",
+        "wit_bindgen::generate!({
+    path: \"../target/wcomp/wit/runner\",
+    world: \"runner-command\",
+    generate_all,
+});
+
+use docs::adder::add::add;
+use docs::math::double::double;
+
+struct Component;
+
+impl exports::wasi::cli::run::Guest for Component {
+    fn run() -> Result<(), ()> {
+        println!(\"double(2 + 3) = {}\", double(add(2, 3)));
+        Ok(())
+    }
+}
+
+export!(Component);
+",
+    );
+    write(
+        dir,
+        "app.toml",
+        "[app]
+name = \"calc\"
+main = \"runner\"
+
+[components.adder]
+lang = \"rust\"
+path = \"adder\"
+world = \"adder\"
+
+[components.doubler]
+lang = \"rust\"
+path = \"doubler\"
+world = \"docs:math/provider@0.1.0\"
+
+[components.runner]
+lang = \"rust\"
+path = \"runner\"
+world = \"runner\"
+",
+    );
+
+    let cold = build_json(dir, &["-v"]).success();
+    assert_eq!(
+        statuses(&cold),
+        map(&[
+            ("adder", "built"),
+            ("doubler", "built"),
+            ("runner", "built")
+        ]),
+        "{cold}"
+    );
+    for (name, world) in [
+        ("adder", "docs:adder/adder@0.1.0"),
+        ("doubler", "docs:math/provider@0.1.0"),
+        ("runner", "docs:adder/runner@0.1.0"),
+    ] {
+        let line = format!("WIT {name}: world `{world}` from `{name}/wit` (the component's own)");
+        assert!(cold.stderr.contains(&line), "no `{line}` in:\n{cold}");
+        let summary: serde_json::Value = cold
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .find(|v: &serde_json::Value| v["name"] == name)
+            .unwrap();
+        assert_eq!(summary["wit"]["from"], "own", "{cold}");
+        assert_eq!(summary["wit"]["world"], world, "{cold}");
+    }
+    wcomp_in(dir, &["compose"]).success();
+    let run = wcomp_in(dir, &["run", "composed.wasm"]).success();
+    assert_eq!(run.stdout, "double(2 + 3) = 10\n", "{run}");
+
+    let noop = build_json(dir, &[]).success();
+    assert_eq!(
+        statuses(&noop),
+        map(&[
+            ("adder", "fresh"),
+            ("doubler", "fresh"),
+            ("runner", "fresh")
+        ]),
+        "{noop}"
+    );
+
+    // A comment changes no world's meaning, but it is in a file both crates
+    // are built from (through their links), so both rebuild.
+    let shared = dir.join("wit/adder.wit");
+    std::fs::write(
+        &shared,
+        format!("{SHARED_WIT}\n// Shared by the adder and the runner.\n"),
+    )
+    .unwrap();
+    let edited = build_json(dir, &[]).success();
+    assert_eq!(
+        statuses(&edited),
+        map(&[
+            ("adder", "built"),
+            ("doubler", "fresh"),
+            ("runner", "built")
+        ]),
+        "{edited}"
+    );
+    wcomp_in(dir, &["compose"]).success();
+    let rerun = wcomp_in(dir, &["run", "composed.wasm"]).success();
+    assert_eq!(rerun.stdout, "double(2 + 3) = 10\n", "{rerun}");
+}

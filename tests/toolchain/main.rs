@@ -83,6 +83,7 @@ fn main() {
         sync build::a_toolchain_that_cannot_be_installed_is_reported,
         sync build::bad_input,
         sync build::apps_share_compiled_rust_dependencies_but_not_their_own_crates,
+        sync build::crates_sharing_a_linked_wit_tree_rebuild_together,
         sync c_guests::scaffolds_build_as_generated_and_export_their_world,
         sync c_guests::async_stream_export_in_c_runs,
         sync c_guests::c_and_cpp_compose_with_rust_python_and_js,

@@ -1,0 +1,1 @@
+wit_bindgen::generate!({ world: "docs:calc/adder@0.1.0" });

@@ -1,12 +1,16 @@
 //! Priming the caches, the last step of `wcomp setup`: a starter app per
-//! language engine is scaffolded, built and compiled, once.
+//! language engine is scaffolded, built, composed and compiled, once.
 //!
 //! Every component that one toolchain version builds carries the same
 //! engine (CPython for componentize-py, StarlingMonkey for componentize-js,
-//! QuickJS for componentize-qjs), and the per-function code cache keys
-//! functions by their content, so the engine's code compiled for the
-//! starter is the engine's code of every later app: a user's first Python
-//! or JS app then compiles only its own functions. For Rust, the starter
+//! QuickJS for componentize-qjs) as byte-identical core modules. Loading
+//! the starter *composed* compiles those modules on their own and caches
+//! each whole by its bytes (the host's module split), which is what a
+//! user's first composed app then finds: it compiles only its own glue, a
+//! thousand-odd functions, in well under a second. (Priming the component
+//! as built, as wcomp did before, compiles it as one unit: only the
+//! per-function cache is filled, and the first app still compiled for
+//! seconds.) For Rust, the starter
 //! compiles wit-bindgen and its dependencies into the store that every
 //! app's Rust builds are seeded from (`build::rust::deps`).
 //!
@@ -103,6 +107,9 @@ pub enum PrimeError {
     Manifest(#[from] wcomp_compose::ManifestError),
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Compose(#[from] wcomp_compose::ComposeError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Build(#[from] BuildError),
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -115,11 +122,17 @@ pub enum PrimeError {
 impl Starter {
     /// Whether this starter was primed with the toolchain pinned now.
     pub fn is_primed(&self, home: &Home) -> bool {
-        std::fs::read_to_string(stamp(home, self.name)).is_ok_and(|s| s == self.toolchain)
+        std::fs::read_to_string(stamp(home, self.name)).is_ok_and(|s| s == self.stamp_text())
     }
 
-    /// Scaffolds, builds and compiles the starter in a temporary app,
-    /// then stamps it.
+    /// What its stamp says: the toolchain and how it was primed, so that
+    /// a home primed the old way (the component as built) is primed again.
+    fn stamp_text(&self) -> String {
+        format!("{}; composed", self.toolchain)
+    }
+
+    /// Scaffolds, builds, composes and compiles the starter in a temporary
+    /// app, then stamps it.
     #[allow(clippy::result_large_err, reason = "once per starter, at setup")]
     pub fn prime(&self, home: &Home, host: &Host) -> Result<Primed, PrimeError> {
         let dir = tempfile::Builder::new()
@@ -149,10 +162,18 @@ impl Starter {
         }
         report.into_result()?;
         let build = begun.elapsed();
-        let output = app.build_output("starter");
-        let loaded = host.load(&output)?;
+        // Loaded composed, as `wcomp compose` writes it and `wcomp run`
+        // loads it: a composition's large core modules (the engine) are
+        // compiled on their own and cached whole, so a new app that carries
+        // the same engine takes them from the cache without compiling a
+        // function. The component as built is compiled as one unit, which
+        // fills only the per-function cache.
+        let composed = dir.path().join("composed.wasm");
+        let bytes = wcomp_compose::plan(&app)?.encode()?;
+        std::fs::write(&composed, bytes).map_err(PrimeError::Io)?;
+        let loaded = host.load(&composed)?;
         let _ =
-            wcomp_core::fs::write_atomically(&stamp(home, self.name), self.toolchain.as_bytes());
+            wcomp_core::fs::write_atomically(&stamp(home, self.name), self.stamp_text().as_bytes());
         Ok(Primed {
             build,
             compile: loaded.load_time,

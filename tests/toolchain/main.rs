@@ -116,7 +116,7 @@ fn main() {
         async serve::python_and_js_starters_answer_on_wasi_0_2_and_0_3,
         async serve::rust_starters_answer_and_a_middleware_composes_in_front,
         sync toolchain::setup_is_idempotent_and_doctor_reports_ready,
-        sync toolchain::interrupted_install_is_redone,
+        sync toolchain::interrupted_install_is_redone_and_priming_serves_the_first_app,
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     write_times();

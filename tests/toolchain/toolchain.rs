@@ -42,8 +42,10 @@ pub fn setup_is_idempotent_and_doctor_reports_ready() {
 }
 
 /// An install that stopped halfway (no completion stamp) is redone, never
-/// taken for a finished one.
-pub fn interrupted_install_is_redone() {
+/// taken for a finished one; then priming, in that fresh home, compiles
+/// what the first app needs: its first run takes the engine from the cache
+/// and compiles only the app's own glue.
+pub fn interrupted_install_is_redone_and_priming_serves_the_first_app() {
     let tmp = tempfile::tempdir().unwrap();
     let venv = tmp.path().join("python");
     std::fs::create_dir_all(venv.join("bin")).unwrap();
@@ -78,4 +80,48 @@ pub fn interrupted_install_is_redone() {
         &[],
     );
     assert_eq!(doctor.code, 0, "{doctor}");
+
+    let prime = run(
+        wcomp()
+            .env("WCOMP_HOME", tmp.path())
+            .args(["setup", "--lang", "python"]),
+        &[],
+    )
+    .success();
+    assert!(prime.stderr.contains("Primed python"), "{prime}");
+    let app = tempfile::tempdir().unwrap();
+    let in_app = |args: &[&str]| {
+        run(
+            wcomp()
+                .env("WCOMP_HOME", tmp.path())
+                .current_dir(app.path())
+                .args(args),
+            &[],
+        )
+        .success()
+    };
+    in_app(&["new", "hello", "--lang", "python"]);
+    in_app(&["build", "-q"]);
+    in_app(&["compose", "-q"]);
+    let first = in_app(&["run", "composed.wasm"]);
+    assert_eq!(first.stdout, "Hello from hello!\n");
+    let (reused, total) = functions_from_the_cache(&first.stderr);
+    // The engine (CPython, 20 000-odd functions) comes whole from the
+    // cache; what is compiled is the app's glue.
+    assert!(
+        total < 5_000 && total - reused < 200,
+        "the first app compiled {} of {total} functions:\n{first}",
+        total - reused
+    );
+}
+
+/// `N of M functions from the cache` in `wcomp run`'s report.
+fn functions_from_the_cache(report: &str) -> (u64, u64) {
+    let words: Vec<&str> = report.split_whitespace().collect();
+    let at = words
+        .windows(5)
+        .position(|w| w[1] == "of" && w[3] == "functions" && w[4] == "from")
+        .unwrap_or_else(|| panic!("no function count in:\n{report}"));
+    let number = |w: &str| w.trim_matches(',').parse::<u64>().unwrap();
+    (number(words[at]), number(words[at + 2]))
 }

@@ -14,6 +14,19 @@ use wcomp_core::DecodeError;
 /// a span into it; types are printed in WIT syntax.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ComposeError {
+    /// A plan was used with an app that lacks one of its components: it
+    /// was made from another app.toml.
+    #[error("the plan names component `{component}`, which the app at `{}` does not have", manifest.display())]
+    #[diagnostic(
+        code(wcomp::compose::not_in_app),
+        help("use a plan with the app it was made from")
+    )]
+    NotInApp {
+        component: String,
+        /// The app's manifest.
+        manifest: PathBuf,
+    },
+
     /// A component's binary does not exist (not built yet, or a wrong `wasm` path).
     #[error("component `{component}` has no wasm file at `{}`", path.display())]
     #[diagnostic(code(wcomp::compose::missing_wasm))]

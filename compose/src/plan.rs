@@ -1002,8 +1002,12 @@ fn decode_all<'a>(
 /// Where component `name` is, and its bytes; a clear error when it is
 /// missing.
 pub(crate) fn read(app: &App, name: &str) -> Result<(PathBuf, Vec<u8>), ComposeError> {
-    let path = app.component_wasm(name).expect("a component of the app");
-    let entry = app.component(name).expect("a component of the app");
+    let not_in_app = || ComposeError::NotInApp {
+        component: name.to_owned(),
+        manifest: app.path().to_owned(),
+    };
+    let path = app.component_wasm(name).ok_or_else(not_in_app)?;
+    let entry = app.component(name).ok_or_else(not_in_app)?;
     match wcomp_core::fs::read_regular(&path) {
         Ok(bytes) => Ok((path, bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

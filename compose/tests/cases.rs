@@ -122,6 +122,10 @@ fn main() {
             "diamond_shares_one_instance",
             wrap(diamond_shares_one_instance),
         ),
+        Trial::test(
+            "parts_of_another_app_are_refused",
+            wrap(parts_of_another_app_are_refused),
+        ),
         Trial::test("plan_formats", wrap(plan_formats)),
         Trial::test("wac_round_trip", wrap(wac_round_trip)),
         Trial::test(
@@ -208,6 +212,22 @@ fn a_memo_changes_the_work_not_the_result() {
         assert!(expected_now != expected, "{name}: the change shows");
         assert!(memoized() == expected_now, "{name}: after the change");
     }
+}
+
+/// A plan used with another app (one lacking a component the plan wires)
+/// gives a typed error naming the component, not a panic.
+fn parts_of_another_app_are_refused() {
+    let planned = prepare("chain-of-three");
+    let plan = wcomp_compose::plan(&load(planned.path())).unwrap();
+    let other = prepare("diamond");
+    let err = plan
+        .parts(&load(other.path()), &mut Memo::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, wcomp_compose::ComposeError::NotInApp { component, .. } if !component.is_empty()),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("which the app at"), "{err}");
 }
 
 /// In a diamond the shared component is instantiated once, and both of its

@@ -33,8 +33,8 @@ pub struct ComposeCommand {
     pub output: Option<PathBuf>,
 
     /// Print the wiring plan as a graph instead of composing.
-    #[arg(long, value_name = "FORMAT", value_parser = ["mermaid", "dot"], conflicts_with = "json")]
-    pub graph: Option<String>,
+    #[arg(long, value_name = "FORMAT", value_enum, conflicts_with = "json")]
+    pub graph: Option<GraphFormat>,
 
     /// Print the wiring plan as JSON instead of composing.
     #[arg(long)]
@@ -45,6 +45,15 @@ pub struct ComposeCommand {
     pub emit_wac: Option<PathBuf>,
 }
 
+/// How `--graph` draws the wiring plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (renders in GitHub and mdBook).
+    Mermaid,
+    /// Graphviz's DOT.
+    Dot,
+}
+
 impl ComposeCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let app = App::load(&self.manifest)?;
@@ -52,12 +61,12 @@ impl ComposeCommand {
         for warning in plan.warnings() {
             ui.warn(warning);
         }
-        match (self.graph.as_deref(), self.json) {
-            (Some("dot"), _) => {
+        match (self.graph, self.json) {
+            (Some(GraphFormat::Dot), _) => {
                 print!("{}", plan.to_dot());
                 return Ok(ExitCode::SUCCESS);
             }
-            (Some(_), _) => {
+            (Some(GraphFormat::Mermaid), _) => {
                 print!("{}", plan.to_mermaid());
                 return Ok(ExitCode::SUCCESS);
             }

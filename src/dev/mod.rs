@@ -366,6 +366,9 @@ impl Session {
 /// prebuilt component, or the inputs of a component's build (as the
 /// build's own input hashes see them; a file a tool rewrote with what it
 /// had is no change). Cancel-safe: the watcher keeps what it gathered.
+/// The check hashes sources (and may ask rustc), so it runs on a blocking
+/// thread: a large tree never stalls the guest or a request being served
+/// on the async ones.
 async fn next_real_change(
     watcher: &mut Watcher,
     app: Option<&App>,
@@ -373,8 +376,33 @@ async fn next_real_change(
 ) -> Vec<PathBuf> {
     loop {
         let files = watcher.changes().await;
-        if changes_app(&files, app, build) {
+        // Cancelled while the check runs: the batch goes back to the watcher.
+        let mut unchecked = Requeue {
+            watcher: &mut *watcher,
+            files: Some(files.clone()),
+        };
+        let (app, build) = (app.cloned(), build.clone());
+        let check =
+            tokio::task::spawn_blocking(move || changes_app(&files, app.as_ref(), &build)).await;
+        let files = unchecked.files.take().unwrap_or_default();
+        // A check that panicked counts as a change, as a failed one does.
+        if check.unwrap_or(true) {
             return files;
+        }
+    }
+}
+
+/// A batch of changes being checked, put back into the watcher if the
+/// check is dropped before it finished.
+struct Requeue<'a> {
+    watcher: &'a mut Watcher,
+    files: Option<Vec<PathBuf>>,
+}
+
+impl Drop for Requeue<'_> {
+    fn drop(&mut self) {
+        if let Some(files) = self.files.take() {
+            self.watcher.requeue(files);
         }
     }
 }

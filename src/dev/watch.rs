@@ -252,6 +252,16 @@ impl Watcher {
         }
     }
 
+    /// Puts a batch back, as if it had not been taken: for a caller whose
+    /// look at it was cancelled before it decided.
+    pub fn requeue(&mut self, batch: Vec<PathBuf>) {
+        if batch.is_empty() {
+            return;
+        }
+        self.pending.extend(batch);
+        self.first_pending.get_or_insert_with(Instant::now);
+    }
+
     /// The pending batch, without the scratch files that came and went.
     fn take_batch(&mut self) -> Vec<PathBuf> {
         self.first_pending = None;

@@ -14,15 +14,17 @@ const FIX: &str = "install Rust from https://rustup.rs, then run `wcomp setup --
 /// The directory holding the target's standard library, if it is installed.
 /// Once found, it is remembered for the rest of the process: asking rustc
 /// costs 50-90 ms, which every build and every `wcomp dev` iteration with a
-/// stale Rust component would pay. A remembered directory that is gone is
-/// asked for again.
+/// stale Rust component would pay. A remembered directory that is gone
+/// (the target was removed, or the toolchain updated) is asked for again,
+/// and the new answer replaces it.
 fn target_libdir() -> Option<PathBuf> {
-    static FOUND: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    if let Some(dir) = FOUND.get().filter(|dir| dir.is_dir()) {
+    static FOUND: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+    let mut found = FOUND.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(dir) = found.as_ref().filter(|dir| dir.is_dir()) {
         return Some(dir.clone());
     }
     let dir = probe_target_libdir()?;
-    let _ = FOUND.set(dir.clone());
+    *found = Some(dir.clone());
     Some(dir)
 }
 

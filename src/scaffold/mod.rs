@@ -431,7 +431,7 @@ fn resolve_world(
     opts: &NewOptions,
     writes: &mut Writes,
 ) -> Result<(World, String), NewError> {
-    let set = WitSet::load_with(source.read_from.as_deref(), &[])?;
+    let set = WitSet::load_with(source.read_from.as_deref(), &[], Some(cwd))?;
     let spec = opts
         .world
         .clone()
@@ -443,7 +443,7 @@ fn resolve_world(
         {
             let name = target.name.as_str();
             let starter = starter_files(cwd, &target.app_name, name, starter_world(name))?;
-            let set = WitSet::load_with(source.read_from.as_deref(), &starter)?;
+            let set = WitSet::load_with(source.read_from.as_deref(), &starter, Some(cwd))?;
             let world = World::from_set(set, &spec)?;
             for (path, text) in starter {
                 writes.add(path, text);
@@ -467,7 +467,7 @@ fn http_world(
     let name = target.name.as_str();
     let text = starter.world_wit(lang)?.replace("{{name}}", name);
     let files = starter_files(cwd, &target.app_name, name, text)?;
-    let set = WitSet::load_with(source.read_from.as_deref(), &files)?;
+    let set = WitSet::load_with(source.read_from.as_deref(), &files, Some(cwd))?;
     let world = World::from_set(set, name)?;
     for (path, text) in files {
         writes.add(path, text);

@@ -8,6 +8,7 @@
 //! anyone can write that section. [`Wiring::disagreements`] says where the
 //! claim and the composition differ.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use wasmparser::{
@@ -132,7 +133,7 @@ impl Wiring {
     /// report, never a reason to reject a component.
     pub fn read(bytes: &[u8]) -> Wiring {
         let mut slots: Vec<Slot> = Vec::new();
-        let mut names: Vec<(u32, String)> = Vec::new();
+        let mut names: BTreeMap<u32, String> = BTreeMap::new();
         let mut depth = 0usize;
         for payload in Parser::new(0).parse_all(bytes) {
             let Ok(payload) = payload else { break };
@@ -187,9 +188,9 @@ impl Wiring {
         }
         let name_of = |index: u32| {
             names
-                .iter()
-                .find(|(i, _)| *i == index)
-                .map_or_else(|| format!("#{index}"), |(_, n)| n.clone())
+                .get(&index)
+                .cloned()
+                .unwrap_or_else(|| format!("#{index}"))
         };
         // What instance `index` finally is: an alias is an export of the
         // instance it names (aliases only refer to earlier slots).
@@ -240,11 +241,17 @@ impl Wiring {
     /// but given the host's interface for it, or a deny component recorded
     /// but not plugged into the component it is said to withhold from.
     pub fn disagreements(&self, policy: &[String]) -> Vec<Disagreement> {
+        // By name, so that a policy of many lines costs no more than its size.
+        let by_name: BTreeMap<&str, &WiredInstance> = self
+            .instances
+            .iter()
+            .map(|i| (i.name.as_str(), i))
+            .collect();
         let mut out = Vec::new();
         for line in policy.iter().filter(|l| !l.trim().is_empty()) {
             match claim(line) {
                 Some(Claim::Grants(component, granted)) => {
-                    let Some(instance) = self.instances.iter().find(|i| i.name == component) else {
+                    let Some(instance) = by_name.get(component) else {
                         continue;
                     };
                     for grant in &instance.imports {
@@ -260,11 +267,10 @@ impl Wiring {
                     }
                 }
                 Some(Claim::Withholds(deny, component)) => {
-                    let wired = self.instances.iter().any(|i| {
-                        i.name == component
-                            && i.imports.iter().any(|g| {
-                                matches!(&g.from, GrantSource::Instance { name } if name == deny)
-                            })
+                    let wired = by_name.get(component).is_some_and(|i| {
+                        i.imports.iter().any(
+                            |g| matches!(&g.from, GrantSource::Instance { name } if name == deny),
+                        )
                     });
                     if !wired {
                         out.push(Disagreement::DenyNotWired {

@@ -421,7 +421,11 @@ mod tests {
     fn world(wit: &str, name: &str) -> World {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("w.wit"), wit).unwrap();
-        World::from_set(crate::wit::WitSet::load(dir.path()).unwrap(), name).unwrap()
+        World::from_set(
+            crate::wit::WitSet::load_with(Some(dir.path()), &[], None).unwrap(),
+            name,
+        )
+        .unwrap()
     }
 
     #[test]

@@ -147,6 +147,7 @@ impl Starter {
                 wit: None,
                 world: self.world.map(str::to_owned),
                 force: false,
+                changed_files: scaffold::ChangedFiles::Keep,
             },
         )?;
         let app = App::load(&dir.path().join("app.toml"))?;

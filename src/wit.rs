@@ -53,6 +53,30 @@ pub enum WitError {
         source: std::io::Error,
     },
 
+    #[error("`{}` is a link to `{}`, which leads out of the WIT folder `{}`", link.display(), target.display(), root.display())]
+    #[diagnostic(
+        code(wcomp::wit::link_outside),
+        help(
+            "links in a WIT folder are followed within the folder and within the app's folder, no further; copy the WIT it points to into the folder, or name that WIT in app.toml (`wit = ...`)"
+        )
+    )]
+    LinkOutside {
+        link: PathBuf,
+        /// Where the link points, as written.
+        target: PathBuf,
+        /// The WIT folder being read.
+        root: PathBuf,
+    },
+
+    #[error("`{}` is not WIT: {reason}", path.display())]
+    #[diagnostic(
+        code(wcomp::wit::not_wit),
+        help(
+            "a `.wit` file is UTF-8 text that starts (after comments) with `package`, `interface`, `world` or `use`; its contents are not shown, as it may be any file"
+        )
+    )]
+    NotWit { path: PathBuf, reason: &'static str },
+
     #[error("the WIT at `{}` does not resolve:\n{detail}", path.display())]
     #[diagnostic(code(wcomp::wit::parse))]
     Parse {
@@ -117,16 +141,18 @@ struct Groups {
 pub type Extra = [(PathBuf, String)];
 
 impl WitSet {
-    /// Reads and resolves the WIT at `path` (a folder or a `.wit` file).
-    pub fn load(path: &Path) -> Result<WitSet, WitError> {
-        Self::load_with(Some(path), &[])
-    }
-
-    /// Like [`WitSet::load`], with `extra` files joining the folder's own
-    /// package; with no `path`, the vendored WASI and `extra` alone.
-    pub fn load_with(path: Option<&Path>, extra: &Extra) -> Result<WitSet, WitError> {
+    /// Reads and resolves the WIT at `path` (a folder or a `.wit` file),
+    /// with `extra` files joining the folder's own package; with no
+    /// `path`, the vendored WASI and `extra` alone. Links inside the folder
+    /// are followed within it and within `app_dir`, the folder of the app
+    /// it belongs to.
+    pub fn load_with(
+        path: Option<&Path>,
+        extra: &Extra,
+        app_dir: Option<&Path>,
+    ) -> Result<WitSet, WitError> {
         let groups = match path {
-            Some(path) => read_groups(path, extra)?,
+            Some(path) => read_groups(path, extra, app_dir)?,
             None if extra.is_empty() => Groups {
                 top: Vec::new(),
                 deps: Vec::new(),
@@ -312,7 +338,11 @@ impl WitSet {
 }
 
 /// The unresolved package groups at `path`, `extra` joining its own package.
-fn read_groups(path: &Path, extra: &Extra) -> Result<Groups, WitError> {
+///
+/// `path` itself may be a link to anywhere (as `wit = ...` in app.toml may
+/// name any folder); the links inside it are followed only while they stay
+/// within it or within `app_dir` ([`Reach`]).
+fn read_groups(path: &Path, extra: &Extra, app_dir: Option<&Path>) -> Result<Groups, WitError> {
     let read = |source| WitError::Read {
         path: path.to_owned(),
         source,
@@ -337,11 +367,12 @@ fn read_groups(path: &Path, extra: &Extra) -> Result<Groups, WitError> {
             deps: Vec::new(),
         });
     }
+    let reach = Reach::new(path, app_dir).map_err(read)?;
     let mut groups = Groups {
         top: Vec::new(),
         deps: Vec::new(),
     };
-    let (files, dirs) = entries(path).map_err(read)?;
+    let (files, dirs) = reach.entries(path)?;
     let mut files = read_files(&files)?;
     files.extend(extra.iter().cloned());
     if !files.is_empty() {
@@ -349,9 +380,9 @@ fn read_groups(path: &Path, extra: &Extra) -> Result<Groups, WitError> {
     }
     for dir in dirs {
         if dir.file_name().is_some_and(|n| n == "deps") {
-            groups.deps.extend(read_deps(&dir)?);
+            groups.deps.extend(read_deps(&dir, &reach)?);
         } else {
-            let (files, _) = entries(&dir).map_err(read)?;
+            let (files, _) = reach.entries(&dir)?;
             if !files.is_empty() {
                 groups.top.push(parse_files(&dir, read_files(&files)?)?);
             }
@@ -370,11 +401,8 @@ fn read_groups(path: &Path, extra: &Extra) -> Result<Groups, WitError> {
 }
 
 /// The dependencies in a `deps/` folder: each a folder or a `.wit` file.
-fn read_deps(deps: &Path) -> Result<Vec<UnresolvedPackageGroup>, WitError> {
-    let (files, dirs) = entries(deps).map_err(|source| WitError::Read {
-        path: deps.to_owned(),
-        source,
-    })?;
+fn read_deps(deps: &Path, reach: &Reach) -> Result<Vec<UnresolvedPackageGroup>, WitError> {
+    let (files, dirs) = reach.entries(deps)?;
     let mut groups = Vec::new();
     for file in files {
         groups.push(parse_files(
@@ -383,10 +411,7 @@ fn read_deps(deps: &Path) -> Result<Vec<UnresolvedPackageGroup>, WitError> {
         )?);
     }
     for dir in dirs {
-        let (files, _) = entries(&dir).map_err(|source| WitError::Read {
-            path: dir.clone(),
-            source,
-        })?;
+        let (files, _) = reach.entries(&dir)?;
         if !files.is_empty() {
             groups.push(parse_files(&dir, read_files(&files)?)?);
         }
@@ -394,39 +419,123 @@ fn read_deps(deps: &Path) -> Result<Vec<UnresolvedPackageGroup>, WitError> {
     Ok(groups)
 }
 
-/// The `.wit` files and the folders directly in `dir`, sorted. Links are
-/// followed (a loop is an error of the OS's, reported with its path).
-fn entries(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("`{}`: {e}", path.display())))?;
-        if meta.is_dir() {
-            dirs.push(path);
-        } else if path.extension().is_some_and(|e| e == "wit") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    dirs.sort();
-    Ok((files, dirs))
+/// Where the links inside a WIT folder may lead: within the folder (its
+/// canonical path) or within the app's folder, as `wcomp build` follows
+/// the links among a component's sources. A link out of them could make
+/// any file of the machine "WIT" (`x.wit -> /etc/passwd`), and its text
+/// an error message.
+struct Reach {
+    /// The WIT folder as given, for messages.
+    root: PathBuf,
+    /// Canonical folders links may lead into.
+    within: Vec<PathBuf>,
 }
 
-/// The text of each of `files`.
+impl Reach {
+    fn new(root: &Path, app_dir: Option<&Path>) -> std::io::Result<Reach> {
+        let mut within = vec![std::fs::canonicalize(root)?];
+        within.extend(app_dir.and_then(|dir| std::fs::canonicalize(dir).ok()));
+        Ok(Reach {
+            root: root.to_owned(),
+            within,
+        })
+    }
+
+    /// The `.wit` files and the folders directly in `dir`, sorted. Links
+    /// are followed within [`Reach`]; one leading out is
+    /// [`WitError::LinkOutside`] (a loop or a dangling link is an error of
+    /// the OS's, reported with its path).
+    fn entries(&self, dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), WitError> {
+        let read = |source| WitError::Read {
+            path: dir.to_owned(),
+            source,
+        };
+        let with_path = |path: &Path, e: std::io::Error| {
+            read(std::io::Error::new(
+                e.kind(),
+                format!("`{}`: {e}", path.display()),
+            ))
+        };
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(read)? {
+            let entry = entry.map_err(read)?;
+            let path = entry.path();
+            if entry.file_type().map_err(read)?.is_symlink() {
+                let target = std::fs::canonicalize(&path).map_err(|e| with_path(&path, e))?;
+                if !self.within.iter().any(|w| target.starts_with(w)) {
+                    return Err(WitError::LinkOutside {
+                        target: std::fs::read_link(&path).unwrap_or(target),
+                        link: path,
+                        root: self.root.clone(),
+                    });
+                }
+            }
+            let meta = std::fs::metadata(&path).map_err(|e| with_path(&path, e))?;
+            if meta.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "wit") {
+                files.push(path);
+            }
+        }
+        files.sort();
+        dirs.sort();
+        Ok((files, dirs))
+    }
+}
+
+/// The text of each of `files`, each checked to be WIT before a parser
+/// (whose errors quote lines) sees it.
 fn read_files(files: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, WitError> {
     files
         .iter()
         .map(|file| {
-            let text =
-                wcomp_core::fs::read_regular_to_string(file).map_err(|source| WitError::Read {
-                    path: file.clone(),
-                    source,
-                })?;
+            let bytes = wcomp_core::fs::read_regular(file).map_err(|source| WitError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let not_wit = |reason| WitError::NotWit {
+                path: file.clone(),
+                reason,
+            };
+            let text = String::from_utf8(bytes).map_err(|_| not_wit("it is not UTF-8 text"))?;
+            if !looks_like_wit(&text) {
+                return Err(not_wit(
+                    "it does not start with `package`, `interface`, `world` or `use`",
+                ));
+            }
             Ok((file.clone(), text))
         })
         .collect()
+}
+
+/// Whether `text` starts, after white space and comments, with what a WIT
+/// file can start with: `package`, `interface`, `world`, `use` or a gate
+/// (`@since(...)`); an empty file counts. The one rule for whether an
+/// error may quote a file's lines: what does not look like WIT may be any
+/// file (a link to `/etc/passwd`, a key), and is not shown.
+fn looks_like_wit(text: &str) -> bool {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if let Some(comment) = rest.strip_prefix("//") {
+            rest = comment.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            match comment.split_once("*/") {
+                Some((_, after)) => rest = after,
+                None => return false,
+            }
+        } else {
+            break;
+        }
+    }
+    if rest.is_empty() || rest.starts_with('@') {
+        return true;
+    }
+    let word_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(rest.len());
+    matches!(&rest[..word_end], "package" | "interface" | "world" | "use")
 }
 
 /// Parses `files` as one package (with any nested ones).
@@ -721,5 +830,29 @@ fn package_file_name(name: &PackageName) -> String {
     match &name.version {
         Some(v) => format!("{}-{}-{v}.wit", name.namespace, name.name),
         None => format!("{}-{}.wit", name.namespace, name.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Which texts may be quoted in a parse error: what starts like WIT.
+    #[test]
+    fn looks_like_wit() {
+        for (text, expected) in [
+            ("package a:b;", true),
+            ("  // a comment\n/// docs\ninterface i {}", true),
+            ("/* licence\n text */ world w {}", true),
+            ("@since(version = 0.2.0)\ninterface i {}", true),
+            ("use a:b/c;", true),
+            ("", true),
+            ("// only a comment", true),
+            ("root:x:0:0:root:/root:/bin/bash\n", false),
+            ("packages are great", false),
+            ("-----BEGIN OPENSSH PRIVATE KEY-----\n", false),
+            ("/* never closed package a:b;", false),
+            ("worlds:1", false),
+        ] {
+            assert_eq!(super::looks_like_wit(text), expected, "{text:?}");
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! Sizes and durations for people, written one way everywhere.
+//! Sizes and durations for people, written one way everywhere, and text
+//! from files made safe to print.
 
 use std::fmt;
 use std::time::Duration;
@@ -56,6 +57,34 @@ impl fmt::Display for Elapsed {
     }
 }
 
+/// Text from a file, safe to print to a terminal: control characters
+/// (C0, DEL, C1: ESC, BEL, CR...) and the bidirectional overrides are
+/// written as JSON writes them (`\u001b`, `\r`), and so is `\`, so what is
+/// shown cannot move the cursor, retitle the window or hide text. The one
+/// helper for every string `wcomp inspect` prints from a binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Escaped<'a>(pub &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write as _;
+        for c in self.0.chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                    write!(f, "\\u{:04x}", u32::from(c))?
+                }
+                c if c.is_control() => write!(f, "\\u{:04x}", u32::from(c))?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +111,19 @@ mod tests {
         assert_eq!(Elapsed(Duration::from_millis(250)).to_string(), "250ms");
         assert_eq!(Elapsed(Duration::from_secs(2)).to_string(), "2s");
         assert_eq!(Elapsed(Duration::from_millis(1500)).to_string(), "1.5s");
+    }
+
+    #[test]
+    fn escaped() {
+        for (text, shown) in [
+            ("wit-component 0.263.0", "wit-component 0.263.0"),
+            ("a\u{1b}]0;title\u{7}b", "a\\u001b]0;title\\u0007b"),
+            ("line\r\nnext\t", "line\\r\\nnext\\t"),
+            ("C1 \u{9b}31m, DEL \u{7f}", "C1 \\u009b31m, DEL \\u007f"),
+            ("bidi \u{202e}txt.exe", "bidi \\u202etxt.exe"),
+            ("back\\slash, ünïcode", "back\\\\slash, ünïcode"),
+        ] {
+            assert_eq!(Escaped(text).to_string(), shown, "{text:?}");
+        }
     }
 }

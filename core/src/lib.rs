@@ -8,7 +8,8 @@
 //! - [`wasi`]: the WASI that wcomp ships and its host provides;
 //! - [`fs`]: reading inputs that must be regular files, writing outputs
 //!   atomically;
-//! - [`fmt`]: sizes and durations for people.
+//! - [`fmt`]: sizes and durations for people, and text from files made
+//!   safe to print.
 //!
 //! The composition library (`wcomp-compose`), the host (`wcomp-host`) and
 //! the CLI all build on it; it depends on none of them.

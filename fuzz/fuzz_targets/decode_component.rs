@@ -1,6 +1,8 @@
 //! Bytes → `Component::from_bytes`, then what `wcomp inspect` shows of a
-//! component (imports, exports, WIT, producers, policy) and what `wcomp
-//! compose` reads of it next (a wac-graph package). Errors must render.
+//! component (imports, exports, WIT, producers, policy, the capabilities
+//! its composition wires and where they disagree with the policy) and what
+//! `wcomp compose` reads of it next (a wac-graph package). Errors must
+//! render.
 
 #![no_main]
 
@@ -22,6 +24,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = (component.world_wit(false), component.world_wit(true));
     assert_eq!(component.size, data.len() as u64);
     let _ = (&component.producers, &component.policy);
+    let wiring = wcomp_compose::capabilities::Wiring::read(data);
+    let _ = wiring.disagreements(&component.policy);
     let mut types = wac_types::Types::default();
     let _ = wac_types::Package::from_bytes("app:fuzz", None, data.to_vec(), &mut types);
 });

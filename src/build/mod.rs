@@ -472,9 +472,9 @@ fn load_world(
 ) -> Result<World, ComponentError> {
     let load = || {
         let set = if wit.origin == WitOrigin::App && !wit.path.exists() {
-            WitSet::load_with(None, &[])?
+            WitSet::load_with(None, &[], None)?
         } else {
-            WitSet::load(&wit.path)?
+            WitSet::load_with(Some(&wit.path), &[], Some(app.dir()))?
         };
         World::from_set(set, entry.world())
     };
@@ -482,8 +482,10 @@ fn load_world(
         let component = entry.name().to_string();
         // A folder's own `wit/` now hides the app's: say so when the world
         // the component names is in the app's.
-        let in_app_wit =
-            || WitSet::load(&app.wit_dir()).is_ok_and(|set| set.world(entry.world()).is_ok());
+        let in_app_wit = || {
+            WitSet::load_with(Some(&app.wit_dir()), &[], Some(app.dir()))
+                .is_ok_and(|set| set.world(entry.world()).is_ok())
+        };
         if wit.origin == WitOrigin::Own
             && matches!(source, WitError::NoWorld { .. })
             && in_app_wit()

@@ -2,13 +2,20 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
-use wcomp_core::fmt::Size;
+use wcomp_compose::capabilities::{Disagreement, Wiring};
+use wcomp_core::fmt::{Escaped, Size};
 use wcomp_core::{Component, Producers};
 
 use crate::ui::Ui;
 
 /// Show a component's world (imports and exports) in WIT, its size and the
 /// toolchains that produced it.
+///
+/// For a composition, it also shows which of its components are given the
+/// host's files, env, network or http interfaces, read from how the
+/// composition wires them, beside the capability policy it records (a claim
+/// by the tool that composed it, which anyone can write), and where the two
+/// disagree. Text from the file is printed with control characters escaped.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -36,14 +43,21 @@ struct Inspection<'a> {
     imports: Vec<String>,
     exports: Vec<String>,
     producers: &'a Producers,
-    /// The capability policy `wcomp compose` recorded, one line each.
+    /// The capability policy recorded in the file, one line each: a claim.
     capabilities: &'a [String],
+    /// Which instance is given which governed import, from the composition.
+    wiring: &'a Wiring,
+    /// Where the recorded policy and the wiring differ.
+    disagreements: &'a [Disagreement],
     wit: String,
 }
 
 impl InspectCommand {
     pub fn exec(self, _ui: &Ui) -> miette::Result<ExitCode> {
-        let component = Component::read(&self.file)?;
+        let bytes = wcomp_core::decode::read(&self.file)?;
+        let component = Component::from_bytes(&self.file, &bytes)?;
+        let wiring = Wiring::read(&bytes);
+        let disagreements = wiring.disagreements(&component.policy);
         let wit = component.world_wit(self.deps);
         if self.json {
             let out = Inspection {
@@ -53,6 +67,8 @@ impl InspectCommand {
                 exports: component.exports(),
                 producers: &component.producers,
                 capabilities: &component.policy,
+                wiring: &wiring,
+                disagreements: &disagreements,
                 wit,
             };
             println!("{}", crate::ui::json(&out)?);
@@ -79,16 +95,41 @@ impl InspectCommand {
                     }
                 })
                 .collect();
-            println!("{:<10} {}", format!("{field}:"), tools.join(", "));
+            let field = format!("{}:", Escaped(field));
+            println!("{field:<10} {}", Escaped(&tools.join(", ")));
         }
         if !component.policy.is_empty() {
-            println!("capabilities (recorded by `wcomp compose`):");
+            println!(
+                "capabilities, as recorded by the tool that composed it (a claim, not verified):"
+            );
             for line in &component.policy {
-                println!("  {line}");
+                println!("  {}", Escaped(line));
+            }
+        }
+        if !wiring.instances.is_empty() {
+            println!("capabilities, as wired in the composition (files, env, network, http):");
+            for instance in &wiring.instances {
+                let grants: Vec<String> = instance
+                    .imports
+                    .iter()
+                    .map(|g| format!("{} from {}", g.capability, g.from))
+                    .collect();
+                println!(
+                    "  {}",
+                    Escaped(&format!("{}: {}", instance.name, grants.join(", ")))
+                );
+            }
+        }
+        if !disagreements.is_empty() {
+            println!("the recorded capabilities disagree with the composition:");
+            for d in &disagreements {
+                println!("  {}", Escaped(&d.to_string()));
             }
         }
         println!();
-        print!("{wit}");
+        for line in wit.lines() {
+            println!("{}", Escaped(line));
+        }
         Ok(ExitCode::SUCCESS)
     }
 }

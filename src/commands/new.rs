@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use wcomp_compose::Lang;
 
-use crate::scaffold::{self, NewOptions};
+use crate::scaffold::{self, ChangedFiles, Existing, NewOptions};
 use crate::ui::Ui;
 
 /// Scaffold a guest component from a WIT world.
@@ -12,6 +12,10 @@ use crate::ui::Ui;
 /// generated from the world's exports, and adds it to app.toml (creating
 /// app.toml and a starter `wit/` package when there is none). Without
 /// `--world`, the guest is a command that prints a greeting.
+///
+/// With `--force`, files already in NAME are replaced only while they are
+/// as `wcomp new` wrote them (it records their hashes in
+/// `target/wcomp/new-files.json`); a file you changed is kept, and listed.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -19,7 +23,8 @@ Examples:
   wcomp new upper --lang js --world upper
   wcomp new codec --lang c --world codec
   wcomp new cli --lang rust --wit ../shared-wit --world cli
-  wcomp new api --lang python --world wasi:http/service")]
+  wcomp new api --lang python --world wasi:http/service
+  wcomp new codec --lang c --world codec --force    new stubs, your edits kept")]
 pub struct NewCommand {
     /// The component's name (kebab-case); its directory by default. Without
     /// it, the current directory is scaffolded.
@@ -40,9 +45,16 @@ pub struct NewCommand {
     #[arg(long)]
     pub world: Option<String>,
 
-    /// Scaffold into a directory that is not empty.
+    /// Scaffold into a directory that is not empty: add the missing files,
+    /// regenerate bindings and the files still as `wcomp new` wrote them,
+    /// and keep the ones you changed.
     #[arg(long)]
     pub force: bool,
+
+    /// Like `--force`, and also replace the files you changed, each moved
+    /// aside first to `NAME.wcomp-backup`.
+    #[arg(long)]
+    pub overwrite_sources: bool,
 }
 
 impl NewCommand {
@@ -56,9 +68,39 @@ impl NewCommand {
                 lang: self.lang,
                 wit: self.wit,
                 world: self.world,
-                force: self.force,
+                force: self.force || self.overwrite_sources,
+                changed_files: if self.overwrite_sources {
+                    ChangedFiles::BackUpAndReplace
+                } else {
+                    ChangedFiles::Keep
+                },
             },
         )?;
+        let shown = |path: &std::path::Path| {
+            path.strip_prefix(&cwd)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        };
+        for existing in &created.existing {
+            match existing {
+                Existing::Replaced(path) => ui.status(
+                    "Replaced",
+                    format_args!("`{}`, unchanged since `wcomp new` wrote it", shown(path)),
+                ),
+                Existing::Kept(path) => ui.status(
+                    "Kept",
+                    format_args!(
+                        "`{}`, which you changed (`--overwrite-sources` replaces it, keeping a copy)",
+                        shown(path)
+                    ),
+                ),
+                Existing::BackedUp { path, backup } => ui.status(
+                    "Backed up",
+                    format_args!("`{}` to `{}`, then replaced it", shown(path), shown(backup)),
+                ),
+            }
+        }
         if created.created_app {
             ui.status(
                 "Created",

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use wcomp_compose::Lang;
 
-use super::{Context, File, placeholder_message};
+use super::{Context, File, Owner, placeholder_message};
 use crate::c_bindings::{self, Bindings, BindingsError};
 
 /// The `.gitignore` of a C or C++ component: the bindings are regenerated
@@ -21,6 +21,7 @@ pub fn files(cx: &Context<'_>, lang: Lang) -> Result<Vec<File>, BindingsError> {
     files.extend(bindings.files.iter().map(|(name, bytes)| File {
         path: std::path::Path::new(c_bindings::DIR).join(name),
         contents: bytes.clone(),
+        owner: Owner::Wcomp,
     }));
     files.push(File::new(
         format!("src/{}.{ext}", cx.name),

@@ -19,6 +19,7 @@ use wcomp_compose::{App, JsBackend, KebabName, Lang, ManifestError};
 
 use crate::wit::{WitError, WitSet, World};
 use writes::Writes;
+pub use writes::{ChangedFiles, Existing, Owner};
 
 /// What to scaffold.
 #[derive(Debug, Clone)]
@@ -29,7 +30,10 @@ pub struct NewOptions {
     /// A WIT directory to take the world from.
     pub wit: Option<PathBuf>,
     pub world: Option<String>,
+    /// Scaffold into a folder that is not empty.
     pub force: bool,
+    /// What to do with a file in the way that changed since `new` wrote it.
+    pub changed_files: ChangedFiles,
 }
 
 /// What `new` did.
@@ -43,6 +47,9 @@ pub struct Created {
     pub js_backend: Option<JsBackend>,
     /// A wasi:http handler (or middleware): served, not run.
     pub http: bool,
+    /// The person's files that were in the way (`--force`), and what
+    /// became of each.
+    pub existing: Vec<Existing>,
 }
 
 /// Why nothing was scaffolded.
@@ -113,13 +120,17 @@ pub enum NewError {
 pub struct File {
     pub path: PathBuf,
     pub contents: Vec<u8>,
+    /// Whether `--force` may replace it once the person changed it.
+    pub owner: Owner,
 }
 
 impl File {
+    /// A file of the person's: a stub, a package manifest, `.gitignore`.
     fn new(path: impl Into<PathBuf>, contents: String) -> Self {
         File {
             path: path.into(),
             contents: contents.into_bytes(),
+            owner: Owner::Person,
         }
     }
 }
@@ -256,7 +267,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         (None, Lang::C | Lang::Cpp) => c::files(&cx, opts.lang)?,
     };
     for file in files {
-        writes.add(target.dir.join(&file.path), file.contents);
+        writes.add_owned(target.dir.join(&file.path), file.contents, file.owner);
     }
     if let Some((from, to)) = &source.copy {
         writes.copy_wit(from, to)?;
@@ -270,6 +281,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         js_backend,
     };
     let manifest_text = manifest_with(target.existing.as_ref(), &target.app_name, &entry)?;
+    let existing = writes.settle(cwd, opts.changed_files)?;
     writes.check()?;
     writes.commit()?;
     if opts.lang == Lang::Rust {
@@ -291,6 +303,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         created_app: target.existing.is_none(),
         js_backend,
         http: http.is_some(),
+        existing,
     })
 }
 
@@ -418,7 +431,7 @@ fn resolve_world(
     opts: &NewOptions,
     writes: &mut Writes,
 ) -> Result<(World, String), NewError> {
-    let set = WitSet::load_with(source.read_from.as_deref(), &[])?;
+    let set = WitSet::load_with(source.read_from.as_deref(), &[], Some(cwd))?;
     let spec = opts
         .world
         .clone()
@@ -430,7 +443,7 @@ fn resolve_world(
         {
             let name = target.name.as_str();
             let starter = starter_files(cwd, &target.app_name, name, starter_world(name))?;
-            let set = WitSet::load_with(source.read_from.as_deref(), &starter)?;
+            let set = WitSet::load_with(source.read_from.as_deref(), &starter, Some(cwd))?;
             let world = World::from_set(set, &spec)?;
             for (path, text) in starter {
                 writes.add(path, text);
@@ -454,7 +467,7 @@ fn http_world(
     let name = target.name.as_str();
     let text = starter.world_wit(lang)?.replace("{{name}}", name);
     let files = starter_files(cwd, &target.app_name, name, text)?;
-    let set = WitSet::load_with(source.read_from.as_deref(), &files)?;
+    let set = WitSet::load_with(source.read_from.as_deref(), &files, Some(cwd))?;
     let world = World::from_set(set, name)?;
     for (path, text) in files {
         writes.add(path, text);

@@ -13,9 +13,12 @@
 //!
 //! [`RULES`] is the one table of what each capability governs; [`deny_import`]
 //! is what the planner calls for an import it is about to leave to the host.
+//! [`Wiring`] reads back, from a composed binary, which instance is given
+//! which governed import, to check the policy a composition records.
 
 mod generate;
 mod module;
+mod wiring;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -24,6 +27,7 @@ use std::str::FromStr;
 use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
 
 pub use generate::{DenyError, deny_component};
+pub use wiring::{Disagreement, Grant, GrantSource, WiredInstance, Wiring};
 
 /// Something a component may use of what the host grants the app.
 ///

@@ -1,0 +1,2 @@
+// my own code, not the stub
+int answer(void) { return 42; }

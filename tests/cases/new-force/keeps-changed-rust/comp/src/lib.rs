@@ -1,0 +1,1 @@
+my own code, not the stub

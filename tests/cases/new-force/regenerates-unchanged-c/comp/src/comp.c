@@ -1,0 +1,1 @@
+// the stub of an older world, as wcomp new wrote it

@@ -113,6 +113,30 @@ pub fn binary_kind(path: &Path, bytes: &[u8]) -> Result<BinaryKind, DecodeError>
     }
 }
 
+/// The wasm features wcomp's host runs components with: wasmparser's
+/// defaults, which are Wasmtime 48's, with the component model, its async
+/// ABI and `map<K, V>` on, as the host's engine has them.
+pub fn host_features() -> wasmparser::WasmFeatures {
+    use wasmparser::WasmFeatures as F;
+    F::default() | F::COMPONENT_MODEL | F::CM_ASYNC | F::CM_MAP
+}
+
+/// Validates `bytes` whole, every function body of every module included,
+/// with the [features the host runs with](host_features); `path` is used in
+/// diagnostics only. Decoding a component checks its types, not its code: a
+/// body using an unknown local decodes, composes and fails only when
+/// Wasmtime compiles it.
+pub fn validate(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
+    wasmparser::Validator::new_with_features(host_features())
+        .validate_all(bytes)
+        .map(drop)
+        .map_err(|e| DecodeError::Invalid {
+            path: path.to_owned(),
+            offset: e.offset() as usize,
+            message: e.message().to_owned(),
+        })
+}
+
 /// What every wasm file starts with: `\0asm`.
 const MAGIC: &[u8] = b"\0asm";
 

@@ -258,6 +258,45 @@ fn follow_links(path: &Path) -> PathBuf {
     current
 }
 
+/// The canonical path that writing `path` would land on, through every
+/// symbolic link (its folders' and its own, dangling or not), whether or not
+/// the file exists yet: the deepest existing ancestor canonicalized, and the
+/// rest, which holds no links since it does not exist, appended with `..`
+/// applied as `create_dir_all` would.
+pub fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let target = follow_links(path);
+    let mut rest = Vec::new();
+    let mut current = target.as_path();
+    let base = loop {
+        match std::fs::canonicalize(current) {
+            Ok(base) => break base,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let (Some(parent), Some(last)) =
+                    (current.parent(), current.components().next_back())
+                else {
+                    return Err(e);
+                };
+                rest.push(last.as_os_str().to_owned());
+                current = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let mut out = base;
+    for part in rest.iter().rev() {
+        if part == ".." {
+            out.pop();
+        } else if part != "." {
+            out.push(part);
+        }
+    }
+    Ok(out)
+}
+
 /// Whether two paths name the same existing file.
 fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
@@ -290,6 +329,31 @@ mod tests {
         let file = dir.path().join("f");
         write_atomically(&file, b"abc").unwrap();
         assert_eq!(read_regular(&file).unwrap(), b"abc");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn resolving_follows_links_to_where_a_write_lands() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let (app, elsewhere) = (root.join("app"), root.join("elsewhere"));
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, app.join("link")).unwrap();
+        std::os::unix::fs::symlink("../elsewhere/f.wasm", app.join("file-link.wasm")).unwrap();
+        for (path, expected) in [
+            (app.join("out.wasm"), app.join("out.wasm")),
+            (app.join("new/dir/out.wasm"), app.join("new/dir/out.wasm")),
+            (app.join("link/evil.wasm"), elsewhere.join("evil.wasm")),
+            (
+                app.join("link/new/evil.wasm"),
+                elsewhere.join("new/evil.wasm"),
+            ),
+            (app.join("file-link.wasm"), elsewhere.join("f.wasm")),
+            (app.join("new/../../x.wasm"), root.join("x.wasm")),
+        ] {
+            assert_eq!(resolve(&path).unwrap(), expected, "{}", path.display());
+        }
     }
 
     #[test]

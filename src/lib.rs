@@ -14,6 +14,7 @@ mod dev;
 mod prime;
 mod process;
 mod scaffold;
+mod signals;
 mod toolchain;
 mod ui;
 mod wit;

@@ -57,6 +57,9 @@ impl Cli {
     /// guest's).
     pub fn exec(self) -> miette::Result<ExitCode> {
         let ui = Ui::new(self.quiet);
+        if self.command.writes_files() {
+            crate::signals::remove_temporaries_on_signal();
+        }
         match self.command {
             Command::New(cmd) => cmd.exec(&ui),
             Command::Build(cmd) => cmd.exec(&ui),
@@ -69,6 +72,21 @@ impl Cli {
             Command::Setup(cmd) => cmd.exec(&ui),
             Command::Doctor(cmd) => cmd.exec(&ui),
         }
+    }
+}
+
+impl Command {
+    /// Whether the command writes files and leaves signals to
+    /// [`crate::signals`]; `run`, `serve` and `dev` handle them themselves.
+    fn writes_files(&self) -> bool {
+        matches!(
+            self,
+            Command::New(_)
+                | Command::Build(_)
+                | Command::Compose(_)
+                | Command::Setup(_)
+                | Command::Cache(_)
+        )
     }
 }
 

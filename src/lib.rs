@@ -14,6 +14,7 @@ mod dev;
 mod prime;
 mod process;
 mod scaffold;
+mod signals;
 mod toolchain;
 mod ui;
 mod wit;
@@ -27,7 +28,7 @@ use clap::Parser;
 /// fix, 2 bad usage (clap's), or the guest's own code for `run`.
 pub fn main() -> ExitCode {
     ui::install_error_hook();
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::try_parse().unwrap_or_else(|e| ui::clip_usage_error(e).exit());
     match cli.exec() {
         Ok(code) => code,
         Err(report) => {

@@ -9,20 +9,56 @@ fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Installs miette's report handler once, for the whole process.
+/// Installs miette's report handler once, for the whole process. Every
+/// report goes through it, so every diagnostic is rendered
+/// [clipped](wcomp_core::diagnostic::Clipped): long input never crashes
+/// the renderer nor floods stderr.
 pub fn install_error_hook() {
     let color = stderr_color();
     // Ignoring the error: it only fails if a hook is already installed.
     let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(
+        Box::new(ClippingHandler(
             miette::MietteHandlerOpts::new()
                 .color(color)
                 .unicode(color)
                 .terminal_links(false)
                 .wrap_lines(false)
                 .build(),
-        )
+        ))
     }));
+}
+
+/// clap's usage error, with the value it echoes shortened as every echoed
+/// value is ([`Excerpt`](wcomp_core::fmt::Excerpt)).
+pub fn clip_usage_error(mut error: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue};
+    use wcomp_core::fmt::Excerpt;
+    for kind in [ContextKind::InvalidValue, ContextKind::InvalidArg] {
+        if let Some(ContextValue::String(value)) = error.get(kind)
+            && Excerpt::is_long(value)
+        {
+            let short = Excerpt(value).to_string();
+            error.insert(kind, ContextValue::String(short));
+        }
+    }
+    error
+}
+
+/// miette's handler, given each diagnostic clipped.
+struct ClippingHandler(miette::MietteHandler);
+
+impl miette::ReportHandler for ClippingHandler {
+    fn debug(
+        &self,
+        diagnostic: &dyn miette::Diagnostic,
+        f: &mut std::fmt::Formatter<'_>,
+    ) -> std::fmt::Result {
+        if f.alternate() {
+            return self.0.debug(diagnostic, f);
+        }
+        self.0
+            .debug(&wcomp_core::diagnostic::Clipped::new(diagnostic), f)
+    }
 }
 
 /// How wcomp talks to the person running it.

@@ -519,7 +519,8 @@ pub struct App {
     name: KebabName,
     main: KebabName,
     pub(crate) main_span: Range<usize>,
-    output: Option<PathBuf>,
+    /// `[app] output`, and where it is written in app.toml.
+    output: Option<(PathBuf, Range<usize>)>,
     host_imports: Vec<String>,
     components: BTreeMap<KebabName, ComponentEntry>,
 }
@@ -715,8 +716,34 @@ impl App {
     /// Where the composed component goes: `[app] output`, or
     /// `composed.wasm`, beside app.toml.
     pub fn output(&self) -> PathBuf {
-        self.dir
-            .join(self.output.as_deref().unwrap_or(Path::new("composed.wasm")))
+        self.dir.join(
+            self.output
+                .as_ref()
+                .map_or(Path::new("composed.wasm"), |(path, _)| path),
+        )
+    }
+
+    /// [`App::output`], checked against the file system: an `[app] output`
+    /// that a symbolic link (one of its folders, or the file itself) takes
+    /// out of the app's folder is refused, as `..` is when the manifest is
+    /// read. A path that cannot be resolved is left for the write to report.
+    pub fn checked_output(&self) -> Result<PathBuf, ManifestError> {
+        let path = self.output();
+        let Some((given, span)) = &self.output else {
+            return Ok(path);
+        };
+        let resolve = wcomp_core::fs::resolve;
+        match (resolve(&self.dir), resolve(&path)) {
+            (Ok(dir), Ok(target)) if !target.starts_with(&dir) => {
+                Err(ManifestError::OutputOutsideApp {
+                    path: given.clone(),
+                    src: self.source.clone(),
+                    span: span.clone().into(),
+                    reason: "leaves the app through a symbolic link",
+                })
+            }
+            _ => Ok(path),
+        }
     }
 
     /// The app's WIT directory.
@@ -992,7 +1019,10 @@ impl Checker<'_> {
 
     /// `[app] output`: a file path inside the app (an app's manifest does
     /// not write outside the app; the command line can).
-    fn output(&self, output: Option<Spanned<PathBuf>>) -> Result<Option<PathBuf>, ManifestError> {
+    fn output(
+        &self,
+        output: Option<Spanned<PathBuf>>,
+    ) -> Result<Option<(PathBuf, Range<usize>)>, ManifestError> {
         let Some(output) = output else {
             return Ok(None);
         };
@@ -1012,7 +1042,10 @@ impl Checker<'_> {
             None
         };
         match reason {
-            None => Ok(Some(output.into_inner())),
+            None => {
+                let span = output.span();
+                Ok(Some((output.into_inner(), span)))
+            }
             Some(reason) => Err(ManifestError::OutputOutsideApp {
                 path: path.clone(),
                 src: self.src.clone(),

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::mem::discriminant;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use wac_graph::{
@@ -222,14 +222,16 @@ impl Plan {
     /// the same inputs always give the same bytes.
     pub fn encode(&self) -> Result<Vec<u8>, ComposeError> {
         // Everything composition writes (types, imports, instantiations,
-        // aliases, exports) is validated. Function bodies are copied verbatim
-        // from the input components, which their toolchains validated;
-        // re-checking them would double the time of a 30 MB composition.
+        // aliases, exports) is validated. Function bodies are copied verbatim,
+        // each with its module, from the input components, which planning
+        // validated whole (`decode_and_validate`), and from deny components,
+        // which are validated as they are generated; checking them again
+        // would double the time of a 30 MB composition.
         let invalid = |e: wasmparser::BinaryReaderError| ComposeError::Internal {
             message: format!("the composed component does not validate: {e}"),
         };
         let mut validator =
-            wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+            wasmparser::Validator::new_with_features(wcomp_core::decode::host_features());
         for payload in wasmparser::Parser::new(0).parse_all(&self.bytes) {
             validator
                 .payload(&payload.map_err(invalid)?)
@@ -984,9 +986,10 @@ fn decode_all<'a>(
         .map(|name| {
             let (path, bytes) = read(app, name)?;
             let component = match memo.as_ref().and_then(|memo| memo.decoded(name, &bytes)) {
+                // The memo holds only bytes that were validated.
                 Some(component) => component,
                 None => {
-                    let component = Component::from_bytes(&path, &bytes)
+                    let component = decode_and_validate(&path, &bytes)
                         .map_err(|e| decode_error(app, name, e))?;
                     if let Some(memo) = memo.as_deref_mut() {
                         memo.remember(name, &bytes, &component);
@@ -997,6 +1000,23 @@ fn decode_all<'a>(
             Ok((name, bytes, component))
         })
         .collect()
+}
+
+/// Decodes a component's world and validates its code, function bodies
+/// included (see [`wcomp_core::decode::validate`]): the two side by side,
+/// decoding's error first when both fail, as it says more.
+fn decode_and_validate(path: &Path, bytes: &[u8]) -> Result<Component, DecodeError> {
+    let (component, valid) = std::thread::scope(|scope| {
+        let validating = scope.spawn(|| wcomp_core::decode::validate(path, bytes));
+        let component = Component::from_bytes(path, bytes);
+        let valid = validating
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (component, valid)
+    });
+    let component = component?;
+    valid?;
+    Ok(component)
 }
 
 /// Where component `name` is, and its bytes; a clear error when it is

@@ -33,6 +33,22 @@ pub enum DecodeError {
     )]
     NotWasm { path: PathBuf, prefix: String },
 
+    #[error("`{}` is a truncated WebAssembly file: it ends after {len} of the header's 8 bytes", path.display())]
+    #[diagnostic(
+        code(wcomp::decode::truncated),
+        help("the file was cut short, perhaps by an interrupted copy or build; rebuild it")
+    )]
+    TruncatedHeader { path: PathBuf, len: usize },
+
+    #[error("`{}` is a WebAssembly file of an unknown version or layer: `{version}`", path.display())]
+    #[diagnostic(
+        code(wcomp::decode::bad_version),
+        help(
+            "after `00 61 73 6d`, a core module has `01 00 00 00` and a component `0d 00 01 00`; this file may be corrupt or from a newer or older encoding"
+        )
+    )]
+    UnknownVersion { path: PathBuf, version: String },
+
     #[error("`{}` is a core WebAssembly module, not a component", path.display())]
     #[diagnostic(
         code(wcomp::decode::core_module),
@@ -71,13 +87,21 @@ pub fn binary_kind(path: &Path, bytes: &[u8]) -> Result<BinaryKind, DecodeError>
         Ok(BinaryKind::Component)
     } else if wasmparser::Parser::is_core_wasm(bytes) {
         Ok(BinaryKind::CoreModule)
+    } else if bytes.len() < 8
+        && !bytes.is_empty()
+        && MAGIC.starts_with(&bytes[..bytes.len().min(4)])
+    {
+        Err(DecodeError::TruncatedHeader {
+            path: path.to_owned(),
+            len: bytes.len(),
+        })
+    } else if bytes.starts_with(MAGIC) {
+        Err(DecodeError::UnknownVersion {
+            path: path.to_owned(),
+            version: hex_bytes(&bytes[4..8]),
+        })
     } else {
-        let prefix = bytes
-            .iter()
-            .take(4)
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let prefix = hex_bytes(&bytes[..bytes.len().min(4)]);
         Err(DecodeError::NotWasm {
             path: path.to_owned(),
             prefix: if prefix.is_empty() {
@@ -87,6 +111,42 @@ pub fn binary_kind(path: &Path, bytes: &[u8]) -> Result<BinaryKind, DecodeError>
             },
         })
     }
+}
+
+/// The wasm features wcomp's host runs components with: wasmparser's
+/// defaults, which are Wasmtime 48's, with the component model, its async
+/// ABI and `map<K, V>` on, as the host's engine has them.
+pub fn host_features() -> wasmparser::WasmFeatures {
+    use wasmparser::WasmFeatures as F;
+    F::default() | F::COMPONENT_MODEL | F::CM_ASYNC | F::CM_MAP
+}
+
+/// Validates `bytes` whole, every function body of every module included,
+/// with the [features the host runs with](host_features); `path` is used in
+/// diagnostics only. Decoding a component checks its types, not its code: a
+/// body using an unknown local decodes, composes and fails only when
+/// Wasmtime compiles it.
+pub fn validate(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
+    wasmparser::Validator::new_with_features(host_features())
+        .validate_all(bytes)
+        .map(drop)
+        .map_err(|e| DecodeError::Invalid {
+            path: path.to_owned(),
+            offset: e.offset() as usize,
+            message: e.message().to_owned(),
+        })
+}
+
+/// What every wasm file starts with: `\0asm`.
+const MAGIC: &[u8] = b"\0asm";
+
+/// Bytes in hex, as `00 61 73 6d`.
+fn hex_bytes(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Reads the file at `path` for decoding: a regular file, or an error that

@@ -1,5 +1,5 @@
-//! Sizes and durations for people, written one way everywhere, and text
-//! from files made safe to print.
+//! Sizes, durations and echoed values for people, written one way
+//! everywhere, and text from files made safe to print.
 
 use std::fmt;
 use std::time::Duration;
@@ -85,6 +85,39 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+/// A value a person gave, echoed in a message: shown whole up to
+/// [`Excerpt::MAX`] characters, and beyond that its start and its length
+/// (`aaaa… (20971520 characters)`), so a 20 MB argument costs a line, not
+/// 20 MB of stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Excerpt<'a>(pub &'a str);
+
+impl Excerpt<'_> {
+    /// The longest value shown whole, in characters.
+    pub const MAX: usize = 500;
+    /// How many characters of a longer value are shown.
+    const SHOWN: usize = 300;
+
+    /// Whether `text` is longer than an excerpt shows.
+    pub fn is_long(text: &str) -> bool {
+        text.len() > Self::MAX && text.chars().nth(Self::MAX).is_some()
+    }
+}
+
+impl fmt::Display for Excerpt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0;
+        if !Self::is_long(text) {
+            return f.write_str(text);
+        }
+        let cut = text
+            .char_indices()
+            .nth(Self::SHOWN)
+            .map_or(text.len(), |(i, _)| i);
+        write!(f, "{}… ({} characters)", &text[..cut], text.chars().count())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +137,19 @@ mod tests {
         assert_eq!(Count(0, "request").to_string(), "0 requests");
         assert_eq!(Count(1, "request").to_string(), "1 request");
         assert_eq!(Count(3, "request").to_string(), "3 requests");
+    }
+
+    #[test]
+    fn excerpts() {
+        assert_eq!(Excerpt("short").to_string(), "short");
+        let exact = "é".repeat(Excerpt::MAX);
+        assert_eq!(Excerpt(&exact).to_string(), exact);
+        let long = "é".repeat(20 << 20);
+        let shown = Excerpt(&long).to_string();
+        assert_eq!(
+            shown,
+            format!("{}… ({} characters)", "é".repeat(300), 20 << 20)
+        );
     }
 
     #[test]

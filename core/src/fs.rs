@@ -5,6 +5,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 /// A path that exists but is not a regular file.
 #[derive(Debug)]
@@ -98,7 +99,8 @@ pub struct WriteError {
 
 /// Writes `bytes` to `path` through a temporary file in the same directory
 /// and a rename, so readers see either the old file or the whole new one,
-/// never a truncated one.
+/// never a truncated one. The temporary file is removed if the write fails,
+/// and by [`remove_temporaries`] if the process is stopped meanwhile.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let fail = |source| WriteError {
         path: path.to_owned(),
@@ -109,23 +111,93 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(fail)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".wcomp-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
+    let mut tmp = Temporary::new(dir).map_err(fail)?;
+    let file = tmp.file();
+    file.write_all(bytes).map_err(fail)?;
     // Temporary files are private (0600); the result is an ordinary file.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
+        file.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))
             .map_err(fail)?;
     }
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    file.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(fail)
+}
+
+/// The temporary files [`write_atomically`] is writing now, process-wide.
+/// Made, renamed and removed only under this lock, so that
+/// [`remove_temporaries`] sees each one that exists.
+static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+    // A panic elsewhere while holding the lock leaves the list usable.
+    TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes every temporary file being written (in this process) and returns
+/// the lock on their list: while it is held, no new one is made nor an old
+/// one renamed. A process stopped by a signal calls this, and exits
+/// holding it, so that no `.wcomp-*.tmp` file outlives it.
+pub fn remove_temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+    let mut live = temporaries();
+    remove_listed(&mut live, |_| true);
+    live
+}
+
+/// Removes the listed temporary files that `which` picks, and unlists them.
+fn remove_listed(live: &mut Vec<PathBuf>, which: impl Fn(&Path) -> bool) {
+    live.retain(|path| {
+        if which(path) {
+            let _ = std::fs::remove_file(path);
+            false
+        } else {
+            true
+        }
+    });
+}
+
+/// A temporary file listed in [`TEMPORARIES`] while it exists.
+struct Temporary(Option<tempfile::NamedTempFile>);
+
+impl Temporary {
+    /// A new, listed, temporary file in `dir`.
+    fn new(dir: &Path) -> io::Result<Self> {
+        let mut live = temporaries();
+        let file = tempfile::Builder::new()
+            .prefix(".wcomp-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        live.push(file.path().to_owned());
+        Ok(Temporary(Some(file)))
+    }
+
+    fn file(&mut self) -> &mut tempfile::NamedTempFile {
+        self.0.as_mut().expect("a temporary file not yet persisted")
+    }
+
+    /// Renames the file to `path`; it is no longer temporary.
+    fn persist(mut self, path: &Path) -> io::Result<()> {
+        let mut live = temporaries();
+        let file = self.0.take().expect("a temporary file not yet persisted");
+        let tmp = file.path().to_owned();
+        // On failure, the file comes back and is removed here, unlisted.
+        let persisted = file.persist(path).map(drop).map_err(|e| e.error);
+        live.retain(|p| *p != tmp);
+        persisted
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if let Some(file) = self.0.take() {
+            let mut live = temporaries();
+            let tmp = file.path().to_owned();
+            drop(file);
+            live.retain(|p| *p != tmp);
+        }
+    }
 }
 
 /// An output that cannot be written where it was asked to go.
@@ -258,6 +330,45 @@ fn follow_links(path: &Path) -> PathBuf {
     current
 }
 
+/// The canonical path that writing `path` would land on, through every
+/// symbolic link (its folders' and its own, dangling or not), whether or not
+/// the file exists yet: the deepest existing ancestor canonicalized, and the
+/// rest, which holds no links since it does not exist, appended with `..`
+/// applied as `create_dir_all` would.
+pub fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let target = follow_links(path);
+    let mut rest = Vec::new();
+    let mut current = target.as_path();
+    let base = loop {
+        match std::fs::canonicalize(current) {
+            Ok(base) => break base,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let (Some(parent), Some(last)) =
+                    (current.parent(), current.components().next_back())
+                else {
+                    return Err(e);
+                };
+                rest.push(last.as_os_str().to_owned());
+                current = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let mut out = base;
+    for part in rest.iter().rev() {
+        if part == ".." {
+            out.pop();
+        } else if part != "." {
+            out.push(part);
+        }
+    }
+    Ok(out)
+}
+
 /// Whether two paths name the same existing file.
 fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
@@ -290,6 +401,65 @@ mod tests {
         let file = dir.path().join("f");
         write_atomically(&file, b"abc").unwrap();
         assert_eq!(read_regular(&file).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn temporaries_are_listed_while_they_exist_and_removed_on_demand() {
+        let dir = tempfile::tempdir().unwrap();
+        let listed = |dir: &Path| -> Vec<PathBuf> {
+            temporaries()
+                .iter()
+                .filter(|p| p.starts_with(dir))
+                .cloned()
+                .collect()
+        };
+        let mut tmp = Temporary::new(dir.path()).unwrap();
+        tmp.file().write_all(b"half").unwrap();
+        let path = listed(dir.path()).pop().expect("listed while written");
+        assert!(path.exists());
+        // Only this test's: other tests write files meanwhile.
+        remove_listed(&mut temporaries(), |p| p.starts_with(dir.path()));
+        assert!(!path.exists(), "removed on demand");
+        assert!(listed(dir.path()).is_empty());
+        drop(tmp);
+
+        let tmp = Temporary::new(dir.path()).unwrap();
+        let path = listed(dir.path()).pop().unwrap();
+        drop(tmp);
+        assert!(
+            !path.exists() && listed(dir.path()).is_empty(),
+            "dropped: gone"
+        );
+
+        let tmp = Temporary::new(dir.path()).unwrap();
+        tmp.persist(&dir.path().join("out")).unwrap();
+        assert!(listed(dir.path()).is_empty(), "persisted: not temporary");
+        assert!(dir.path().join("out").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn resolving_follows_links_to_where_a_write_lands() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let (app, elsewhere) = (root.join("app"), root.join("elsewhere"));
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, app.join("link")).unwrap();
+        std::os::unix::fs::symlink("../elsewhere/f.wasm", app.join("file-link.wasm")).unwrap();
+        for (path, expected) in [
+            (app.join("out.wasm"), app.join("out.wasm")),
+            (app.join("new/dir/out.wasm"), app.join("new/dir/out.wasm")),
+            (app.join("link/evil.wasm"), elsewhere.join("evil.wasm")),
+            (
+                app.join("link/new/evil.wasm"),
+                elsewhere.join("new/evil.wasm"),
+            ),
+            (app.join("file-link.wasm"), elsewhere.join("f.wasm")),
+            (app.join("new/../../x.wasm"), root.join("x.wasm")),
+        ] {
+            assert_eq!(resolve(&path).unwrap(), expected, "{}", path.display());
+        }
     }
 
     #[test]

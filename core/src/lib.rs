@@ -8,13 +8,16 @@
 //! - [`wasi`]: the WASI that wcomp ships and its host provides;
 //! - [`fs`]: reading inputs that must be regular files, writing outputs
 //!   atomically;
-//! - [`fmt`]: sizes and durations for people, and text from files made
-//!   safe to print.
+//! - [`fmt`]: sizes, durations and echoed values for people, and text
+//!   from files made safe to print;
+//! - [`diagnostic`]: any diagnostic made fit to print, however long its
+//!   input.
 //!
 //! The composition library (`wcomp-compose`), the host (`wcomp-host`) and
 //! the CLI all build on it; it depends on none of them.
 
 pub mod decode;
+pub mod diagnostic;
 pub mod fmt;
 pub mod fs;
 pub mod names;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use wcomp_core::fmt::Size;
+use wcomp_core::fmt::{Excerpt, Size};
 
 /// The limits of one run; `None` means unlimited.
 #[derive(Debug, Clone, Copy, Default)]
@@ -15,20 +15,45 @@ pub struct Limits {
 
 /// A limit given on the command line that does not parse.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("invalid {what} `{input}`")]
+#[error("invalid {what} `{}`{}", Excerpt(.input), why_negative(*.negative))]
 #[diagnostic(code(wcomp::run::bad_limit), help("{help}"))]
 pub struct BadLimit {
     pub what: &'static str,
     pub input: String,
     pub help: &'static str,
+    /// Whether the input is a negative number.
+    pub negative: bool,
+}
+
+/// What [`BadLimit`] adds for a negative input: clap shows only the
+/// message of a value's error, so the message says it.
+fn why_negative(negative: bool) -> &'static str {
+    if negative {
+        ": it must not be negative"
+    } else {
+        ""
+    }
+}
+
+impl BadLimit {
+    fn new(what: &'static str, input: &str, help: &'static str) -> Self {
+        BadLimit {
+            what,
+            input: input.to_owned(),
+            help,
+            negative: input.trim_start().starts_with('-'),
+        }
+    }
 }
 
 /// Parses `500ms`, `2s`, `1.5m`, `1h`; a bare number is seconds.
 pub fn parse_duration(input: &str) -> Result<Duration, BadLimit> {
-    let bad = || BadLimit {
-        what: "duration",
-        input: input.to_owned(),
-        help: "write a number with a unit: `500ms`, `2s`, `1m`, `1h`",
+    let bad = || {
+        BadLimit::new(
+            "duration",
+            input,
+            "write a number with a unit: `500ms`, `2s`, `1m`, `1h`",
+        )
     };
     let s = input.trim();
     let split = s
@@ -51,10 +76,12 @@ pub fn parse_duration(input: &str) -> Result<Duration, BadLimit> {
 
 /// Parses `64MiB`, `64M`, `1GiB`, `512KiB`, `1048576`; units are binary.
 pub fn parse_size(input: &str) -> Result<u64, BadLimit> {
-    let bad = || BadLimit {
-        what: "size",
-        input: input.to_owned(),
-        help: "write a number with a unit: `64MiB`, `1GiB`, `512KiB`",
+    let bad = || {
+        BadLimit::new(
+            "size",
+            input,
+            "write a number with a unit: `64MiB`, `1GiB`, `512KiB`",
+        )
     };
     let s = input.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -71,6 +98,17 @@ pub fn parse_size(input: &str) -> Result<u64, BadLimit> {
         .checked_mul(1 << shift)
         .filter(|n| *n > 0)
         .ok_or_else(bad)
+}
+
+/// Parses an amount of fuel: a whole number, `0` included.
+pub fn parse_fuel(input: &str) -> Result<u64, BadLimit> {
+    input.trim().parse().map_err(|_| {
+        BadLimit::new(
+            "amount of fuel",
+            input,
+            "write a whole number, e.g. `1000000`",
+        )
+    })
 }
 
 /// The guest tried to grow its memories past `--max-memory`.
@@ -157,6 +195,26 @@ mod tests {
         assert_eq!(parse_size("4096").unwrap(), 4096);
         assert!(parse_size("lots").is_err());
         assert!(parse_size("0").is_err());
+    }
+
+    #[test]
+    fn negative_limits_say_so() {
+        for err in [
+            parse_duration("-1").unwrap_err(),
+            parse_duration(" -2s").unwrap_err(),
+            parse_size("-64MiB").unwrap_err(),
+            parse_fuel("-5").unwrap_err(),
+        ] {
+            assert!(
+                err.to_string().ends_with(": it must not be negative"),
+                "{err}"
+            );
+        }
+        assert_eq!(parse_fuel("0").unwrap(), 0);
+        assert_eq!(
+            parse_duration("x").unwrap_err().to_string(),
+            "invalid duration `x`"
+        );
     }
 
     #[test]

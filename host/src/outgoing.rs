@@ -4,6 +4,8 @@
 
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
+use crate::BadGrant;
+
 /// Which hosts a guest may send HTTP requests to. None by default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum OutgoingHttp {
@@ -28,6 +30,59 @@ impl OutgoingHttp {
         } else {
             OutgoingHttp::Hosts(values.iter().map(|v| v.to_ascii_lowercase()).collect())
         }
+    }
+
+    /// Checks one `--allow-http` value: `*` (every host), `HOST` or
+    /// `HOST:PORT`, where HOST is a DNS name, an IPv4 address or an IPv6
+    /// address in brackets and PORT is 1 to 65535. The value is returned as
+    /// given, for [`OutgoingHttp::from_flags`].
+    pub fn parse_host(spec: &str) -> Result<String, BadGrant> {
+        let bad = |why| BadGrant::BadHttpHost {
+            spec: spec.to_owned(),
+            why,
+        };
+        if spec == "*" {
+            return Ok(spec.to_owned());
+        }
+        if spec.is_empty() {
+            return Err(bad("it is empty (leave out the value to allow every host)"));
+        }
+        if spec.contains("://") {
+            return Err(bad("give the host alone, without a scheme"));
+        }
+        if spec.contains('/') {
+            return Err(bad("give the host alone, without a path"));
+        }
+        let (host, port) = match spec.rfind(':') {
+            Some(colon) if !spec[colon..].contains(']') => {
+                (&spec[..colon], Some(&spec[colon + 1..]))
+            }
+            _ => (spec, None),
+        };
+        let valid_host = if let Some(inner) = host.strip_prefix('[') {
+            inner
+                .strip_suffix(']')
+                .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok())
+        } else {
+            !host.is_empty()
+                && host.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                })
+                && host.len() <= 253
+        };
+        if !valid_host {
+            return Err(bad(
+                "a host is a DNS name, an IPv4 address or an IPv6 address in brackets",
+            ));
+        }
+        if let Some(port) = port
+            && !port.parse::<u16>().is_ok_and(|p| p > 0)
+        {
+            return Err(bad("the port must be a number from 1 to 65535"));
+        }
+        Ok(spec.to_owned())
     }
 
     /// Whether a request to `authority` (`host[:port]`) may go out.
@@ -113,6 +168,35 @@ mod tests {
             OutgoingHttp::from_flags(&["API.example.com".into()]),
             OutgoingHttp::Hosts(vec!["api.example.com".into()])
         );
+    }
+
+    #[test]
+    fn allowed_hosts_are_checked() {
+        for good in [
+            "*",
+            "example.com",
+            "localhost:8080",
+            "127.0.0.1",
+            "[::1]:443",
+            "a-b.c",
+        ] {
+            assert_eq!(OutgoingHttp::parse_host(good).unwrap(), good);
+        }
+        for (bad, why) in [
+            ("", "it is empty"),
+            ("a b", "a host is"),
+            ("host:99999", "the port must be"),
+            ("host:0", "the port must be"),
+            ("host:", "the port must be"),
+            ("http://x", "without a scheme"),
+            ("x/y", "without a path"),
+            ("[::1", "a host is"),
+            ("a..b", "a host is"),
+        ] {
+            let err = OutgoingHttp::parse_host(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad:?}: {err}");
+            assert!(err.contains("write `HOST` or `HOST:PORT`"), "{err}");
+        }
     }
 
     #[test]

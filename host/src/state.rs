@@ -11,6 +11,8 @@ use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use wcomp_core::fmt::Excerpt;
+
 use crate::RunOptions;
 use crate::error::RunError;
 use crate::limits::MemoryLimiter;
@@ -27,16 +29,19 @@ pub struct DirGrant {
 /// A grant given on the command line that cannot be used as written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BadGrant {
-    #[error("`{0}` has an empty host path; write `HOST[::GUEST]`")]
+    #[error("`{}` has an empty host path; write `HOST[::GUEST]`", Excerpt(.0))]
     EmptyHost(String),
-    #[error("`{0}` has an empty guest path after `::`; write `HOST::GUEST`, or just `HOST`")]
+    #[error("`{}` has an empty guest path after `::`; write `HOST::GUEST`, or just `HOST`", Excerpt(.0))]
     EmptyGuest(String),
-    #[error("`{0}` is not KEY=VALUE")]
+    #[error("`{}` is not KEY=VALUE", Excerpt(.0))]
     NotKeyValue(String),
-    #[error("the variable name in `{0}` contains `=`, a NUL or a line break")]
+    #[error("the variable name in `{}` contains `=`, a NUL or a line break", Excerpt(.0))]
     BadKey(String),
-    #[error("the value of `{0}` contains a NUL")]
+    #[error("the value of `{}` contains a NUL", Excerpt(.0))]
     BadValue(String),
+    /// An `--allow-http` value that is not `HOST` or `HOST:PORT`.
+    #[error("`{}` is not a host to allow HTTP requests to: {why}; write `HOST` or `HOST:PORT`, e.g. `example.com` or `localhost:8080`", Excerpt(.spec))]
+    BadHttpHost { spec: String, why: &'static str },
 }
 
 impl DirGrant {

@@ -44,7 +44,7 @@ pub struct BuildCommand {
     pub force: bool,
 
     /// How many components to build at once; the number of cores by default.
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", value_parser = parse_jobs, allow_negative_numbers = true)]
     pub jobs: Option<usize>,
 
     /// Print one JSON summary per component on stdout.
@@ -78,6 +78,18 @@ impl BuildCommand {
         }
         report.into_result()?;
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Parses `--jobs`: a whole number, at least 1.
+fn parse_jobs(input: &str) -> Result<usize, String> {
+    match input.trim().parse::<usize>() {
+        Ok(0) => Err("it must be at least 1 (0 jobs would build nothing)".into()),
+        Ok(n) => Ok(n),
+        Err(_) if input.trim_start().starts_with('-') => {
+            Err("it must not be negative; give a whole number, at least 1".into())
+        }
+        Err(_) => Err("give a whole number, at least 1".into()),
     }
 }
 

@@ -78,7 +78,10 @@ impl ComposeCommand {
         }
         let bytes = plan.encode()?;
         let size = bytes.len() as u64;
-        let output = self.output.unwrap_or_else(|| app.output());
+        let output = match self.output {
+            Some(output) => output,
+            None => app.checked_output()?,
+        };
         write_composed(&app, &plan, &output, bytes, self.emit_wac.as_deref())?;
         if let Some(wac) = &self.emit_wac {
             ui.status("Wrote", format_args!("`{}`", wac.display()));

@@ -36,7 +36,7 @@ pub struct SandboxOptions {
 
     /// Allow outgoing HTTP requests (wasi:http) to HOST, or to every host
     /// when no HOST is given. Repeat it for several hosts.
-    #[arg(long, value_name = "HOST", num_args = 0..=1, default_missing_value = "")]
+    #[arg(long, value_name = "HOST", num_args = 0..=1, default_missing_value = "*", value_parser = parse_http_host)]
     pub allow_http: Vec<String>,
 }
 
@@ -46,17 +46,17 @@ pub struct SandboxOptions {
 pub struct LimitOptions {
     /// Stop the guest after this long, e.g. `500ms`, `2s`, `1m` (`serve`:
     /// each request).
-    #[arg(long, value_name = "DURATION", value_parser = limits::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = limits::parse_duration, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
 
     /// Cap the guest's linear memories, in total, e.g. `64MiB` (`serve`: each
     /// instance).
-    #[arg(long, value_name = "SIZE", value_parser = limits::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = limits::parse_size, allow_hyphen_values = true)]
     pub max_memory: Option<u64>,
 
     /// Stop the guest after it consumes this much fuel (about one unit per
     /// instruction; `serve`: each request).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = limits::parse_fuel, allow_negative_numbers = true)]
     pub fuel: Option<u64>,
 
     /// Compile without reading or writing the compiled-code cache.
@@ -73,7 +73,7 @@ pub struct LimitOptions {
 pub struct CacheMax {
     /// Keep the compiled-code cache within this size, e.g. `4GiB`; the
     /// least recently used code goes first. 2 GiB by default.
-    #[arg(long = "cache-max", value_name = "SIZE", env = "WCOMP_CACHE_MAX", value_parser = limits::parse_size)]
+    #[arg(long = "cache-max", value_name = "SIZE", env = "WCOMP_CACHE_MAX", value_parser = limits::parse_size, allow_hyphen_values = true)]
     pub bytes: Option<u64>,
 }
 
@@ -97,6 +97,10 @@ fn parse_dir(spec: &str) -> Result<DirGrant, BadGrant> {
 
 fn parse_ro_dir(spec: &str) -> Result<DirGrant, BadGrant> {
     DirGrant::parse(spec, true)
+}
+
+fn parse_http_host(spec: &str) -> Result<String, BadGrant> {
+    OutgoingHttp::parse_host(spec)
 }
 
 fn parse_env(spec: &str) -> Result<(String, String), BadGrant> {

@@ -39,7 +39,7 @@ pub struct ServeCommand {
     pub addr: SocketAddr,
 
     /// The largest request body; a larger one is answered 413.
-    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = limits::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = limits::parse_size, allow_hyphen_values = true)]
     pub max_body: u64,
 
     /// Requests one WASI 0.3 instance serves before a fresh one replaces it
@@ -48,7 +48,7 @@ pub struct ServeCommand {
     pub reuse: u32,
 
     /// How long requests in flight may take to finish once stopped.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = limits::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = limits::parse_duration, allow_hyphen_values = true)]
     pub grace: Duration,
 
     #[command(flatten)]

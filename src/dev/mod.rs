@@ -490,7 +490,7 @@ fn build_compose_load(
         ui.warn(warning);
     }
     let plan_time = begun.elapsed();
-    let output = app.output();
+    let output = app.checked_output().map_err(show)?;
     // A linked run needs only the plan: the composition is encoded and
     // written while the parts load.
     let (composed, linked) = std::thread::scope(|scope| {

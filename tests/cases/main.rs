@@ -78,6 +78,15 @@ enum Setup {
     /// A copy of a file or folder of the repository (`*.wat` assembled to
     /// `*.wasm`, as the case's own files are).
     Copy { from: PathBuf, to: PathBuf },
+    /// A text file too long to keep in the repository: `before`, then
+    /// `fill` `times` times, then `after`.
+    Long {
+        at: PathBuf,
+        before: String,
+        fill: String,
+        times: usize,
+        after: String,
+    },
 }
 
 fn repo() -> &'static Path {
@@ -225,6 +234,16 @@ fn setup(scratch: &Path, step: &Setup) -> Result<(), String> {
         }
         Setup::Copy { from, to } => {
             copy_tree(&repo().join(from), &scratch.join(to)).map_err(fail)?
+        }
+        Setup::Long {
+            at,
+            before,
+            fill,
+            times,
+            after,
+        } => {
+            let text = format!("{before}{}{after}", fill.repeat(*times));
+            std::fs::write(scratch.join(at), text).map_err(fail)?
         }
     }
     Ok(())

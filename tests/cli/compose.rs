@@ -83,3 +83,83 @@ fn views_of_the_plan_and_the_recorded_policy() {
         ])
     );
 }
+
+/// `wcomp compose` stopped by Ctrl-C or SIGTERM at points spread over its
+/// run leaves no `.wcomp-*.tmp` beside the output: the temporary file of a
+/// write under way is removed before the process exits (130 or 143).
+#[cfg(unix)]
+#[test]
+fn a_stopped_compose_leaves_no_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    use std::time::Instant;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let case = repo().join("tests/cases/_fixtures");
+    std::fs::copy(case.join("app.toml"), dir.join("app.toml")).unwrap();
+    // The smallest command, made large (48 MiB) by a custom section, so that
+    // composing it spends its time reading, checking and writing bytes.
+    let mut bytes = wat::parse_file(case.join("cmd.wat")).unwrap();
+    let pad = vec![0u8; 48 << 20];
+    let mut payload = vec![3, b'p', b'a', b'd'];
+    payload.extend_from_slice(&pad);
+    bytes.push(0);
+    let mut len = payload.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        bytes.push(if len == 0 { byte } else { byte | 0x80 });
+        if len == 0 {
+            break;
+        }
+    }
+    bytes.extend_from_slice(&payload);
+    std::fs::write(dir.join("cmd.wasm"), bytes).unwrap();
+
+    let compose = || {
+        wcomp()
+            .current_dir(dir)
+            .args(["compose", "-q"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let begun = Instant::now();
+    assert!(compose().wait().unwrap().success());
+    let whole = begun.elapsed();
+    let temporaries = || -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".tmp"))
+            .collect()
+    };
+    let mut stopped = 0;
+    for i in 1..=10u32 {
+        let mut child = compose();
+        std::thread::sleep(whole * i / 11);
+        let signal = if i % 2 == 0 {
+            libc::SIGTERM
+        } else {
+            libc::SIGINT
+        };
+        // SAFETY: sending a signal to our own child, which has not been waited for.
+        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        let status = child.wait().unwrap();
+        match status.code() {
+            Some(0) => {}
+            Some(130) if signal == libc::SIGINT => stopped += 1,
+            Some(143) if signal == libc::SIGTERM => stopped += 1,
+            // Stopped before `main` set up its handler: nothing written yet.
+            None if status.signal() == Some(signal) => {}
+            _ => panic!("run {i}: {status} after signal {signal}"),
+        }
+        assert_eq!(temporaries(), Vec::<String>::new(), "run {i}");
+    }
+    assert!(
+        stopped > 0,
+        "no run was stopped (a whole run takes {whole:?}): the test checked nothing"
+    );
+}

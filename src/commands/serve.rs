@@ -69,7 +69,7 @@ impl ServeCommand {
                 .build()?,
         );
         let loaded = host.load(&self.file)?;
-        report_compile(ui, &loaded, !self.limits.no_cache);
+        report_compile(ui, &loaded);
         let opts = ServeOptions {
             grants: self.sandbox.grants(),
             limits: self.limits.limits(),

@@ -323,6 +323,27 @@ impl Component {
         item_names(&self.resolve, self.world, true)
     }
 
+    /// Every exported function, named as `--invoke` calls it (`greet`,
+    /// `pkg:ns/iface@1.0.0#greet`), without those toolchains add for their
+    /// own use; in declaration order.
+    pub fn exported_functions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (key, item) in &self.resolve.worlds[self.world].exports {
+            match item {
+                WorldItem::Function(f) => out.push(f.name.clone()),
+                WorldItem::Interface { id, .. } => {
+                    let name = self.resolve.name_world_key(key);
+                    for function in self.resolve.interfaces[*id].functions.keys() {
+                        out.push(format!("{name}#{function}"));
+                    }
+                }
+                WorldItem::Type { .. } => {}
+            }
+        }
+        out.retain(|f| !crate::names::is_toolchain_export(f));
+        out
+    }
+
     /// The component's world printed as WIT. With `with_deps`, the packages of
     /// the interfaces it uses are printed after it, as nested packages.
     pub fn world_wit(&self, with_deps: bool) -> String {

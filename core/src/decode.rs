@@ -72,7 +72,30 @@ pub enum DecodeError {
     #[error("cannot decode the world of `{}`: {message}", path.display())]
     #[diagnostic(code(wcomp::decode::world))]
     World { path: PathBuf, message: String },
+
+    #[error("`{}` nests modules and components {depth} levels deep, more than the {limit} wcomp reads", path.display())]
+    #[diagnostic(
+        code(wcomp::decode::too_deep),
+        help(
+            "no valid component holds more than {limit} modules and components; the file may be corrupt or crafted"
+        )
+    )]
+    TooDeep {
+        path: PathBuf,
+        /// How deep the file nests where it was refused.
+        depth: usize,
+        /// [`MAX_NESTING`].
+        limit: usize,
+    },
 }
+
+/// How deep modules and components may nest in one file: wasmparser's
+/// limit on the modules and components of one file
+/// (`MAX_WASM_MODULES_AND_COMPONENTS`, not exported), which its validator,
+/// and so Wasmtime, wit-component, `inspect` and `compose`, enforce. No
+/// valid file nests deeper; refusing while walking the sections spares a
+/// decoder the memory a deeper file costs it (2 GB for 10 000 levels).
+pub const MAX_NESTING: usize = 1000;
 
 /// The kind of a wasm binary, read from its header alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,15 +194,35 @@ pub fn expect_component(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
 
 /// Walks every section header, nested modules and components included. The
 /// parser is given the whole file, so a section claiming more bytes than
-/// the file holds is an error here, before any decoder allocates for it.
+/// the file holds is an error here, before any decoder allocates for it;
+/// so is nesting deeper than [`MAX_NESTING`].
 fn check_structure(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
+    // The outermost component is level 0; each nested one goes a level down.
+    let mut depth = 0usize;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
-        if let Err(e) = payload {
-            return Err(DecodeError::Invalid {
-                path: path.to_owned(),
-                offset: e.offset() as usize,
-                message: e.message().to_owned(),
-            });
+        match payload {
+            Err(e) => {
+                return Err(DecodeError::Invalid {
+                    path: path.to_owned(),
+                    offset: e.offset() as usize,
+                    message: e.message().to_owned(),
+                });
+            }
+            Ok(
+                wasmparser::Payload::ModuleSection { .. }
+                | wasmparser::Payload::ComponentSection { .. },
+            ) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(DecodeError::TooDeep {
+                        path: path.to_owned(),
+                        depth,
+                        limit: MAX_NESTING,
+                    });
+                }
+            }
+            Ok(wasmparser::Payload::End(_)) => depth = depth.saturating_sub(1),
+            Ok(_) => {}
         }
     }
     Ok(())
@@ -338,6 +381,27 @@ impl Component {
     /// The component's exports, in WIT syntax.
     pub fn exports(&self) -> Vec<String> {
         item_names(&self.resolve, self.world, true)
+    }
+
+    /// Every exported function, named as `--invoke` calls it (`greet`,
+    /// `pkg:ns/iface@1.0.0#greet`), without those toolchains add for their
+    /// own use; in declaration order.
+    pub fn exported_functions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (key, item) in &self.resolve.worlds[self.world].exports {
+            match item {
+                WorldItem::Function(f) => out.push(f.name.clone()),
+                WorldItem::Interface { id, .. } => {
+                    let name = self.resolve.name_world_key(key);
+                    for function in self.resolve.interfaces[*id].functions.keys() {
+                        out.push(format!("{name}#{function}"));
+                    }
+                }
+                WorldItem::Type { .. } => {}
+            }
+        }
+        out.retain(|f| !crate::names::is_toolchain_export(f));
+        out
     }
 
     /// The component's world printed as WIT. With `with_deps`, the packages of

@@ -2,7 +2,9 @@
 //! layers. Whole components, and the large core modules the host compiles
 //! on their own ([`crate::split`]), are keyed by the hash of their bytes
 //! and of the engine's settings: an unchanged binary, or a module another
-//! component carried, loads with a memory map.
+//! component carried, loads with a memory map, once its entry has passed
+//! its check (`sealed.rs`): a damaged or misplaced entry is compiled again
+//! and replaced, and the load says so ([`Rejected`]).
 //! Below that, Cranelift's output for each function is keyed by the
 //! function's content ([`functions`]): a new composition whose components
 //! mostly did not change compiles only what did. Both layers share one
@@ -10,6 +12,8 @@
 
 pub mod bound;
 pub mod functions;
+mod permissions;
+mod sealed;
 
 use std::hash::{Hash, Hasher};
 use std::io::Write;
@@ -17,34 +21,75 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 use wasmtime::{Engine, Module};
 
 pub use bound::{DEFAULT_MAX, Tally, Usage, clean, evict, usage};
 pub use functions::FunctionReuse;
 use functions::FunctionStore;
+pub use permissions::InsecureCache;
+pub(crate) use permissions::check_permissions;
+pub use sealed::BadEntry;
 
 /// Where compiled code goes, inside the wcomp cache directory.
 pub fn dir(home: &Path) -> PathBuf {
     home.join("compiled").join(concat!("wasmtime-", "48.0.8"))
 }
 
-/// Whether the code came from the cache.
+/// Whether the code came from the cache, and whether compiled code was
+/// kept for the next load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// All of it came from the cache.
     Hit,
+    /// Compiled, and written to the cache for the next load.
     Compiled,
+    /// Compiled, and not cached: the host has no cache, or the cache
+    /// could not be written.
+    Uncached,
 }
 
 impl Outcome {
-    /// The outcome of loading two things: a hit only if both were.
+    /// The outcome of loading two things: a hit only if both were, cached
+    /// only if both were.
     pub(crate) fn and(self, other: Outcome) -> Outcome {
         match (self, other) {
             (Outcome::Hit, Outcome::Hit) => Outcome::Hit,
+            (Outcome::Uncached, _) | (_, Outcome::Uncached) => Outcome::Uncached,
             _ => Outcome::Compiled,
         }
     }
+}
+
+/// A cache entry that failed its check, and was compiled again and
+/// replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The entry's file.
+    pub entry: PathBuf,
+    /// What was wrong with it.
+    pub reason: BadEntry,
+}
+
+impl std::fmt::Display for Rejected {
+    /// `the cached code at `...` was not used (...); compiled again`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the cached code at `{}` was not used ({}); compiled it again",
+            self.entry.display(),
+            self.reason
+        )
+    }
+}
+
+/// One artifact, loaded: from the cache or compiled.
+pub(crate) struct Fetched<A> {
+    pub(crate) artifact: A,
+    pub(crate) outcome: Outcome,
+    pub(crate) reuse: FunctionReuse,
+    /// The entry that was there and failed its check, if any.
+    pub(crate) rejected: Option<Rejected>,
 }
 
 /// A host's view of the cache: where it is, its limit, and the store of
@@ -71,16 +116,20 @@ impl CodeCache {
     }
 }
 
-/// The hash whole entries are keyed by: the SHA-256 of the bytes, in hex.
+/// The hash whole entries are keyed by: the BLAKE3 hash of the bytes, in
+/// hex. (Its bytes are hashed on every load, so the fastest hash.)
 pub(crate) fn content_hash(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    blake3::hash(bytes).to_hex().to_string()
 }
 
-/// The cache file for bytes of hash `content` compiled by `engine`.
-fn entry(dir: &Path, engine: &Engine, content: &str) -> PathBuf {
+/// The cache entry for bytes of hash `content` compiled by `engine`: its
+/// key (file stem) and file.
+fn entry(dir: &Path, engine: &Engine, content: &str) -> (String, PathBuf) {
     let mut settings = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut settings);
-    dir.join(format!("{content}-{:016x}.cwasm", settings.finish()))
+    let key = format!("{content}-{:016x}", settings.finish());
+    let path = dir.join(format!("{key}.cwasm"));
+    (key, path)
 }
 
 /// What the cache holds whole: a component, or a core module a component
@@ -138,44 +187,77 @@ pub(crate) fn load<A: Artifact>(
     engine: &Engine,
     bytes: &[u8],
     cache: Option<&CodeCache>,
-) -> wasmtime::Result<(A, Outcome, FunctionReuse)> {
+) -> wasmtime::Result<Fetched<A>> {
     load_hashed(engine, bytes, None, cache)
 }
 
 /// Like [`load`], for bytes whose [`content_hash`] the caller has already
 /// computed (`None`: hashed here, when there is a cache).
+///
+/// An entry is used only once it has passed its check (`sealed.rs`); one
+/// that fails it (or that Wasmtime refuses) is compiled again, replaced
+/// through a rename, and reported in [`Fetched::rejected`].
 pub(crate) fn load_hashed<A: Artifact>(
     engine: &Engine,
     bytes: &[u8],
     content: Option<&str>,
     cache: Option<&CodeCache>,
-) -> wasmtime::Result<(A, Outcome, FunctionReuse)> {
+) -> wasmtime::Result<Fetched<A>> {
     let Some(cache) = cache else {
-        let artifact = A::compile(engine, bytes)?;
-        return Ok((artifact, Outcome::Compiled, FunctionReuse::default()));
+        return Ok(Fetched {
+            artifact: A::compile(engine, bytes)?,
+            outcome: Outcome::Uncached,
+            reuse: FunctionReuse::default(),
+            rejected: None,
+        });
     };
     let content = content.map_or_else(|| content_hash(bytes), str::to_owned);
-    let path = entry(&cache.dir, engine, &content);
-    if path.is_file() {
-        // SAFETY: the file was written by `precompile` of an engine with the
-        // same settings (its name carries both hashes; a component's bytes
-        // never equal a module's), and deserialization checks the engine
-        // version, settings and kind again.
-        if let Ok(artifact) = unsafe { A::deserialize_file(engine, &path) } {
-            touch(&path);
-            return Ok((artifact, Outcome::Hit, FunctionReuse::default()));
-        }
-    }
+    let (key, path) = entry(&cache.dir, engine, &content);
+    let key = sealed::key_digest(&key);
+    let rejected = match sealed::check(&path, &key) {
+        Ok(None) => None,
+        // SAFETY: the file is whole, as `precompile` of an engine with the
+        // same settings wrote it for these bytes (its trailer names them
+        // and its digest matches; a component's bytes never equal a
+        // module's), and deserialization checks the engine version,
+        // settings and kind again.
+        Ok(Some(())) => match unsafe { A::deserialize_file(engine, &path) } {
+            Ok(artifact) => {
+                touch(&path);
+                return Ok(Fetched {
+                    artifact,
+                    outcome: Outcome::Hit,
+                    reuse: FunctionReuse::default(),
+                    rejected: None,
+                });
+            }
+            Err(e) => Some(BadEntry::Refused(format!("{e:#}"))),
+        },
+        Err(bad) => Some(bad),
+    };
     let (before, written_before) = (cache.functions.reuse(), cache.functions.written());
     let compiled = A::precompile(engine, bytes)?;
     let reuse = cache.functions.reuse().since(before);
     let written = cache.functions.written() - written_before;
-    if wcomp_core::fs::write_atomically(&path, &compiled).is_ok() {
-        bound::settle(&cache.dir, cache.max, written + compiled.len() as u64);
-    }
     // SAFETY: `compiled` was just produced by this engine.
     let artifact = unsafe { A::deserialize(engine, &compiled)? };
-    Ok((artifact, Outcome::Compiled, reuse))
+    let entry = sealed::seal(&key, compiled);
+    let outcome = match write_unsynced(&path, &entry) {
+        Ok(()) => {
+            bound::settle(&cache.dir, cache.max, written + entry.len() as u64);
+            Outcome::Compiled
+        }
+        Err(_) => Outcome::Uncached,
+    };
+    Ok(Fetched {
+        artifact,
+        outcome,
+        reuse,
+        rejected: rejected.map(|reason| Rejected {
+            entry: path,
+            reason,
+        }),
+    })
 }
 
 /// Marks a whole-component entry as just used, for eviction, when its
@@ -195,10 +277,18 @@ fn touch(path: &Path) {
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename, without
-/// syncing: for cache files whose damage a reader detects.
+/// syncing: for cache files whose damage a reader detects. Creates the
+/// folder if it is missing.
 fn write_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    let temporary = || tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir);
+    let mut tmp = match temporary() {
+        Ok(tmp) => tmp,
+        Err(_) => {
+            permissions::create_dir_all(dir)?;
+            temporary()?
+        }
+    };
     tmp.write_all(bytes)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

@@ -76,6 +76,21 @@ impl HostBuilder {
     }
 
     /// Where compiled code is cached; `None` compiles every time.
+    ///
+    /// Every entry is checked before its code is used: it carries the key
+    /// of what it was compiled from (the bytes' hash and the engine's
+    /// settings) and a BLAKE3 digest of the code, written with it. An
+    /// entry that is truncated, damaged on disk, or copied over another
+    /// one is compiled again and replaced, and the load lists it in
+    /// [`Loaded::rejected`]. The check detects accidents; it does not
+    /// protect against someone who can write the cache directory, who can
+    /// write a matching digest too: whoever can write the cache can run
+    /// native code in this process, as with Wasmtime's own cache. So
+    /// [`build`](Self::build) refuses ([`RunError::InsecureCache`]) a cache
+    /// that other users can write: the directory, its `functions/` folder
+    /// or a folder above them owned by another user (root aside), writable
+    /// by every user (above the cache, unless sticky like `/tmp`), or
+    /// writable by its group while another user owns it.
     pub fn cache_dir(mut self, dir: Option<PathBuf>) -> Self {
         self.cache_dir = dir;
         self
@@ -115,6 +130,9 @@ impl HostBuilder {
             .epoch_interruption(timeouts)
             .consume_fuel(self.fuel);
         let pooling = self.pooling && crate::pooling::configure(&mut config);
+        if let Some(dir) = &self.cache_dir {
+            crate::cache::check_permissions(dir)?;
+        }
         let cache = self
             .cache_dir
             .map(|dir| CodeCache::new(dir, self.cache_max.unwrap_or(crate::cache::DEFAULT_MAX)));

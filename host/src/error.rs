@@ -28,6 +28,10 @@ pub enum RunError {
     #[diagnostic(transparent)]
     BadCall(#[from] BadCall),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    InsecureCache(#[from] crate::cache::InsecureCache),
+
     #[error("cannot set up the Wasmtime engine")]
     #[diagnostic(code(wcomp::run::engine))]
     Engine {

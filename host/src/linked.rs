@@ -109,6 +109,10 @@ impl Host {
             .fold(FunctionReuse::default(), |sum, compiled| {
                 sum.plus(compiled.functions)
             });
+        let rejected = components
+            .iter()
+            .flat_map(|compiled| compiled.rejected.iter().cloned())
+            .collect();
         let mut pres = Vec::with_capacity(parts.len());
         for (part, compiled) in parts.iter().zip(&components) {
             let mut linker = self.part_linker(part, &compiled.component, &components)?;
@@ -134,6 +138,7 @@ impl Host {
             pre: Pre::Linked(Linked { parts: pres }),
             cache,
             functions,
+            rejected,
             linked: parts.len(),
             load_time: started.elapsed(),
         })
@@ -157,6 +162,7 @@ impl Host {
                     Compiled {
                         cache: Outcome::Hit,
                         functions: FunctionReuse::default(),
+                        rejected: Vec::new(),
                         ..compiled
                     }
                 }

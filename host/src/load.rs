@@ -10,7 +10,7 @@ use wasmtime::component::{Component, Instance, InstancePre, Linker};
 use wasmtime::{Module, Store};
 use wcomp_core::{InterfaceName, decode, wasi};
 
-use crate::cache::{self, FunctionReuse, Outcome};
+use crate::cache::{self, FunctionReuse, Outcome, Rejected};
 use crate::error::{RunError, cause};
 use crate::linked::Linked;
 use crate::split::{self, Split};
@@ -28,6 +28,9 @@ pub struct Loaded {
     pub cache: Outcome,
     /// When it was compiled: how many functions came from the cache.
     pub functions: FunctionReuse,
+    /// Cache entries that failed their check, and were compiled again and
+    /// replaced: worth a warning, once (the next load finds good ones).
+    pub rejected: Vec<Rejected>,
     /// How many components the host links at each instantiation: 0 for a
     /// component loaded whole (see [`Host::load_linked`]).
     pub linked: usize,
@@ -44,6 +47,8 @@ pub(crate) struct Compiled {
     /// Whether all of it came from the cache.
     pub(crate) cache: Outcome,
     pub(crate) functions: FunctionReuse,
+    /// Its cache entries that failed their check.
+    pub(crate) rejected: Vec<Rejected>,
 }
 
 impl Compiled {
@@ -112,6 +117,7 @@ impl Host {
             pre: Pre::Whole(pre),
             cache: compiled.cache,
             functions: compiled.functions,
+            rejected: compiled.rejected,
             linked: 0,
             load_time: started.elapsed(),
         })
@@ -134,39 +140,41 @@ impl Host {
         {
             return Ok(compiled);
         }
-        let (component, cache, functions) = cache::load(&self.engine, bytes, self.cache.as_ref())
+        let fetched = cache::load::<Component>(&self.engine, bytes, self.cache.as_ref())
             .map_err(|e| compile_error(path, name, bytes, e))?;
         Ok(Compiled {
-            component,
+            component: fetched.artifact,
             modules: Vec::new(),
-            cache,
-            functions,
+            cache: fetched.outcome,
+            functions: fetched.reuse,
+            rejected: fetched.rejected.into_iter().collect(),
         })
     }
 
     fn compile_split(&self, bytes: &[u8], split: &Split) -> wasmtime::Result<Compiled> {
         let cache = self.cache.as_ref();
-        let (component, mut outcome, mut functions) =
-            cache::load::<Component>(&self.engine, &split.bytes, cache)?;
-        let mut modules = Vec::with_capacity(split.modules.len());
+        let component = cache::load::<Component>(&self.engine, &split.bytes, cache)?;
+        let mut compiled = Compiled {
+            component: component.artifact,
+            modules: Vec::with_capacity(split.modules.len()),
+            cache: component.outcome,
+            functions: component.reuse,
+            rejected: component.rejected.into_iter().collect(),
+        };
         for split in &split.modules {
             let module_bytes = &bytes[split.range.clone()];
-            let (module, module_outcome, reuse) = cache::load_hashed::<Module>(
+            let module = cache::load_hashed::<Module>(
                 &self.engine,
                 module_bytes,
                 Some(&split.content),
                 cache,
             )?;
-            outcome = outcome.and(module_outcome);
-            functions = functions.plus(reuse);
-            modules.push((split.name.clone(), module));
+            compiled.cache = compiled.cache.and(module.outcome);
+            compiled.functions = compiled.functions.plus(module.reuse);
+            compiled.rejected.extend(module.rejected);
+            compiled.modules.push((split.name.clone(), module.artifact));
         }
-        Ok(Compiled {
-            component,
-            modules,
-            cache: outcome,
-            functions,
-        })
+        Ok(compiled)
     }
 
     /// Names every import the host lacks, in WIT syntax; falls back to

@@ -26,9 +26,10 @@ use wasm_encoder::{
     RawSection,
 };
 use wasmparser::{
-    BinaryReader, ComponentAlias, ComponentAliasSectionReader, ComponentExternalKind,
-    ComponentImportSectionReader, ComponentInstance, ComponentInstanceSectionReader,
-    ComponentOuterAliasKind, ComponentTypeRef, ExternalKind, Parser, Payload, TypeRef,
+    BinaryReader, ComponentAlias, ComponentAliasSectionReader, ComponentExportSectionReader,
+    ComponentExternalKind, ComponentImportSectionReader, ComponentInstance,
+    ComponentInstanceSectionReader, ComponentOuterAliasKind, ComponentTypeRef, ExternalKind,
+    Parser, Payload, TypeRef,
 };
 
 use crate::cache;
@@ -49,6 +50,7 @@ const NESTED_COMPONENT: u8 = 4;
 const INSTANCE: u8 = 5;
 const ALIAS: u8 = 6;
 const COMPONENT_IMPORT: u8 = 10;
+const COMPONENT_EXPORT: u8 = 11;
 
 /// A component with its large core modules turned into imports.
 pub(crate) struct Split {
@@ -378,6 +380,23 @@ fn split_module(module: &[u8], range: Range<usize>, index: usize) -> SplitModule
 /// The import name of the `index`-th module split from a component.
 fn module_name(index: usize) -> String {
     format!("wcomp-module-{index}")
+}
+
+/// The names of a component's own exports (not those of components nested
+/// in it), from its top-level sections alone, without decoding the rest;
+/// `None` if `bytes` is not a well-formed component.
+pub(crate) fn top_level_exports(bytes: &[u8]) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    for section in top_level_sections(bytes)? {
+        if section.id != COMPONENT_EXPORT {
+            continue;
+        }
+        let body = BinaryReader::new(&bytes[section.body], 0);
+        for export in ComponentExportSectionReader::new(body).ok()? {
+            names.push(export.ok()?.name.full_name().into_owned());
+        }
+    }
+    Some(names)
 }
 
 struct Section {

@@ -46,7 +46,7 @@ impl RunCommand {
         let call = self.invoke.as_deref().map(Call::parse).transpose()?;
         let host = self.limits.host(ui)?;
         let loaded = host.load(&self.file)?;
-        report_compile(ui, &loaded, !self.limits.no_cache);
+        report_compile(ui, &loaded);
         let opts = RunOptions {
             args: std::iter::once(loaded.name.clone())
                 .chain(self.args)
@@ -99,10 +99,15 @@ fn enlarge_stdin_pipe() {
     }
 }
 
-/// Says when the component had to be compiled (the slow path), and how
-/// many of its functions came from the per-function cache.
-pub(crate) fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
-    if loaded.cache == CacheOutcome::Compiled {
+/// Says when the component had to be compiled (the slow path), how many
+/// of its functions came from the per-function cache, and whether its code
+/// was cached for the next run; warns about cache entries that failed
+/// their check.
+pub(crate) fn report_compile(ui: &Ui, loaded: &Loaded) {
+    for rejected in &loaded.rejected {
+        ui.warn(format_args!("{rejected}"));
+    }
+    if loaded.cache != CacheOutcome::Hit {
         ui.status(
             "Compiled",
             format_args!(
@@ -114,7 +119,7 @@ pub(crate) fn report_compile(ui: &Ui, loaded: &Loaded, cached: bool) {
                 } else {
                     format!(", {}", loaded.functions)
                 },
-                if cached {
+                if loaded.cache == CacheOutcome::Compiled {
                     " (cached for the next run)"
                 } else {
                     ""

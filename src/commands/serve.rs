@@ -51,6 +51,12 @@ pub struct ServeCommand {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = limits::parse_duration, allow_hyphen_values = true)]
     pub grace: Duration,
 
+    /// How long a connection may take to send a request's line and headers
+    /// (from its opening, or the end of its last response) before it is
+    /// closed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = limits::parse_duration)]
+    pub header_timeout: Duration,
+
     #[command(flatten)]
     pub sandbox: SandboxOptions,
 
@@ -68,8 +74,12 @@ impl ServeCommand {
                 .timeouts(self.limits.timeout.is_some())
                 .build()?,
         );
-        let loaded = host.load(&self.file)?;
-        report_compile(ui, &loaded, !self.limits.no_cache);
+        let bytes = wcomp_core::decode::read(&self.file).map_err(wcomp_host::RunError::from)?;
+        // A component that is not a handler is refused before it compiles.
+        serve::expect_handler(&self.file, &bytes)?;
+        let loaded = host.load_bytes(&self.file, &bytes)?;
+        drop(bytes);
+        report_compile(ui, &loaded);
         let opts = ServeOptions {
             grants: self.sandbox.grants(),
             limits: self.limits.limits(),
@@ -77,6 +87,7 @@ impl ServeCommand {
             max_body: self.max_body,
             reuse: Some(self.reuse as usize),
             grace: self.grace,
+            header_timeout: self.header_timeout,
         };
         let name = loaded.name.clone();
         let server = Server::bind(host, loaded, self.addr, opts)?;

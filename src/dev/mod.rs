@@ -654,8 +654,15 @@ fn describe_load(loaded: &Loaded) -> String {
     let time = Elapsed(loaded.load_time);
     let how = match loaded.cache {
         CacheOutcome::Hit => format!("loaded in {time}"),
-        CacheOutcome::Compiled if loaded.functions.is_empty() => format!("compiled in {time}"),
-        CacheOutcome::Compiled => format!("compiled in {time} ({})", loaded.functions),
+        _ if loaded.functions.is_empty() => format!("compiled in {time}"),
+        CacheOutcome::Compiled | CacheOutcome::Uncached => {
+            format!("compiled in {time} ({})", loaded.functions)
+        }
+    };
+    let how = match loaded.rejected.len() {
+        0 => how,
+        1 => format!("{how}, replacing a cache entry that failed its check"),
+        n => format!("{how}, replacing {n} cache entries that failed their checks"),
     };
     match loaded.linked {
         0 => how,

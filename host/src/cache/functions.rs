@@ -145,7 +145,7 @@ impl FunctionStore {
         let mut tmp = match tempfile::Builder::new().prefix(".tmp-").tempfile_in(shard) {
             Ok(tmp) => tmp,
             Err(_) => {
-                std::fs::create_dir_all(shard)?;
+                super::permissions::create_dir_all(shard)?;
                 tempfile::Builder::new()
                     .prefix(".tmp-")
                     .tempfile_in(shard)?

@@ -36,6 +36,7 @@ mod instances;
 use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -80,6 +81,9 @@ const CONCURRENT_PER_INSTANCE: usize = 16;
 /// by default.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
+/// How long a connection may take to send a request's head, by default.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How a server runs its handler.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -96,6 +100,11 @@ pub struct ServeOptions {
     pub reuse: Option<usize>,
     /// How long requests in flight may take to finish once the server stops.
     pub grace: Duration,
+    /// How long a connection may take to send the head (request line and
+    /// headers) of its next request, from its opening or the end of its
+    /// last response; then it is closed without an answer. This bounds
+    /// what a client that sends slowly, or not at all, holds (slowloris).
+    pub header_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -107,6 +116,7 @@ impl Default for ServeOptions {
             max_body: DEFAULT_MAX_BODY,
             reuse: None,
             grace: DEFAULT_GRACE,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
         }
     }
 }
@@ -199,6 +209,7 @@ pub struct Server {
 struct Shared {
     component: String,
     max_body: u64,
+    header_timeout: Duration,
     limits: Limits,
     next_id: AtomicU64,
 }
@@ -231,6 +242,7 @@ impl Server {
         let shared = Arc::new(Shared {
             component: loaded.name.clone(),
             max_body: opts.max_body,
+            header_timeout: opts.header_timeout,
             limits: opts.limits,
             next_id: AtomicU64::new(0),
         });
@@ -331,14 +343,49 @@ impl Server {
     }
 }
 
-/// The handler interface `loaded` exports: 0.3 first, as `wasmtime serve`
-/// chooses.
+/// The handler interface `loaded` exports (see [`handler_among`]).
 fn handler_kind(host: &Host, loaded: &Loaded) -> Result<HandlerKind, ServeError> {
-    let exported: Vec<InterfaceName> = loaded
-        .component
-        .component_type()
-        .exports(host.engine())
-        .filter_map(|(name, _)| InterfaceName::parse(name))
+    let ty = loaded.component.component_type();
+    let exported: Vec<&str> = ty.exports(host.engine()).map(|(name, _)| name).collect();
+    handler_among(&loaded.name, &exported)?.ok_or_else(|| ServeError::NotAHandler {
+        component: loaded.name.clone(),
+        exports: exports::bullet_list(&exports::exported_functions(
+            host.engine(),
+            &loaded.component,
+        )),
+    })
+}
+
+/// Checks that the component in `bytes` exports an HTTP handler before it
+/// is compiled (which takes seconds for a large one), from the names of
+/// its exports alone; refuses it as [`Server::bind`] would. `Ok(None)`:
+/// the bytes are not a well-formed component, which loading them reports.
+pub fn expect_handler(path: &Path, bytes: &[u8]) -> Result<Option<HandlerKind>, ServeError> {
+    let Some(exported) = crate::split::top_level_exports(bytes) else {
+        return Ok(None);
+    };
+    let exported: Vec<&str> = exported.iter().map(String::as_str).collect();
+    let name = crate::display_name(path);
+    match handler_among(&name, &exported)? {
+        Some(kind) => Ok(Some(kind)),
+        // Not a handler: decode its world for the list of what it exports.
+        None => {
+            let component = wcomp_core::Component::from_bytes(path, bytes)
+                .map_err(|e| ServeError::Run(e.into()))?;
+            Err(ServeError::NotAHandler {
+                component: name,
+                exports: exports::bullet_list(&component.exported_functions()),
+            })
+        }
+    }
+}
+
+/// The handler interface among a component's exports: 0.3 first, as
+/// `wasmtime serve` chooses; `None` when it exports neither.
+fn handler_among(component: &str, exported: &[&str]) -> Result<Option<HandlerKind>, ServeError> {
+    let exported: Vec<InterfaceName> = exported
+        .iter()
+        .filter_map(|name| InterfaceName::parse(name))
         .collect();
     let find = |interface: &str| {
         exported
@@ -347,13 +394,13 @@ fn handler_kind(host: &Host, loaded: &Loaded) -> Result<HandlerKind, ServeError>
             .cloned()
     };
     let unsupported = |export: &InterfaceName| ServeError::UnsupportedVersion {
-        component: loaded.name.clone(),
+        component: component.to_owned(),
         export: export.to_string(),
     };
     if let Some(name) = find("wasi:http/handler") {
         return match &name.version {
             Some(v) if v.pre.is_empty() && (v.major, v.minor) == (0, 3) => {
-                Ok(HandlerKind::P3(name))
+                Ok(Some(HandlerKind::P3(name)))
             }
             _ => Err(unsupported(&name)),
         };
@@ -361,18 +408,12 @@ fn handler_kind(host: &Host, loaded: &Loaded) -> Result<HandlerKind, ServeError>
     if let Some(name) = find("wasi:http/incoming-handler") {
         return match &name.version {
             Some(v) if v.pre.is_empty() && (v.major, v.minor) == (0, 2) => {
-                Ok(HandlerKind::P2(name))
+                Ok(Some(HandlerKind::P2(name)))
             }
             _ => Err(unsupported(&name)),
         };
     }
-    Err(ServeError::NotAHandler {
-        component: loaded.name.clone(),
-        exports: exports::bullet_list(&exports::exported_functions(
-            host.engine(),
-            &loaded.component,
-        )),
-    })
+    Ok(None)
 }
 
 /// The typed pre-instance for the handler's interface.
@@ -410,12 +451,15 @@ async fn connection(
     report: Report,
     mut stopping: watch::Receiver<bool>,
 ) {
+    let header_timeout = shared.header_timeout;
     let service = hyper::service::service_fn(move |request| {
         let (handler, shared, report) = (handler.clone(), shared.clone(), report.clone());
         async move { Ok::<_, Infallible>(respond(&handler, &shared, report, request).await) }
     });
     let conn = http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer)
+        .header_read_timeout(header_timeout)
         .serve_connection(TokioIo::new(stream), service);
     let mut conn = pin!(conn);
     tokio::select! {
@@ -425,6 +469,38 @@ async fn connection(
     conn.as_mut().graceful_shutdown();
     let _ = conn.await;
 }
+
+/// hyper's timers on tokio's clock, for its header-read timeout.
+#[derive(Debug, Clone, Copy)]
+struct TokioTimer;
+
+impl hyper::rt::Timer for TokioTimer {
+    fn sleep(&self, duration: Duration) -> std::pin::Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(TokioSleep(Box::pin(tokio::time::sleep(duration))))
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> std::pin::Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(TokioSleep(Box::pin(tokio::time::sleep_until(
+            deadline.into(),
+        ))))
+    }
+}
+
+/// A tokio sleep that hyper can hold.
+struct TokioSleep(std::pin::Pin<Box<tokio::time::Sleep>>);
+
+impl Future for TokioSleep {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl hyper::rt::Sleep for TokioSleep {}
 
 /// Answers one request: 413 for a body over the limit, the handler's
 /// response, or an error status when the handler fails (500), runs out of

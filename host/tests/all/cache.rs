@@ -1,8 +1,10 @@
 //! The compiled-code cache, hermetic: a new composition reuses the code of
-//! the functions it shares with an earlier one; damaged entries are misses
-//! that still give the right answer; hosts in parallel share one cache; the
-//! cache stays within its limit; and an interruptible host's run stops when
-//! its future is dropped.
+//! the functions it shares with an earlier one; damaged, truncated and
+//! swapped entries (whole components and split modules) are compiled again,
+//! replaced and reported, and still give the right answer; a cache others
+//! can write is refused; hosts in parallel share one cache; the cache stays
+//! within its limit; and an interruptible host's run stops when its future
+//! is dropped.
 
 use crate::support;
 
@@ -10,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use support::*;
-use wcomp_host::{CacheOutcome, Host, Limits, RunOptions};
+use wcomp_host::cache::{BadEntry, Rejected};
+use wcomp_host::{CacheOutcome, Host, Limits, RunError, RunOptions};
 
 /// Functions enough for a real amount of compiled code, and `answer`,
 /// which calls them all: 42.
@@ -115,23 +118,184 @@ async fn damaged_function_entries_are_misses_and_the_code_is_right() {
     assert_answers(&host, &loaded).await;
 }
 
+/// A library whose `answer` is 43: other code under the same world.
+fn other_library() -> Vec<u8> {
+    component(
+        "  export answer: func() -> u32;",
+        "",
+        r#"  (func (export "answer") (result i32) (i32.const 43))"#,
+    )
+}
+
+/// Functions enough for a core module past the size the host compiles on
+/// its own (64 KiB), and `answer`, which returns `answer`.
+fn engine_library(answer: i32) -> Vec<u8> {
+    let mut body = String::new();
+    for i in 0..6000 {
+        body.push_str(&format!(
+            "  (func (param i32) (result i32) (i32.xor (i32.mul (local.get 0) (i32.const {i})) (i32.const {answer})))\n"
+        ));
+    }
+    body.push_str(&format!(
+        "  (func (export \"answer\") (result i32) (i32.const {answer}))\n"
+    ));
+    component("  export answer: func() -> u32;", "", &body)
+}
+
+/// Loads `library()` after its entries were damaged or swapped, and
+/// checks it was compiled again because of `bad` (the entry at `entry`),
+/// answers right, and that the next load takes the replaced entry cleanly.
+async fn recompiled_because(cache: &Path, entry: &Path, bytes: &[u8], bad: BadEntry) {
+    let host = cached_host(cache);
+    let loaded = load_into(&host, "library.wasm", bytes);
+    assert_eq!(loaded.cache, CacheOutcome::Compiled, "{bad:?}");
+    assert_eq!(
+        loaded.rejected,
+        [Rejected {
+            entry: entry.to_owned(),
+            reason: bad.clone(),
+        }],
+        "{bad:?}"
+    );
+    assert!(
+        loaded.rejected[0].to_string().contains("compiled it again"),
+        "{}",
+        loaded.rejected[0]
+    );
+    assert_answers(&host, &loaded).await;
+
+    let host = cached_host(cache);
+    let again = load_into(&host, "library.wasm", bytes);
+    assert_eq!(
+        again.cache,
+        CacheOutcome::Hit,
+        "{bad:?}: the entry was replaced"
+    );
+    assert!(again.rejected.is_empty(), "{:?}", again.rejected);
+    assert_answers(&host, &again).await;
+}
+
 #[tokio::test]
-async fn a_truncated_whole_component_entry_is_compiled_again() {
+async fn a_damaged_whole_component_entry_is_compiled_again_and_replaced() {
+    type Damage = (&'static str, fn(&mut Vec<u8>));
+    let damages: [Damage; 4] = [
+        ("bytes flipped in the middle (its code)", |e| {
+            let middle = e.len() / 2;
+            for byte in &mut e[middle..middle + 16] {
+                *byte ^= 0xa5;
+            }
+        }),
+        ("truncated to half", |e| e.truncate(e.len() / 2)),
+        ("its last byte cut", |e| e.truncate(e.len() - 1)),
+        ("emptied", |e| e.clear()),
+    ];
+    for (what, damage) in damages {
+        let cache = tempfile::tempdir().unwrap();
+        load_into(&cached_host(cache.path()), "library.wasm", &library());
+        let [whole] = component_entries(cache.path()).try_into().unwrap();
+        let mut bytes = std::fs::read(&whole).unwrap();
+        let written = bytes.len();
+        damage(&mut bytes);
+        std::fs::write(&whole, &bytes).unwrap();
+        eprintln!("{what}");
+        recompiled_because(cache.path(), &whole, &library(), BadEntry::Damaged).await;
+        assert_eq!(std::fs::read(&whole).unwrap().len(), written, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_whole_component_entry_copied_over_another_is_compiled_again() {
     let cache = tempfile::tempdir().unwrap();
     load_into(&cached_host(cache.path()), "library.wasm", &library());
-    let [whole] = component_entries(cache.path()).try_into().unwrap();
-    let bytes = std::fs::read(&whole).unwrap();
-    std::fs::write(&whole, &bytes[..bytes.len() / 2]).unwrap();
+    let [ours] = component_entries(cache.path()).try_into().unwrap();
+    load_into(&cached_host(cache.path()), "other.wasm", &other_library());
+    let [theirs] = component_entries(cache.path())
+        .into_iter()
+        .filter(|e| *e != ours)
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
+    // The other component's code, answering 43, where ours should be.
+    std::fs::copy(&theirs, &ours).unwrap();
+    recompiled_because(cache.path(), &ours, &library(), BadEntry::Misplaced).await;
+}
 
-    let host = cached_host(cache.path());
-    let loaded = load_into(&host, "library.wasm", &library());
-    assert_eq!(loaded.cache, CacheOutcome::Compiled);
-    assert_answers(&host, &loaded).await;
-    assert_eq!(
-        std::fs::read(&whole).unwrap().len(),
-        bytes.len(),
-        "the entry is whole again"
+#[tokio::test]
+async fn damaged_and_swapped_split_module_entries_are_compiled_again() {
+    let (ours_bytes, theirs_bytes) = (engine_library(42), engine_library(43));
+    let cache = tempfile::tempdir().unwrap();
+    let largest = |entries: Vec<PathBuf>| {
+        entries
+            .into_iter()
+            .max_by_key(|e| std::fs::metadata(e).unwrap().len())
+            .unwrap()
+    };
+    load_into(&cached_host(cache.path()), "library.wasm", &ours_bytes);
+    let before = component_entries(cache.path());
+    assert_eq!(before.len(), 2, "the component and its module: {before:?}");
+    let ours = largest(before.clone());
+    load_into(&cached_host(cache.path()), "other.wasm", &theirs_bytes);
+    let theirs = largest(
+        component_entries(cache.path())
+            .into_iter()
+            .filter(|e| !before.contains(e))
+            .collect(),
     );
+
+    std::fs::copy(&theirs, &ours).unwrap();
+    recompiled_because(cache.path(), &ours, &ours_bytes, BadEntry::Misplaced).await;
+
+    let mut bytes = std::fs::read(&ours).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&ours, &bytes).unwrap();
+    recompiled_because(cache.path(), &ours, &ours_bytes, BadEntry::Damaged).await;
+}
+
+#[test]
+fn code_compiled_without_a_cache_is_not_said_to_be_cached() {
+    let loaded = load_into(
+        &Host::builder().build().unwrap(),
+        "library.wasm",
+        &library(),
+    );
+    assert_eq!(loaded.cache, CacheOutcome::Uncached);
+
+    // A cache that cannot be written: its directory would be in a file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("home");
+    std::fs::write(&file, b"").unwrap();
+    let loaded = load_into(
+        &cached_host(&file.join("compiled")),
+        "library.wasm",
+        &library(),
+    );
+    assert_eq!(loaded.cache, CacheOutcome::Uncached);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cache_other_users_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("compiled");
+    std::fs::create_dir(&cache).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let refused = Host::builder().cache_dir(Some(cache.clone())).build();
+    let Err(RunError::InsecureCache(insecure)) = refused else {
+        panic!("a world-writable cache is used");
+    };
+    assert_eq!(insecure.folder, cache);
+    let report = format!(
+        "{:?}",
+        miette::Report::new(RunError::InsecureCache(insecure))
+    );
+    assert!(report.contains("writable by every user"), "{report}");
+    assert!(report.contains("--no-cache"), "{report}");
+
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let loaded = load_into(&cached_host(&cache), "library.wasm", &library());
+    assert_eq!(loaded.cache, CacheOutcome::Compiled);
 }
 
 #[test]

@@ -232,6 +232,58 @@ fn decode_rejects_a_lying_section_size_without_allocating_it() {
     assert!(allocated < 1 << 20, "loading allocated {allocated} bytes");
 }
 
+/// A component holding a component holding ... `depth` levels down, the
+/// innermost empty, written section by section.
+fn nested(depth: usize) -> Vec<u8> {
+    let mut component = wasm_encoder::Component::new();
+    for _ in 0..depth {
+        let mut outer = wasm_encoder::Component::new();
+        outer.section(&wasm_encoder::NestedComponentSection(&component));
+        component = outer;
+    }
+    component.finish()
+}
+
+#[test]
+fn decode_rejects_components_nested_too_deep_before_compiling_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deep.wasm");
+    std::fs::write(&path, nested(10_000)).unwrap();
+
+    let before = ALLOCATED.with(Cell::get);
+    let err = host().load(&path).map(drop).unwrap_err();
+    let allocated = ALLOCATED.with(Cell::get) - before;
+
+    let RunError::Decode(DecodeError::TooDeep {
+        path: at,
+        depth,
+        limit,
+    }) = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (at, *depth, *limit),
+        (&path, 1001, wcomp_core::decode::MAX_NESTING)
+    );
+    assert!(allocated < 8 << 20, "loading allocated {allocated} bytes");
+    let shown = err.to_string();
+    assert!(
+        shown.contains("deep.wasm") && shown.contains("1001 levels"),
+        "{shown}"
+    );
+
+    let err = load_error("deep.wasm", &nested(1_100));
+    assert!(
+        matches!(
+            err,
+            RunError::Decode(DecodeError::TooDeep { depth: 1001, .. })
+        ),
+        "{err:?}"
+    );
+    load("nested.wasm", &nested(50));
+}
+
 #[test]
 fn missing_imports_are_listed_with_how_to_provide_them() {
     let err = load_error(

@@ -415,6 +415,87 @@ async fn the_grace_period_bounds_the_wait() {
     slow.abort();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_does_not_finish_its_headers_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let timeout = Duration::from_millis(300);
+    let server = Running::start(
+        P3,
+        ServeOptions {
+            header_timeout: timeout,
+            ..ServeOptions::default()
+        },
+    );
+    // Slowloris: a request line and one header, then nothing.
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let opened = Instant::now();
+    slow.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    // Meanwhile, a whole request is answered.
+    assert_eq!(
+        server.get("/").await,
+        (StatusCode::OK, format!("hello from {P3}\n"))
+    );
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
+    let waited = opened.elapsed();
+    assert!(
+        matches!(closed, Ok(Ok(0))),
+        "the connection is closed without an answer: {closed:?}, {rest:?}"
+    );
+    assert!(
+        waited >= timeout - Duration::from_millis(50) && waited < Duration::from_secs(3),
+        "closed after {waited:?}"
+    );
+    // A connection that sends nothing at all is closed too.
+    let mut idle = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), idle.read_to_end(&mut rest)).await;
+    assert!(matches!(closed, Ok(Ok(0))), "{closed:?}");
+    server.stop().await;
+}
+
+#[test]
+fn a_component_that_is_not_a_handler_is_refused_before_it_is_compiled() {
+    let path = fixture("rust-pipe-p3");
+    let bytes = std::fs::read(&path).unwrap();
+    // No host: nothing is compiled.
+    let err = wcomp_host::serve::expect_handler(&path, &bytes).expect_err("refused");
+    let ServeError::NotAHandler { component, exports } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(component, "rust-pipe-p3.wasm");
+    // What it lists is what `Server::bind` lists for the compiled component.
+    let loaded = host().load(&path).expect("the pipe guest loads");
+    let Err(ServeError::NotAHandler {
+        exports: compiled, ..
+    }) = Server::bind(
+        host(),
+        loaded,
+        ([127, 0, 0, 1], 0).into(),
+        ServeOptions::default(),
+    )
+    else {
+        panic!("bound");
+    };
+    assert_eq!(exports, &compiled);
+
+    for (handler, kind) in [
+        (P2, "wasi:http/incoming-handler@0.2"),
+        (P3, "wasi:http/handler@0.3"),
+    ] {
+        let bytes = std::fs::read(fixture(handler)).unwrap();
+        let found = wcomp_host::serve::expect_handler(&fixture(handler), &bytes)
+            .unwrap()
+            .expect("a handler");
+        assert!(found.to_string().starts_with(kind), "{found}");
+    }
+    assert!(matches!(
+        wcomp_host::serve::expect_handler(Path::new("x.wasm"), b"not wasm"),
+        Ok(None)
+    ));
+}
+
 #[test]
 fn a_component_that_is_not_a_handler_is_refused() {
     let loaded = host()

@@ -77,6 +77,20 @@ pub enum WitError {
     )]
     NotWit { path: PathBuf, reason: &'static str },
 
+    #[error("`{}` has a name of {length} bytes at line {line}, column {column}; a component's names are at most {max} bytes", path.display())]
+    #[diagnostic(
+        code(wcomp::wit::name_too_long),
+        help("shorten the name: no component can carry it, so no toolchain could build it")
+    )]
+    NameTooLong {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        length: usize,
+        /// The binary format's limit on a name.
+        max: usize,
+    },
+
     #[error("the WIT at `{}` does not resolve:\n{detail}", path.display())]
     #[diagnostic(code(wcomp::wit::parse))]
     Parse {
@@ -504,9 +518,44 @@ fn read_files(files: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, WitError> {
                     "it does not start with `package`, `interface`, `world` or `use`",
                 ));
             }
+            if let Some((at, length)) = overlong_name(&text) {
+                let before = &text[..at];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                return Err(WitError::NameTooLong {
+                    path: file.clone(),
+                    line,
+                    column,
+                    length,
+                    max: MAX_NAME,
+                });
+            }
             Ok((file.clone(), text))
         })
         .collect()
+}
+
+/// The longest name the component binary format carries (wasmparser's
+/// limit on a string): a WIT name longer than this parses, but no
+/// component of it can be encoded.
+const MAX_NAME: usize = 100_000;
+
+/// Where the first word of `text` longer than [`MAX_NAME`] bytes starts,
+/// and its length: a run of the characters WIT names are made of, found
+/// before a parser (whose failure would name no place) or an encoder meets
+/// it.
+fn overlong_name(text: &str) -> Option<(usize, usize)> {
+    let is_name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'%');
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let length = bytes[at..].iter().take_while(|b| is_name(b)).count();
+        if length > MAX_NAME {
+            return Some((at, length));
+        }
+        at += length.max(1);
+    }
+    None
 }
 
 /// Whether `text` starts, after white space and comments, with what a WIT

@@ -56,6 +56,10 @@ impl InspectCommand {
     pub fn exec(self, _ui: &Ui) -> miette::Result<ExitCode> {
         let bytes = wcomp_core::decode::read(&self.file)?;
         let component = Component::from_bytes(&self.file, &bytes)?;
+        // Decoding checks types, not code: a function body that cannot run
+        // is found only by validating the whole file. Its world is still
+        // shown, then the error, and the exit code says it is unusable.
+        let validity = wcomp_core::decode::validate(&self.file, &bytes);
         let wiring = Wiring::read(&bytes);
         let disagreements = wiring.disagreements(&component.policy);
         let wit = component.world_wit(self.deps);
@@ -72,6 +76,7 @@ impl InspectCommand {
                 wit,
             };
             println!("{}", crate::ui::json(&out)?);
+            validity?;
             return Ok(ExitCode::SUCCESS);
         }
         println!("component: {}", self.file.display());
@@ -130,6 +135,7 @@ impl InspectCommand {
         for line in wit.lines() {
             println!("{}", Escaped(line));
         }
+        validity?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -158,8 +158,21 @@ fn remove_listed(live: &mut Vec<PathBuf>, which: impl Fn(&Path) -> bool) {
     });
 }
 
-/// A temporary file listed in [`TEMPORARIES`] while it exists.
-struct Temporary(Option<tempfile::NamedTempFile>);
+/// A temporary file listed in [`TEMPORARIES`] while it exists. Its fields
+/// drop in order: the file goes (removed) before it is unlisted.
+struct Temporary {
+    file: tempfile::NamedTempFile,
+    listed: Listed,
+}
+
+/// A path in [`TEMPORARIES`], unlisted when dropped.
+struct Listed(PathBuf);
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        temporaries().retain(|p| *p != self.0);
+    }
+}
 
 impl Temporary {
     /// A new, listed, temporary file in `dir`.
@@ -170,33 +183,25 @@ impl Temporary {
             .suffix(".tmp")
             .tempfile_in(dir)?;
         live.push(file.path().to_owned());
-        Ok(Temporary(Some(file)))
+        let listed = Listed(file.path().to_owned());
+        Ok(Temporary { file, listed })
     }
 
     fn file(&mut self) -> &mut tempfile::NamedTempFile {
-        self.0.as_mut().expect("a temporary file not yet persisted")
+        &mut self.file
     }
 
-    /// Renames the file to `path`; it is no longer temporary.
-    fn persist(mut self, path: &Path) -> io::Result<()> {
-        let mut live = temporaries();
-        let file = self.0.take().expect("a temporary file not yet persisted");
-        let tmp = file.path().to_owned();
-        // On failure, the file comes back and is removed here, unlisted.
-        let persisted = file.persist(path).map(drop).map_err(|e| e.error);
-        live.retain(|p| *p != tmp);
+    /// Renames the file to `path`, under the lock, so a signal never finds
+    /// it half-renamed; it is unlisted after.
+    fn persist(self, path: &Path) -> io::Result<()> {
+        let Temporary { file, listed } = self;
+        // On failure, the file comes back and is removed here.
+        let persisted = {
+            let _live = temporaries();
+            file.persist(path).map(drop).map_err(|e| e.error)
+        };
+        drop(listed);
         persisted
-    }
-}
-
-impl Drop for Temporary {
-    fn drop(&mut self) {
-        if let Some(file) = self.0.take() {
-            let mut live = temporaries();
-            let tmp = file.path().to_owned();
-            drop(file);
-            live.retain(|p| *p != tmp);
-        }
     }
 }
 

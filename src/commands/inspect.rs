@@ -79,63 +79,73 @@ impl InspectCommand {
             validity?;
             return Ok(ExitCode::SUCCESS);
         }
-        println!("component: {}", self.file.display());
-        if component.size < 1024 {
-            println!("size:      {}", Size(component.size));
-        } else {
-            println!(
-                "size:      {} ({} bytes)",
-                Size(component.size),
-                component.size
-            );
-        }
-        for (field, tools) in &component.producers {
-            let tools: Vec<String> = tools
-                .iter()
-                .map(|(name, version)| {
-                    if version.is_empty() {
-                        name.clone()
-                    } else {
-                        format!("{name} {version}")
-                    }
-                })
-                .collect();
-            let field = format!("{}:", Escaped(field));
-            println!("{field:<10} {}", Escaped(&tools.join(", ")));
-        }
-        if !component.policy.is_empty() {
-            println!(
-                "capabilities, as recorded by the tool that composed it (a claim, not verified):"
-            );
-            for line in &component.policy {
-                println!("  {}", Escaped(line));
-            }
-        }
-        if !wiring.instances.is_empty() {
-            println!("capabilities, as wired in the composition (files, env, network, http):");
-            for instance in &wiring.instances {
-                let grants: Vec<String> = instance
-                    .imports
-                    .iter()
-                    .map(|g| format!("{} from {}", g.capability, g.from))
-                    .collect();
-                println!(
-                    "  {}",
-                    Escaped(&format!("{}: {}", instance.name, grants.join(", ")))
-                );
-            }
-        }
-        if !disagreements.is_empty() {
-            println!("the recorded capabilities disagree with the composition:");
-            for d in &disagreements {
-                println!("  {}", Escaped(&d.to_string()));
-            }
-        }
-        println!();
+        print_text(&self.file, &component, &wiring, &disagreements);
         for line in wit.lines() {
             println!("{}", Escaped(line));
         }
         validity?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The human-readable report, before the WIT: the file, its size, its
+/// producers, and the capabilities as recorded and as wired. Text from
+/// the file is escaped.
+fn print_text(
+    file: &std::path::Path,
+    component: &Component,
+    wiring: &Wiring,
+    disagreements: &[Disagreement],
+) {
+    println!("component: {}", file.display());
+    if component.size < 1024 {
+        println!("size:      {}", Size(component.size));
+    } else {
+        println!(
+            "size:      {} ({} bytes)",
+            Size(component.size),
+            component.size
+        );
+    }
+    for (field, tools) in &component.producers {
+        let tools: Vec<String> = tools
+            .iter()
+            .map(|(name, version)| {
+                if version.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{name} {version}")
+                }
+            })
+            .collect();
+        let field = format!("{}:", Escaped(field));
+        println!("{field:<10} {}", Escaped(&tools.join(", ")));
+    }
+    if !component.policy.is_empty() {
+        println!("capabilities, as recorded by the tool that composed it (a claim, not verified):");
+        for line in &component.policy {
+            println!("  {}", Escaped(line));
+        }
+    }
+    if !wiring.instances.is_empty() {
+        println!("capabilities, as wired in the composition (files, env, network, http):");
+        for instance in &wiring.instances {
+            let grants: Vec<String> = instance
+                .imports
+                .iter()
+                .map(|g| format!("{} from {}", g.capability, g.from))
+                .collect();
+            println!(
+                "  {}",
+                Escaped(&format!("{}: {}", instance.name, grants.join(", ")))
+            );
+        }
+    }
+    if !disagreements.is_empty() {
+        println!("the recorded capabilities disagree with the composition:");
+        for d in disagreements {
+            println!("  {}", Escaped(&d.to_string()));
+        }
+    }
+    println!();
 }

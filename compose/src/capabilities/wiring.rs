@@ -132,108 +132,10 @@ impl Wiring {
     /// to be a component). Parts it cannot read are left out: this is a
     /// report, never a reason to reject a component.
     pub fn read(bytes: &[u8]) -> Wiring {
-        let mut slots: Vec<Slot> = Vec::new();
-        let mut names: BTreeMap<u32, String> = BTreeMap::new();
-        let mut depth = 0usize;
-        for payload in Parser::new(0).parse_all(bytes) {
-            let Ok(payload) = payload else { break };
-            match payload {
-                Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
-                Payload::End(_) => depth = depth.saturating_sub(1),
-                _ if depth > 0 => {}
-                Payload::ComponentImportSection(reader) => {
-                    for import in reader.into_iter().flatten() {
-                        if let ComponentTypeRef::Instance(_) = import.ty {
-                            slots.push(Slot::Import(import.name.name.to_owned()));
-                        }
-                    }
-                }
-                Payload::ComponentAliasSection(reader) => {
-                    for alias in reader.into_iter().flatten() {
-                        if let ComponentAlias::InstanceExport {
-                            kind: ComponentExternalKind::Instance,
-                            instance_index,
-                            ..
-                        } = alias
-                        {
-                            slots.push(Slot::Alias(instance_index));
-                        }
-                    }
-                }
-                Payload::ComponentInstanceSection(reader) => {
-                    for instance in reader.into_iter().flatten() {
-                        slots.push(match instance {
-                            ComponentInstance::Instantiate { args, .. } => Slot::Instantiated(
-                                args.iter()
-                                    .filter(|a| a.kind == ComponentExternalKind::Instance)
-                                    .map(|a| (a.name.to_owned(), a.index))
-                                    .collect(),
-                            ),
-                            ComponentInstance::FromExports(_) => Slot::Other,
-                        });
-                    }
-                }
-                Payload::ComponentExportSection(reader) => {
-                    for export in reader.into_iter().flatten() {
-                        if export.kind == ComponentExternalKind::Instance {
-                            slots.push(Slot::Alias(export.index));
-                        }
-                    }
-                }
-                Payload::CustomSection(section) if section.name() == "component-name" => {
-                    names.extend(instance_names(section.data()));
-                }
-                _ => {}
-            }
+        let (slots, names) = instance_space(bytes);
+        Wiring {
+            instances: wired_instances(&slots, &names),
         }
-        let name_of = |index: u32| {
-            names
-                .get(&index)
-                .cloned()
-                .unwrap_or_else(|| format!("#{index}"))
-        };
-        // What instance `index` finally is: an alias is an export of the
-        // instance it names (aliases only refer to earlier slots).
-        let source = |mut index: u32| loop {
-            match slots.get(index as usize) {
-                Some(Slot::Alias(of)) if *of < index => index = *of,
-                Some(Slot::Import(name)) => {
-                    break GrantSource::Host {
-                        import: name.clone(),
-                    };
-                }
-                Some(Slot::Instantiated(_)) => {
-                    break GrantSource::Instance {
-                        name: name_of(index),
-                    };
-                }
-                _ => break GrantSource::Other,
-            }
-        };
-        let instances = slots
-            .iter()
-            .enumerate()
-            .filter_map(|(index, slot)| {
-                let Slot::Instantiated(args) = slot else {
-                    return None;
-                };
-                let imports: Vec<Grant> = args
-                    .iter()
-                    .filter_map(|(import, arg)| {
-                        Some(Grant {
-                            capability: rule_for(import)?.capability,
-                            import: import.clone(),
-                            from: source(*arg),
-                        })
-                    })
-                    .collect();
-                (!imports.is_empty()).then(|| WiredInstance {
-                    name: name_of(index as u32),
-                    imports,
-                })
-            })
-            .collect();
-        Wiring { instances }
     }
 
     /// Where the recorded `policy` (the lines of `wcomp-capabilities`)
@@ -340,4 +242,116 @@ impl fmt::Display for Disagreement {
             }
         }
     }
+}
+
+/// The top-level component instance space of `bytes`, slot by slot, and
+/// the instances' names from the `component-name` section.
+fn instance_space(bytes: &[u8]) -> (Vec<Slot>, BTreeMap<u32, String>) {
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut names: BTreeMap<u32, String> = BTreeMap::new();
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        let Ok(payload) = payload else { break };
+        match payload {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            Payload::ComponentImportSection(reader) => {
+                for import in reader.into_iter().flatten() {
+                    if let ComponentTypeRef::Instance(_) = import.ty {
+                        slots.push(Slot::Import(import.name.name.to_owned()));
+                    }
+                }
+            }
+            Payload::ComponentAliasSection(reader) => {
+                for alias in reader.into_iter().flatten() {
+                    if let ComponentAlias::InstanceExport {
+                        kind: ComponentExternalKind::Instance,
+                        instance_index,
+                        ..
+                    } = alias
+                    {
+                        slots.push(Slot::Alias(instance_index));
+                    }
+                }
+            }
+            Payload::ComponentInstanceSection(reader) => {
+                for instance in reader.into_iter().flatten() {
+                    slots.push(match instance {
+                        ComponentInstance::Instantiate { args, .. } => Slot::Instantiated(
+                            args.iter()
+                                .filter(|a| a.kind == ComponentExternalKind::Instance)
+                                .map(|a| (a.name.to_owned(), a.index))
+                                .collect(),
+                        ),
+                        ComponentInstance::FromExports(_) => Slot::Other,
+                    });
+                }
+            }
+            Payload::ComponentExportSection(reader) => {
+                for export in reader.into_iter().flatten() {
+                    if export.kind == ComponentExternalKind::Instance {
+                        slots.push(Slot::Alias(export.index));
+                    }
+                }
+            }
+            Payload::CustomSection(section) if section.name() == "component-name" => {
+                names.extend(instance_names(section.data()));
+            }
+            _ => {}
+        }
+    }
+    (slots, names)
+}
+
+/// The instantiated slots that are given a capability's interface, each
+/// with where it comes from.
+fn wired_instances(slots: &[Slot], names: &BTreeMap<u32, String>) -> Vec<WiredInstance> {
+    let name_of = |index: u32| {
+        names
+            .get(&index)
+            .cloned()
+            .unwrap_or_else(|| format!("#{index}"))
+    };
+    // What instance `index` finally is: an alias is an export of the
+    // instance it names (aliases only refer to earlier slots).
+    let source = |mut index: u32| loop {
+        match slots.get(index as usize) {
+            Some(Slot::Alias(of)) if *of < index => index = *of,
+            Some(Slot::Import(name)) => {
+                break GrantSource::Host {
+                    import: name.clone(),
+                };
+            }
+            Some(Slot::Instantiated(_)) => {
+                break GrantSource::Instance {
+                    name: name_of(index),
+                };
+            }
+            _ => break GrantSource::Other,
+        }
+    };
+    slots
+        .iter()
+        .enumerate()
+        .filter_map(|(index, slot)| {
+            let Slot::Instantiated(args) = slot else {
+                return None;
+            };
+            let imports: Vec<Grant> = args
+                .iter()
+                .filter_map(|(import, arg)| {
+                    Some(Grant {
+                        capability: rule_for(import)?.capability,
+                        import: import.clone(),
+                        from: source(*arg),
+                    })
+                })
+                .collect();
+            (!imports.is_empty()).then(|| WiredInstance {
+                name: name_of(index as u32),
+                imports,
+            })
+        })
+        .collect()
 }

@@ -64,6 +64,7 @@ impl Outcome {
 /// A cache entry that failed its check, and was compiled again and
 /// replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Rejected {
     /// The entry's file.
     pub entry: PathBuf,

@@ -24,10 +24,14 @@ impl Flavor {
     }
 }
 
-impl Host {
+impl<T: Send + 'static> Host<T> {
     /// Runs a command (a component exporting `wasi:cli/run`) and returns the
     /// guest's exit code.
-    pub async fn run_command(&self, loaded: &Loaded, opts: &RunOptions) -> Result<i32, RunError> {
+    pub async fn run_command(
+        &self,
+        loaded: &Loaded<T>,
+        opts: &RunOptions,
+    ) -> Result<i32, RunError> {
         let flavor = self.command_flavor(loaded)?;
         let mut store = self.store(loaded, opts)?;
         let run = async {
@@ -62,7 +66,7 @@ impl Host {
 
     /// Instantiates the component in a fresh store without calling it: the
     /// per-instance cost of an embedding that serves many requests.
-    pub async fn instantiate(&self, loaded: &Loaded, opts: &RunOptions) -> Result<(), RunError> {
+    pub async fn instantiate(&self, loaded: &Loaded<T>, opts: &RunOptions) -> Result<(), RunError> {
         let mut store = self.store(loaded, opts)?;
         loaded
             .pre
@@ -73,7 +77,7 @@ impl Host {
     }
 
     /// Which `wasi:cli/run` the component exports.
-    fn command_flavor(&self, loaded: &Loaded) -> Result<Flavor, RunError> {
+    fn command_flavor(&self, loaded: &Loaded<T>) -> Result<Flavor, RunError> {
         let run = loaded
             .component
             .component_type()

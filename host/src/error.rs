@@ -15,6 +15,7 @@ pub(crate) fn cause(e: wasmtime::Error) -> Cause {
 
 /// Running a component failed.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
 pub enum RunError {
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -38,6 +39,25 @@ pub enum RunError {
         #[source]
         source: Cause,
     },
+
+    #[error("cannot add the embedder's imports to the host")]
+    #[diagnostic(
+        code(wcomp::run::imports),
+        help("an import the host already provides (WASI, wasi:http) cannot be defined again")
+    )]
+    Imports {
+        #[source]
+        source: Cause,
+    },
+
+    #[error("`{component}` was loaded by another host")]
+    #[diagnostic(
+        code(wcomp::run::other_host),
+        help(
+            "a component's code belongs to the host (and engine) that loaded it; load it with this host"
+        )
+    )]
+    OtherHost { component: String },
 
     #[error("cannot compile `{component}`")]
     #[diagnostic(code(wcomp::run::compile))]
@@ -125,6 +145,9 @@ pub enum RunError {
         component: String,
         function: String,
         reason: String,
+        /// The limit that stopped the guest, if one did; `None` for a trap
+        /// of its own (`unreachable`, a failed host call, a panic).
+        limit: Option<LimitReached>,
         /// The wasm backtrace and what to do next.
         help: String,
     },
@@ -149,10 +172,23 @@ pub enum RunError {
     },
 }
 
+/// Which of a run's [`Limits`](crate::Limits) stopped its guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitReached {
+    /// The run's timeout passed.
+    Timeout,
+    /// The guest used up its fuel.
+    Fuel,
+    /// The guest asked for more memory than the limit allows.
+    Memory,
+}
+
 /// An `--invoke` call that cannot be made as written, pointing into it.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("invalid `--invoke` call: {message}")]
 #[diagnostic(code(wcomp::run::bad_call), help("{help}"))]
+#[non_exhaustive]
 pub struct BadCall {
     pub message: String,
     #[source_code]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use wasmtime::Trap;
 use wcomp_core::fmt::Elapsed;
 
-use crate::error::RunError;
+use crate::error::{LimitReached, RunError};
 use crate::limits::{Limits, MemoryLimitReached};
 
 /// Bounds `run` by the timeout in wall-clock time too: a guest waiting in
@@ -41,6 +41,7 @@ pub(crate) fn failure(
         component: component.to_owned(),
         function: function.to_owned(),
         reason,
+        limit: limit_reached(limits, &err),
         help: format!("{next}{}", backtrace(&err)),
     }
 }
@@ -72,6 +73,18 @@ pub(crate) fn reason(limits: &Limits, err: &wasmtime::Error) -> (String, &'stati
             err.root_cause().to_string(),
             "the guest failed; the backtrace shows where",
         ),
+    }
+}
+
+/// The limit that stopped the guest, if a limit did.
+fn limit_reached(limits: &Limits, err: &wasmtime::Error) -> Option<LimitReached> {
+    if err.is::<MemoryLimitReached>() {
+        return Some(LimitReached::Memory);
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) if limits.timeout.is_some() => Some(LimitReached::Timeout),
+        Some(Trap::OutOfFuel) => Some(LimitReached::Fuel),
+        _ => None,
     }
 }
 

@@ -44,22 +44,61 @@ use std::path::{Path, PathBuf};
 pub use cache::{FunctionReuse, Outcome as CacheOutcome};
 pub use call::{Call, Invocation};
 pub use engine::{Host, HostBuilder, TICK};
-pub use error::{BadCall, Cause, RunError};
+pub use error::{BadCall, Cause, LimitReached, RunError};
 pub use limits::Limits;
 pub use load::Loaded;
 pub use outgoing::OutgoingHttp;
-pub use state::{BadGrant, DirGrant, Grants, Stdio, parse_env};
+pub use state::{BadGrant, DirGrant, Grants, Stdio, StoreData, parse_env};
 pub use stdin::ReadAheadStdin;
 
 /// How one run is set up: the guest's arguments, what it may touch, its
-/// limits and its stdio.
+/// limits and its stdio. The default grants nothing, limits nothing, and
+/// gives the guest no arguments, an empty stdin and discarded output.
+///
+/// ```
+/// use wcomp_host::{DirGrant, Grants, RunOptions};
+/// let opts = RunOptions::default()
+///     .with_args(["app.wasm", "--verbose"])
+///     .with_grants(Grants::default().with_dir(DirGrant::read_only("./data", "/data")));
+/// assert_eq!(opts.args.len(), 2);
+/// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct RunOptions {
     /// `argv`, starting with the program name.
     pub args: Vec<String>,
+    /// What the guest may touch: directories, environment, network.
     pub grants: Grants,
+    /// Its timeout, memory cap and fuel.
     pub limits: Limits,
+    /// Its stdin, stdout and stderr.
     pub stdio: Stdio,
+}
+
+impl RunOptions {
+    /// Gives the guest these arguments, the program name first.
+    pub fn with_args(mut self, args: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.args = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Grants the guest what `grants` lists, and nothing else.
+    pub fn with_grants(mut self, grants: Grants) -> Self {
+        self.grants = grants;
+        self
+    }
+
+    /// Runs the guest under `limits`.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Gives the guest this stdio.
+    pub fn with_stdio(mut self, stdio: Stdio) -> Self {
+        self.stdio = stdio;
+        self
+    }
 }
 
 /// Where the compiled-code cache lives inside the wcomp cache directory.

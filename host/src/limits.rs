@@ -5,18 +5,55 @@ use std::time::Duration;
 
 use wcomp_core::fmt::{Excerpt, Size};
 
-/// The limits of one run; `None` means unlimited.
+/// The limits of one run; `None` means unlimited, and the default is no
+/// limit at all. Build them with the `with_` methods:
+///
+/// ```
+/// # use std::time::Duration;
+/// let limits = wcomp_host::Limits::default()
+///     .with_timeout(Duration::from_secs(5))
+///     .with_max_memory(64 << 20);
+/// assert_eq!(limits.fuel, None);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct Limits {
+    /// Wall-clock time for the whole run, at the resolution of the epoch
+    /// [`TICK`](crate::TICK); the host must allow timeouts
+    /// ([`HostBuilder::timeouts`](crate::HostBuilder::timeouts)).
     pub timeout: Option<Duration>,
+    /// Bytes of linear memory, all of the guest's memories together.
     pub max_memory: Option<u64>,
+    /// Units of fuel (about one per wasm instruction); the host must count
+    /// fuel ([`HostBuilder::fuel`](crate::HostBuilder::fuel)).
     pub fuel: Option<u64>,
+}
+
+impl Limits {
+    /// Stops the run once `timeout` has passed (`None`: never).
+    pub fn with_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeout = timeout.into();
+        self
+    }
+
+    /// Fails the guest's memory growth past `bytes` (`None`: no cap).
+    pub fn with_max_memory(mut self, bytes: impl Into<Option<u64>>) -> Self {
+        self.max_memory = bytes.into();
+        self
+    }
+
+    /// Stops the guest once it has used `fuel` units (`None`: no limit).
+    pub fn with_fuel(mut self, fuel: impl Into<Option<u64>>) -> Self {
+        self.fuel = fuel.into();
+        self
+    }
 }
 
 /// A limit given on the command line that does not parse.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("invalid {what} `{}`{}", Excerpt(.input), why_negative(*.negative))]
 #[diagnostic(code(wcomp::run::bad_limit), help("{help}"))]
+#[non_exhaustive]
 pub struct BadLimit {
     pub what: &'static str,
     pub input: String,
@@ -113,6 +150,7 @@ pub fn parse_fuel(input: &str) -> Result<u64, BadLimit> {
 
 /// The guest tried to grow its memories past `--max-memory`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct MemoryLimitReached {
     pub limit: u64,
 }

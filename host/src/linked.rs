@@ -31,23 +31,39 @@ use crate::Host;
 use crate::cache::{FunctionReuse, Outcome};
 use crate::error::RunError;
 use crate::load::{Compiled, Loaded, Pre};
-use crate::state::HostState;
+use crate::state::StoreData;
 
 /// One component of an app to link, given after every component it imports
 /// from.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Part<'a> {
     /// Its name in the app, for messages.
     pub name: &'a str,
     /// Where it was read from, for messages.
     pub path: &'a Path,
+    /// The component's bytes.
     pub bytes: &'a [u8],
     /// The imports other parts satisfy; the host satisfies the rest.
     pub wires: Vec<Wire>,
 }
 
+impl<'a> Part<'a> {
+    /// The component `name`, read from `path`, whose imports `wires` are
+    /// satisfied by earlier parts.
+    pub fn new(name: &'a str, path: &'a Path, bytes: &'a [u8], wires: Vec<Wire>) -> Self {
+        Part {
+            name,
+            path,
+            bytes,
+            wires,
+        }
+    }
+}
+
 /// An import of a part satisfied by an export of an earlier part.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Wire {
     /// The import's name (`demo:text/transform@0.1.0`, or a function's).
     pub import: String,
@@ -58,18 +74,30 @@ pub struct Wire {
     pub export: String,
 }
 
-/// The parts of a linked app, ready to instantiate in one store: the last
-/// is the app's main component.
-pub(crate) struct Linked {
-    parts: Vec<InstancePre<HostState>>,
+impl Wire {
+    /// The import `import`, satisfied by the export `export` of the part
+    /// at index `provider`.
+    pub fn new(import: impl Into<String>, provider: usize, export: impl Into<String>) -> Self {
+        Wire {
+            import: import.into(),
+            provider,
+            export: export.into(),
+        }
+    }
 }
 
-impl Linked {
+/// The parts of a linked app, ready to instantiate in one store: the last
+/// is the app's main component.
+pub(crate) struct Linked<T: 'static> {
+    parts: Vec<InstancePre<StoreData<T>>>,
+}
+
+impl<T: Send + 'static> Linked<T> {
     /// Instantiates every part in order, each seeing its providers through
     /// the store; returns the main component's instance.
     pub(crate) async fn instantiate_async(
         &self,
-        store: &mut Store<HostState>,
+        store: &mut Store<StoreData<T>>,
     ) -> wasmtime::Result<Instance> {
         store.data_mut().linked.clear();
         for pre in &self.parts {
@@ -85,14 +113,14 @@ impl Linked {
     }
 }
 
-impl Host {
+impl<T: Send + 'static> Host<T> {
     /// Loads each part (compiled, or from the cache, on its own) and links
     /// the imports one part takes from another. `name` names the app in
     /// messages; the last part is its main component.
     ///
     /// The host must be built without concurrency
     /// ([`HostBuilder::concurrency`](crate::HostBuilder::concurrency)).
-    pub fn load_linked(&self, name: &str, parts: &[Part<'_>]) -> Result<Loaded, RunError> {
+    pub fn load_linked(&self, name: &str, parts: &[Part<'_>]) -> Result<Loaded<T>, RunError> {
         let started = Instant::now();
         if self.concurrency() {
             return Err(RunError::NotLinkable {
@@ -185,7 +213,7 @@ impl Host {
         part: &Part<'_>,
         component: &Component,
         components: &[Compiled],
-    ) -> Result<Linker<HostState>, RunError> {
+    ) -> Result<Linker<StoreData<T>>, RunError> {
         let mut linker = self.linker.clone();
         // A deny component's export replaces the host's interface.
         linker.allow_shadowing(true);
@@ -225,8 +253,8 @@ impl Host {
 
 /// Defines `wire.import` in `linker`: a function, or an instance of
 /// functions, each forwarding to the same-named export of the provider.
-fn define_forwarders(
-    linker: &mut Linker<HostState>,
+fn define_forwarders<T: Send + 'static>(
+    linker: &mut Linker<StoreData<T>>,
     engine: &Engine,
     wire: &Wire,
     item: &ComponentItem,
@@ -273,11 +301,11 @@ type Forwarded<'a> = Box<dyn Future<Output = wasmtime::Result<()>> + Send + 'a>;
 
 /// A host function that calls the provider's function `func` with the
 /// caller's arguments and hands back its results.
-fn forwarder(
+fn forwarder<T: Send + 'static>(
     provider: usize,
     func: ComponentExportIndex,
 ) -> impl for<'a> Fn(
-    StoreContextMut<'a, HostState>,
+    StoreContextMut<'a, StoreData<T>>,
     ComponentFunc,
     &'a [Val],
     &'a mut [Val],

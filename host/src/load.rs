@@ -14,16 +14,17 @@ use crate::cache::{self, FunctionReuse, Outcome, Rejected};
 use crate::error::{RunError, cause};
 use crate::linked::Linked;
 use crate::split::{self, Split};
-use crate::state::HostState;
+use crate::state::StoreData;
 use crate::{Host, display_name};
 
-/// A component compiled and linked, ready to instantiate.
-pub struct Loaded {
+/// A component compiled and linked by a [`Host`], ready to instantiate in
+/// that host's stores (whose data holds a `T`).
+pub struct Loaded<T: 'static = ()> {
     /// The component's name in messages (its file name).
     pub name: String,
     /// The component, or a linked app's main component.
     pub(crate) component: Component,
-    pub(crate) pre: Pre,
+    pub(crate) pre: Pre<T>,
     /// Whether its code came from the cache (for a linked app: all of it).
     pub cache: Outcome,
     /// When it was compiled: how many functions came from the cache.
@@ -53,7 +54,7 @@ pub(crate) struct Compiled {
 
 impl Compiled {
     /// Gives the component the core modules it imports, in `linker`.
-    pub(crate) fn define_modules(&self, linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    pub(crate) fn define_modules<T>(&self, linker: &mut Linker<T>) -> wasmtime::Result<()> {
         for (import, module) in &self.modules {
             linker.root().module(import, module)?;
         }
@@ -62,19 +63,19 @@ impl Compiled {
 }
 
 /// How a loaded component is instantiated.
-pub(crate) enum Pre {
+pub(crate) enum Pre<T: 'static> {
     /// As one component.
-    Whole(InstancePre<HostState>),
+    Whole(InstancePre<StoreData<T>>),
     /// As the linked components of an app.
-    Linked(Linked),
+    Linked(Linked<T>),
 }
 
-impl Pre {
+impl<T: Send + 'static> Pre<T> {
     /// A fresh instance in `store`: the component's, or a linked app's
     /// main component's.
     pub(crate) async fn instantiate_async(
         &self,
-        store: &mut Store<HostState>,
+        store: &mut Store<StoreData<T>>,
     ) -> wasmtime::Result<Instance> {
         match self {
             Pre::Whole(pre) => pre.instantiate_async(store).await,
@@ -83,11 +84,11 @@ impl Pre {
     }
 }
 
-impl Host {
+impl<T: Send + 'static> Host<T> {
     /// Reads, compiles (or loads from the cache) and links the component at
     /// `path`. A file that is not a component, or that imports what the host
     /// cannot provide, fails here.
-    pub fn load(&self, path: &Path) -> Result<Loaded, RunError> {
+    pub fn load(&self, path: &Path) -> Result<Loaded<T>, RunError> {
         let started = Instant::now();
         let bytes = decode::read(path)?;
         let mut loaded = self.load_bytes(path, &bytes)?;
@@ -97,7 +98,7 @@ impl Host {
 
     /// Like [`Host::load`], for bytes already in memory; `path` names the
     /// component in messages.
-    pub fn load_bytes(&self, path: &Path, bytes: &[u8]) -> Result<Loaded, RunError> {
+    pub fn load_bytes(&self, path: &Path, bytes: &[u8]) -> Result<Loaded<T>, RunError> {
         let started = Instant::now();
         let name = display_name(path);
         let compiled = self.compile(path, &name, bytes)?;
@@ -178,7 +179,10 @@ impl Host {
     }
 
     /// Names every import the host lacks, in WIT syntax; falls back to
-    /// Wasmtime's own account when all names are provided but a type differs.
+    /// Wasmtime's own account when all names are provided but a type
+    /// differs, or when the embedder added imports (which names they
+    /// define only the linker knows: Wasmtime's account names the first
+    /// one missing).
     pub(crate) fn link_error(
         &self,
         name: &str,
@@ -191,7 +195,7 @@ impl Host {
             .map(|(import, _)| import.to_owned())
             .filter(|import| !wasi::host_provides(import) && !split::is_split_import(import))
             .collect();
-        if missing.is_empty() {
+        if missing.is_empty() || self.extended {
             return RunError::Link {
                 component: name.to_owned(),
                 source: cause(err),

@@ -8,6 +8,7 @@ use crate::BadGrant;
 
 /// Which hosts a guest may send HTTP requests to. None by default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OutgoingHttp {
     #[default]
     Denied,

@@ -20,14 +20,19 @@ use crate::outgoing::{HttpHooks, OutgoingHttp};
 
 /// A host directory the guest may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DirGrant {
+    /// The directory on the host.
     pub host: PathBuf,
+    /// Where the guest sees it (a preopened directory's name).
     pub guest: String,
+    /// Whether the guest may only read it.
     pub read_only: bool,
 }
 
 /// A grant given on the command line that cannot be used as written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BadGrant {
     #[error("`{}` has an empty host path; write `HOST[::GUEST]`", Excerpt(.0))]
     EmptyHost(String),
@@ -45,6 +50,24 @@ pub enum BadGrant {
 }
 
 impl DirGrant {
+    /// The host directory `host`, seen by the guest as `guest`, read-only.
+    pub fn read_only(host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
+        DirGrant {
+            host: host.into(),
+            guest: guest.into(),
+            read_only: true,
+        }
+    }
+
+    /// The host directory `host`, seen by the guest as `guest`, which the
+    /// guest may change.
+    pub fn read_write(host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
+        DirGrant {
+            read_only: false,
+            ..DirGrant::read_only(host, guest)
+        }
+    }
+
     /// Parses `HOST[::GUEST]`; the guest path defaults to the host path.
     pub fn parse(spec: &str, read_only: bool) -> Result<DirGrant, BadGrant> {
         let (host, guest) = match spec.split_once("::") {
@@ -81,12 +104,42 @@ pub fn parse_env(spec: &str) -> Result<(String, String), BadGrant> {
 /// Everything the guest may touch beyond its own memory. Nothing by default:
 /// not even stdio, which the caller passes in [`Stdio`].
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Grants {
+    /// Directories the guest may open, each at its own guest path.
     pub dirs: Vec<DirGrant>,
+    /// Environment variables the guest sees, in order.
     pub env: Vec<(String, String)>,
+    /// Whether the guest may use sockets (TCP, UDP) and name lookup.
     pub allow_net: bool,
     /// Outgoing HTTP requests (wasi:http).
     pub http: OutgoingHttp,
+}
+
+impl Grants {
+    /// Also grants the directory `dir`.
+    pub fn with_dir(mut self, dir: DirGrant) -> Self {
+        self.dirs.push(dir);
+        self
+    }
+
+    /// Also gives the guest the environment variable `key`.
+    pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Lets the guest use the network (sockets and name lookup), or not.
+    pub fn with_network(mut self, allowed: bool) -> Self {
+        self.allow_net = allowed;
+        self
+    }
+
+    /// Lets the guest send these HTTP requests.
+    pub fn with_http(mut self, http: OutgoingHttp) -> Self {
+        self.http = http;
+        self
+    }
 }
 
 /// The guest's stdin, stdout and stderr, chosen by the caller: the process's
@@ -163,8 +216,14 @@ impl StdoutStream for Shared<dyn StdoutStream + Sync> {
     }
 }
 
-/// The data of each store.
-pub struct HostState {
+/// The data of every store the host makes: its WASI and wasi:http
+/// contexts, its resource table and memory limit, and the embedder's own
+/// data, a `T` (see [`Host::builder_with`](crate::Host::builder_with)).
+///
+/// An embedder's imports reach their state through it: with
+/// `wasmtime::component::bindgen!`, pass [`StoreData::data_mut`] as the
+/// getter of the generated `add_to_linker`.
+pub struct StoreData<T = ()> {
     wasi: WasiCtx,
     table: ResourceTable,
     http: WasiHttpCtx,
@@ -173,18 +232,40 @@ pub struct HostState {
     /// A linked app's instances, in order, for the calls one forwards to
     /// another (see [`crate::linked`]).
     pub(crate) linked: Vec<wasmtime::component::Instance>,
+    data: T,
 }
 
-impl HostState {
-    /// A store's data for a run under `opts`.
-    pub fn new(opts: &RunOptions, limiter: MemoryLimiter) -> Result<Self, RunError> {
+impl<T> StoreData<T> {
+    /// The embedder's data of this store.
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// The embedder's data of this store, to change: the getter to give
+    /// `add_to_linker` functions that `bindgen!` generates.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+
+    /// The store's resource table, shared with WASI: where an embedder's
+    /// imports keep the resources they hand the guest.
+    pub fn table(&mut self) -> &mut ResourceTable {
+        &mut self.table
+    }
+
+    /// A store's data for a run under `opts`, with the embedder's `data`.
+    pub(crate) fn new(
+        opts: &RunOptions,
+        limiter: MemoryLimiter,
+        data: T,
+    ) -> Result<Self, RunError> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.stdin(Shared(opts.stdio.stdin.clone()))
             .stdout(Shared(opts.stdio.stdout.clone()))
             .stderr(Shared(opts.stdio.stderr.clone()))
             .args(&opts.args);
         grant(&mut wasi, &opts.grants)?;
-        Ok(HostState {
+        Ok(StoreData {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             http: WasiHttpCtx::new(),
@@ -193,6 +274,7 @@ impl HostState {
             },
             limiter,
             linked: Vec::new(),
+            data,
         })
     }
 }
@@ -228,7 +310,7 @@ fn grant(wasi: &mut WasiCtxBuilder, grants: &Grants) -> Result<(), RunError> {
     Ok(())
 }
 
-impl WasiView for HostState {
+impl<T: Send> WasiView for StoreData<T> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.wasi,
@@ -237,7 +319,7 @@ impl WasiView for HostState {
     }
 }
 
-impl WasiHttpView for HostState {
+impl<T: Send> WasiHttpView for StoreData<T> {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
         WasiHttpCtxView {
             ctx: &mut self.http,

@@ -117,22 +117,21 @@ impl SandboxOptions {
             Vec::new()
         };
         env.extend(self.env.iter().cloned());
-        Grants {
-            dirs: self.dir.iter().chain(&self.ro_dir).cloned().collect(),
-            env,
-            allow_net: self.allow_net,
-            http: OutgoingHttp::from_flags(&self.allow_http),
-        }
+        let dirs = self.dir.iter().chain(&self.ro_dir).cloned();
+        let grants = dirs.fold(Grants::default(), Grants::with_dir);
+        env.into_iter()
+            .fold(grants, |grants, (key, value)| grants.with_env(key, value))
+            .with_network(self.allow_net)
+            .with_http(OutgoingHttp::from_flags(&self.allow_http))
     }
 }
 
 impl LimitOptions {
     pub fn limits(&self) -> Limits {
-        Limits {
-            timeout: self.timeout,
-            max_memory: self.max_memory,
-            fuel: self.fuel,
-        }
+        Limits::default()
+            .with_timeout(self.timeout)
+            .with_max_memory(self.max_memory)
+            .with_fuel(self.fuel)
     }
 
     /// A host for these limits, with the compiled-code cache under

@@ -47,14 +47,11 @@ impl RunCommand {
         let host = self.limits.host(ui)?;
         let loaded = host.load(&self.file)?;
         report_compile(ui, &loaded);
-        let opts = RunOptions {
-            args: std::iter::once(loaded.name.clone())
-                .chain(self.args)
-                .collect(),
-            grants: self.sandbox.grants(),
-            limits: self.limits.limits(),
-            stdio: process_stdio(),
-        };
+        let opts = RunOptions::default()
+            .with_args(std::iter::once(loaded.name.clone()).chain(self.args))
+            .with_grants(self.sandbox.grants())
+            .with_limits(self.limits.limits())
+            .with_stdio(process_stdio());
         let code = block_on(async {
             match &call {
                 Some(call) => host

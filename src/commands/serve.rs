@@ -80,15 +80,14 @@ impl ServeCommand {
         let loaded = host.load_bytes(&self.file, &bytes)?;
         drop(bytes);
         report_compile(ui, &loaded);
-        let opts = ServeOptions {
-            grants: self.sandbox.grants(),
-            limits: self.limits.limits(),
-            stdio: process_stdio(),
-            max_body: self.max_body,
-            reuse: Some(self.reuse as usize),
-            grace: self.grace,
-            header_timeout: self.header_timeout,
-        };
+        let opts = ServeOptions::default()
+            .with_grants(self.sandbox.grants())
+            .with_limits(self.limits.limits())
+            .with_stdio(process_stdio())
+            .with_max_body(self.max_body)
+            .with_reuse(self.reuse as usize)
+            .with_grace(self.grace)
+            .with_header_timeout(self.header_timeout);
         let name = loaded.name.clone();
         let server = Server::bind(host, loaded, self.addr, opts)?;
         ui.result(

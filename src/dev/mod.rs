@@ -290,13 +290,11 @@ impl Session {
         watcher: &mut Watcher,
         signals: &mut Signals,
     ) -> Next {
-        let opts = ServeOptions {
-            grants: self.opts.grants.clone(),
-            limits: self.opts.limits,
-            stdio: guest_stdio(),
-            grace: SERVE_GRACE,
-            ..ServeOptions::default()
-        };
+        let opts = ServeOptions::default()
+            .with_grants(self.opts.grants.clone())
+            .with_limits(self.opts.limits)
+            .with_stdio(guest_stdio())
+            .with_grace(SERVE_GRACE);
         let server = match Server::bind(self.hosts.whole.clone(), loaded, addr, opts) {
             Ok(server) => server,
             Err(e) => {
@@ -553,24 +551,19 @@ fn load_linked(
     let linked: Vec<Part<'_>> = parts
         .iter()
         .zip(&paths)
-        .map(|(part, path)| Part {
-            name: &part.component,
-            path,
-            bytes: &part.bytes,
-            wires: part
+        .map(|(part, path)| {
+            let wires = part
                 .arguments
                 .iter()
                 .filter_map(|argument| match &argument.from {
                     Source::Instance {
                         component, export, ..
-                    } => index(component).map(|provider| Wire {
-                        import: argument.import.clone(),
-                        provider,
-                        export: export.clone(),
-                    }),
+                    } => index(component)
+                        .map(|provider| Wire::new(&argument.import, provider, export)),
                     Source::Import { .. } => None,
                 })
-                .collect(),
+                .collect();
+            Part::new(&part.component, path, &part.bytes, wires)
         })
         .collect();
     host.load_linked(&wcomp_host::display_name(output), &linked)
@@ -583,12 +576,11 @@ async fn run(host: &Host, loaded: &Loaded, opts: &DevOptions) -> Result<i32, wco
         Mode::Command(args) => args.clone(),
         Mode::Invoke(_) | Mode::Serve(_) => Vec::new(),
     };
-    let run_opts = RunOptions {
-        args: std::iter::once(loaded.name.clone()).chain(args).collect(),
-        grants: opts.grants.clone(),
-        limits: opts.limits,
-        stdio: guest_stdio(),
-    };
+    let run_opts = RunOptions::default()
+        .with_args(std::iter::once(loaded.name.clone()).chain(args))
+        .with_grants(opts.grants.clone())
+        .with_limits(opts.limits)
+        .with_stdio(guest_stdio());
     match &opts.mode {
         Mode::Invoke(call) => host
             .invoke(loaded, call, &run_opts)

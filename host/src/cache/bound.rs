@@ -24,6 +24,7 @@ const ABANDONED: Duration = Duration::from_secs(60 * 60);
 
 /// Entries of one kind: how many and how big.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Tally {
     pub entries: u64,
     pub bytes: u64,
@@ -38,6 +39,7 @@ impl Tally {
 
 /// What the cache holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Usage {
     /// Whole compiled components, and the large core modules compiled on
     /// their own, which load in milliseconds.

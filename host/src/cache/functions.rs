@@ -39,6 +39,7 @@ pub(crate) fn dir(cache_dir: &Path) -> PathBuf {
 /// How many functions one compilation took from the store and how many it
 /// had to compile.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FunctionReuse {
     /// Functions whose code came from the store.
     pub reused: u64,

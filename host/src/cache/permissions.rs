@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
         "whoever can write the cache can make wcomp run native code; take away their write access (`chmod go-w`), choose another cache directory (`WCOMP_HOME`), or run with `--no-cache`"
     )
 )]
+#[non_exhaustive]
 pub struct InsecureCache {
     /// The cache directory.
     pub cache: PathBuf,

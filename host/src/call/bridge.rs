@@ -17,7 +17,7 @@ use wasmtime::component::{
 
 use super::syntax::{self, Call};
 use crate::error::{BadCall, RunError, cause};
-use crate::state::{HostState, Stdio};
+use crate::state::Stdio;
 use crate::streams::{self, ReaderProducer, ValueConsumer, WriterConsumer};
 use crate::wave;
 
@@ -113,8 +113,8 @@ macro_rules! with_payload {
 const FUTURE_TYPES: &str = "futures of bool, integers, floats, char and string are supported";
 
 /// The `Val` of every argument of `call`, for parameters `params`.
-pub(crate) fn arguments(
-    store: &mut Store<HostState>,
+pub(crate) fn arguments<D: Send + 'static>(
+    store: &mut Store<D>,
     call: &Call,
     params: &[(String, Type)],
     stdio: &Stdio,
@@ -126,8 +126,8 @@ pub(crate) fn arguments(
 }
 
 /// Builds the `Val` for one argument from its text.
-fn argument(
-    store: &mut Store<HostState>,
+fn argument<D: Send + 'static>(
+    store: &mut Store<D>,
     call: &Call,
     (text, span): (&str, Range<usize>),
     name: &str,
@@ -154,8 +154,8 @@ fn argument(
 }
 
 /// A `stream<u8>` fed from `@FILE` or `-` (stdin).
-fn stream_argument(
-    store: &mut Store<HostState>,
+fn stream_argument<D: Send + 'static>(
+    store: &mut Store<D>,
     call: &Call,
     (text, span): (&str, Range<usize>),
     name: &str,
@@ -190,8 +190,8 @@ fn stream_argument(
 }
 
 /// A ready `future<T>` holding the argument's value.
-fn future_argument(
-    store: &mut Store<HostState>,
+fn future_argument<D: Send + 'static>(
+    store: &mut Store<D>,
     call: &Call,
     (text, span): (&str, Range<usize>),
     name: &str,
@@ -202,13 +202,13 @@ fn future_argument(
         return Err(bad(format!("`{name}` is a `future` without a value")).into());
     };
     let value = wave_value(call, text, span.clone(), name, inner)?;
-    with_payload!(payload, T => ready_future::<T>(store, &value)
+    with_payload!(payload, T => ready_future::<T, _>(store, &value)
         .ok_or_else(|| bad(format!("`{name}` does not match its type")).into()),
         else => Err(bad(format!("`{name}` is a future of an unsupported type")).into()))
 }
 
 /// A ready `future<T>` holding `value`.
-fn ready_future<T: Payload>(store: &mut Store<HostState>, value: &Val) -> Option<Val> {
+fn ready_future<T: Payload, D: Send + 'static>(store: &mut Store<D>, value: &Val) -> Option<Val> {
     let value = T::from_val(value)?;
     let reader =
         FutureReader::new(&mut *store, async move { Ok::<_, wasmtime::Error>(value) }).ok()?;
@@ -276,6 +276,7 @@ pub(crate) fn wave_value(
 /// What a call produced: its results in WAVE, whether a stream result was
 /// written to stdout, and whether a `result` came back as an error.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct Invocation {
     /// Each result (or each value inside a tuple of streams and futures) in
     /// WAVE syntax, in order; streams are not listed.
@@ -290,8 +291,8 @@ pub struct Invocation {
 }
 
 /// Consumes one result: streams to stdout, futures awaited, the rest shown.
-pub(crate) async fn result(
-    a: &Accessor<HostState>,
+pub(crate) async fn result<D: Send + 'static>(
+    a: &Accessor<D>,
     val: Val,
     ty: Type,
     out: &mut Invocation,
@@ -321,8 +322,8 @@ pub(crate) async fn result(
 
 /// Writes a returned `stream<u8>` to the caller's stdout as it arrives; a
 /// reader that went away (`| head`) ends it quietly.
-async fn stream_to_stdout(
-    a: &Accessor<HostState>,
+async fn stream_to_stdout<D: Send + 'static>(
+    a: &Accessor<D>,
     stream: wasmtime::component::StreamAny,
     stdio: &Stdio,
 ) -> wasmtime::Result<()> {
@@ -338,12 +339,12 @@ async fn stream_to_stdout(
 }
 
 /// Awaits a returned `future<T>` and shows its value.
-async fn future_result(
-    a: &Accessor<HostState>,
+async fn future_result<D: Send + 'static>(
+    a: &Accessor<D>,
     future: FutureAny,
     payload: Option<Type>,
 ) -> wasmtime::Result<String> {
-    let value = with_payload!(payload.clone(), T => await_future::<T>(a, future).await?,
+    let value = with_payload!(payload.clone(), T => await_future::<T, _>(a, future).await?,
     else => {
         let mut future = future;
         a.with(|mut s| future.close(&mut s))?;
@@ -360,8 +361,8 @@ fn is_async(ty: &Type) -> bool {
 }
 
 /// Waits for a guest's `future<T>`; `None` if it is dropped unwritten.
-async fn await_future<T: Payload>(
-    a: &Accessor<HostState>,
+async fn await_future<T: Payload, D: Send + 'static>(
+    a: &Accessor<D>,
     future: FutureAny,
 ) -> wasmtime::Result<Option<Val>> {
     let reader = FutureReader::<T>::try_from_future_any(future)?;

@@ -6,8 +6,8 @@ use wasmtime::component::{Component, ComponentExportIndex};
 use wcomp_core::names::is_toolchain_export;
 
 use super::syntax::Call;
+use crate::Loaded;
 use crate::error::RunError;
-use crate::{Host, Loaded};
 
 /// The most lines a list of exports shows before it says how many more.
 const LIST_LIMIT: usize = 30;
@@ -59,19 +59,23 @@ pub(crate) struct Found {
 
 /// Finds the function a call names: `iface#f`, a freestanding `f`, or an
 /// `f` that exactly one exported interface has.
-pub(crate) fn find_function(host: &Host, loaded: &Loaded, call: &Call) -> Result<Found, RunError> {
+pub(crate) fn find_function<T>(
+    engine: &Engine,
+    loaded: &Loaded<T>,
+    call: &Call,
+) -> Result<Found, RunError> {
     let component = &loaded.component;
     let found = match call.name().split_once('#') {
         Some((iface, func)) => lookup(component, Some(iface), func, call.name()),
         None => match lookup(component, None, call.name(), call.name()) {
             Some(found) => Some(found),
-            None => unique_in_an_interface(host, component, call)?,
+            None => unique_in_an_interface(engine, component, call)?,
         },
     };
     found.ok_or_else(|| RunError::NoSuchFunction {
         component: loaded.name.clone(),
         name: call.name().to_owned(),
-        exports: bullet_list(&exported_functions(&host.engine, component)),
+        exports: bullet_list(&exported_functions(engine, component)),
     })
 }
 
@@ -94,11 +98,11 @@ fn lookup(component: &Component, iface: Option<&str>, func: &str, full: &str) ->
 /// The function named `call.name()` in whichever exported interface has
 /// one; several are an error that lists them.
 fn unique_in_an_interface(
-    host: &Host,
+    engine: &Engine,
     component: &Component,
     call: &Call,
 ) -> Result<Option<Found>, RunError> {
-    let candidates: Vec<String> = exported_functions(&host.engine, component)
+    let candidates: Vec<String> = exported_functions(engine, component)
         .into_iter()
         .filter(|f| {
             f.rsplit_once('#')

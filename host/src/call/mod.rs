@@ -18,17 +18,18 @@ use crate::error::{BadCall, RunError};
 use crate::failure::{failure, with_timeout};
 use crate::{Host, Loaded, RunOptions};
 
-impl Host {
+impl<T: Send + 'static> Host<T> {
     /// Calls the function `call` names with its arguments and returns its
     /// results. A `stream<u8>` argument `-` reads the caller's stdin, and a
     /// returned `stream<u8>` is written to the caller's stdout.
     pub async fn invoke(
         &self,
-        loaded: &Loaded,
+        loaded: &Loaded<T>,
         call: &Call,
         opts: &RunOptions,
     ) -> Result<Invocation, RunError> {
-        let found = exports::find_function(self, loaded, call)?;
+        self.check_engine(loaded)?;
+        let found = exports::find_function(&self.engine, loaded, call)?;
         let params: Vec<(String, Type)> =
             found.ty.params().map(|(n, t)| (n.to_owned(), t)).collect();
         check_arity(call, &found.name, &params)?;

@@ -6,6 +6,7 @@ use crate::error::{Cause, RunError};
 
 /// Serving could not start.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
 pub enum ServeError {
     #[error(
         "`{component}` is not an HTTP handler: it exports neither `wasi:http/handler@0.3.x` nor `wasi:http/incoming-handler@0.2.x`"
@@ -89,6 +90,7 @@ pub enum ServeError {
     "invalid address `{input}`: write HOST:PORT with an IP address or `localhost`, e.g. `127.0.0.1:8080`, `0.0.0.0:80`, `[::1]:8080`"
 )]
 #[diagnostic(code(wcomp::serve::bad_address))]
+#[non_exhaustive]
 pub struct BadAddress {
     pub input: String,
 }

@@ -7,6 +7,7 @@
 //! from outside the guest (the epoch only makes a busy guest yield, every
 //! tick, so the timers around it can fire).
 
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -23,7 +24,7 @@ use wasmtime_wasi_http::handler::{
 };
 
 use crate::limits::Limits;
-use crate::state::HostState;
+use crate::state::StoreData;
 use crate::{Host, Loaded, RunOptions};
 
 /// How long an idle instance is kept for the next request.
@@ -34,10 +35,10 @@ const IDLE: Duration = Duration::from_secs(1);
 const EXPIRY_SLACK: Duration = Duration::from_millis(100);
 
 /// Everything a new instance is made from.
-pub(crate) struct Instances {
-    pub(crate) host: Arc<Host>,
-    pub(crate) loaded: Loaded,
-    pub(crate) pre: ProxyPre<HostState>,
+pub(crate) struct Instances<T: 'static> {
+    pub(crate) host: Arc<Host<T>>,
+    pub(crate) loaded: Loaded<T>,
+    pub(crate) pre: ProxyPre<StoreData<T>>,
     /// The store's options: grants, stdio, memory cap; no timeout (see the
     /// module docs) and fuel set per request.
     pub(crate) store_opts: RunOptions,
@@ -50,9 +51,9 @@ pub(crate) struct Instances {
     pub(crate) instantiated: AtomicU64,
 }
 
-impl Instances {
+impl<T: Send + 'static> Instances<T> {
     /// A store for one instance, its limits set.
-    fn store(&self) -> wasmtime::Result<Store<HostState>> {
+    fn store(&self) -> wasmtime::Result<Store<StoreData<T>>> {
         let mut store = self
             .host
             .store(&self.loaded, &self.store_opts)
@@ -73,12 +74,12 @@ impl Instances {
     }
 }
 
-impl HandlerState for Instances {
-    type StoreData = HostState;
+impl<T: Send + 'static> HandlerState for Instances<T> {
+    type StoreData = StoreData<T>;
     type WorkerExpiration = Expiration;
-    type WorkerState = Worker;
+    type WorkerState = Worker<T>;
 
-    async fn instantiate(&self) -> wasmtime::Result<Instance<HostState, Expiration, Worker>> {
+    async fn instantiate(&self) -> wasmtime::Result<Instance<StoreData<T>, Expiration, Worker<T>>> {
         let mut store = self.store()?;
         let proxy = match self.timeout {
             Some(t) => tokio::time::timeout(t, self.pre.instantiate_async(&mut store))
@@ -90,7 +91,7 @@ impl HandlerState for Instances {
         Ok(Instance {
             store,
             proxy,
-            view: <HostState as WasiHttpView>::http,
+            view: <StoreData<T> as WasiHttpView>::http,
             expiration: Expiration {
                 request: self.request_time(),
                 sleep: Box::pin(tokio::time::sleep(Duration::MAX)),
@@ -105,6 +106,7 @@ impl HandlerState for Instances {
                     ..self.store_opts.limits
                 },
                 tickets: Mutex::new(Vec::new()),
+                data: PhantomData,
             },
         })
     }
@@ -144,13 +146,15 @@ impl WorkerExpiration for Expiration {
 /// One instance's policy: how many requests it takes, in all and at once,
 /// and what each request starts with; and the requests it took, to tell
 /// them why it failed.
-pub(crate) struct Worker {
+pub(crate) struct Worker<T> {
     reuse: usize,
     concurrent: usize,
     request: Duration,
     fuel: Option<u64>,
     limits: Limits,
     tickets: Mutex<Vec<Weak<Ticket>>>,
+    /// The embedder's data in the instance's store.
+    data: PhantomData<fn() -> T>,
 }
 
 /// How a request learns why its instance failed. When a guest traps, the
@@ -181,8 +185,8 @@ impl Ticket {
     }
 }
 
-impl WorkerState for Worker {
-    type StoreData = HostState;
+impl<T: Send + 'static> WorkerState for Worker<T> {
+    type StoreData = StoreData<T>;
     type RequestData = Arc<Ticket>;
 
     fn should_accept_request(&self, concurrent: usize, total: usize) -> ShouldAccept {
@@ -197,7 +201,7 @@ impl WorkerState for Worker {
 
     fn on_request_start(
         &self,
-        mut store: StoreContextMut<'_, HostState>,
+        mut store: StoreContextMut<'_, StoreData<T>>,
         ticket: Arc<Ticket>,
         _task: GuestTaskId,
     ) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
@@ -217,7 +221,7 @@ impl WorkerState for Worker {
         }
     }
 
-    fn drop(&self, store: Store<HostState>, result: wasmtime::Result<()>) {
+    fn drop(&self, store: Store<StoreData<T>>, result: wasmtime::Result<()>) {
         drop(store);
         if let Err(e) = result {
             let reason = crate::failure::reason(&self.limits, &e).0;

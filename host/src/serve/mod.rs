@@ -84,8 +84,10 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 /// How long a connection may take to send a request's head, by default.
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How a server runs its handler.
+/// How a server runs its handler. Build it from the default with the
+/// `with_` methods.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServeOptions {
     /// What every instance may touch (outgoing HTTP included).
     pub grants: Grants,
@@ -121,8 +123,54 @@ impl Default for ServeOptions {
     }
 }
 
+impl ServeOptions {
+    /// What every instance may touch.
+    pub fn with_grants(mut self, grants: Grants) -> Self {
+        self.grants = grants;
+        self
+    }
+
+    /// The limits of each request (timeout, fuel) and instance (memory).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The guests' stdio.
+    pub fn with_stdio(mut self, stdio: Stdio) -> Self {
+        self.stdio = stdio;
+        self
+    }
+
+    /// The largest request body, in bytes; a larger one is answered 413.
+    pub fn with_max_body(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Requests a WASI 0.3 instance serves before it is replaced (`None`:
+    /// [`DEFAULT_REUSE`]).
+    pub fn with_reuse(mut self, requests: impl Into<Option<usize>>) -> Self {
+        self.reuse = requests.into();
+        self
+    }
+
+    /// How long requests in flight may take to finish once the server stops.
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// How long a connection may take to send a request's head.
+    pub fn with_header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
+        self
+    }
+}
+
 /// Which handler interface a component exports.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HandlerKind {
     /// `wasi:http/incoming-handler@0.2.x`: a fresh instance per request.
     P2(InterfaceName),
@@ -140,6 +188,7 @@ impl fmt::Display for HandlerKind {
 
 /// One request, as the log shows it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RequestRecord {
     /// Counts from 0 in the order requests arrived.
     pub id: u64,
@@ -186,6 +235,7 @@ impl fmt::Display for Fine {
 
 /// How a server stopped.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Stopped {
     /// Requests answered, in all.
     pub requests: u64,
@@ -196,12 +246,12 @@ pub struct Stopped {
 }
 
 /// A handler bound to an address, ready to [run](Server::run).
-pub struct Server {
+pub struct Server<T: 'static = ()> {
     listener: std::net::TcpListener,
     addr: SocketAddr,
     kind: HandlerKind,
     shared: Arc<Shared>,
-    instances: Instances,
+    instances: Instances<T>,
     grace: Duration,
 }
 
@@ -214,15 +264,15 @@ struct Shared {
     next_id: AtomicU64,
 }
 
-impl Server {
+impl<T: Send + 'static> Server<T> {
     /// Checks that `loaded` is a handler and listens on `addr` (port 0
     /// picks a free one; see [`Server::local_addr`]).
     pub fn bind(
-        host: Arc<Host>,
-        loaded: Loaded,
+        host: Arc<Host<T>>,
+        loaded: Loaded<T>,
         addr: SocketAddr,
         opts: ServeOptions,
-    ) -> Result<Server, ServeError> {
+    ) -> Result<Server<T>, ServeError> {
         if opts.limits.timeout.is_some() && !host.timeouts() {
             return Err(ServeError::TimeoutsOff);
         }
@@ -344,7 +394,10 @@ impl Server {
 }
 
 /// The handler interface `loaded` exports (see [`handler_among`]).
-fn handler_kind(host: &Host, loaded: &Loaded) -> Result<HandlerKind, ServeError> {
+fn handler_kind<T: Send + 'static>(
+    host: &Host<T>,
+    loaded: &Loaded<T>,
+) -> Result<HandlerKind, ServeError> {
     let ty = loaded.component.component_type();
     let exported: Vec<&str> = ty.exports(host.engine()).map(|(name, _)| name).collect();
     handler_among(&loaded.name, &exported)?.ok_or_else(|| ServeError::NotAHandler {
@@ -417,10 +470,10 @@ fn handler_among(component: &str, exported: &[&str]) -> Result<Option<HandlerKin
 }
 
 /// The typed pre-instance for the handler's interface.
-fn proxy_pre(
-    loaded: &Loaded,
+fn proxy_pre<T: Send + 'static>(
+    loaded: &Loaded<T>,
     kind: &HandlerKind,
-) -> Result<ProxyPre<crate::state::HostState>, ServeError> {
+) -> Result<ProxyPre<crate::state::StoreData<T>>, ServeError> {
     let crate::load::Pre::Whole(pre) = &loaded.pre else {
         return Err(ServeError::Linked {
             component: loaded.name.clone(),
@@ -444,9 +497,9 @@ fn proxy_pre(
 
 /// Serves one connection's requests until the client closes it, or the
 /// server stops (then after the request in flight, if any).
-async fn connection(
+async fn connection<T: Send + 'static>(
     stream: tokio::net::TcpStream,
-    handler: ProxyHandler<Instances>,
+    handler: ProxyHandler<Instances<T>>,
     shared: Arc<Shared>,
     report: Report,
     mut stopping: watch::Receiver<bool>,
@@ -505,8 +558,8 @@ impl hyper::rt::Sleep for TokioSleep {}
 /// Answers one request: 413 for a body over the limit, the handler's
 /// response, or an error status when the handler fails (500), runs out of
 /// time (504) or cannot be instantiated (503).
-async fn respond(
-    handler: &ProxyHandler<Instances>,
+async fn respond<T: Send + 'static>(
+    handler: &ProxyHandler<Instances<T>>,
     shared: &Shared,
     report: Report,
     request: hyper::Request<Incoming>,

@@ -16,6 +16,7 @@ use wasm_wave::wasm::{DisplayType, WasmType, WasmTypeKind};
 /// A part of a WAVE value that its type rules out. Spans are byte ranges
 /// in the value's text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Mismatch {
     #[error("unknown field `{name}`")]
     UnknownField {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use support::*;
-use wcomp_host::cache::{BadEntry, Rejected};
+use wcomp_host::cache::BadEntry;
 use wcomp_host::{CacheOutcome, Host, Limits, RunError, RunOptions};
 
 /// Functions enough for a real amount of compiled code, and `answer`,
@@ -149,14 +149,12 @@ async fn recompiled_because(cache: &Path, entry: &Path, bytes: &[u8], bad: BadEn
     let host = cached_host(cache);
     let loaded = load_into(&host, "library.wasm", bytes);
     assert_eq!(loaded.cache, CacheOutcome::Compiled, "{bad:?}");
-    assert_eq!(
-        loaded.rejected,
-        [Rejected {
-            entry: entry.to_owned(),
-            reason: bad.clone(),
-        }],
-        "{bad:?}"
-    );
+    let rejected: Vec<(&Path, &BadEntry)> = loaded
+        .rejected
+        .iter()
+        .map(|r| (r.entry.as_path(), &r.reason))
+        .collect();
+    assert_eq!(rejected, [(entry, &bad)], "{bad:?}");
     assert!(
         loaded.rejected[0].to_string().contains("compiled it again"),
         "{}",
@@ -367,13 +365,8 @@ async fn an_interruptible_run_stops_when_its_future_is_dropped() {
     assert!(outcome.is_err(), "the spinner never ends by itself");
 
     // A timeout still ends it with the timeout's diagnostic.
-    let opts = RunOptions {
-        limits: Limits {
-            timeout: Some(Duration::from_millis(200)),
-            ..Limits::default()
-        },
-        ..RunOptions::default()
-    };
+    let opts = RunOptions::default()
+        .with_limits(Limits::default().with_timeout(Duration::from_millis(200)));
     let err = host.run_command(&loaded, &opts).await.unwrap_err();
     assert_eq!(stopped(err).reason, "timeout after 200ms");
 }

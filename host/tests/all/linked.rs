@@ -84,24 +84,15 @@ fn main_component() -> Vec<u8> {
 }
 
 fn parts<'a>(provider: &'a [u8], main: &'a [u8]) -> Vec<Part<'a>> {
-    let wire = |name: &str| Wire {
-        import: name.to_owned(),
-        provider: 0,
-        export: name.to_owned(),
-    };
+    let wire = |name: &str| Wire::new(name, 0, name);
     vec![
-        Part {
-            name: "provider",
-            path: Path::new("provider.wasm"),
-            bytes: provider,
-            wires: Vec::new(),
-        },
-        Part {
-            name: "main",
-            path: Path::new("main.wasm"),
-            bytes: main,
-            wires: vec![wire("calc"), wire("text")],
-        },
+        Part::new("provider", Path::new("provider.wasm"), provider, Vec::new()),
+        Part::new(
+            "main",
+            Path::new("main.wasm"),
+            main,
+            vec![wire("calc"), wire("text")],
+        ),
     ]
 }
 

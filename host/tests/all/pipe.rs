@@ -118,11 +118,9 @@ async fn invoke(
     limits: Limits,
 ) -> Result<Invocation, RunError> {
     let loaded = host.load(&fixture())?;
-    let opts = RunOptions {
-        stdio: Stdio::new(stdin, stdout.clone(), tokio::io::empty()),
-        limits,
-        ..RunOptions::default()
-    };
+    let opts = RunOptions::default()
+        .with_stdio(Stdio::new(stdin, stdout.clone(), tokio::io::empty()))
+        .with_limits(limits);
     host.invoke(&loaded, &Call::parse(call)?, &opts).await
 }
 
@@ -199,10 +197,7 @@ impl wasmtime_wasi::cli::StdinStream for SilentStdin {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_timeout_covers_a_wait_on_stdin() {
     let host = Host::builder().build().unwrap();
-    let limits = Limits {
-        timeout: Some(Duration::from_millis(500)),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_timeout(Duration::from_millis(500));
     let stdout = CheckingStdout::new(0);
     let err = invoke(
         &host,
@@ -231,10 +226,7 @@ async fn the_timeout_covers_a_fifo_nobody_writes() {
         .unwrap();
     assert!(made.success());
     let host = Host::builder().build().unwrap();
-    let limits = Limits {
-        timeout: Some(Duration::from_millis(500)),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_timeout(Duration::from_millis(500));
     let stdout = CheckingStdout::new(0);
     let call = format!("pass(@{})", fifo.display());
     let err = invoke(&host, &call, tokio::io::empty(), &stdout, limits)

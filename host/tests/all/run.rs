@@ -444,11 +444,9 @@ async fn a_directory_grant_that_does_not_exist_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let absent = tmp.path().join("absent");
     let mut opts = RunOptions::default();
-    opts.grants.dirs.push(DirGrant {
-        host: absent.clone(),
-        guest: "/data".into(),
-        read_only: false,
-    });
+    opts.grants
+        .dirs
+        .push(DirGrant::read_write(&absent, "/data"));
     let err = run("hello.wasm", &p2_command("i32.const 0"), &opts)
         .await
         .unwrap_err();
@@ -479,19 +477,13 @@ async fn unreachable_traps_with_the_function_and_a_backtrace() {
 /// Calls `call` on the runaway fixture under `limits`, in `host`.
 async fn runaway_under(host: &wcomp_host::Host, call: &str, limits: Limits) -> RunError {
     let loaded = load_into(host, "runaway.wasm", &runaway());
-    let opts = RunOptions {
-        limits,
-        ..RunOptions::default()
-    };
+    let opts = RunOptions::default().with_limits(limits);
     invoke_on(host, &loaded, call, &opts).await.unwrap_err()
 }
 
 #[tokio::test]
 async fn a_timeout_stops_a_spinning_guest() {
-    let limits = Limits {
-        timeout: Some(Duration::from_millis(200)),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_timeout(Duration::from_millis(200));
     let s = stopped(runaway_under(host(), "spin()", limits).await);
     assert_eq!(s.component, "runaway.wasm");
     assert_eq!(s.function, "spin");
@@ -505,10 +497,7 @@ async fn a_timeout_stops_a_spinning_guest() {
 
 #[tokio::test]
 async fn max_memory_stops_a_growing_guest() {
-    let limits = Limits {
-        max_memory: Some(1 << 20),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_memory(1 << 20);
     let s = stopped(runaway_under(host(), "grow()", limits).await);
     assert_eq!(s.function, "grow");
     assert_eq!(s.reason, "memory limit of 1 MiB reached");
@@ -521,10 +510,7 @@ async fn max_memory_stops_a_growing_guest() {
 
 #[tokio::test]
 async fn fuel_stops_a_spinning_guest() {
-    let limits = Limits {
-        fuel: Some(100_000),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_fuel(100_000);
     let s = stopped(runaway_under(fuel_host(), "spin()", limits).await);
     assert_eq!(s.function, "spin");
     assert_eq!(s.reason, "fuel limit of 100000 reached");
@@ -533,10 +519,7 @@ async fn fuel_stops_a_spinning_guest() {
 
 #[tokio::test]
 async fn a_fuel_limit_needs_a_host_built_with_fuel() {
-    let limits = Limits {
-        fuel: Some(100_000),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_fuel(100_000);
     let err = runaway_under(host(), "spin()", limits).await;
     assert_refused_for_want_of(&err, "`HostBuilder::fuel`");
 }
@@ -555,10 +538,7 @@ fn assert_refused_for_want_of(err: &RunError, setting: &str) {
 async fn a_timeout_needs_a_host_built_with_timeouts() {
     let untimed = Host::builder().timeouts(false).build().unwrap();
     assert!(!untimed.timeouts());
-    let limits = Limits {
-        timeout: Some(Duration::from_millis(200)),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_timeout(Duration::from_millis(200));
     let err = runaway_under(&untimed, "spin()", limits).await;
     assert_refused_for_want_of(&err, "`HostBuilder::timeouts`");
 }

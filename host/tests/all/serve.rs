@@ -133,14 +133,11 @@ async fn send(addr: SocketAddr, method: Method, path: &str, body: Bytes) -> (Sta
 }
 
 fn limits(timeout: Option<Duration>, max_memory: Option<u64>) -> ServeOptions {
-    ServeOptions {
-        limits: Limits {
-            timeout,
-            max_memory,
-            fuel: None,
-        },
-        ..ServeOptions::default()
-    }
+    ServeOptions::default().with_limits(
+        Limits::default()
+            .with_timeout(timeout)
+            .with_max_memory(max_memory),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,13 +235,7 @@ async fn memory_over_the_limit_fails_that_request_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fuel_runs_out_per_request() {
-    let opts = ServeOptions {
-        limits: Limits {
-            fuel: Some(50_000_000),
-            ..Limits::default()
-        },
-        ..ServeOptions::default()
-    };
+    let opts = ServeOptions::default().with_limits(Limits::default().with_fuel(50_000_000));
     let server = Running::start(P3, opts);
     assert_eq!(server.get("/").await.0, StatusCode::OK);
     assert_eq!(
@@ -262,10 +253,7 @@ async fn fuel_runs_out_per_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_the_limit_is_a_413() {
-    let opts = ServeOptions {
-        max_body: 1024,
-        ..ServeOptions::default()
-    };
+    let opts = ServeOptions::default().with_max_body(1024);
     let server = Running::start(P3, opts);
     let (status, body) = send(server.addr, Method::POST, "/echo", vec![7; 4096].into()).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -287,12 +275,10 @@ async fn outgoing_http_is_denied_unless_granted() {
 
         // The server fetches from itself: allowed by host and port.
         let (tx, rx) = std::sync::mpsc::channel();
-        let grant = |addr: SocketAddr| ServeOptions {
-            grants: Grants {
-                http: OutgoingHttp::Hosts(vec![addr.to_string()]),
-                ..Grants::default()
-            },
-            ..ServeOptions::default()
+        let grant = |addr: SocketAddr| {
+            ServeOptions::default().with_grants(
+                Grants::default().with_http(OutgoingHttp::Hosts(vec![addr.to_string()])),
+            )
         };
         // Bind on a known port first, so the grant can name it.
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -328,13 +314,8 @@ async fn outgoing_http_is_denied_unless_granted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grants_reach_the_guest() {
-    let opts = ServeOptions {
-        grants: Grants {
-            env: vec![("GREETING".into(), "hi there".into())],
-            ..Grants::default()
-        },
-        ..ServeOptions::default()
-    };
+    let opts =
+        ServeOptions::default().with_grants(Grants::default().with_env("GREETING", "hi there"));
     let server = Running::start(P2, opts);
     assert_eq!(server.get("/env?name=GREETING").await.1, "hi there\n");
     assert_eq!(server.get("/env?name=HOME").await.1, "unset\n");
@@ -401,10 +382,7 @@ async fn stopping_lets_requests_in_flight_finish() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_grace_period_bounds_the_wait() {
-    let opts = ServeOptions {
-        grace: Duration::from_millis(300),
-        ..ServeOptions::default()
-    };
+    let opts = ServeOptions::default().with_grace(Duration::from_millis(300));
     let server = Running::start(P3, opts);
     let slow = tokio::spawn(send(server.addr, Method::GET, "/loop", Bytes::new()));
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -419,13 +397,7 @@ async fn the_grace_period_bounds_the_wait() {
 async fn a_connection_that_does_not_finish_its_headers_is_closed() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let timeout = Duration::from_millis(300);
-    let server = Running::start(
-        P3,
-        ServeOptions {
-            header_timeout: timeout,
-            ..ServeOptions::default()
-        },
-    );
+    let server = Running::start(P3, ServeOptions::default().with_header_timeout(timeout));
     // Slowloris: a request line and one header, then nothing.
     let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let opened = Instant::now();

@@ -281,18 +281,13 @@ async fn a_future_without_a_payload_cannot_be_given() {
 async fn the_deadline_holds_while_the_host_waits_on_stdin() {
     // Stdin that never ends: its writer stays open and writes nothing.
     let (reader, _writer) = tokio::io::duplex(64);
-    let opts = RunOptions {
-        stdio: Stdio::new(
+    let opts = RunOptions::default()
+        .with_stdio(Stdio::new(
             wasmtime_wasi::cli::AsyncStdinStream::new(reader),
             tokio::io::empty(),
             tokio::io::empty(),
-        ),
-        limits: Limits {
-            timeout: Some(Duration::from_millis(300)),
-            ..Limits::default()
-        },
-        ..RunOptions::default()
-    };
+        ))
+        .with_limits(Limits::default().with_timeout(Duration::from_millis(300)));
     let call = invoke_with(fixture(), "count(-)", &opts);
     let err = tokio::time::timeout(Duration::from_secs(30), call)
         .await

@@ -12,62 +12,16 @@ use std::sync::OnceLock;
 
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wcomp_host::{Call, Host, Invocation, Loaded, RunError, RunOptions, Stdio};
-use wit_component::{ComponentEncoder, StringEncoding};
 
-/// A core module's memory and a bump allocator as its `cabi_realloc`, for
-/// fixtures whose strings and lists cross the boundary. Allocations start
-/// at 16 KiB; the bytes below are the fixture's own: data from 16, return
-/// areas from 1024, buffers from 4096.
-pub const MEMORY_AND_REALLOC: &str = r#"
-  (memory (export "memory") 1)
-  (global $heap (mut i32) (i32.const 16384))
-  (func $realloc (export "cabi_realloc")
-        (param $old i32) (param $old_size i32) (param $align i32) (param $size i32)
-        (result i32)
-    (local $ptr i32)
-    (local.set $ptr
-      (i32.and
-        (i32.add (global.get $heap) (i32.sub (local.get $align) (i32.const 1)))
-        (i32.sub (i32.const 0) (local.get $align))))
-    (global.set $heap (i32.add (local.get $ptr) (local.get $size)))
-    (block $enough
-      (loop $grow
-        (br_if $enough
-          (i32.le_u (global.get $heap) (i32.shl (memory.size) (i32.const 16))))
-        (if (i32.eq (memory.grow (i32.const 1)) (i32.const -1)) (then unreachable))
-        (br $grow)))
-    (if (local.get $old)
-      (then (memory.copy (local.get $ptr) (local.get $old) (local.get $old_size))))
-    (local.get $ptr))
-"#;
+#[path = "../../examples/guests/mod.rs"]
+mod guests;
 
 /// A component whose world is `world fixture { ... }` with `world_body`,
 /// in package `test:fixture` with the vendored WASI in reach, implemented
 /// by the core module `(module <imports> <MEMORY_AND_REALLOC> <body>)`.
 pub fn component(world_body: &str, imports: &str, body: &str) -> Vec<u8> {
-    let mut resolve = wcomp_core::wasi::resolve().clone();
     let wit = format!("package test:fixture;\n\nworld fixture {{\n{world_body}\n}}\n");
-    let package = resolve
-        .push_str("fixture.wit", &wit)
-        .unwrap_or_else(|e| panic!("fixture WIT:\n{wit}\n{e:?}"));
-    let world = resolve
-        .select_world(&[package], Some("fixture"))
-        .expect("the fixture world");
-    let wat = format!("(module\n{imports}\n{MEMORY_AND_REALLOC}\n{body}\n)");
-    let mut module = wat::parse_str(&wat).unwrap_or_else(|e| panic!("fixture WAT:\n{wat}\n{e}"));
-    wit_component::embed_component_metadata(
-        &mut module,
-        &resolve,
-        world,
-        StringEncoding::UTF8,
-        false,
-    )
-    .expect("embed the world");
-    ComponentEncoder::default()
-        .validate(true)
-        .module(&module)
-        .and_then(|encoder| encoder.encode())
-        .unwrap_or_else(|e| panic!("componentize the fixture:\n{wat}\n{e:?}"))
+    guests::component(&[&wit], "fixture", imports, body)
 }
 
 /// A component written directly in component-model WAT.
@@ -135,15 +89,13 @@ impl Captured {
     pub fn new(stdin: &[u8]) -> Self {
         let stdout = MemoryOutputPipe::new(1 << 20);
         let stderr = MemoryOutputPipe::new(1 << 20);
-        let opts = RunOptions {
-            args: vec!["fixture.wasm".into()],
-            stdio: Stdio::new(
+        let opts = RunOptions::default()
+            .with_args(["fixture.wasm"])
+            .with_stdio(Stdio::new(
                 MemoryInputPipe::new(stdin.to_vec()),
                 stdout.clone(),
                 stderr.clone(),
-            ),
-            ..RunOptions::default()
-        };
+            ));
         Captured {
             opts,
             stdout,
@@ -225,6 +177,7 @@ pub fn stopped(err: RunError) -> Stopped {
         function,
         reason,
         help,
+        ..
     } = err
     else {
         panic!("expected a trap: {err:?}")

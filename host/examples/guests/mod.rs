@@ -1,0 +1,81 @@
+//! The examples' guests, built from WIT and a core module in WAT when an
+//! example starts, so that running one needs no guest toolchain. A real
+//! embedder loads components built by `wcomp build`, cargo, componentize-py
+//! or jco instead; every example takes such a file as its first argument.
+//!
+//! The host's hermetic tests build their fixtures with the same function.
+
+#![allow(dead_code, reason = "each example uses some of these")]
+
+use wit_component::{ComponentEncoder, StringEncoding};
+
+/// A core module's memory and a bump allocator as its `cabi_realloc`, for
+/// guests whose strings and lists cross the boundary. Allocations start at
+/// 16 KiB; the bytes below are the guest's own: data from 16, return areas
+/// from 1024, buffers from 4096.
+pub const MEMORY_AND_REALLOC: &str = r#"
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 16384))
+  (func $realloc (export "cabi_realloc")
+        (param $old i32) (param $old_size i32) (param $align i32) (param $size i32)
+        (result i32)
+    (local $ptr i32)
+    (local.set $ptr
+      (i32.and
+        (i32.add (global.get $heap) (i32.sub (local.get $align) (i32.const 1)))
+        (i32.sub (i32.const 0) (local.get $align))))
+    (global.set $heap (i32.add (local.get $ptr) (local.get $size)))
+    (block $enough
+      (loop $grow
+        (br_if $enough
+          (i32.le_u (global.get $heap) (i32.shl (memory.size) (i32.const 16))))
+        (if (i32.eq (memory.grow (i32.const 1)) (i32.const -1)) (then unreachable))
+        (br $grow)))
+    (if (local.get $old)
+      (then (memory.copy (local.get $ptr) (local.get $old) (local.get $old_size))))
+    (local.get $ptr))
+"#;
+
+/// A component whose world is `world` of the WIT packages `wit` (given in
+/// dependency order, with the vendored WASI in reach), implemented by the
+/// core module `(module <imports> <MEMORY_AND_REALLOC> <body>)`.
+///
+/// Panics with the text at fault: the WIT and WAT are the example's own.
+pub fn component(wit: &[&str], world: &str, imports: &str, body: &str) -> Vec<u8> {
+    let mut resolve = wcomp_core::wasi::resolve().clone();
+    let mut package = None;
+    for (i, text) in wit.iter().enumerate() {
+        let id = resolve
+            .push_str(format!("guest-{i}.wit"), text)
+            .unwrap_or_else(|e| panic!("guest WIT:\n{text}\n{e:?}"));
+        package = Some(id);
+    }
+    let package = package.expect("at least one WIT package");
+    let world = resolve
+        .select_world(&[package], Some(world))
+        .unwrap_or_else(|e| panic!("guest world `{world}`: {e:?}"));
+    let wat = format!("(module\n{imports}\n{MEMORY_AND_REALLOC}\n{body}\n)");
+    let mut module = wat::parse_str(&wat).unwrap_or_else(|e| panic!("guest WAT:\n{wat}\n{e}"));
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        StringEncoding::UTF8,
+        false,
+    )
+    .expect("embed the world");
+    ComponentEncoder::default()
+        .validate(true)
+        .module(&module)
+        .and_then(|encoder| encoder.encode())
+        .unwrap_or_else(|e| panic!("componentize the guest:\n{wat}\n{e:?}"))
+}
+
+/// The component at the path given as the example's first argument, or
+/// the example's own guest, `built`; with the name to show for it.
+pub fn from_args_or(built: impl FnOnce() -> Vec<u8>) -> std::io::Result<(String, Vec<u8>)> {
+    match std::env::args_os().nth(1) {
+        Some(path) => Ok((path.to_string_lossy().into_owned(), std::fs::read(&path)?)),
+        None => Ok(("guest.wasm".to_owned(), built())),
+    }
+}

@@ -11,6 +11,7 @@ mod c_bindings;
 mod cli;
 mod commands;
 mod dev;
+mod flags;
 mod prime;
 mod process;
 mod scaffold;

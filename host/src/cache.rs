@@ -1,6 +1,7 @@
-//! The compiled-code cache, under the wcomp cache directory, in two
+//! The compiled-code cache, in the directory given to
+//! [`HostBuilder::cache_dir`](crate::HostBuilder::cache_dir), in two
 //! layers. Whole components, and the large core modules the host compiles
-//! on their own ([`crate::split`]), are keyed by the hash of their bytes
+//! on their own (see the host's `split` module), are keyed by the hash of their bytes
 //! and of the engine's settings: an unchanged binary, or a module another
 //! component carried, loads with a memory map, once its entry has passed
 //! its check (`sealed.rs`): a damaged or misplaced entry is compiled again
@@ -30,11 +31,6 @@ use functions::FunctionStore;
 pub use permissions::InsecureCache;
 pub(crate) use permissions::check_permissions;
 pub use sealed::BadEntry;
-
-/// Where compiled code goes, inside the wcomp cache directory.
-pub fn dir(home: &Path) -> PathBuf {
-    home.join("compiled").join(concat!("wasmtime-", "48.0.8"))
-}
 
 /// Whether the code came from the cache, and whether compiled code was
 /// kept for the next load.

@@ -17,25 +17,26 @@ pub(crate) fn cause(e: wasmtime::Error) -> Cause {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[non_exhaustive]
 pub enum RunError {
+    /// The file is not a well-formed component.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Decode(#[from] wcomp_core::DecodeError),
 
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Limit(#[from] crate::limits::BadLimit),
-
+    /// An `invoke` call that does not parse or does not fit the function.
     #[error(transparent)]
     #[diagnostic(transparent)]
     BadCall(#[from] BadCall),
 
+    /// The cache directory is writable by other users ([`HostBuilder::cache_dir`](crate::HostBuilder::cache_dir)).
     #[error(transparent)]
     #[diagnostic(transparent)]
     InsecureCache(#[from] crate::cache::InsecureCache),
 
+    /// Wasmtime refused the engine's settings.
     #[error("cannot set up the Wasmtime engine")]
     #[diagnostic(code(wcomp::run::engine))]
     Engine {
+        /// The underlying error, its chain kept.
         #[source]
         source: Cause,
     },
@@ -45,7 +46,10 @@ pub enum RunError {
         code(wcomp::run::imports),
         help("an import the host already provides (WASI, wasi:http) cannot be defined again")
     )]
+    /// An embedder's [`link`](crate::HostBuilder::link) failed, e.g. by
+    /// defining a name the host provides.
     Imports {
+        /// The underlying error, its chain kept.
         #[source]
         source: Cause,
     },
@@ -57,36 +61,51 @@ pub enum RunError {
             "a component's code belongs to the host (and engine) that loaded it; load it with this host"
         )
     )]
-    OtherHost { component: String },
+    /// A [`Loaded`](crate::Loaded) was used with a host other than the one
+    /// that loaded it.
+    OtherHost {
+        /// The component, by its file name.
+        component: String,
+    },
 
+    /// Wasmtime could not compile a well-formed component.
     #[error("cannot compile `{component}`")]
     #[diagnostic(code(wcomp::run::compile))]
     Compile {
+        /// The component, by its file name.
         component: String,
+        /// The underlying error, its chain kept.
         #[source]
         source: Cause,
     },
 
+    /// The component imports what neither the host nor the embedder provides.
     #[error("`{component}` imports what this host does not provide:\n{missing}")]
     #[diagnostic(code(wcomp::run::missing_imports), help("{help}"))]
     MissingImports {
+        /// The component, by its file name.
         component: String,
         /// One `import ...;` line per missing import.
         missing: String,
+        /// What to do about them.
         help: String,
     },
 
+    /// The component cannot be linked: an import's type differs from the host's, or an embedder's import is missing.
     #[error("`{component}` cannot be linked against this host")]
     #[diagnostic(
         code(wcomp::run::link),
         help("the host provides WASI 0.2.x (0.2.12), WASI 0.3.0 and wasi:http 0.2.x and 0.3.0")
     )]
     Link {
+        /// The component, by its file name.
         component: String,
+        /// The underlying error, its chain kept.
         #[source]
         source: Cause,
     },
 
+    /// An app cannot be linked part by part ([`Host::load_linked`](crate::Host::load_linked)).
     #[error("`{component}` cannot be linked by the host: {why}")]
     #[diagnostic(
         code(wcomp::run::not_linkable),
@@ -94,8 +113,14 @@ pub enum RunError {
             "the host forwards calls between components as values; run the composed component instead"
         )
     )]
-    NotLinkable { component: String, why: String },
+    NotLinkable {
+        /// The component, by its file name.
+        component: String,
+        /// Why not, in words.
+        why: String,
+    },
 
+    /// The component is a command of a WASI version the host does not run.
     #[error(
         "`{component}` exports `wasi:cli/run@{wanted}`, but this host runs `wasi:cli/run@0.3.0` and `@0.2.x`"
     )]
@@ -105,8 +130,14 @@ pub enum RunError {
             "WASI 0.3 release candidates do not match 0.3.0; rebuild the guest against WASI 0.3.0"
         )
     )]
-    PrereleaseCommand { component: String, wanted: String },
+    PrereleaseCommand {
+        /// The component, by its file name.
+        component: String,
+        /// The version of `wasi:cli/run` it exports.
+        wanted: String,
+    },
 
+    /// The component exports no `wasi:cli/run`.
     #[error("`{component}` is not a command: it exports no `wasi:cli/run`")]
     #[diagnostic(
         code(wcomp::run::not_a_command),
@@ -115,35 +146,48 @@ pub enum RunError {
         )
     )]
     NotACommand {
+        /// The component, by its file name.
         component: String,
+        /// A call of one of its functions, to suggest.
         example: String,
+        /// Its exported functions, one per line.
         exports: String,
     },
 
+    /// A granted directory cannot be opened.
     #[error("cannot grant `{}` to the guest", dir.display())]
     #[diagnostic(
         code(wcomp::run::grant),
         help("check that the directory exists and is readable")
     )]
     Grant {
+        /// The directory on the host.
         dir: PathBuf,
+        /// The underlying error, its chain kept.
         #[source]
         source: Cause,
     },
 
+    /// A store cannot be set up as asked (a limit the host was built without).
     #[error("cannot set up a store for `{component}`")]
     #[diagnostic(code(wcomp::run::store))]
     Store {
+        /// The component, by its file name.
         component: String,
+        /// The underlying error, its chain kept.
         #[source]
         source: Cause,
     },
 
+    /// The guest stopped: it trapped, or a limit stopped it.
     #[error("`{component}` stopped in `{function}`: {reason}")]
     #[diagnostic(code(wcomp::run::trap), help("{help}"))]
     Trap {
+        /// The component, by its file name.
         component: String,
+        /// The function that was running (`iface#f`, or `f`).
         function: String,
+        /// Why, in words: the trap's message or the limit reached.
         reason: String,
         /// The limit that stopped the guest, if one did; `None` for a trap
         /// of its own (`unreachable`, a failed host call, a panic).
@@ -152,21 +196,28 @@ pub enum RunError {
         help: String,
     },
 
+    /// The component exports no function of the name called.
     #[error("`{component}` exports no function `{name}`")]
     #[diagnostic(
         code(wcomp::run::no_such_function),
         help("its functions are:\n{exports}")
     )]
     NoSuchFunction {
+        /// The component, by its file name.
         component: String,
+        /// The name called.
         name: String,
+        /// Its exported functions, one per line.
         exports: String,
     },
 
+    /// A file given for a `stream` argument cannot be read.
     #[error("cannot read `{}` for a stream argument", path.display())]
     #[diagnostic(code(wcomp::run::input))]
     Input {
+        /// The file.
         path: PathBuf,
+        /// The error from the operating system.
         #[source]
         source: std::io::Error,
     },
@@ -190,11 +241,16 @@ pub enum LimitReached {
 #[diagnostic(code(wcomp::run::bad_call), help("{help}"))]
 #[non_exhaustive]
 pub struct BadCall {
+    /// What is wrong, in words.
     pub message: String,
+    /// The call as written.
     #[source_code]
     pub call: String,
+    /// Where in the call.
     #[label("{label}")]
     pub span: SourceSpan,
+    /// The label shown at the span.
     pub label: String,
+    /// How to write it instead.
     pub help: String,
 }

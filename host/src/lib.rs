@@ -20,6 +20,8 @@
 //! The library never prints and never touches the process's stdio or
 //! environment: the caller passes what the guest may see.
 
+#![deny(missing_docs)]
+
 pub mod cache;
 pub mod call;
 mod command;
@@ -39,7 +41,7 @@ mod stdin;
 mod streams;
 mod wave;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use cache::{FunctionReuse, Outcome as CacheOutcome};
 pub use call::{Call, Invocation};
@@ -48,7 +50,7 @@ pub use error::{BadCall, Cause, LimitReached, RunError};
 pub use limits::Limits;
 pub use load::Loaded;
 pub use outgoing::OutgoingHttp;
-pub use state::{BadGrant, DirGrant, Grants, Stdio, StoreData, parse_env};
+pub use state::{DirGrant, Grants, Stdio, StoreData};
 pub use stdin::ReadAheadStdin;
 
 /// How one run is set up: the guest's arguments, what it may touch, its
@@ -99,11 +101,6 @@ impl RunOptions {
         self.stdio = stdio;
         self
     }
-}
-
-/// Where the compiled-code cache lives inside the wcomp cache directory.
-pub fn cache_dir(home: &Path) -> PathBuf {
-    cache::dir(home)
 }
 
 /// A component's name in messages and its guest's `argv[0]`: its file name.

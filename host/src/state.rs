@@ -11,8 +11,6 @@ use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use wcomp_core::fmt::Excerpt;
-
 use crate::RunOptions;
 use crate::error::RunError;
 use crate::limits::MemoryLimiter;
@@ -28,25 +26,6 @@ pub struct DirGrant {
     pub guest: String,
     /// Whether the guest may only read it.
     pub read_only: bool,
-}
-
-/// A grant given on the command line that cannot be used as written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum BadGrant {
-    #[error("`{}` has an empty host path; write `HOST[::GUEST]`", Excerpt(.0))]
-    EmptyHost(String),
-    #[error("`{}` has an empty guest path after `::`; write `HOST::GUEST`, or just `HOST`", Excerpt(.0))]
-    EmptyGuest(String),
-    #[error("`{}` is not KEY=VALUE", Excerpt(.0))]
-    NotKeyValue(String),
-    #[error("the variable name in `{}` contains `=`, a NUL or a line break", Excerpt(.0))]
-    BadKey(String),
-    #[error("the value of `{}` contains a NUL", Excerpt(.0))]
-    BadValue(String),
-    /// An `--allow-http` value that is not `HOST` or `HOST:PORT`.
-    #[error("`{}` is not a host to allow HTTP requests to: {why}; write `HOST` or `HOST:PORT`, e.g. `example.com` or `localhost:8080`", Excerpt(.spec))]
-    BadHttpHost { spec: String, why: &'static str },
 }
 
 impl DirGrant {
@@ -67,38 +46,6 @@ impl DirGrant {
             ..DirGrant::read_only(host, guest)
         }
     }
-
-    /// Parses `HOST[::GUEST]`; the guest path defaults to the host path.
-    pub fn parse(spec: &str, read_only: bool) -> Result<DirGrant, BadGrant> {
-        let (host, guest) = match spec.split_once("::") {
-            Some((_, "")) => return Err(BadGrant::EmptyGuest(spec.to_owned())),
-            Some((host, guest)) => (host, guest),
-            None => (spec, spec),
-        };
-        if host.is_empty() {
-            return Err(BadGrant::EmptyHost(spec.to_owned()));
-        }
-        Ok(DirGrant {
-            host: PathBuf::from(host),
-            guest: guest.to_owned(),
-            read_only,
-        })
-    }
-}
-
-/// Parses `KEY=VALUE` for an environment variable of the guest.
-pub fn parse_env(spec: &str) -> Result<(String, String), BadGrant> {
-    let (key, value) = spec
-        .split_once('=')
-        .filter(|(key, _)| !key.is_empty())
-        .ok_or_else(|| BadGrant::NotKeyValue(spec.to_owned()))?;
-    if key.contains(['\0', '\n', '\r']) {
-        return Err(BadGrant::BadKey(spec.to_owned()));
-    }
-    if value.contains('\0') {
-        return Err(BadGrant::BadValue(key.to_owned()));
-    }
-    Ok((key.to_owned(), value.to_owned()))
 }
 
 /// Everything the guest may touch beyond its own memory. Nothing by default:
@@ -326,40 +273,5 @@ impl<T: Send> WasiHttpView for StoreData<T> {
             table: &mut self.table,
             hooks: &mut self.hooks,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dir_grants() {
-        assert_eq!(
-            DirGrant::parse("./data::/data", false),
-            Ok(DirGrant {
-                host: "./data".into(),
-                guest: "/data".into(),
-                read_only: false
-            })
-        );
-        assert_eq!(DirGrant::parse("/tmp", true).unwrap().guest, "/tmp");
-        assert!(matches!(
-            DirGrant::parse("/tmp::", false),
-            Err(BadGrant::EmptyGuest(_))
-        ));
-        assert!(matches!(
-            DirGrant::parse("::/x", false),
-            Err(BadGrant::EmptyHost(_))
-        ));
-    }
-
-    #[test]
-    fn env_grants() {
-        assert_eq!(parse_env("A=b=c"), Ok(("A".into(), "b=c".into())));
-        assert_eq!(parse_env("A="), Ok(("A".into(), String::new())));
-        assert!(matches!(parse_env("=x"), Err(BadGrant::NotKeyValue(_))));
-        assert!(matches!(parse_env("A"), Err(BadGrant::NotKeyValue(_))));
-        assert!(matches!(parse_env("A\nB=x"), Err(BadGrant::BadKey(_))));
     }
 }

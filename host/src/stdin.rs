@@ -17,7 +17,7 @@ use crate::read_ahead::ReadAhead;
 type Open = Box<dyn FnOnce() -> io::Result<Box<dyn Read>> + Send>;
 
 /// A [`StdinStream`] over a blocking reader, read ahead on a thread of its
-/// own ([`ReadAhead`]).
+/// own (a read-ahead buffer).
 ///
 /// Every handle the guest opens shares the one reader, as WASI requires:
 /// bytes read ahead for one handle are there for the next. The thread

@@ -47,7 +47,7 @@ pub enum CacheAction {
 impl CacheCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let home = Home::from_env()?;
-        let code = cache::dir(home.root());
+        let code = home.compiled_code();
         let rust = rust_deps::Store::new(&home);
         match self.action {
             None => {

@@ -53,7 +53,7 @@ pub struct DevCommand {
     /// Serve the app as an HTTP handler (as `wcomp serve` does) instead of
     /// running it, on HOST:PORT (default 127.0.0.1:8080).
     #[arg(long, value_name = "HOST:PORT", num_args = 0..=1,
-          default_missing_value = serve::DEFAULT_ADDR, value_parser = serve::parse_addr,
+          default_missing_value = serve::DEFAULT_ADDR, value_parser = crate::flags::parse_addr,
           conflicts_with_all = ["args", "invoke"])]
     pub serve: Option<SocketAddr>,
 

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use wcomp_host::limits::{self, Limits};
-use wcomp_host::{BadGrant, DirGrant, Grants, Host, HostBuilder, OutgoingHttp, RunError};
+use wcomp_host::{DirGrant, Grants, Host, HostBuilder, Limits, RunError};
+
+use crate::flags::{self, BadGrant};
 
 use crate::toolchain::Home;
 use crate::ui::Ui;
@@ -23,7 +24,7 @@ pub struct SandboxOptions {
     pub ro_dir: Vec<DirGrant>,
 
     /// Set an environment variable in the guest.
-    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_env)]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = flags::parse_env)]
     pub env: Vec<(String, String)>,
 
     /// Pass wcomp's whole environment to the guest.
@@ -36,7 +37,7 @@ pub struct SandboxOptions {
 
     /// Allow outgoing HTTP requests (wasi:http) to HOST, or to every host
     /// when no HOST is given. Repeat it for several hosts.
-    #[arg(long, value_name = "HOST", num_args = 0..=1, default_missing_value = "*", value_parser = parse_http_host)]
+    #[arg(long, value_name = "HOST", num_args = 0..=1, default_missing_value = "*", value_parser = flags::parse_http_host)]
     pub allow_http: Vec<String>,
 }
 
@@ -46,17 +47,17 @@ pub struct SandboxOptions {
 pub struct LimitOptions {
     /// Stop the guest after this long, e.g. `500ms`, `2s`, `1m` (`serve`:
     /// each request).
-    #[arg(long, value_name = "DURATION", value_parser = limits::parse_duration, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = flags::parse_duration, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
 
     /// Cap the guest's linear memories, in total, e.g. `64MiB` (`serve`: each
     /// instance).
-    #[arg(long, value_name = "SIZE", value_parser = limits::parse_size, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SIZE", value_parser = flags::parse_size, allow_hyphen_values = true)]
     pub max_memory: Option<u64>,
 
     /// Stop the guest after it consumes this much fuel (about one unit per
     /// instruction; `serve`: each request).
-    #[arg(long, value_name = "N", value_parser = limits::parse_fuel, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = flags::parse_fuel, allow_negative_numbers = true)]
     pub fuel: Option<u64>,
 
     /// Compile without reading or writing the compiled-code cache.
@@ -73,7 +74,7 @@ pub struct LimitOptions {
 pub struct CacheMax {
     /// Keep the compiled-code cache within this size, e.g. `4GiB`; the
     /// least recently used code goes first. 2 GiB by default.
-    #[arg(long = "cache-max", value_name = "SIZE", env = "WCOMP_CACHE_MAX", value_parser = limits::parse_size, allow_hyphen_values = true)]
+    #[arg(long = "cache-max", value_name = "SIZE", env = "WCOMP_CACHE_MAX", value_parser = flags::parse_size, allow_hyphen_values = true)]
     pub bytes: Option<u64>,
 }
 
@@ -87,24 +88,16 @@ impl CacheMax {
 /// A host whose compiled code goes to the cache under `home`.
 pub fn cached_host(home: &Home, max: &CacheMax) -> HostBuilder {
     Host::builder()
-        .cache_dir(Some(wcomp_host::cache_dir(home.root())))
+        .cache_dir(Some(home.compiled_code()))
         .cache_max(max.bytes)
 }
 
 fn parse_dir(spec: &str) -> Result<DirGrant, BadGrant> {
-    DirGrant::parse(spec, false)
+    flags::parse_dir(spec, false)
 }
 
 fn parse_ro_dir(spec: &str) -> Result<DirGrant, BadGrant> {
-    DirGrant::parse(spec, true)
-}
-
-fn parse_http_host(spec: &str) -> Result<String, BadGrant> {
-    OutgoingHttp::parse_host(spec)
-}
-
-fn parse_env(spec: &str) -> Result<(String, String), BadGrant> {
-    wcomp_host::parse_env(spec)
+    flags::parse_dir(spec, true)
 }
 
 impl SandboxOptions {
@@ -122,7 +115,7 @@ impl SandboxOptions {
         env.into_iter()
             .fold(grants, |grants, (key, value)| grants.with_env(key, value))
             .with_network(self.allow_net)
-            .with_http(OutgoingHttp::from_flags(&self.allow_http))
+            .with_http(flags::allow_http(&self.allow_http))
     }
 }
 
@@ -147,7 +140,7 @@ impl LimitOptions {
             None
         } else {
             match Home::from_env() {
-                Ok(home) => Some(wcomp_host::cache_dir(home.root())),
+                Ok(home) => Some(home.compiled_code()),
                 Err(e) => {
                     ui.warn(format_args!("compiling without the cache: {e}"));
                     None

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wcomp_core::fmt::Count;
-use wcomp_host::limits;
 use wcomp_host::serve::{self, RequestRecord, ServeOptions, Server};
 
 use super::host_options::{LimitOptions, SandboxOptions};
@@ -35,11 +34,11 @@ pub struct ServeCommand {
     pub file: PathBuf,
 
     /// Where to listen, HOST:PORT (port 0 picks a free one).
-    #[arg(long, value_name = "HOST:PORT", default_value = serve::DEFAULT_ADDR, value_parser = serve::parse_addr)]
+    #[arg(long, value_name = "HOST:PORT", default_value = serve::DEFAULT_ADDR, value_parser = crate::flags::parse_addr)]
     pub addr: SocketAddr,
 
     /// The largest request body; a larger one is answered 413.
-    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = limits::parse_size, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = crate::flags::parse_size, allow_hyphen_values = true)]
     pub max_body: u64,
 
     /// Requests one WASI 0.3 instance serves before a fresh one replaces it
@@ -48,13 +47,13 @@ pub struct ServeCommand {
     pub reuse: u32,
 
     /// How long requests in flight may take to finish once stopped.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = limits::parse_duration, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::flags::parse_duration, allow_hyphen_values = true)]
     pub grace: Duration,
 
     /// How long a connection may take to send a request's line and headers
     /// (from its opening, or the end of its last response) before it is
     /// closed.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = limits::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::flags::parse_duration)]
     pub header_timeout: Duration,
 
     #[command(flatten)]

@@ -159,6 +159,12 @@ impl Home {
         &self.root
     }
 
+    /// Where the host caches compiled code: one folder per Wasmtime
+    /// release, whose code no other release can load.
+    pub fn compiled_code(&self) -> PathBuf {
+        self.root.join("compiled").join("wasmtime-48.0.8")
+    }
+
     /// Where a toolchain or cache named `name` lives.
     pub fn dir(&self, name: &str) -> PathBuf {
         self.root.join(name)

@@ -26,7 +26,9 @@ const ABANDONED: Duration = Duration::from_secs(60 * 60);
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Tally {
+    /// How many entries.
     pub entries: u64,
+    /// Their size on disk, in bytes.
     pub bytes: u64,
 }
 

@@ -35,7 +35,7 @@ pub fn exported_functions(engine: &Engine, component: &Component) -> Vec<String>
 
 /// Items as an indented list, one per line; a long one ends with a count of
 /// what it leaves out.
-pub fn bullet_list(items: &[String]) -> String {
+pub(crate) fn bullet_list(items: &[String]) -> String {
     if items.is_empty() {
         return "  (nothing)".to_owned();
     }

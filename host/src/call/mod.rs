@@ -1,17 +1,18 @@
 //! Calling any exported function: `--invoke 'f(args)'` with WAVE
 //! arguments, its results returned as WAVE for the caller to show.
 //!
-//! [`syntax`] parses the call, [`exports`] finds the function, and
-//! [`bridge`] turns text into values and values into text, with the host
+//! [`syntax`] parses the call, `exports` finds the function, and
+//! `bridge` turns text into values and values into text, with the host
 //! ends of streams and futures.
 
 pub(crate) mod bridge;
-pub mod exports;
+pub(crate) mod exports;
 pub mod syntax;
 
 use wasmtime::component::{Type, Val};
 
 pub use bridge::Invocation;
+pub use exports::exported_functions;
 pub use syntax::Call;
 
 use crate::error::{BadCall, RunError};

@@ -55,7 +55,7 @@ use wasmtime_wasi_http::io::TokioIo;
 use wcomp_core::InterfaceName;
 use wcomp_core::fmt::{Elapsed, Size};
 
-pub use error::{BadAddress, ServeError, parse_addr};
+pub use error::ServeError;
 
 use crate::call::exports;
 use crate::error::cause;
@@ -192,9 +192,11 @@ impl fmt::Display for HandlerKind {
 pub struct RequestRecord {
     /// Counts from 0 in the order requests arrived.
     pub id: u64,
+    /// The request's method.
     pub method: Method,
     /// The path and query.
     pub path: String,
+    /// The status of the response, or of the error answered instead.
     pub status: StatusCode,
     /// From the request's arrival to the end of its response.
     pub duration: Duration,

@@ -568,3 +568,32 @@ async fn a_fuel_host_runs_stores_without_a_fuel_limit() {
     assert_eq!(code.unwrap(), 0);
     assert_eq!(out.stdout(), "hello from wat\n");
 }
+
+#[tokio::test]
+async fn a_component_loaded_by_another_host_is_refused() {
+    let other = Host::builder().build().unwrap();
+    let loaded = load_into(&other, "elsewhere.wasm", &p2_command("i32.const 0"));
+    let err = host()
+        .run_command(&loaded, &RunOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, RunError::OtherHost { component } if component == "elsewhere.wasm"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_embedder_import_that_shadows_wasi_is_refused_when_the_host_is_built() {
+    let built = Host::builder()
+        .link(|linker| {
+            linker
+                .instance("wasi:cli/stdout@0.2.12")?
+                .func_wrap("get-stdout", |_, (): ()| Ok((0u32,)))
+        })
+        .build();
+    let Err(err) = built else {
+        panic!("a host was built with wasi:cli/stdout defined twice")
+    };
+    assert!(matches!(err, RunError::Imports { .. }), "{err:?}");
+}

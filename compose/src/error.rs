@@ -13,6 +13,7 @@ use wcomp_core::DecodeError;
 /// Every variant that is about a manifest entry carries the manifest text and
 /// a span into it; types are printed in WIT syntax.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
 pub enum ComposeError {
     /// A plan was used with an app that lacks one of its components: it
     /// was made from another app.toml.
@@ -22,6 +23,7 @@ pub enum ComposeError {
         help("use a plan with the app it was made from")
     )]
     NotInApp {
+        /// The component the plan names and the app lacks.
         component: String,
         /// The app's manifest.
         manifest: PathBuf,
@@ -31,14 +33,20 @@ pub enum ComposeError {
     #[error("component `{component}` has no wasm file at `{}`", path.display())]
     #[diagnostic(code(wcomp::compose::missing_wasm))]
     MissingWasm {
+        /// The component, by its name in app.toml.
         component: String,
         /// The expected file, relative to the app's directory when possible.
         path: PathBuf,
+        /// The app's manifest text, which the labels point into.
         #[source_code]
         src: Arc<NamedSource<String>>,
+        /// The component's `wasm` entry, or its name in its `[components.NAME]`
+        /// header when it is built from source.
         #[label("{label}")]
         span: SourceSpan,
+        /// What the span shows: `no such file`, or `built from source`.
         label: String,
+        /// The next step: check the `wasm` path, or run `wcomp build`.
         #[help]
         help: String,
     },
@@ -47,13 +55,20 @@ pub enum ComposeError {
     #[error("cannot use component `{component}`")]
     #[diagnostic(code(wcomp::compose::decode))]
     Decode {
+        /// The component, by its name in app.toml.
         component: String,
+        /// Why its binary could not be read as a component.
         #[source]
         source: Box<DecodeError>,
+        /// The app's manifest text, which the labels point into.
         #[source_code]
         src: Arc<NamedSource<String>>,
+        /// The component's `wasm` entry, or its name in its `[components.NAME]`
+        /// header.
         #[label("this component")]
         span: SourceSpan,
+        /// The decode error's own help, repeated here so that it is shown with
+        /// the manifest excerpt.
         #[help]
         help: Option<String>,
     },
@@ -65,13 +80,19 @@ pub enum ComposeError {
     )]
     #[diagnostic(code(wcomp::compose::ambiguous))]
     Ambiguous {
+        /// The importing component, by its name in app.toml.
         component: String,
+        /// The import, as the importer names it.
         interface: String,
+        /// The components that export it, by name, sorted.
         candidates: Vec<String>,
+        /// The app's manifest text, which the labels point into.
         #[source_code]
         src: Arc<NamedSource<String>>,
+        /// The importer's name in its `[components.NAME]` header.
         #[label("imports `{interface}`")]
         span: SourceSpan,
+        /// How to choose one: the `plug` entry to add.
         #[help]
         help: String,
     },
@@ -87,8 +108,11 @@ pub enum ComposeError {
     Cycle {
         /// The components of the cycle; the first is repeated at the end.
         cycle: Vec<String>,
+        /// The app's manifest text, which the labels point into.
         #[source_code]
         src: Arc<NamedSource<String>>,
+        /// The name of the cycle's first component in its `[components.NAME]`
+        /// header.
         #[label("the cycle starts here")]
         span: SourceSpan,
     },
@@ -97,13 +121,19 @@ pub enum ComposeError {
     #[error("`{component}` plugs `{interface}` with `{target}`, but `{target}` does not export it")]
     #[diagnostic(code(wcomp::compose::plug_unknown_interface))]
     PlugNotExported {
+        /// The component with the `plug` entry, by its name in app.toml.
         component: String,
+        /// The plugged interface, as the entry's key names it.
         interface: String,
+        /// The component the entry plugs it with.
         target: String,
+        /// The app's manifest text, which the labels point into.
         #[source_code]
         src: Arc<NamedSource<String>>,
+        /// The entry's value, the target's name.
         #[label("does not export `{interface}`")]
         span: SourceSpan,
+        /// What the target does export, to choose from.
         #[help]
         help: String,
     },
@@ -112,12 +142,17 @@ pub enum ComposeError {
     #[error("`{component}` plugs `{interface}`, but does not import it")]
     #[diagnostic(code(wcomp::compose::plug_not_imported))]
     PlugNotImported {
+        /// The component with the `plug` entry, by its name in app.toml.
         component: String,
+        /// The plugged interface, as the entry's key names it.
         interface: String,
+        /// The app's manifest text, which the labels point into.
         #[source_code]
         src: Arc<NamedSource<String>>,
+        /// The entry's value, the component's name.
         #[label("plugged here")]
         span: SourceSpan,
+        /// What the component does import, or that it imports nothing to plug.
         #[help]
         help: String,
     },
@@ -126,15 +161,22 @@ pub enum ComposeError {
     #[error("`{exporter}` exports `{interface}` with a different type than `{importer}` imports")]
     #[diagnostic(code(wcomp::compose::type_mismatch), help("{}", differences.join("\n")))]
     TypeMismatch {
+        /// The importing component, by its name in app.toml.
         importer: String,
+        /// The exporting component, by its name in app.toml.
         exporter: String,
+        /// The interface, as the importer names it.
         interface: String,
         /// What differs, one entry per function or type, in WIT syntax.
         differences: Vec<String>,
+        /// The app's manifest text, which the labels point into.
         #[source_code]
         src: Arc<NamedSource<String>>,
+        /// The `plug` entry that chose the exporter, or else the importer's
+        /// name in its `[components.NAME]` header.
         #[label("imports `{interface}`")]
         span: SourceSpan,
+        /// The exporter's name in its `[components.NAME]` header.
         #[label("exports a different `{interface}`")]
         exporter_span: SourceSpan,
     },
@@ -145,12 +187,19 @@ pub enum ComposeError {
     )]
     #[diagnostic(code(wcomp::compose::unsatisfied))]
     Unsatisfied {
+        /// The importing component, by its name in app.toml.
         component: String,
+        /// The import, as the importer names it.
         interface: String,
+        /// The app's manifest text, which the labels point into.
         #[source_code]
         src: Arc<NamedSource<String>>,
+        /// The importer's name in its `[components.NAME]` header.
         #[label("imports `{interface}`")]
         span: SourceSpan,
+        /// Exports of other components that come close, the WASI versions the
+        /// host provides, and how to declare a host import in
+        /// `[app] host-imports`.
         #[help]
         help: String,
     },
@@ -165,12 +214,17 @@ pub enum ComposeError {
         )
     )]
     Deny {
+        /// The component that lacks the capability, by its name in app.toml.
         component: String,
+        /// The import to withhold, as the component names it.
         interface: String,
+        /// Why no deny component could be made for it.
         #[source]
         source: crate::capabilities::DenyError,
+        /// The app's manifest text, which the labels point into.
         #[source_code]
         src: Arc<NamedSource<String>>,
+        /// The component's name in its `[components.NAME]` header.
         #[label("lacks the capability")]
         span: SourceSpan,
     },
@@ -187,8 +241,11 @@ pub enum ComposeError {
         )
     )]
     ImportConflict {
+        /// The interface, by the name the composition would import it as.
         interface: String,
+        /// The components that import it, by name.
         importers: Vec<String>,
+        /// wac-graph's account of the types that differ.
         reason: String,
     },
 
@@ -198,11 +255,16 @@ pub enum ComposeError {
         code(wcomp::compose::internal),
         help("this is likely a bug in wcomp; please report it with the app's components")
     )]
-    Internal { message: String },
+    Internal {
+        /// wac-graph's or the validator's message.
+        message: String,
+    },
 }
 
-/// Something worth telling the user that does not stop composition.
+/// Something worth telling the user that does not stop composition; see
+/// [`Plan::warnings`](crate::Plan::warnings).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
 pub enum ComposeWarning {
     /// A component of the app that the composition does not instantiate.
     #[error("component `{component}` is not used: {why}")]
@@ -212,11 +274,14 @@ pub enum ComposeWarning {
         help("remove it from app.toml, or wire it with `[components.NAME.plug]`")
     )]
     Unused {
+        /// The component, by its name in app.toml.
         component: String,
         /// What it exports, and the imports it came close to serving.
         why: String,
+        /// The app's manifest text, which the labels point into.
         #[source_code]
         src: Arc<NamedSource<String>>,
+        /// The component's name in its `[components.NAME]` header.
         #[label("never instantiated")]
         span: SourceSpan,
     },

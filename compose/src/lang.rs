@@ -48,6 +48,7 @@ impl fmt::Display for Lang {
     code(wcomp::unknown_lang),
     help("the known languages are `rust`, `python`, `js`, `c` and `cpp`")
 )]
+#[non_exhaustive]
 pub struct UnknownLang(pub String);
 
 impl FromStr for Lang {

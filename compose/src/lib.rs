@@ -12,6 +12,8 @@
 //! It has no command-line, runtime or process dependencies, so other tools can
 //! embed it.
 
+#![deny(missing_docs)]
+
 pub mod capabilities;
 mod error;
 pub mod lang;

@@ -49,8 +49,13 @@ pub const FILE_NAME: &str = "app.toml";
 pub type Source = Arc<NamedSource<String>>;
 
 /// Why an app manifest could not be loaded, or a change to it made.
+///
+/// Every variant about the file's contents carries its text and a span
+/// into it. New variants may be added.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
 pub enum ManifestError {
+    /// There is no file at the manifest path.
     #[error("no app manifest at `{}`", path.display())]
     #[diagnostic(
         code(wcomp::manifest::missing),
@@ -58,79 +63,114 @@ pub enum ManifestError {
             "create one with `wcomp new NAME --lang rust|python|js`, or give the path of an existing one"
         )
     )]
-    Missing { path: PathBuf },
+    Missing {
+        /// The manifest path, as given.
+        path: PathBuf,
+    },
 
+    /// The manifest could not be read.
     #[error("cannot read `{}`", path.display())]
     #[diagnostic(code(wcomp::manifest::io))]
     Io {
+        /// The manifest path, as given.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
 
+    /// The manifest is not valid UTF-8.
     #[error("`{}` is not UTF-8 text", path.display())]
     #[diagnostic(
         code(wcomp::manifest::not_utf8),
         help("the first invalid byte is at line {line}, column {column}; save the file as UTF-8")
     )]
     NotUtf8 {
+        /// The manifest path, as given.
         path: PathBuf,
+        /// The line of the first invalid byte, from 1.
         line: usize,
+        /// Its column, in characters from 1.
         column: usize,
     },
 
+    /// The manifest is not valid TOML, or not an app manifest: an
+    /// unknown key, a missing one, a value of the wrong type.
     #[error("{message}")]
     #[diagnostic(code(wcomp::manifest::syntax))]
     Syntax {
+        /// The TOML parser's message, shown as the error itself.
         message: String,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// Where the problem is, when the parser knows.
         #[label("here")]
         span: Option<SourceSpan>,
+        /// A hint for the common mistakes (a bare date, an unknown key).
         #[help]
         help: Option<String>,
     },
 
+    /// An app or component name is not kebab-case.
     #[error("invalid {what} name `{name}`")]
     #[diagnostic(
         code(wcomp::manifest::invalid_name),
         help("names are kebab-case (lowercase words joined by `-`), e.g. `{suggestion}`")
     )]
     InvalidName {
+        /// What is named: `app`, `main component` or `component`.
         what: &'static str,
+        /// The name as written.
         name: String,
+        /// The nearest kebab-case spelling, as [`KebabName::new`] gives it.
         suggestion: String,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// The name.
         #[label("not kebab-case")]
         span: SourceSpan,
     },
 
+    /// `main` or a `plug` names a component the app does not have.
     #[error("{what} names `{name}`, which is not a component of this app")]
     #[diagnostic(code(wcomp::manifest::unknown_component), help("{known}"))]
     UnknownComponent {
+        /// What names it, for the message: `` `main` `` or `a plug`.
         what: &'static str,
+        /// The name as written.
         name: String,
+        /// The sentence listing the app's components (or saying it has none),
+        /// shown as help.
         known: String,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// The name.
         #[label("unknown component")]
         span: SourceSpan,
     },
 
+    /// A component is both prebuilt (`wasm`) and built from sources (`lang`).
     #[error("component `{component}` has both `wasm` and `lang`")]
     #[diagnostic(
         code(wcomp::manifest::wasm_and_lang),
         help("keep `wasm` for a prebuilt component, or `lang` to build it from sources")
     )]
     WasmAndLang {
+        /// The component, by its name in app.toml.
         component: String,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// The `wasm` entry.
         #[label("a prebuilt component")]
         span: SourceSpan,
     },
 
+    /// A component is neither prebuilt (`wasm`) nor built from sources
+    /// (`lang`).
     #[error("component `{component}` has neither `lang` nor `wasm`")]
     #[diagnostic(
         code(wcomp::manifest::no_lang),
@@ -139,42 +179,58 @@ pub enum ManifestError {
         )
     )]
     NeitherLangNorWasm {
+        /// The component, by its name in app.toml.
         component: String,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// The component's name in its `[components.NAME]` header.
         #[label("this component")]
         span: SourceSpan,
     },
 
+    /// A key that only some languages take is given to a component of
+    /// another (`js-backend` outside JavaScript, `cflags` outside C and C++).
     #[error("`{key}` applies only to {applies_to} components")]
     #[diagnostic(
         code(wcomp::manifest::misplaced_key),
         help("remove it from `{component}`")
     )]
     MisplacedKey {
+        /// The key, as written in app.toml (`js-backend`, `cflags`).
         key: &'static str,
+        /// The components it applies to, in words (`` `lang = "js"` ``).
         applies_to: &'static str,
+        /// The component, by its name in app.toml.
         component: String,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// The key's value.
         #[label("`{component}` is not one")]
         span: SourceSpan,
     },
 
+    /// A path key is the empty string.
     #[error("`{key}` of component `{component}` is empty")]
     #[diagnostic(
         code(wcomp::manifest::empty_path),
         help("give a path relative to app.toml, or remove the key")
     )]
     EmptyPath {
+        /// The key: `path`, `wit` or `wasm`.
         key: &'static str,
+        /// The component, by its name in app.toml.
         component: String,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// The empty value.
         #[label("empty")]
         span: SourceSpan,
     },
 
+    /// `[app] output` is not a relative path inside the app's folder.
     #[error("`output` must be a file inside the app: `{}`", path.display())]
     #[diagnostic(
         code(wcomp::manifest::output),
@@ -183,14 +239,20 @@ pub enum ManifestError {
         )
     )]
     OutputOutsideApp {
+        /// The `output` path, as written.
         path: PathBuf,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// The `output` value.
         #[label("{reason}")]
         span: SourceSpan,
+        /// What is wrong with it, shown as the label: `an absolute path`,
+        /// `leaves the app through ..` and the like.
         reason: &'static str,
     },
 
+    /// A `capabilities` entry is not a capability wcomp knows.
     #[error("unknown capability `{word}` for component `{component}`")]
     #[diagnostic(
         code(wcomp::manifest::unknown_capability),
@@ -199,14 +261,20 @@ pub enum ManifestError {
         )
     )]
     UnknownCapability {
+        /// The word as written.
         word: String,
+        /// The component, by its name in app.toml.
         component: String,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// The word.
         #[label("not a capability")]
         span: SourceSpan,
     },
 
+    /// An `[app] host-imports` entry is neither an interface name nor
+    /// `ns:pkg/*`.
     #[error("invalid host import `{entry}`")]
     #[diagnostic(
         code(wcomp::manifest::host_import),
@@ -215,22 +283,29 @@ pub enum ManifestError {
         )
     )]
     InvalidHostImport {
+        /// The `[app] host-imports` entry as written.
         entry: String,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// The entry.
         #[label("not an interface or package")]
         span: SourceSpan,
     },
 
+    /// A component to add has the name of one the app already has.
     #[error("the app already has a component `{name}`")]
     #[diagnostic(
         code(wcomp::manifest::duplicate_component),
         help("choose another name, or remove this entry first")
     )]
     DuplicateComponent {
+        /// The component name that is taken.
         name: String,
+        /// The manifest's text, which the label points into.
         #[source_code]
         src: Source,
+        /// The existing component's name.
         #[label("declared here")]
         span: SourceSpan,
     },
@@ -253,6 +328,7 @@ impl KebabName {
         }
     }
 
+    /// The name as text (always kebab-case).
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -441,6 +517,7 @@ pub struct ComponentEntry {
 }
 
 impl ComponentEntry {
+    /// The component's name: its key in `[components.NAME]`.
     pub fn name(&self) -> &KebabName {
         &self.name
     }

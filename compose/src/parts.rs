@@ -20,6 +20,7 @@ use crate::{App, Argument, ComposeError, Plan, Source};
 
 /// One component of the app as a host links it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Part {
     /// The component's name in app.toml.
     pub component: String,

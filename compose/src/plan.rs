@@ -48,6 +48,7 @@ pub struct Plan {
 /// One instance of a component in the composition. Each component is
 /// instantiated at most once and shared by everything that imports from it.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Instance {
     /// The component's name in app.toml, or a deny component's generated
     /// name (`deny-greeter-environment`).
@@ -68,13 +69,17 @@ pub struct Instance {
 /// What a deny component withholds: the capability, and the component that
 /// lacks it.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Denies {
+    /// The capability whose imports it answers with "nothing here".
     pub capability: Capability,
+    /// The app component it is plugged into, by its name in app.toml.
     pub component: String,
 }
 
 /// How one import of an instance is satisfied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Argument {
     /// The import's name (`demo:text/transform@0.1.0`, or a function name).
     pub import: String,
@@ -85,21 +90,30 @@ pub struct Argument {
 /// What satisfies an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Source {
     /// An export of another instance of the composition.
     Instance {
+        /// The exporting instance's component (an app component or a deny
+        /// component).
         component: String,
+        /// The export, as the exporter names it.
         export: String,
         /// Chosen by a `[components.NAME.plug]` entry rather than inferred.
         plugged: bool,
     },
     /// An import of the composed component, left to the host.
-    Import { name: String },
+    Import {
+        /// The import of the composed component, as named in
+        /// [`Plan::leftover_imports`].
+        name: String,
+    },
 }
 
 /// An import of the composed component: something no component of the app
 /// exports (typically WASI), imported once and shared by every importer.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct LeftoverImport {
     /// The import's name; the highest version when importers differ in patch.
     pub name: String,

@@ -10,6 +10,7 @@ use crate::plan::{Argument, Instance, LeftoverImport, Plan, Source};
 
 /// The plan as data, for `--json`.
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct PlanJson<'a> {
     /// The app's name.
     pub app: &'a str,

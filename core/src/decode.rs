@@ -16,30 +16,50 @@ use wit_parser::decoding::DecodedWasm;
 use wit_parser::{Resolve, WorldId, WorldItem};
 
 /// Why a file could not be read as a component.
+///
+/// Every variant names the file; new variants may be added.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
 pub enum DecodeError {
+    /// The file could not be read (missing, unreadable, not a regular file).
     #[error("cannot read `{}`", path.display())]
     #[diagnostic(code(wcomp::decode::io))]
     Io {
+        /// The file, as the caller named it.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
 
+    /// The file does not start with the wasm magic bytes.
     #[error("`{}` is not a WebAssembly file", path.display())]
     #[diagnostic(
         code(wcomp::decode::not_wasm),
         help("a wasm file starts with the bytes `00 61 73 6d`; this one starts with `{prefix}`")
     )]
-    NotWasm { path: PathBuf, prefix: String },
+    NotWasm {
+        /// The file, as the caller named it.
+        path: PathBuf,
+        /// Its first bytes (up to four) in hex, or `(empty file)`.
+        prefix: String,
+    },
 
+    /// The file starts like wasm but ends inside the 8-byte header.
     #[error("`{}` is a truncated WebAssembly file: it ends after {len} of the header's 8 bytes", path.display())]
     #[diagnostic(
         code(wcomp::decode::truncated),
         help("the file was cut short, perhaps by an interrupted copy or build; rebuild it")
     )]
-    TruncatedHeader { path: PathBuf, len: usize },
+    TruncatedHeader {
+        /// The file, as the caller named it.
+        path: PathBuf,
+        /// Its length in bytes, 1 to 7.
+        len: usize,
+    },
 
+    /// The file has the wasm magic bytes but a version or layer that is
+    /// neither a core module's nor a component's.
     #[error("`{}` is a WebAssembly file of an unknown version or layer: `{version}`", path.display())]
     #[diagnostic(
         code(wcomp::decode::bad_version),
@@ -47,8 +67,14 @@ pub enum DecodeError {
             "after `00 61 73 6d`, a core module has `01 00 00 00` and a component `0d 00 01 00`; this file may be corrupt or from a newer or older encoding"
         )
     )]
-    UnknownVersion { path: PathBuf, version: String },
+    UnknownVersion {
+        /// The file, as the caller named it.
+        path: PathBuf,
+        /// The header's version and layer bytes in hex (`0e 00 01 00`).
+        version: String,
+    },
 
+    /// The file is a core module (by its header) where a component was needed.
     #[error("`{}` is a core WebAssembly module, not a component", path.display())]
     #[diagnostic(
         code(wcomp::decode::core_module),
@@ -56,23 +82,39 @@ pub enum DecodeError {
             "wcomp works with components; build for `wasm32-wasip2`, or wrap a core module with `wasm-tools component new`"
         )
     )]
-    CoreModule { path: PathBuf },
+    CoreModule {
+        /// The file, as the caller named it.
+        path: PathBuf,
+    },
 
+    /// The file has a component header but its contents are malformed or
+    /// do not validate.
     #[error("`{}` is not a valid component: {message} (at byte offset {offset:#x})", path.display())]
     #[diagnostic(
         code(wcomp::decode::invalid),
         help("the file may be truncated or corrupt; rebuild it")
     )]
     Invalid {
+        /// The file, as the caller named it.
         path: PathBuf,
+        /// Where in the file the problem was found, in bytes from its start.
         offset: usize,
+        /// wasmparser's description of the problem.
         message: String,
     },
 
+    /// The component is valid but its types could not be read back as a
+    /// WIT world.
     #[error("cannot decode the world of `{}`: {message}", path.display())]
     #[diagnostic(code(wcomp::decode::world))]
-    World { path: PathBuf, message: String },
+    World {
+        /// The file, as the caller named it.
+        path: PathBuf,
+        /// wit-parser's description of the problem.
+        message: String,
+    },
 
+    /// Modules and components nest deeper than [`MAX_NESTING`].
     #[error("`{}` nests modules and components {depth} levels deep, more than the {limit} wcomp reads", path.display())]
     #[diagnostic(
         code(wcomp::decode::too_deep),
@@ -81,6 +123,7 @@ pub enum DecodeError {
         )
     )]
     TooDeep {
+        /// The file, as the caller named it.
         path: PathBuf,
         /// How deep the file nests where it was refused.
         depth: usize,
@@ -99,8 +142,11 @@ pub const MAX_NESTING: usize = 1000;
 
 /// The kind of a wasm binary, read from its header alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BinaryKind {
+    /// A component (header version `0d 00`, layer `01 00`).
     Component,
+    /// A core module (header version `01 00 00 00`).
     CoreModule,
 }
 
@@ -233,7 +279,11 @@ fn check_structure(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
 pub const POLICY_SECTION: &str = "wcomp-capabilities";
 
 /// A validated component and the world it implements.
+///
+/// Made by [`Component::read`] and [`Component::from_bytes`] only; fields
+/// may be added.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Component {
     /// Where the component was read from.
     pub path: PathBuf,

@@ -91,8 +91,11 @@ pub fn read_regular_to_string(path: &Path) -> io::Result<String> {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("cannot write `{}`", path.display())]
 #[diagnostic(code(wcomp::write))]
+#[non_exhaustive]
 pub struct WriteError {
+    /// The file that was to be written (not the temporary file).
     pub path: PathBuf,
+    /// What the operating system said.
     #[source]
     pub source: io::Error,
 }
@@ -206,8 +209,13 @@ impl Temporary {
 }
 
 /// An output that cannot be written where it was asked to go.
+///
+/// Returned by [`Outputs::write`]; every variant but `Write` is found
+/// before anything is written. New variants may be added.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
 pub enum OutputError {
+    /// An output path is the empty string.
     #[error("no output path given (it is empty)")]
     #[diagnostic(
         code(wcomp::output::empty),
@@ -215,31 +223,56 @@ pub enum OutputError {
     )]
     Empty,
 
+    /// One of the path's folders is a file.
     #[error("cannot write `{}`: `{}` is a file, not a folder", path.display(), blocker.display())]
     #[diagnostic(
         code(wcomp::output::not_a_folder),
         help("choose a path whose folders are folders")
     )]
-    ParentIsFile { path: PathBuf, blocker: PathBuf },
+    ParentIsFile {
+        /// The output path, as given.
+        path: PathBuf,
+        /// The nearest of its folders (links followed) that exists and is
+        /// not a folder.
+        blocker: PathBuf,
+    },
 
+    /// The path (or the file its link points to) exists and is not a
+    /// regular file.
     #[error("cannot write `{}`: {}", path.display(), NotAFile { kind })]
     #[diagnostic(
         code(wcomp::output::not_a_file),
         help("wcomp writes outputs as regular files, atomically; give a file path instead")
     )]
-    NotAFile { path: PathBuf, kind: &'static str },
+    NotAFile {
+        /// The output path, as given.
+        path: PathBuf,
+        /// What it is instead, in [`kind_of`]'s words (`a directory`,
+        /// `a FIFO (named pipe)`).
+        kind: &'static str,
+    },
 
+    /// The path is, or links to, a file the command reads (see
+    /// [`Outputs::input`]).
     #[error("`{}` is an input of this command; writing it would overwrite it", path.display())]
     #[diagnostic(
         code(wcomp::output::overwrites_input),
         help("choose another output path")
     )]
-    OverwritesInput { path: PathBuf },
+    OverwritesInput {
+        /// The output path, as given.
+        path: PathBuf,
+    },
 
+    /// Two outputs are, or link to, the same file.
     #[error("`{}` is asked for as two outputs", path.display())]
     #[diagnostic(code(wcomp::output::twice), help("give each output its own path"))]
-    Twice { path: PathBuf },
+    Twice {
+        /// The second output path for that file, as given.
+        path: PathBuf,
+    },
 
+    /// Writing an output failed; outputs before it have been written.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Write(#[from] WriteError),
@@ -264,6 +297,8 @@ impl Outputs {
         self.inputs.push(path.to_owned());
     }
 
+    /// An output to write: `bytes` to `path`, when [`Outputs::write`] is
+    /// called and every output has been checked.
     pub fn add(&mut self, path: &Path, bytes: Vec<u8>) {
         self.files.push((path.to_owned(), bytes));
     }

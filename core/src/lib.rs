@@ -16,6 +16,8 @@
 //! The composition library (`wcomp-compose`), the host (`wcomp-host`) and
 //! the CLI all build on it; it depends on none of them.
 
+#![deny(missing_docs)]
+
 pub mod decode;
 pub mod diagnostic;
 pub mod fmt;

@@ -20,6 +20,8 @@ pub struct InterfaceName {
     pub package: String,
     /// `stdout` in `wasi:cli/stdout@0.2.12`.
     pub interface: String,
+    /// `0.2.12` in `wasi:cli/stdout@0.2.12`; `None` when the name has no
+    /// `@version`. Compared by [`InterfaceName::is_compatible_with`].
     pub version: Option<Version>,
 }
 

@@ -14,11 +14,14 @@ use crate::names::InterfaceName;
 
 /// One vendored WASI package: its WIT text and the file it is copied to.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct WasiPackage {
     /// `wasi:cli@0.2.12`.
     pub name: &'static str,
     /// The file name it gets in an app's `wit/deps/`: `wasi-cli-0.2.12.wit`.
     pub file_name: &'static str,
+    /// The package's WIT text, as vendored in wcomp's `wit/` folder;
+    /// written out unchanged.
     pub wit: &'static str,
 }
 

@@ -560,7 +560,9 @@ fn load_linked(
                         component, export, ..
                     } => index(component)
                         .map(|provider| Wire::new(&argument.import, provider, export)),
-                    Source::Import { .. } => None,
+                    // Imports left to the host, and any source a later
+                    // wcomp-compose adds, are not wired between parts.
+                    _ => None,
                 })
                 .collect();
             Part::new(&part.component, path, &part.bytes, wires)

@@ -18,6 +18,7 @@ use crate::signature;
 
 /// Why a deny component could not be made.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
 pub enum DenyError {
     /// The interface is not one that a capability governs.
     #[error("`{interface}` is not an interface that a capability governs")]
@@ -27,7 +28,10 @@ pub enum DenyError {
             "capabilities govern `wasi:filesystem/preopens`, `wasi:cli/environment`, `wasi:sockets` and outgoing `wasi:http`"
         )
     )]
-    NotGoverned { interface: String },
+    NotGoverned {
+        /// The interface, as the importer names it.
+        interface: String,
+    },
 
     /// A function of a governed interface has no "denied" answer wcomp knows.
     #[error("cannot deny `{function}` of `{interface}`: {reason}")]
@@ -36,8 +40,12 @@ pub enum DenyError {
         help("grant the capability to the importing component, or report the interface to wcomp")
     )]
     Function {
+        /// The interface, as the importer names it.
         interface: String,
+        /// The function's name and type in WIT syntax
+        /// (`[method]descriptor.read: func(...)`).
         function: String,
+        /// What about its signature wcomp has no denied answer for.
         reason: String,
     },
 
@@ -47,7 +55,12 @@ pub enum DenyError {
         code(wcomp::deny::internal),
         help("this is likely a bug in wcomp; please report it")
     )]
-    Internal { interface: String, message: String },
+    Internal {
+        /// The interface, as the importer names it.
+        interface: String,
+        /// wit-component's or the validator's message.
+        message: String,
+    },
 }
 
 /// What a deny component's function does.

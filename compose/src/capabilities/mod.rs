@@ -34,6 +34,7 @@ pub use wiring::{Disagreement, Grant, GrantSource, WiredInstance, Wiring};
 /// stdio, clocks and random are always available and have no capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Capability {
     /// Preopened directories (`wasi:filesystem/preopens`).
     Files,
@@ -79,6 +80,7 @@ impl fmt::Display for Capability {
     code(wcomp::unknown_capability),
     help("the known capabilities are `files`, `env`, `network`, `http` and `all`")
 )]
+#[non_exhaustive]
 pub struct UnknownCapability(pub String);
 
 impl FromStr for Capability {
@@ -144,6 +146,7 @@ impl<'de> serde::Deserialize<'de> for Capabilities {
 
 /// How a deny component answers for one WASI interface.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Rule {
     /// The capability that, when lacking, puts this rule in force.
     pub capability: Capability,
@@ -249,6 +252,7 @@ pub fn rule_for(interface: &str) -> Option<&'static Rule> {
 
 /// A deny component to plug into one import of a component.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct DeniedImport {
     /// The import it satisfies, as the importer names it
     /// (`wasi:cli/environment@0.2.6`).
@@ -262,10 +266,10 @@ pub struct DeniedImport {
     pub bytes: Vec<u8>,
 }
 
-/// The deny component for import `import` of `world` (a component's world,
-/// as [`Component`](crate::Component) holds it), if the import is governed
-/// by a capability not in `granted` and the importer uses a function of it
-/// that must be denied. An import used only for its types, or only for
+/// The deny component for import `import` of `world` (a component's
+/// world, as [`Component`](wcomp_core::Component) holds it), if the import
+/// is governed by a capability not in `granted` and the importer uses a
+/// function of it that must be denied. An import used only for its types, or only for
 /// forwarded functions, needs none.
 ///
 /// Call it for imports that would otherwise be left to the host; an import

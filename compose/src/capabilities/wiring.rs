@@ -20,6 +20,7 @@ use super::{Capability, rule_for};
 
 /// The capability-governed imports of each instance of a composition.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Wiring {
     /// The instances that are given at least one governed import, in the
     /// order the composition instantiates them.
@@ -28,6 +29,7 @@ pub struct Wiring {
 
 /// One instance of a composition and its governed imports.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct WiredInstance {
     /// Its name in the composition's name section, or `#N` (its index)
     /// when it has none.
@@ -38,6 +40,7 @@ pub struct WiredInstance {
 
 /// One governed import of an instance, and what satisfies it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Grant {
     /// The capability that governs it.
     pub capability: Capability,
@@ -50,6 +53,7 @@ pub struct Grant {
 /// What satisfies a governed import.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum GrantSource {
     /// The host: the composed component's own import of this name.
     Host {
@@ -79,6 +83,7 @@ impl fmt::Display for GrantSource {
 /// Where the recorded policy and the composition differ.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Disagreement {
     /// The policy says a component lacks a capability, but the
     /// composition hands it the host's interface.

@@ -13,6 +13,7 @@ mod commands;
 mod dev;
 mod prime;
 mod process;
+mod registry;
 mod scaffold;
 mod signals;
 mod toolchain;

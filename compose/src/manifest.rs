@@ -20,6 +20,9 @@
 //! [components.clock]
 //! wasm = "vendor/clock.wasm"
 //!
+//! [components.adder]
+//! package = "docs:adder@0.1"      # fetched from a registry, not built
+//!
 //! [components.cli.plug]
 //! "demo:text/transform" = "upper"
 //! ```
@@ -40,6 +43,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::Lang;
+use crate::package::PackageSpec;
 use crate::capabilities::{Capabilities, Capability};
 
 /// The default manifest file name.
@@ -135,7 +139,7 @@ pub enum ManifestError {
     #[diagnostic(
         code(wcomp::manifest::no_lang),
         help(
-            "add `lang = \"rust\"` (or `python`, `js`) to build it, or `wasm = \"path\"` for a prebuilt one"
+            "add `lang = \"rust\"` (or `python`, `js`) to build it, `wasm = \"path\"` for a prebuilt one, or `package = \"ns:name@version\"` for a published one"
         )
     )]
     NeitherLangNorWasm {
@@ -143,6 +147,39 @@ pub enum ManifestError {
         #[source_code]
         src: Source,
         #[label("this component")]
+        span: SourceSpan,
+    },
+
+    #[error("component `{component}` has both `package` and `{other}`")]
+    #[diagnostic(
+        code(wcomp::manifest::package_and_source),
+        help(
+            "a component is fetched from a registry (`package`), prebuilt (`wasm`) or built from sources (`lang`): keep one"
+        )
+    )]
+    PackageAndSource {
+        component: String,
+        other: &'static str,
+        #[source_code]
+        src: Source,
+        #[label("fetched from a registry")]
+        span: SourceSpan,
+    },
+
+    #[error("invalid package `{text}` for component `{component}`: {reason}")]
+    #[diagnostic(
+        code(wcomp::manifest::invalid_package),
+        help(
+            "write `namespace:name@requirement`, e.g. `docs:adder@0.1` (any 0.1.x) or `docs:adder@=1.2.3`; requirements follow Cargo's rules"
+        )
+    )]
+    InvalidPackage {
+        text: String,
+        component: String,
+        reason: String,
+        #[source_code]
+        src: Source,
+        #[label("not a package requirement")]
         span: SourceSpan,
     },
 
@@ -406,6 +443,7 @@ struct RawComponent {
     wit: Option<Spanned<PathBuf>>,
     world: Option<Spanned<String>>,
     wasm: Option<Spanned<PathBuf>>,
+    package: Option<Spanned<String>>,
     js_backend: Option<Spanned<JsBackend>>,
     cflags: Option<Spanned<Vec<String>>>,
     ldflags: Option<Spanned<Vec<String>>>,
@@ -433,6 +471,7 @@ pub struct ComponentEntry {
     wit: Option<PathBuf>,
     world: Option<String>,
     pub(crate) wasm: Option<Spanned<PathBuf>>,
+    package: Option<PackageSpec>,
     js_backend: Option<JsBackend>,
     cflags: Vec<String>,
     ldflags: Vec<String>,
@@ -479,6 +518,11 @@ impl ComponentEntry {
     /// A prebuilt component, relative to app.toml.
     pub fn wasm(&self) -> Option<&Path> {
         self.wasm.as_ref().map(|w| w.get_ref().as_path())
+    }
+
+    /// A published component, fetched from a registry instead of built.
+    pub fn package(&self) -> Option<&PackageSpec> {
+        self.package.as_ref()
     }
 
     /// For JS components: the componentizer app.toml asks for, if any.
@@ -786,7 +830,7 @@ impl App {
     }
 
     /// The binary component `name` is composed from: its prebuilt `wasm`, or
-    /// what `wcomp build` produces.
+    /// what `wcomp build` produces (or fetches, for a `package`).
     pub fn component_wasm(&self, name: &str) -> Option<PathBuf> {
         let entry = self.component(name)?;
         Some(match entry.wasm() {
@@ -895,6 +939,11 @@ impl Checker<'_> {
         let lang = raw.lang.as_ref().map(|l| *l.get_ref());
         self.check_language_keys(&component, lang, &raw)?;
         self.check_paths(&component, &raw)?;
+        let package = raw
+            .package
+            .as_ref()
+            .map(|p| self.package(&component, p))
+            .transpose()?;
         let capabilities = raw
             .capabilities
             .map(|words| self.capabilities(&component, &words))
@@ -908,6 +957,7 @@ impl Checker<'_> {
             wit: raw.wit.map(Spanned::into_inner),
             world: raw.world.map(Spanned::into_inner),
             wasm: raw.wasm,
+            package,
             js_backend: raw.js_backend.map(Spanned::into_inner),
             cflags: raw.cflags.map(Spanned::into_inner).unwrap_or_default(),
             ldflags: raw.ldflags.map(Spanned::into_inner).unwrap_or_default(),
@@ -923,6 +973,23 @@ impl Checker<'_> {
         raw: &RawComponent,
     ) -> Result<(), ManifestError> {
         let (component, src) = (component.to_owned(), self.src.clone());
+        if let Some(package) = &raw.package {
+            let other = match (&raw.wasm, &raw.lang, &raw.path) {
+                (Some(_), _, _) => Some("wasm"),
+                (_, Some(_), _) => Some("lang"),
+                (_, _, Some(_)) => Some("path"),
+                _ => None,
+            };
+            return match other {
+                Some(other) => Err(ManifestError::PackageAndSource {
+                    component,
+                    other,
+                    src,
+                    span: package.span().into(),
+                }),
+                None => Ok(()),
+            };
+        }
         match (&raw.wasm, &raw.lang) {
             (Some(wasm), Some(_)) => Err(ManifestError::WasmAndLang {
                 component,
@@ -989,6 +1056,23 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `package = "ns:name@requirement"`.
+    fn package(
+        &self,
+        component: &str,
+        text: &Spanned<String>,
+    ) -> Result<PackageSpec, ManifestError> {
+        text.get_ref()
+            .parse()
+            .map_err(|reason| ManifestError::InvalidPackage {
+                text: text.get_ref().clone(),
+                component: component.to_owned(),
+                reason,
+                src: self.src.clone(),
+                span: text.span().into(),
+            })
     }
 
     /// A `capabilities` list: capability words, or `all`.

@@ -206,6 +206,8 @@ impl build::Progress for Progress<'_> {
                 ),
             ),
             Status::Fresh => self.ui.status("Fresh", &summary.name),
+            // Said as it was fetched, before the build.
+            Status::Fetched => {}
             Status::Prebuilt => self.ui.status(
                 "Prebuilt",
                 format_args!("{} ({})", summary.name, summary.output.display()),

@@ -80,6 +80,13 @@ pub struct Described {
 
 /// Reads a component (or a WIT package encoded as one).
 pub fn describe(bytes: &[u8]) -> Result<Described, String> {
+    match bytes.get(..8) {
+        Some([0, b'a', b's', b'm', 0x0d, 0, 1, 0]) => {}
+        Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => {
+            return Err("it is a core WebAssembly module; componentize it first (`wcomp build` does)".into());
+        }
+        _ => return Err("it is not a WebAssembly file".into()),
+    }
     let decoded = wit_component::decode(bytes).map_err(|e| format!("{e:#}"))?;
     let resolve = decoded.resolve();
     let (info, package_id) = match &decoded {

@@ -203,9 +203,8 @@ impl Client {
             let frame = frame.map_err(|e| self.unreachable(&e))?;
             if let Ok(data) = frame.into_data() {
                 hasher.update(&data);
-                sink.write_all(&data).map_err(|e| RegistryError::Unreachable {
-                    registry: self.registry().to_owned(),
-                    reason: format!("writing what it sent failed: {e}"),
+                sink.write_all(&data).map_err(|e| {
+                    RegistryError::unreachable(self.registry(), format_args!("writing what it sent failed: {e}"))
                 })?;
             }
         }
@@ -311,10 +310,7 @@ impl Client {
     }
 
     fn unreachable(&self, e: &dyn std::fmt::Display) -> RegistryError {
-        RegistryError::Unreachable {
-            registry: self.registry().to_owned(),
-            reason: e.to_string(),
-        }
+        RegistryError::unreachable(self.registry(), e)
     }
 
     /// Sends a request to the registry, answering an authentication

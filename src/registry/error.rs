@@ -8,13 +8,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum RegistryError {
     #[error("cannot reach registry `{registry}`: {reason}")]
-    #[diagnostic(
-        code(wcomp::registry::unreachable),
-        help(
-            "check that the registry is running and its address is right; a registry without TLS needs `protocol = \"http\"` under `[registry.\"{registry}\".oci]` in the wkg config (loopback addresses use plain HTTP already)"
-        )
-    )]
-    Unreachable { registry: String, reason: String },
+    #[diagnostic(code(wcomp::registry::unreachable))]
+    Unreachable {
+        registry: String,
+        reason: String,
+        #[help]
+        help: String,
+    },
 
     #[error("registry `{registry}` refused the credentials {origin}")]
     #[diagnostic(
@@ -70,7 +70,7 @@ pub enum RegistryError {
         message: String,
     },
 
-    #[error("the bytes of `{what}` from `{reference}` do not match their digest")]
+    #[error("the bytes of {what} from `{reference}` do not match their digest")]
     #[diagnostic(
         code(wcomp::registry::digest_mismatch),
         help(
@@ -180,6 +180,21 @@ pub enum RegistryError {
 }
 
 impl RegistryError {
+    /// `registry` cannot be reached, for `reason`.
+    pub(crate) fn unreachable(registry: &str, reason: impl std::fmt::Display) -> Self {
+        let mut help = "check that the registry is running and that its address is right".to_owned();
+        if !crate::registry::config::is_loopback(crate::registry::config::host_of(registry)) {
+            help.push_str(&format!(
+                "; a registry without TLS needs `protocol = \"http\"` under `[registry.\"{registry}\".oci]` in the wkg config"
+            ));
+        }
+        RegistryError::Unreachable {
+            registry: registry.to_owned(),
+            reason: reason.to_string(),
+            help,
+        }
+    }
+
     pub(crate) fn io(action: &'static str, path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.to_owned();
         move |source| RegistryError::Io {

@@ -77,6 +77,14 @@ async fn sync_packages(
             .and_then(|lock| lock.find(&spec.name().to_string(), spec.requirement()));
         let entry = match locked {
             Some(entry) => entry.clone(),
+            // A requirement the lock cannot meet changes it, whatever
+            // the registry holds.
+            None if opts.locked => {
+                return Err(RegistryError::LockStale {
+                    lock: lock_path,
+                    changes: format!("no version of `{}` in it matches `{}`", spec.name(), spec.requirement()),
+                });
+            }
             None if opts.offline => {
                 return Err(RegistryError::Offline {
                     package: spec.to_string(),

@@ -19,7 +19,7 @@ Examples:
   wcomp run composed.wasm          run it, sandboxed
   wcomp serve composed.wasm        or serve it, if it is an HTTP handler
   wcomp dev                        rebuild, recompose and rerun on every change
-  wcomp publish --package acme:app@1.0.0   publish it to the registry wkg's config names";
+  wcomp publish --package acme:app@1.0.0  publish it under a package name";
 
 /// Build, compose and run polyglot WebAssembly components.
 ///

@@ -43,8 +43,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::Lang;
-use crate::package::PackageSpec;
 use crate::capabilities::{Capabilities, Capability};
+use crate::package::PackageSpec;
 
 /// The default manifest file name.
 pub const FILE_NAME: &str = "app.toml";

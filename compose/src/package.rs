@@ -132,7 +132,10 @@ mod tests {
     fn bad_names_and_requirements_say_why() {
         let err = |text: &str| text.parse::<PackageSpec>().unwrap_err();
         assert_eq!(err("adder@0.1"), "a package name is `namespace:name`");
-        assert_eq!(err("Docs:adder@0.1"), "the namespace `Docs` is not kebab-case");
+        assert_eq!(
+            err("Docs:adder@0.1"),
+            "the namespace `Docs` is not kebab-case"
+        );
         assert_eq!(err("docs:add_er"), "the name `add_er` is not kebab-case");
         assert!(err("docs:adder@zero").starts_with("`zero` is not a version requirement"));
     }

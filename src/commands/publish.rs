@@ -67,7 +67,10 @@ impl PublishCommand {
         } else {
             "Published"
         };
-        ui.status(verb, format_args!("`{}` as `{}`", file.display(), pushed.reference));
+        ui.status(
+            verb,
+            format_args!("`{}` as `{}`", file.display(), pushed.reference),
+        );
         println!("{}", pushed.digest);
         Ok(ExitCode::SUCCESS)
     }
@@ -81,6 +84,7 @@ fn parse_package(text: &str) -> Result<(PackageName, semver::Version), PackageAr
     let (name, version) = text
         .split_once('@')
         .ok_or_else(|| error("it has no `@version`".into()))?;
-    let version = semver::Version::parse(version).map_err(|e| error(format!("`{version}` is not a version ({e})")))?;
+    let version = semver::Version::parse(version)
+        .map_err(|e| error(format!("`{version}` is not a version ({e})")))?;
     Ok((name.parse().map_err(error)?, version))
 }

@@ -38,7 +38,11 @@ impl PullCommand {
         let mut registries = Registries::new(self.config.config)?;
         let pulled = crate::registry::block_on(transfer::pull(&mut registries, &reference))?;
         let output = self.output.unwrap_or_else(|| {
-            let last = reference.repository().rsplit('/').next().unwrap_or("component");
+            let last = reference
+                .repository()
+                .rsplit('/')
+                .next()
+                .unwrap_or("component");
             let title = pulled
                 .title
                 .as_deref()

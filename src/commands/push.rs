@@ -46,9 +46,17 @@ impl PushCommand {
             None => App::load(&self.manifest)?.output(),
         };
         let mut registries = Registries::new(self.config.config)?;
-        let pushed = crate::registry::block_on(transfer::push_file(&mut registries, &reference, &file))?;
-        let verb = if pushed.unchanged { "Unchanged" } else { "Pushed" };
-        ui.status(verb, format_args!("`{}` to `{}`", file.display(), pushed.reference));
+        let pushed =
+            crate::registry::block_on(transfer::push_file(&mut registries, &reference, &file))?;
+        let verb = if pushed.unchanged {
+            "Unchanged"
+        } else {
+            "Pushed"
+        };
+        ui.status(
+            verb,
+            format_args!("`{}` to `{}`", file.display(), pushed.reference),
+        );
         println!("{}", pushed.digest);
         Ok(ExitCode::SUCCESS)
     }
@@ -56,8 +64,9 @@ impl PushCommand {
 
 /// `text` as an OCI reference, or the error saying why not.
 pub fn parse_reference(text: &str) -> Result<Reference, RegistryError> {
-    text.parse().map_err(|reason| RegistryError::InvalidReference {
-        text: text.to_owned(),
-        reason,
-    })
+    text.parse()
+        .map_err(|reason| RegistryError::InvalidReference {
+            text: text.to_owned(),
+            reason,
+        })
 }

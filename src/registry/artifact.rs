@@ -83,7 +83,10 @@ pub fn describe(bytes: &[u8]) -> Result<Described, String> {
     match bytes.get(..8) {
         Some([0, b'a', b's', b'm', 0x0d, 0, 1, 0]) => {}
         Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => {
-            return Err("it is a core WebAssembly module; componentize it first (`wcomp build` does)".into());
+            return Err(
+                "it is a core WebAssembly module; componentize it first (`wcomp build` does)"
+                    .into(),
+            );
         }
         _ => return Err("it is not a WebAssembly file".into()),
     }
@@ -92,9 +95,13 @@ pub fn describe(bytes: &[u8]) -> Result<Described, String> {
     let (info, package_id) = match &decoded {
         wit_component::DecodedWasm::Component(resolve, world_id) => {
             let world = &resolve.worlds[*world_id];
-            let names = |items: &wit_parser::IndexMap<wit_parser::WorldKey, wit_parser::WorldItem>| {
-                items.keys().map(|k| resolve.name_world_key(k)).collect::<Vec<_>>()
-            };
+            let names =
+                |items: &wit_parser::IndexMap<wit_parser::WorldKey, wit_parser::WorldItem>| {
+                    items
+                        .keys()
+                        .map(|k| resolve.name_world_key(k))
+                        .collect::<Vec<_>>()
+                };
             (
                 ComponentInfo {
                     exports: names(&world.exports),
@@ -110,13 +117,21 @@ pub fn describe(bytes: &[u8]) -> Result<Described, String> {
             for world_id in package.worlds.values() {
                 let world = &resolve.worlds[*world_id];
                 exports.extend(world.exports.keys().map(|k| resolve.name_world_key(k)));
-                let mut qualified = format!("{}:{}/{}", package.name.namespace, package.name.name, world.name);
+                let mut qualified = format!(
+                    "{}:{}/{}",
+                    package.name.namespace, package.name.name, world.name
+                );
                 if let Some(version) = &package.name.version {
                     qualified.push_str(&format!("@{version}"));
                 }
                 exports.push(qualified);
             }
-            exports.extend(package.interfaces.values().filter_map(|id| resolve.id_of(*id)));
+            exports.extend(
+                package
+                    .interfaces
+                    .values()
+                    .filter_map(|id| resolve.id_of(*id)),
+            );
             exports.sort();
             exports.dedup();
             (
@@ -131,12 +146,12 @@ pub fn describe(bytes: &[u8]) -> Result<Described, String> {
     };
     let package = package_id.map(|id| {
         let name = &resolve.packages[id].name;
-        (format!("{}:{}", name.namespace, name.name), name.version.clone())
+        (
+            format!("{}:{}", name.namespace, name.name),
+            name.version.clone(),
+        )
     });
-    Ok(Described {
-        info,
-        package,
-    })
+    Ok(Described { info, package })
 }
 
 /// The config blob and manifest for `layer`, titled `title`, with the
@@ -182,12 +197,17 @@ pub fn build(
 
 /// The one Wasm layer of a manifest, or why it is not a Wasm component
 /// artifact.
-pub fn wasm_layer(manifest_bytes: &[u8], media_type: &str) -> Result<(Manifest, Descriptor), String> {
+pub fn wasm_layer(
+    manifest_bytes: &[u8],
+    media_type: &str,
+) -> Result<(Manifest, Descriptor), String> {
     let manifest: Manifest = serde_json::from_slice(manifest_bytes)
         .map_err(|_| format!("its manifest (`{media_type}`) is not an OCI image manifest"))?;
     let kind = manifest.media_type.as_deref().unwrap_or(media_type);
     if kind.contains("index") || kind.contains("manifest.list") {
-        return Err(format!("it is an image index (`{kind}`), not a single artifact"));
+        return Err(format!(
+            "it is an image index (`{kind}`), not a single artifact"
+        ));
     }
     if manifest.config.media_type != CONFIG_MEDIA_TYPE {
         return Err(format!(
@@ -195,14 +215,21 @@ pub fn wasm_layer(manifest_bytes: &[u8], media_type: &str) -> Result<(Manifest, 
             manifest.config.media_type
         ));
     }
-    let wasm: Vec<&Descriptor> = manifest.layers.iter().filter(|l| l.media_type == LAYER_MEDIA_TYPE).collect();
+    let wasm: Vec<&Descriptor> = manifest
+        .layers
+        .iter()
+        .filter(|l| l.media_type == LAYER_MEDIA_TYPE)
+        .collect();
     match wasm.as_slice() {
         [one] => {
             let layer = (*one).clone();
             Ok((manifest, layer))
         }
         [] => Err(format!("it has no `{LAYER_MEDIA_TYPE}` layer")),
-        _ => Err(format!("it has {} `{LAYER_MEDIA_TYPE}` layers; a component has one", wasm.len())),
+        _ => Err(format!(
+            "it has {} `{LAYER_MEDIA_TYPE}` layers; a component has one",
+            wasm.len()
+        )),
     }
 }
 
@@ -274,6 +301,10 @@ mod tests {
         let (_, layer) = wasm_layer(&manifest, MANIFEST_MEDIA_TYPE).unwrap();
         assert_eq!(layer.size, 4);
         let image = br#"{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:00","size":1},"layers":[]}"#;
-        assert!(wasm_layer(image, MANIFEST_MEDIA_TYPE).unwrap_err().contains("container image"));
+        assert!(
+            wasm_layer(image, MANIFEST_MEDIA_TYPE)
+                .unwrap_err()
+                .contains("container image")
+        );
     }
 }

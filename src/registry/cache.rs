@@ -27,7 +27,9 @@ impl Cache {
     /// The cache at `dir` (tests).
     #[cfg(test)]
     pub fn at(dir: &std::path::Path) -> Self {
-        Cache { dir: dir.to_owned() }
+        Cache {
+            dir: dir.to_owned(),
+        }
     }
 
     fn path(&self, digest: &Digest) -> PathBuf {
@@ -62,9 +64,13 @@ impl Cache {
         std::fs::create_dir_all(&self.dir).map_err(RegistryError::io("create", &self.dir))?;
         let tmp = tempfile::NamedTempFile::with_prefix_in(".partial-", &self.dir)
             .map_err(RegistryError::io("write into", &self.dir))?;
-        let file = tmp.reopen().map_err(RegistryError::io("write", tmp.path()))?;
+        let file = tmp
+            .reopen()
+            .map_err(RegistryError::io("write", tmp.path()))?;
         let (found, mut writer) = fill(BufWriter::with_capacity(1 << 20, file)).await?;
-        writer.flush().map_err(RegistryError::io("write", tmp.path()))?;
+        writer
+            .flush()
+            .map_err(RegistryError::io("write", tmp.path()))?;
         drop(writer);
         if found != *expected {
             return Err(mismatch(found));

@@ -13,16 +13,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use http::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE,
+};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use tokio::sync::Mutex;
 
+use crate::registry::RegistryError;
 use crate::registry::config::{Credentials, Endpoint, Scheme};
 use crate::registry::digest::{Digest, Hasher};
-use crate::registry::RegistryError;
 
 mod io;
 
@@ -94,14 +96,24 @@ impl Client {
         let mut path = format!("/v2/{repository}/tags/list");
         loop {
             let response = self
-                .send(Method::GET, &path, &[], Bytes::new(), repository, Access::Pull)
+                .send(
+                    Method::GET,
+                    &path,
+                    &[],
+                    Bytes::new(),
+                    repository,
+                    Access::Pull,
+                )
                 .await?;
             if response.status() == StatusCode::NOT_FOUND {
                 return Ok(None);
             }
             let next = next_link(&response);
-            let body = self.ok_body(response, &format!("listing the tags of `{repository}`")).await?;
-            let list: TagList = serde_json::from_slice(&body).map_err(|e| self.bad_answer("a tag list", e))?;
+            let body = self
+                .ok_body(response, &format!("listing the tags of `{repository}`"))
+                .await?;
+            let list: TagList =
+                serde_json::from_slice(&body).map_err(|e| self.bad_answer("a tag list", e))?;
             tags.extend(list.tags.unwrap_or_default());
             match next {
                 Some(link) => path = link,
@@ -121,7 +133,14 @@ impl Client {
         let path = format!("/v2/{repository}/manifests/{reference}");
         let accept = [(ACCEPT, HeaderValue::from_static(ACCEPTED_MANIFESTS))];
         let response = self
-            .send(Method::GET, &path, &accept, Bytes::new(), repository, Access::Pull)
+            .send(
+                Method::GET,
+                &path,
+                &accept,
+                Bytes::new(),
+                repository,
+                Access::Pull,
+            )
             .await?;
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -132,7 +151,9 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let bytes = self.ok_body(response, &format!("fetching the manifest of `{shown}`")).await?;
+        let bytes = self
+            .ok_body(response, &format!("fetching the manifest of `{shown}`"))
+            .await?;
         let digest = Digest::of(&bytes);
         if let Ok(expected) = reference.parse::<Digest>()
             && expected != digest
@@ -155,7 +176,14 @@ impl Client {
     pub async fn has_blob(&self, repository: &str, digest: &Digest) -> Result<bool, RegistryError> {
         let path = format!("/v2/{repository}/blobs/{digest}");
         let response = self
-            .send(Method::HEAD, &path, &[], Bytes::new(), repository, Access::Push)
+            .send(
+                Method::HEAD,
+                &path,
+                &[],
+                Bytes::new(),
+                repository,
+                Access::Push,
+            )
             .await?;
         match response.status() {
             StatusCode::OK => Ok(true),
@@ -175,7 +203,14 @@ impl Client {
     ) -> Result<Digest, RegistryError> {
         let path = format!("/v2/{repository}/blobs/{digest}");
         let mut response = self
-            .send(Method::GET, &path, &[], Bytes::new(), repository, Access::Pull)
+            .send(
+                Method::GET,
+                &path,
+                &[],
+                Bytes::new(),
+                repository,
+                Access::Pull,
+            )
             .await?;
         // Registries on object storage redirect blobs to it (without our
         // credentials).
@@ -194,7 +229,12 @@ impl Client {
         let action = format!("fetching blob {digest}");
         if !response.status().is_success() {
             let status = response.status();
-            let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             return Err(self.http_error(status, &action, &error_message(&body)));
         }
         let mut hasher = Hasher::default();
@@ -204,7 +244,10 @@ impl Client {
             if let Ok(data) = frame.into_data() {
                 hasher.update(&data);
                 sink.write_all(&data).map_err(|e| {
-                    RegistryError::unreachable(self.registry(), format_args!("writing what it sent failed: {e}"))
+                    RegistryError::unreachable(
+                        self.registry(),
+                        format_args!("writing what it sent failed: {e}"),
+                    )
                 })?;
             }
         }
@@ -219,12 +262,24 @@ impl Client {
         }
         let start = format!("/v2/{repository}/blobs/uploads/");
         let response = self
-            .send(Method::POST, &start, &[], Bytes::new(), repository, Access::Push)
+            .send(
+                Method::POST,
+                &start,
+                &[],
+                Bytes::new(),
+                repository,
+                Access::Push,
+            )
             .await?;
         let action = format!("starting the upload of blob {digest}");
         if response.status() != StatusCode::ACCEPTED {
             let status = response.status();
-            let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             return Err(self.http_error(status, &action, &error_message(&body)));
         }
         let location = response
@@ -232,16 +287,30 @@ impl Client {
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|l| l.parse::<Uri>().ok())
-            .ok_or_else(|| self.http_error(StatusCode::ACCEPTED, &action, ": no `Location` to upload to"))?;
+            .ok_or_else(|| {
+                self.http_error(
+                    StatusCode::ACCEPTED,
+                    &action,
+                    ": no `Location` to upload to",
+                )
+            })?;
         drop(response);
         let path_and_query = location.path_and_query().map_or("/", |p| p.as_str());
-        let separator = if path_and_query.contains('?') { '&' } else { '?' };
+        let separator = if path_and_query.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
         let put = format!("{path_and_query}{separator}digest={digest}");
-        let headers = [(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"))];
+        let headers = [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        )];
         let response = self
             .send(Method::PUT, &put, &headers, bytes, repository, Access::Push)
             .await?;
-        self.ok_body(response, &format!("uploading blob {digest}")).await?;
+        self.ok_body(response, &format!("uploading blob {digest}"))
+            .await?;
         Ok(digest)
     }
 
@@ -256,9 +325,20 @@ impl Client {
         let path = format!("/v2/{repository}/manifests/{tag}");
         let headers = [(CONTENT_TYPE, HeaderValue::from_static(media_type))];
         let response = self
-            .send(Method::PUT, &path, &headers, bytes, repository, Access::Push)
+            .send(
+                Method::PUT,
+                &path,
+                &headers,
+                bytes,
+                repository,
+                Access::Push,
+            )
             .await?;
-        self.ok_body(response, &format!("putting the manifest of `{repository}:{tag}`")).await?;
+        self.ok_body(
+            response,
+            &format!("putting the manifest of `{repository}:{tag}`"),
+        )
+        .await?;
         Ok(())
     }
 
@@ -266,17 +346,33 @@ impl Client {
     /// registry has none or cannot be reached (wkg's `fetch_or_default`).
     pub async fn well_known(&self) -> Option<Bytes> {
         let response = self
-            .send(Method::GET, "/.well-known/wasm-pkg/registry.json", &[], Bytes::new(), "", Access::Pull)
+            .send(
+                Method::GET,
+                "/.well-known/wasm-pkg/registry.json",
+                &[],
+                Bytes::new(),
+                "",
+                Access::Pull,
+            )
             .await
             .ok()?;
         if !response.status().is_success() {
             return None;
         }
-        response.into_body().collect().await.ok().map(|b| b.to_bytes())
+        response
+            .into_body()
+            .collect()
+            .await
+            .ok()
+            .map(|b| b.to_bytes())
     }
 
     /// The whole body of a successful answer, or the registry's error.
-    async fn ok_body(&self, response: Response<Incoming>, action: &str) -> Result<Bytes, RegistryError> {
+    async fn ok_body(
+        &self,
+        response: Response<Incoming>,
+        action: &str,
+    ) -> Result<Bytes, RegistryError> {
         let status = response.status();
         let body = response
             .into_body()
@@ -337,7 +433,13 @@ impl Client {
         }
         for attempt in 0..2 {
             let response = self
-                .request(method.clone(), path, headers, body.clone(), authorization.clone())
+                .request(
+                    method.clone(),
+                    path,
+                    headers,
+                    body.clone(),
+                    authorization.clone(),
+                )
                 .await?;
             if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
@@ -353,7 +455,12 @@ impl Client {
                 break;
             }
             authorization = Some(self.answer(&challenge, &scope).await?);
-            *self.authorization.lock().await = Some((scope.clone(), authorization.clone().unwrap_or(HeaderValue::from_static(""))));
+            *self.authorization.lock().await = Some((
+                scope.clone(),
+                authorization
+                    .clone()
+                    .unwrap_or(HeaderValue::from_static("")),
+            ));
         }
         Err(self.refused(repository))
     }
@@ -363,7 +470,10 @@ impl Client {
         let earned = self.authorization.lock().await;
         let (earned_scope, value) = earned.as_ref()?;
         let basic = value.as_bytes().starts_with(b"Basic ");
-        let covers = earned_scope == scope || (earned_scope.ends_with(":pull,push") && scope.ends_with(":pull") && earned_scope.starts_with(scope));
+        let covers = earned_scope == scope
+            || (earned_scope.ends_with(":pull,push")
+                && scope.ends_with(":pull")
+                && earned_scope.starts_with(scope));
         (basic || covers).then(|| value.clone())
     }
 
@@ -385,9 +495,12 @@ impl Client {
     async fn answer(&self, challenge: &str, scope: &str) -> Result<HeaderValue, RegistryError> {
         let (scheme, params) = parse_challenge(challenge);
         let basic = match &self.endpoint.credentials {
-            Credentials::Basic { username, password, .. } => {
+            Credentials::Basic {
+                username, password, ..
+            } => {
                 use base64::Engine;
-                let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+                let encoded = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{username}:{password}"));
                 Some(format!("Basic {encoded}"))
             }
             _ => None,
@@ -400,7 +513,11 @@ impl Client {
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(invalid());
         }
-        let realm = params.iter().find(|(k, _)| k == "realm").map(|(_, v)| v.clone()).ok_or_else(invalid)?;
+        let realm = params
+            .iter()
+            .find(|(k, _)| k == "realm")
+            .map(|(_, v)| v.clone())
+            .ok_or_else(invalid)?;
         let mut url = realm.clone();
         let mut sep = if realm.contains('?') { '&' } else { '?' };
         for (key, value) in params.iter().filter(|(k, _)| k == "service") {
@@ -413,10 +530,17 @@ impl Client {
         if let Some(basic) = &basic {
             request = request.header(AUTHORIZATION, basic);
         }
-        let request = request.body(Full::new(Bytes::new())).map_err(|_| invalid())?;
+        let request = request
+            .body(Full::new(Bytes::new()))
+            .map_err(|_| invalid())?;
         let response = self.one_off(&uri, request).await?;
         let status = response.status();
-        let body = response.into_body().collect().await.map_err(|e| self.unreachable(&e))?.to_bytes();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| self.unreachable(&e))?
+            .to_bytes();
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Err(invalid());
         }
@@ -428,7 +552,8 @@ impl Client {
             token: Option<String>,
             access_token: Option<String>,
         }
-        let token: Token = serde_json::from_slice(&body).map_err(|e| self.bad_answer("a token", e))?;
+        let token: Token =
+            serde_json::from_slice(&body).map_err(|e| self.bad_answer("a token", e))?;
         let token = token.token.or(token.access_token).ok_or_else(invalid)?;
         HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| invalid())
     }
@@ -448,7 +573,10 @@ impl Client {
             .map_err(|e| self.unreachable(&format_args!("bad request path `{path}`: {e}")))?;
         let mut request = Request::builder().method(method).uri(uri.clone());
         request = request.header(http::header::HOST, api_host(&self.endpoint.registry));
-        request = request.header(http::header::USER_AGENT, concat!("wcomp/", env!("CARGO_PKG_VERSION")));
+        request = request.header(
+            http::header::USER_AGENT,
+            concat!("wcomp/", env!("CARGO_PKG_VERSION")),
+        );
         request = request.header(CONTENT_LENGTH, body.len());
         for (name, value) in headers {
             request = request.header(name, value);
@@ -456,7 +584,9 @@ impl Client {
         if let Some(authorization) = authorization {
             request = request.header(AUTHORIZATION, authorization);
         }
-        let request = request.body(Full::new(body)).map_err(|e| self.unreachable(&e))?;
+        let request = request
+            .body(Full::new(body))
+            .map_err(|e| self.unreachable(&e))?;
         let mut connection = self.connection.lock().await;
         let reusable = match connection.take() {
             Some(mut sender) => sender.ready().await.is_ok().then_some(sender),
@@ -478,9 +608,9 @@ impl Client {
 
     /// A GET to another host (a redirect), without our credentials.
     async fn get_elsewhere(&self, location: &str) -> Result<Response<Incoming>, RegistryError> {
-        let uri: Uri = location
-            .parse()
-            .map_err(|_| self.unreachable(&format_args!("it redirected to `{location}`, not a URL")))?;
+        let uri: Uri = location.parse().map_err(|_| {
+            self.unreachable(&format_args!("it redirected to `{location}`, not a URL"))
+        })?;
         let request = Request::get(uri.clone())
             .body(Full::new(Bytes::new()))
             .map_err(|e| self.unreachable(&e))?;
@@ -488,7 +618,11 @@ impl Client {
     }
 
     /// A request on its own connection (token servers, redirects).
-    async fn one_off(&self, uri: &Uri, mut request: Request<Full<Bytes>>) -> Result<Response<Incoming>, RegistryError> {
+    async fn one_off(
+        &self,
+        uri: &Uri,
+        mut request: Request<Full<Bytes>>,
+    ) -> Result<Response<Incoming>, RegistryError> {
         let scheme = match uri.scheme_str() {
             Some("http") => Scheme::Http,
             _ => Scheme::Https,
@@ -527,11 +661,18 @@ fn parse_challenge(challenge: &str) -> (String, Vec<(String, String)>) {
         let Some((key, after)) = rest.split_once('=') else {
             break;
         };
-        let key = key.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         let after = after.trim_start();
         let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
             let end = quoted.find('"').unwrap_or(quoted.len());
-            (quoted[..end].to_owned(), quoted.get(end + 1..).unwrap_or(""))
+            (
+                quoted[..end].to_owned(),
+                quoted.get(end + 1..).unwrap_or(""),
+            )
         } else {
             let end = after.find(',').unwrap_or(after.len());
             (after[..end].trim().to_owned(), &after[end..])
@@ -547,7 +688,9 @@ fn encode_query(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -556,7 +699,12 @@ fn encode_query(value: &str) -> String {
 /// The path of a `Link: <…>; rel="next"` header (tag list pages).
 fn next_link(response: &Response<Incoming>) -> Option<String> {
     let link = response.headers().get(http::header::LINK)?.to_str().ok()?;
-    let target = link.split(';').next()?.trim().strip_prefix('<')?.strip_suffix('>')?;
+    let target = link
+        .split(';')
+        .next()?
+        .trim()
+        .strip_prefix('<')?
+        .strip_suffix('>')?;
     let uri: Uri = target.parse().ok()?;
     uri.path_and_query().map(|p| p.to_string())
 }
@@ -626,12 +774,16 @@ mod tests {
         assert_eq!(params[2].1, "repository:o/p:pull");
         let (scheme, params) = parse_challenge(r#"Basic realm="Registry Realm""#);
         assert_eq!((scheme.as_str(), params.len()), ("Basic", 1));
-        assert_eq!(encode_query("repository:a/b:pull,push"), "repository%3Aa%2Fb%3Apull%2Cpush");
+        assert_eq!(
+            encode_query("repository:a/b:pull,push"),
+            "repository%3Aa%2Fb%3Apull%2Cpush"
+        );
     }
 
     #[test]
     fn registry_errors_are_summarized() {
-        let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{}}]}"#;
+        let body =
+            br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{}}]}"#;
         assert_eq!(error_message(body), ": MANIFEST_UNKNOWN manifest unknown");
         assert_eq!(error_message(b"<html>"), "");
     }

@@ -215,7 +215,9 @@ pub fn is_loopback(host: &str) -> bool {
 /// The host of `host[:port]` (an IPv6 literal keeps its brackets).
 pub fn host_of(registry: &str) -> &str {
     if registry.starts_with('[') {
-        return registry.split_once(']').map_or(registry, |(h, _)| &registry[..h.len() + 1]);
+        return registry
+            .split_once(']')
+            .map_or(registry, |(h, _)| &registry[..h.len() + 1]);
     }
     registry.rsplit_once(':').map_or(registry, |(h, _)| h)
 }
@@ -260,7 +262,11 @@ impl Config {
         for (name, mut table) in raw.registry {
             let backend = match table.remove("type").or_else(|| table.remove("default")) {
                 Some(toml::Value::String(s)) => Some(s),
-                Some(_) => return Err(invalid(format!("`registry.\"{name}\".type` is not a string"))),
+                Some(_) => {
+                    return Err(invalid(format!(
+                        "`registry.\"{name}\".type` is not a string"
+                    )));
+                }
                 None => None,
             };
             let oci = match table.remove("oci") {
@@ -345,7 +351,12 @@ impl Config {
     }
 
     /// Where `package` lives, given its registry's metadata.
-    pub fn locate(&self, package: &PackageName, registry: &str, metadata: &Metadata) -> PackageLocation {
+    pub fn locate(
+        &self,
+        package: &PackageName,
+        registry: &str,
+        metadata: &Metadata,
+    ) -> PackageLocation {
         let oci_registry = metadata.oci_registry().unwrap_or(registry);
         let repository = format!(
             "{}{}/{}",
@@ -396,7 +407,13 @@ impl Config {
 pub fn bearer_env_var(registry: &str) -> String {
     let sanitized: String = registry
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("WKG_REGISTRY_{sanitized}_AUTH_BEARER")
 }
@@ -593,8 +610,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.registry_for(&pkg("wasi:http")).unwrap(), "wasi.dev");
-        assert_eq!(config.registry_for(&pkg("example:foo")).unwrap(), "127.0.0.1:5000");
-        assert_eq!(config.registry_for(&pkg("docs:adder")).unwrap(), "example.com");
+        assert_eq!(
+            config.registry_for(&pkg("example:foo")).unwrap(),
+            "127.0.0.1:5000"
+        );
+        assert_eq!(
+            config.registry_for(&pkg("docs:adder")).unwrap(),
+            "example.com"
+        );
 
         let test = pkg("test:thing");
         let meta = config.inline_metadata(&test).unwrap().clone();
@@ -613,7 +636,9 @@ mod tests {
         assert_eq!(config.endpoint("ghcr.io").scheme, Scheme::Https);
 
         let wasi = config.endpoint("wasi.dev");
-        assert!(matches!(&wasi.credentials, Credentials::Basic { username, password, .. } if username == "open" && password == "sesame"));
+        assert!(
+            matches!(&wasi.credentials, Credentials::Basic { username, password, .. } if username == "open" && password == "sesame")
+        );
         assert!(!format!("{:?}", wasi.credentials).contains("sesame"));
     }
 
@@ -623,24 +648,41 @@ mod tests {
         let err = config.registry_for(&pkg("wasi:http")).unwrap_err();
         assert!(matches!(err, RegistryError::NoRegistry { .. }));
         let defaults = Config::parse("", None, true).unwrap();
-        assert_eq!(defaults.registry_for(&pkg("wasi:http")).unwrap(), "wasi.dev");
+        assert_eq!(
+            defaults.registry_for(&pkg("wasi:http")).unwrap(),
+            "wasi.dev"
+        );
 
-        let err = Config::parse("default_registy = \"x\"", Some("c.toml".into()), false).unwrap_err();
+        let err =
+            Config::parse("default_registy = \"x\"", Some("c.toml".into()), false).unwrap_err();
         assert!(err.to_string().contains("c.toml"), "{err}");
-        let err = Config::parse("[registry.\"x\".oci]\nprotocol = \"ftp\"", None, false).unwrap_err();
+        let err =
+            Config::parse("[registry.\"x\".oci]\nprotocol = \"ftp\"", None, false).unwrap_err();
         assert!(matches!(err, RegistryError::Config { reason, .. } if reason.contains("`ftp`")));
     }
 
     #[test]
     fn base64_auth_and_docker_config_are_read() {
-        let config = Config::parse("[registry.\"r.io\".oci]\nauth = \"cGluZzpwb25n\"", None, false).unwrap();
-        assert!(matches!(config.endpoint("r.io").credentials, Credentials::Basic { username, password, .. } if username == "ping" && password == "pong"));
+        let config = Config::parse(
+            "[registry.\"r.io\".oci]\nauth = \"cGluZzpwb25n\"",
+            None,
+            false,
+        )
+        .unwrap();
+        assert!(
+            matches!(config.endpoint("r.io").credentials, Credentials::Basic { username, password, .. } if username == "ping" && password == "pong")
+        );
         let docker = r#"{"auths": {"https://ghcr.io/v1/": {"auth": "dTpw"}, "other.io": {"username": "a", "password": "b"}}}"#;
         let ghcr = docker_credentials_from(docker, "ghcr.io", "config.json").unwrap();
-        assert!(matches!(ghcr, Credentials::Basic { username, password, .. } if username == "u" && password == "p"));
+        assert!(
+            matches!(ghcr, Credentials::Basic { username, password, .. } if username == "u" && password == "p")
+        );
         assert!(docker_credentials_from(docker, "other.io", "c").is_some());
         assert!(docker_credentials_from(docker, "none.io", "c").is_none());
-        assert_eq!(bearer_env_var("localhost:1234"), "WKG_REGISTRY_LOCALHOST_1234_AUTH_BEARER");
+        assert_eq!(
+            bearer_env_var("localhost:1234"),
+            "WKG_REGISTRY_LOCALHOST_1234_AUTH_BEARER"
+        );
     }
 
     #[test]
@@ -648,8 +690,12 @@ mod tests {
         let meta = Metadata::from_json(br#"{"preferredProtocol":"oci","oci":{"registry":"ghcr.io","namespacePrefix":"bytecodealliance/wasm-pkg/"}}"#).unwrap();
         assert_eq!(meta.oci_registry(), Some("ghcr.io"));
         assert_eq!(meta.preferred_protocol.as_deref(), Some("oci"));
-        let old = Metadata::from_json(br#"{"ociRegistry":"r.io","ociNamespacePrefix":"p/"}"#).unwrap();
-        assert_eq!((old.oci_registry(), old.namespace_prefix()), (Some("r.io"), Some("p/")));
+        let old =
+            Metadata::from_json(br#"{"ociRegistry":"r.io","ociNamespacePrefix":"p/"}"#).unwrap();
+        assert_eq!(
+            (old.oci_registry(), old.namespace_prefix()),
+            (Some("r.io"), Some("p/"))
+        );
         assert_eq!(host_of("127.0.0.1:5000"), "127.0.0.1");
         assert_eq!(host_of("[::1]:5000"), "[::1]");
     }

@@ -39,13 +39,17 @@ impl FromStr for Digest {
         match text.strip_prefix("sha256:") {
             Some(hex)
                 if hex.len() == 64
-                    && hex.chars().all(|c| c.is_ascii_digit() || matches!(c, 'a'..='f')) =>
+                    && hex
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || matches!(c, 'a'..='f')) =>
             {
                 Ok(Digest {
                     hex: hex.to_owned(),
                 })
             }
-            _ => Err(format!("`{text}` is not a sha256 digest (`sha256:` and 64 lowercase hex digits)")),
+            _ => Err(format!(
+                "`{text}` is not a sha256 digest (`sha256:` and 64 lowercase hex digits)"
+            )),
         }
     }
 }
@@ -97,6 +101,10 @@ mod tests {
         h.update(b"c");
         assert_eq!(h.finish(), Digest::of(b"abc"));
         assert!("sha512:00".parse::<Digest>().is_err());
-        assert!(format!("sha256:{}", "A".repeat(64)).parse::<Digest>().is_err());
+        assert!(
+            format!("sha256:{}", "A".repeat(64))
+                .parse::<Digest>()
+                .is_err()
+        );
     }
 }

@@ -100,7 +100,9 @@ pub enum RegistryError {
     #[error("invalid reference `{text}`: {reason}")]
     #[diagnostic(
         code(wcomp::registry::reference),
-        help("write `registry/repository:tag` or `registry/repository@sha256:…`, e.g. `127.0.0.1:5000/acme/app:1.2.0`")
+        help(
+            "write `registry/repository:tag` or `registry/repository@sha256:…`, e.g. `127.0.0.1:5000/acme/app:1.2.0`"
+        )
     )]
     InvalidReference { text: String, reason: String },
 
@@ -182,7 +184,8 @@ pub enum RegistryError {
 impl RegistryError {
     /// `registry` cannot be reached, for `reason`.
     pub(crate) fn unreachable(registry: &str, reason: impl std::fmt::Display) -> Self {
-        let mut help = "check that the registry is running and that its address is right".to_owned();
+        let mut help =
+            "check that the registry is running and that its address is right".to_owned();
         if !crate::registry::config::is_loopback(crate::registry::config::host_of(registry)) {
             help.push_str(&format!(
                 "; a registry without TLS needs `protocol = \"http\"` under `[registry.\"{registry}\".oci]` in the wkg config"
@@ -195,7 +198,10 @@ impl RegistryError {
         }
     }
 
-    pub(crate) fn io(action: &'static str, path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: &std::path::Path,
+    ) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.to_owned();
         move |source| RegistryError::Io {
             action,

@@ -53,16 +53,21 @@ impl Lock {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(RegistryError::io("read", path)(e)),
         };
-        Self::parse(&text).map(Some).map_err(|reason| RegistryError::LockSyntax {
-            path: path.to_owned(),
-            reason,
-        })
+        Self::parse(&text)
+            .map(Some)
+            .map_err(|reason| RegistryError::LockSyntax {
+                path: path.to_owned(),
+                reason,
+            })
     }
 
     pub fn parse(text: &str) -> Result<Lock, String> {
         let lock: Lock = toml::from_str(text).map_err(|e| e.message().to_owned())?;
         if lock.version != 1 {
-            return Err(format!("version {} is not one this wcomp reads (1)", lock.version));
+            return Err(format!(
+                "version {} is not one this wcomp reads (1)",
+                lock.version
+            ));
         }
         Ok(lock)
     }
@@ -72,7 +77,10 @@ impl Lock {
         let mut sorted = self.clone();
         sorted.packages.sort();
         sorted.packages.dedup();
-        format!("{HEADER}{}", toml::to_string(&sorted).expect("a lock serializes"))
+        format!(
+            "{HEADER}{}",
+            toml::to_string(&sorted).expect("a lock serializes")
+        )
     }
 
     /// The highest locked version of `name` that satisfies `requirement`.
@@ -90,7 +98,9 @@ impl Lock {
         for p in &new.packages {
             match self.packages.iter().find(|o| key(o) == key(p)) {
                 None => changes.push(format!("`{}@{}` would be added", p.name, p.version)),
-                Some(old) if old != p => changes.push(format!("`{}@{}` would change", p.name, p.version)),
+                Some(old) if old != p => {
+                    changes.push(format!("`{}@{}` would change", p.name, p.version))
+                }
                 Some(_) => {}
             }
         }
@@ -125,25 +135,47 @@ mod tests {
             packages: vec![locked("0.2.0"), locked("0.1.3")],
         };
         let text = lock.to_text();
-        assert!(text.find("0.1.3").unwrap() < text.find("0.2.0").unwrap(), "{text}");
+        assert!(
+            text.find("0.1.3").unwrap() < text.find("0.2.0").unwrap(),
+            "{text}"
+        );
         let back = Lock::parse(&text).unwrap();
         assert_eq!(back.packages.len(), 2);
         let req = |r: &str| semver::VersionReq::parse(r).unwrap();
-        assert_eq!(back.find("docs:adder", &req("0.1")).unwrap().version.to_string(), "0.1.3");
+        assert_eq!(
+            back.find("docs:adder", &req("0.1"))
+                .unwrap()
+                .version
+                .to_string(),
+            "0.1.3"
+        );
         assert!(back.find("docs:adder", &req("1")).is_none());
         assert_eq!(back.to_text(), text);
     }
 
     #[test]
     fn changes_are_named_and_bad_files_refused() {
-        let old = Lock { version: 1, packages: vec![locked("0.1.0")] };
-        let new = Lock { version: 1, packages: vec![locked("0.1.1")] };
+        let old = Lock {
+            version: 1,
+            packages: vec![locked("0.1.0")],
+        };
+        let new = Lock {
+            version: 1,
+            packages: vec![locked("0.1.1")],
+        };
         assert_eq!(
             old.changes_to(&new),
-            ["`docs:adder@0.1.1` would be added", "`docs:adder@0.1.0` would be removed"]
+            [
+                "`docs:adder@0.1.1` would be added",
+                "`docs:adder@0.1.0` would be removed"
+            ]
         );
         assert!(old.changes_to(&old).is_empty());
-        assert!(Lock::parse("version = 2").unwrap_err().contains("version 2"));
+        assert!(
+            Lock::parse("version = 2")
+                .unwrap_err()
+                .contains("version 2")
+        );
         assert!(Lock::parse("version = 1\n[[package]]\nname = 1").is_err());
     }
 }

@@ -91,9 +91,9 @@ fn is_repository(repository: &str) -> bool {
         !segment.is_empty()
             && segment.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
             && segment.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && segment
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+            && segment.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            })
     })
 }
 
@@ -160,7 +160,10 @@ mod tests {
         assert_eq!(r.manifest_ref(), format!("sha256:{hex}"));
 
         let r: Reference = "localhost:5000/app".parse().unwrap();
-        assert_eq!((r.registry(), r.manifest_ref().as_str()), ("localhost:5000", "latest"));
+        assert_eq!(
+            (r.registry(), r.manifest_ref().as_str()),
+            ("localhost:5000", "latest")
+        );
         let r: Reference = "alpine".parse().unwrap();
         assert_eq!(r.to_string(), "docker.io/library/alpine");
     }

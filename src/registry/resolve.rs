@@ -50,7 +50,11 @@ pub struct Synced {
 /// Resolves, fetches and places every package component of `app`;
 /// `progress` hears about each as it is placed. Apps without packages
 /// cost nothing (no config read, no lock written).
-pub fn sync(app: &App, opts: &SyncOptions, progress: &dyn Fn(&Synced)) -> Result<Vec<Synced>, RegistryError> {
+pub fn sync(
+    app: &App,
+    opts: &SyncOptions,
+    progress: &dyn Fn(&Synced),
+) -> Result<Vec<Synced>, RegistryError> {
     let packages: Vec<(&str, &PackageSpec)> = app
         .components()
         .filter_map(|e| Some((e.name().as_str(), e.package()?)))
@@ -82,13 +86,20 @@ async fn sync_packages(
             None if opts.locked => {
                 return Err(RegistryError::LockStale {
                     lock: lock_path,
-                    changes: format!("no version of `{}` in it matches `{}`", spec.name(), spec.requirement()),
+                    changes: format!(
+                        "no version of `{}` in it matches `{}`",
+                        spec.name(),
+                        spec.requirement()
+                    ),
                 });
             }
             None if opts.offline => {
                 return Err(RegistryError::Offline {
                     package: spec.to_string(),
-                    why: format!("`{}` has no version of it that matches", lock_path.display()),
+                    why: format!(
+                        "`{}` has no version of it that matches",
+                        lock_path.display()
+                    ),
                 });
             }
             None => resolve_online(&mut registries, spec).await?,
@@ -142,27 +153,43 @@ async fn sync_packages(
 
 /// Resolves `spec` against its registry: the highest tag that is a
 /// version satisfying the requirement.
-async fn resolve_online(registries: &mut Registries, spec: &PackageSpec) -> Result<Locked, RegistryError> {
+async fn resolve_online(
+    registries: &mut Registries,
+    spec: &PackageSpec,
+) -> Result<Locked, RegistryError> {
     let location = locate(registries, spec.name()).await?;
     let repository_ref = format!("{}/{}", location.endpoint.registry, location.repository);
     let client = registries.client(location.endpoint.clone());
-    let tags = client
-        .tags(&location.repository)
-        .await?
-        .ok_or_else(|| RegistryError::UnknownPackage {
-            package: spec.name().to_string(),
-            registry: location.registry.clone(),
-            reference: repository_ref.clone(),
-        })?;
-    let mut versions: Vec<semver::Version> = tags.iter().filter_map(|t| semver::Version::parse(t).ok()).collect();
+    let tags =
+        client
+            .tags(&location.repository)
+            .await?
+            .ok_or_else(|| RegistryError::UnknownPackage {
+                package: spec.name().to_string(),
+                registry: location.registry.clone(),
+                reference: repository_ref.clone(),
+            })?;
+    let mut versions: Vec<semver::Version> = tags
+        .iter()
+        .filter_map(|t| semver::Version::parse(t).ok())
+        .collect();
     versions.sort();
-    let Some(version) = versions.iter().rev().find(|v| spec.requirement().matches(v)).cloned() else {
+    let Some(version) = versions
+        .iter()
+        .rev()
+        .find(|v| spec.requirement().matches(v))
+        .cloned()
+    else {
         let available = if versions.is_empty() {
             "it has no version tags".to_owned()
         } else {
             format!(
                 "the versions there are {}",
-                versions.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+                versions
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         return Err(RegistryError::NoMatchingVersion {
@@ -172,7 +199,11 @@ async fn resolve_online(registries: &mut Registries, spec: &PackageSpec) -> Resu
             available,
         });
     };
-    let reference = Reference::with_tag(&location.endpoint.registry, &location.repository, &version.to_string());
+    let reference = Reference::with_tag(
+        &location.endpoint.registry,
+        &location.repository,
+        &version.to_string(),
+    );
     let artifact = resolve_artifact(&client, &reference)
         .await?
         .ok_or_else(|| RegistryError::NotFound {
@@ -195,17 +226,24 @@ async fn fetch_locked(
     entry: &Locked,
     offline: bool,
 ) -> Result<(Vec<u8>, Origin), RegistryError> {
-    let reference: Reference = entry.reference.parse().map_err(|reason| RegistryError::InvalidReference {
-        text: entry.reference.clone(),
-        reason,
-    })?;
+    let reference: Reference =
+        entry
+            .reference
+            .parse()
+            .map_err(|reason| RegistryError::InvalidReference {
+                text: entry.reference.clone(),
+                reason,
+            })?;
     if let Some(bytes) = registries.cache().get(&entry.digest) {
         return Ok((bytes, Origin::Cache));
     }
     if offline {
         return Err(RegistryError::Offline {
             package: format!("{}@{}", entry.name, entry.version),
-            why: format!("its component ({}) was never fetched on this machine", entry.digest),
+            why: format!(
+                "its component ({}) was never fetched on this machine",
+                entry.digest
+            ),
         });
     }
     let endpoint = {
@@ -213,9 +251,15 @@ async fn fetch_locked(
         config.endpoint_for(&entry.registry, reference.registry())
     };
     let client = registries.client(endpoint);
-    let bytes = fetch_blob(registries, Some(&client), reference.repository(), &entry.digest, &entry.reference)
-        .await?
-        .expect("fetched with a client");
+    let bytes = fetch_blob(
+        registries,
+        Some(&client),
+        reference.repository(),
+        &entry.digest,
+        &entry.reference,
+    )
+    .await?
+    .expect("fetched with a client");
     Ok((bytes, Origin::Registry))
 }
 
@@ -224,5 +268,6 @@ fn place(path: &Path, bytes: &[u8]) -> Result<(), RegistryError> {
     if std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(());
     }
-    wcomp_core::fs::write_atomically(path, bytes).map_err(|e| RegistryError::io("write", &e.path)(e.source))
+    wcomp_core::fs::write_atomically(path, bytes)
+        .map_err(|e| RegistryError::io("write", &e.path)(e.source))
 }

@@ -40,7 +40,8 @@ pub async fn resolve_artifact(
         reference: shown.clone(),
         reason,
     };
-    let (_, layer) = artifact::wasm_layer(&manifest.bytes, &manifest.media_type).map_err(not_a_component)?;
+    let (_, layer) =
+        artifact::wasm_layer(&manifest.bytes, &manifest.media_type).map_err(not_a_component)?;
     let layer_digest = layer
         .digest
         .parse()
@@ -100,10 +101,11 @@ pub struct Pushed {
 /// Reads `path` as a component (or WIT package).
 pub fn read_component(path: &Path) -> Result<(Vec<u8>, artifact::Described), RegistryError> {
     let bytes = wcomp_core::fs::read_regular(path).map_err(RegistryError::io("read", path))?;
-    let described = artifact::describe(&bytes).map_err(|reason| RegistryError::NotAComponentFile {
-        path: path.to_owned(),
-        reason,
-    })?;
+    let described =
+        artifact::describe(&bytes).map_err(|reason| RegistryError::NotAComponentFile {
+            path: path.to_owned(),
+            reason,
+        })?;
     Ok((bytes, described))
 }
 
@@ -120,11 +122,14 @@ pub async fn push(
     immutable: bool,
 ) -> Result<Pushed, RegistryError> {
     let ours = Digest::of(&bytes);
-    if let Some(existing) = resolve_artifact(client, reference).await.or_else(|e| match e {
-        // Something else at the tag is replaced by a push (not a publish).
-        RegistryError::NotAComponent { .. } if !immutable => Ok(None),
-        e => Err(e),
-    })? {
+    if let Some(existing) = resolve_artifact(client, reference)
+        .await
+        .or_else(|e| match e {
+            // Something else at the tag is replaced by a push (not a publish).
+            RegistryError::NotAComponent { .. } if !immutable => Ok(None),
+            e => Err(e),
+        })?
+    {
         if existing.layer_digest == ours {
             return Ok(Pushed {
                 reference: reference.clone(),
@@ -147,7 +152,12 @@ pub async fn push(
     let digest = Digest::of(&manifest);
     let tag = reference.tag().unwrap_or("latest");
     client
-        .push_manifest(repository, tag, artifact::MANIFEST_MEDIA_TYPE, Bytes::from(manifest))
+        .push_manifest(
+            repository,
+            tag,
+            artifact::MANIFEST_MEDIA_TYPE,
+            Bytes::from(manifest),
+        )
         .await?;
     Ok(Pushed {
         reference: reference.clone(),
@@ -167,14 +177,27 @@ pub async fn push_file(
     let client = registries.client(endpoint);
     let title = format!(
         "{}.wasm",
-        reference.repository().rsplit('/').next().unwrap_or("component")
+        reference
+            .repository()
+            .rsplit('/')
+            .next()
+            .unwrap_or("component")
     );
     let mut annotations = BTreeMap::new();
     if let Some(version) = reference.tag().and_then(|t| semver::Version::parse(t).ok()) {
         annotations.insert(artifact::VERSION.to_owned(), version.to_string());
     }
     registries.cache().insert(&Digest::of(&bytes), &bytes)?;
-    push(&client, reference, bytes, described.info, &title, annotations, false).await
+    push(
+        &client,
+        reference,
+        bytes,
+        described.info,
+        &title,
+        annotations,
+        false,
+    )
+    .await
 }
 
 /// What `wcomp pull` fetched.
@@ -187,17 +210,29 @@ pub struct Pulled {
 }
 
 /// `wcomp pull`: the component at `reference`, checked against its digest.
-pub async fn pull(registries: &mut Registries, reference: &Reference) -> Result<Pulled, RegistryError> {
+pub async fn pull(
+    registries: &mut Registries,
+    reference: &Reference,
+) -> Result<Pulled, RegistryError> {
     let endpoint = registries.config()?.endpoint(reference.registry());
     let client = registries.client(endpoint);
-    let artifact = resolve_artifact(&client, reference).await?.ok_or_else(|| RegistryError::NotFound {
-        registry: reference.registry().to_owned(),
-        reference: reference.to_string(),
-    })?;
+    let artifact =
+        resolve_artifact(&client, reference)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound {
+                registry: reference.registry().to_owned(),
+                reference: reference.to_string(),
+            })?;
     let shown = reference.to_string();
-    let bytes = fetch_blob(registries, Some(&client), reference.repository(), &artifact.layer_digest, &shown)
-        .await?
-        .expect("fetched with a client");
+    let bytes = fetch_blob(
+        registries,
+        Some(&client),
+        reference.repository(),
+        &artifact.layer_digest,
+        &shown,
+    )
+    .await?
+    .expect("fetched with a client");
     Ok(Pulled {
         bytes,
         manifest: artifact.manifest,
@@ -232,12 +267,25 @@ pub async fn publish(
         },
     };
     let location = locate(registries, &name).await?;
-    let reference = Reference::with_tag(&location.endpoint.registry, &location.repository, &version.to_string());
+    let reference = Reference::with_tag(
+        &location.endpoint.registry,
+        &location.repository,
+        &version.to_string(),
+    );
     let client = registries.client(location.endpoint);
     let annotations = BTreeMap::from([(artifact::VERSION.to_owned(), version.to_string())]);
     let title = format!("{}.wasm", name.name());
     registries.cache().insert(&Digest::of(&bytes), &bytes)?;
-    push(&client, &reference, bytes, described.info, &title, annotations, true).await
+    push(
+        &client,
+        &reference,
+        bytes,
+        described.info,
+        &title,
+        annotations,
+        true,
+    )
+    .await
 }
 
 fn no_name(file: &Path, package: &str) -> RegistryError {
@@ -261,7 +309,9 @@ pub async fn locate(
     {
         return Err(RegistryError::Config {
             path: config.describe_path().into(),
-            reason: format!("registry `{registry}` is of type `{backend}`; wcomp reads OCI registries only"),
+            reason: format!(
+                "registry `{registry}` is of type `{backend}`; wcomp reads OCI registries only"
+            ),
         });
     }
     let metadata = match config.inline_metadata(name) {
@@ -270,7 +320,9 @@ pub async fn locate(
             let endpoint = config.endpoint(&registry);
             let probe = registries.client(endpoint);
             match probe.well_known().await {
-                Some(json) => crate::registry::config::Metadata::from_json(&json).unwrap_or_default(),
+                Some(json) => {
+                    crate::registry::config::Metadata::from_json(&json).unwrap_or_default()
+                }
                 None => Default::default(),
             }
         }
@@ -280,7 +332,9 @@ pub async fn locate(
     {
         return Err(RegistryError::Config {
             path: registries.config()?.describe_path().into(),
-            reason: format!("registry `{registry}` prefers the `{protocol}` protocol; wcomp speaks OCI only"),
+            reason: format!(
+                "registry `{registry}` prefers the `{protocol}` protocol; wcomp speaks OCI only"
+            ),
         });
     }
     Ok(registries.config()?.locate(name, &registry, &metadata))

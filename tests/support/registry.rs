@@ -156,7 +156,15 @@ pub fn wkg() -> PathBuf {
             .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(WKG_VERSION));
         if !installed {
             let status = Command::new("cargo")
-                .args(["install", "wkg", "--version", WKG_VERSION, "--locked", "--quiet", "--root"])
+                .args([
+                    "install",
+                    "wkg",
+                    "--version",
+                    WKG_VERSION,
+                    "--locked",
+                    "--quiet",
+                    "--root",
+                ])
                 .arg(&root)
                 .arg("--target-dir")
                 .arg(tools_cache().join("build-wkg"))

@@ -14,7 +14,10 @@ use crate::support::{Run, run, toolchains, wcomp};
 /// `wcomp ARGS` in `dir`, reading the wkg config `config`.
 fn wcomp_with(dir: &Path, config: &Path, args: &[&str]) -> Run {
     run(
-        wcomp().current_dir(dir).env("WKG_CONFIG_FILE", config).args(args),
+        wcomp()
+            .current_dir(dir)
+            .env("WKG_CONFIG_FILE", config)
+            .args(args),
         &[(dir, "[CWD]")],
     )
 }
@@ -27,8 +30,15 @@ fn shown(run: &Run, registry: &str) -> String {
     let mut rest = text.as_str();
     while let Some(at) = rest.find("sha256:") {
         out.push_str(&rest[..at]);
-        let hex_len = rest[at + 7..].chars().take_while(char::is_ascii_hexdigit).count();
-        out.push_str(if hex_len == 64 { "sha256:[DIGEST]" } else { "sha256:" });
+        let hex_len = rest[at + 7..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .count();
+        out.push_str(if hex_len == 64 {
+            "sha256:[DIGEST]"
+        } else {
+            "sha256:"
+        });
         rest = &rest[at + 7 + hex_len..];
     }
     out.push_str(rest);
@@ -39,7 +49,10 @@ fn shown(run: &Run, registry: &str) -> String {
 /// adder a published package.
 fn calc_app(dir: &Path) {
     let wit = dir.join("wit");
-    crate::support::copy_dir(&crate::support::repo().join("wit/wasi-0.2"), &wit.join("deps"));
+    crate::support::copy_dir(
+        &crate::support::repo().join("wit/wasi-0.2"),
+        &wit.join("deps"),
+    );
     std::fs::create_dir_all(wit.join("deps/adder")).unwrap();
     std::fs::write(
         wit.join("deps/adder/adder.wit"),
@@ -92,9 +105,15 @@ pub fn a_package_pushed_by_wkg_builds_composes_and_runs_offline() {
     let app = tmp.path().join("calc");
     calc_app(&app);
     let built = wcomp_with(&app, &config, &["build"]).success();
-    assert!(built.stderr.contains("Fetched adder (docs:adder@0.1.1"), "{built}");
+    assert!(
+        built.stderr.contains("Fetched adder (docs:adder@0.1.1"),
+        "{built}"
+    );
     let lock = std::fs::read_to_string(app.join("wcomp.lock")).unwrap();
-    assert!(lock.contains("version = \"0.1.1\"") && lock.contains("/docs/adder:0.1.1\""), "{lock}");
+    assert!(
+        lock.contains("version = \"0.1.1\"") && lock.contains("/docs/adder:0.1.1\""),
+        "{lock}"
+    );
     wcomp_with(&app, &config, &["compose", "--locked"]).success();
     let ran = wcomp_with(&app, &config, &["run", "composed.wasm"]).success();
     assert_eq!(ran.stdout, "2 + 3 = 5\n");
@@ -104,11 +123,17 @@ pub fn a_package_pushed_by_wkg_builds_composes_and_runs_offline() {
     std::fs::remove_dir_all(app.join("target/wcomp")).unwrap();
     std::fs::remove_file(app.join("composed.wasm")).unwrap();
     let offline = wcomp_with(&app, &config, &["build", "--offline"]).success();
-    assert!(offline.stderr.contains("Cached adder (docs:adder@0.1.1"), "{offline}");
+    assert!(
+        offline.stderr.contains("Cached adder (docs:adder@0.1.1"),
+        "{offline}"
+    );
     wcomp_with(&app, &config, &["compose", "--offline", "--locked"]).success();
     let ran = wcomp_with(&app, &config, &["run", "composed.wasm"]).success();
     assert_eq!(ran.stdout, "2 + 3 = 5\n");
-    assert_eq!(std::fs::read_to_string(app.join("wcomp.lock")).unwrap(), lock);
+    assert_eq!(
+        std::fs::read_to_string(app.join("wcomp.lock")).unwrap(),
+        lock
+    );
 
     // The guards, each refusing before anything is written.
     let mut errors = String::new();
@@ -121,14 +146,30 @@ pub fn a_package_pushed_by_wkg_builds_composes_and_runs_offline() {
             .args(["compose", "--offline"]),
         &[(&app, "[CWD]")],
     );
-    errors.push_str(&format!("== --offline, cold cache\n{}", shown(&cold_run, &reg.addr)));
+    errors.push_str(&format!(
+        "== --offline, cold cache\n{}",
+        shown(&cold_run, &reg.addr)
+    ));
     let manifest = std::fs::read_to_string(app.join("app.toml")).unwrap();
-    std::fs::write(app.join("app.toml"), manifest.replace("docs:adder@0.1", "docs:adder@0.2")).unwrap();
+    std::fs::write(
+        app.join("app.toml"),
+        manifest.replace("docs:adder@0.1", "docs:adder@0.2"),
+    )
+    .unwrap();
     let stale = wcomp_with(&app, &config, &["build", "--locked"]);
-    errors.push_str(&format!("\n== --locked, a requirement the lock cannot meet\n{}", shown(&stale, &reg.addr)));
+    errors.push_str(&format!(
+        "\n== --locked, a requirement the lock cannot meet\n{}",
+        shown(&stale, &reg.addr)
+    ));
     let down = wcomp_with(&app, &config, &["build"]);
-    errors.push_str(&format!("\n== the registry stopped\n{}", shown(&down, &reg.addr)));
-    assert_eq!(std::fs::read_to_string(app.join("wcomp.lock")).unwrap(), lock);
+    errors.push_str(&format!(
+        "\n== the registry stopped\n{}",
+        shown(&down, &reg.addr)
+    ));
+    assert_eq!(
+        std::fs::read_to_string(app.join("wcomp.lock")).unwrap(),
+        lock
+    );
     insta::assert_snapshot!("registry-lock-guards", errors);
 }
 
@@ -143,9 +184,25 @@ pub fn interop_with_wkg_and_skopeo_and_bad_input() {
     let config = reg.wkg_config(dir, "");
     std::fs::write(dir.join("adder.wasm"), adder("interop")).unwrap();
 
-    let published = wcomp_with(dir, &config, &["publish", "adder.wasm", "--package", "docs:adder@1.0.0"]).success();
-    assert!(published.stderr.contains(&format!("Published `adder.wasm` as `{}/docs/adder:1.0.0`", reg.addr)), "{published}");
-    let again = wcomp_with(dir, &config, &["publish", "adder.wasm", "--package", "docs:adder@1.0.0"]).success();
+    let published = wcomp_with(
+        dir,
+        &config,
+        &["publish", "adder.wasm", "--package", "docs:adder@1.0.0"],
+    )
+    .success();
+    assert!(
+        published.stderr.contains(&format!(
+            "Published `adder.wasm` as `{}/docs/adder:1.0.0`",
+            reg.addr
+        )),
+        "{published}"
+    );
+    let again = wcomp_with(
+        dir,
+        &config,
+        &["publish", "adder.wasm", "--package", "docs:adder@1.0.0"],
+    )
+    .success();
     assert!(again.stderr.contains("Unchanged"), "{again}");
     assert_eq!(again.stdout, published.stdout, "the same manifest digest");
     tool(
@@ -155,7 +212,10 @@ pub fn interop_with_wkg_and_skopeo_and_bad_input() {
             .env("WKG_CONFIG_FILE", &config)
             .env("WKG_CACHE_DIR", dir.join("wkg-cache")),
     );
-    assert_eq!(std::fs::read(dir.join("by-wkg.wasm")).unwrap(), adder("interop"));
+    assert_eq!(
+        std::fs::read(dir.join("by-wkg.wasm")).unwrap(),
+        adder("interop")
+    );
 
     let inspected = tool(
         Command::new(registry::skopeo())
@@ -163,12 +223,24 @@ pub fn interop_with_wkg_and_skopeo_and_bad_input() {
             .arg(format!("docker://{}/docs/adder:1.0.0", reg.addr)),
     );
     let manifest: serde_json::Value = serde_json::from_str(&inspected).unwrap();
-    assert_eq!(manifest["mediaType"], "application/vnd.oci.image.manifest.v1+json");
-    assert_eq!(manifest["config"]["mediaType"], "application/vnd.wasm.config.v0+json");
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    assert_eq!(
+        manifest["config"]["mediaType"],
+        "application/vnd.wasm.config.v0+json"
+    );
     assert_eq!(manifest["layers"].as_array().unwrap().len(), 1);
     assert_eq!(manifest["layers"][0]["mediaType"], "application/wasm");
-    assert_eq!(manifest["layers"][0]["annotations"]["org.opencontainers.image.title"], "adder.wasm");
-    assert_eq!(manifest["annotations"]["org.opencontainers.image.version"], "1.0.0");
+    assert_eq!(
+        manifest["layers"][0]["annotations"]["org.opencontainers.image.title"],
+        "adder.wasm"
+    );
+    assert_eq!(
+        manifest["annotations"]["org.opencontainers.image.version"],
+        "1.0.0"
+    );
 
     // wkg pushes, wcomp pulls.
     std::fs::write(dir.join("other.wasm"), adder("pushed by wkg")).unwrap();
@@ -179,13 +251,22 @@ pub fn interop_with_wkg_and_skopeo_and_bad_input() {
             .arg(dir.join("other.wasm")),
     );
     let pulled = wcomp_with(dir, &config, &["pull", &reference, "-o", "pulled.wasm"]).success();
-    assert_eq!(std::fs::read(dir.join("pulled.wasm")).unwrap(), adder("pushed by wkg"));
+    assert_eq!(
+        std::fs::read(dir.join("pulled.wasm")).unwrap(),
+        adder("pushed by wkg")
+    );
     let by_digest = format!("{}/acme/other@{}", reg.addr, pulled.stdout.trim());
     wcomp_with(dir, &config, &["pull", &by_digest, "-o", "by-digest.wasm"]).success();
-    assert_eq!(std::fs::read(dir.join("by-digest.wasm")).unwrap(), adder("pushed by wkg"));
+    assert_eq!(
+        std::fs::read(dir.join("by-digest.wasm")).unwrap(),
+        adder("pushed by wkg")
+    );
     let pushed = wcomp_with(dir, &config, &["push", &reference, "pulled.wasm"]).success();
     assert!(pushed.stderr.contains("Unchanged"), "{pushed}");
-    assert_eq!(pushed.stdout, pulled.stdout, "a push of the same bytes is a no-op");
+    assert_eq!(
+        pushed.stdout, pulled.stdout,
+        "a push of the same bytes is a no-op"
+    );
 
     // Bad input: each a clear error, nothing written.
     let errors = std::cell::RefCell::new(String::new());
@@ -198,15 +279,27 @@ pub fn interop_with_wkg_and_skopeo_and_bad_input() {
     for (name, package) in [("unknown", "docs:nope@1"), ("no-match", "docs:adder@3")] {
         std::fs::write(
             app.join("app.toml"),
-            format!("[app]\nname = \"a\"\nmain = \"x\"\n\n[components.x]\npackage = \"{package}\"\n"),
+            format!(
+                "[app]\nname = \"a\"\nmain = \"x\"\n\n[components.x]\npackage = \"{package}\"\n"
+            ),
         )
         .unwrap();
         case(name, &["compose", "app/app.toml"]);
     }
     assert!(!app.join("wcomp.lock").exists() && !app.join("target").exists());
-    case("other bytes under a published version", &["publish", "other.wasm", "--package", "docs:adder@1.0.0"]);
+    case(
+        "other bytes under a published version",
+        &["publish", "other.wasm", "--package", "docs:adder@1.0.0"],
+    );
     std::fs::write(dir.join("module.wasm"), wat::parse_str("(module)").unwrap()).unwrap();
-    case("a core module", &["push", &format!("{}/acme/module:1", reg.addr), "module.wasm"]);
+    case(
+        "a core module",
+        &[
+            "push",
+            &format!("{}/acme/module:1", reg.addr),
+            "module.wasm",
+        ],
+    );
     // A container image (as skopeo copies an OCI layout) is not a component.
     let image = oci_layout(dir);
     tool(
@@ -215,7 +308,15 @@ pub fn interop_with_wkg_and_skopeo_and_bad_input() {
             .arg(format!("oci:{}:latest", image.display()))
             .arg(format!("docker://{}/acme/image:1", reg.addr)),
     );
-    case("not a component", &["pull", &format!("{}/acme/image:1", reg.addr), "-o", "image.wasm"]);
+    case(
+        "not a component",
+        &[
+            "pull",
+            &format!("{}/acme/image:1", reg.addr),
+            "-o",
+            "image.wasm",
+        ],
+    );
     // A registry that serves other bytes than the digest it names.
     std::fs::write(reg.blob_file(&adder_digest("interop")), b"tampered").unwrap();
     let cold = tempfile::tempdir().unwrap();
@@ -224,11 +325,19 @@ pub fn interop_with_wkg_and_skopeo_and_bad_input() {
             .current_dir(dir)
             .env("WKG_CONFIG_FILE", &config)
             .env("WCOMP_HOME", cold.path())
-            .args(["pull", &format!("{}/docs/adder:1.0.0", reg.addr), "-o", "tampered.wasm"]),
+            .args([
+                "pull",
+                &format!("{}/docs/adder:1.0.0", reg.addr),
+                "-o",
+                "tampered.wasm",
+            ]),
         &[(dir, "[CWD]")],
     );
     case_text(&mut errors.borrow_mut(), "tampered", &tampered, &reg.addr);
-    case("unreachable", &["pull", "127.0.0.1:9/acme/app:1", "-o", "x.wasm"]);
+    case(
+        "unreachable",
+        &["pull", "127.0.0.1:9/acme/app:1", "-o", "x.wasm"],
+    );
     case("bad reference", &["pull", "127.0.0.1:9/Acme/app:1"]);
     for file in ["image.wasm", "tampered.wasm", "x.wasm"] {
         assert!(!dir.join(file).exists(), "{file} written");
@@ -261,7 +370,8 @@ fn oci_layout(dir: &Path) -> std::path::PathBuf {
         (format!("sha256:{hex}"), bytes.len())
     };
     let (layer, layer_size) = put(b"not a tarball, not wasm");
-    let (config, config_size) = put(br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#);
+    let (config, config_size) =
+        put(br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#);
     let manifest = format!(
         r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config}","size":{config_size}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer}","size":{layer_size}}}]}}"#
     );
@@ -294,7 +404,10 @@ pub fn a_registry_with_a_login() {
     )
     .unwrap();
     let wrong = wcomp_with(dir, &wrong_config, &["push", &reference, "adder.wasm"]);
-    assert!(!wrong.stderr.contains("wrong-secret-42") && !wrong.stdout.contains("wrong-secret-42"), "{wrong}");
+    assert!(
+        !wrong.stderr.contains("wrong-secret-42") && !wrong.stdout.contains("wrong-secret-42"),
+        "{wrong}"
+    );
     insta::assert_snapshot!(
         "registry-login",
         format!(
@@ -316,11 +429,18 @@ pub fn a_registry_with_a_login() {
     .unwrap();
     let with_login = |args: &[&str]| {
         run(
-            wcomp().current_dir(dir).env("WKG_CONFIG_FILE", &plain).env("DOCKER_CONFIG", &docker).args(args),
+            wcomp()
+                .current_dir(dir)
+                .env("WKG_CONFIG_FILE", &plain)
+                .env("DOCKER_CONFIG", &docker)
+                .args(args),
             &[(dir, "[CWD]")],
         )
     };
     with_login(&["push", &reference, "adder.wasm"]).success();
     with_login(&["pull", &reference, "-o", "back.wasm"]).success();
-    assert_eq!(std::fs::read(dir.join("back.wasm")).unwrap(), adder("login"));
+    assert_eq!(
+        std::fs::read(dir.join("back.wasm")).unwrap(),
+        adder("login")
+    );
 }

@@ -16,15 +16,29 @@ use tokio::net::TcpStream;
 use crate::registry::config::Scheme;
 
 /// Opens an HTTP/1 connection to `uri`'s host, with TLS for `Https`.
-pub async fn connect(uri: &Uri, scheme: Scheme, timeout: Duration) -> io::Result<SendRequest<Full<Bytes>>> {
-    let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
+pub async fn connect(
+    uri: &Uri,
+    scheme: Scheme,
+    timeout: Duration,
+) -> io::Result<SendRequest<Full<Bytes>>> {
+    let host = uri
+        .host()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
     let port = uri.port_u16().unwrap_or(match scheme {
         Scheme::Http => 80,
         Scheme::Https => 443,
     });
     let tcp = tokio::time::timeout(timeout, TcpStream::connect((host.as_str(), port)))
         .await
-        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, format!("connecting to {host}:{port} timed out")))??;
+        .map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("connecting to {host}:{port} timed out"),
+            )
+        })??;
     tcp.set_nodelay(true)?;
     match scheme {
         Scheme::Http => handshake(TokioIo(tcp)).await,
@@ -79,7 +93,11 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for TokioIo<T> {
 }
 
 impl<T: AsyncWrite + Unpin> hyper::rt::Write for TokioIo<T> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
     }
 

@@ -62,16 +62,7 @@ impl PublishCommand {
         };
         let mut registries = Registries::new(self.config.config)?;
         let pushed = crate::registry::block_on(transfer::publish(&mut registries, &file, package))?;
-        let verb = if pushed.unchanged {
-            "Unchanged"
-        } else {
-            "Published"
-        };
-        ui.status(
-            verb,
-            format_args!("`{}` as `{}`", file.display(), pushed.reference),
-        );
-        println!("{}", pushed.digest);
+        crate::commands::push::report(ui, "Published", "as", &file, &pushed);
         Ok(ExitCode::SUCCESS)
     }
 }

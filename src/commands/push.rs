@@ -48,18 +48,26 @@ impl PushCommand {
         let mut registries = Registries::new(self.config.config)?;
         let pushed =
             crate::registry::block_on(transfer::push_file(&mut registries, &reference, &file))?;
-        let verb = if pushed.unchanged {
-            "Unchanged"
-        } else {
-            "Pushed"
-        };
-        ui.status(
-            verb,
-            format_args!("`{}` to `{}`", file.display(), pushed.reference),
-        );
-        println!("{}", pushed.digest);
+        report(ui, "Pushed", "to", &file, &pushed);
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// `Pushed `FILE` to `REF`` (or `Unchanged`, when the registry held it
+/// already), and the manifest's digest on stdout.
+pub fn report(
+    ui: &Ui,
+    verb: &str,
+    preposition: &str,
+    file: &std::path::Path,
+    pushed: &transfer::Pushed,
+) {
+    let verb = if pushed.unchanged { "Unchanged" } else { verb };
+    ui.status(
+        verb,
+        format_args!("`{}` {preposition} `{}`", file.display(), pushed.reference),
+    );
+    println!("{}", pushed.digest);
 }
 
 /// `text` as an OCI reference, or the error saying why not.

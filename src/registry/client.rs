@@ -95,16 +95,7 @@ impl Client {
         let mut tags = Vec::new();
         let mut path = format!("/v2/{repository}/tags/list");
         loop {
-            let response = self
-                .send(
-                    Method::GET,
-                    &path,
-                    &[],
-                    Bytes::new(),
-                    repository,
-                    Access::Pull,
-                )
-                .await?;
+            let response = self.get(&path, repository).await?;
             if response.status() == StatusCode::NOT_FOUND {
                 return Ok(None);
             }
@@ -202,16 +193,7 @@ impl Client {
         sink: &mut impl std::io::Write,
     ) -> Result<Digest, RegistryError> {
         let path = format!("/v2/{repository}/blobs/{digest}");
-        let mut response = self
-            .send(
-                Method::GET,
-                &path,
-                &[],
-                Bytes::new(),
-                repository,
-                Access::Pull,
-            )
-            .await?;
+        let mut response = self.get(&path, repository).await?;
         // Registries on object storage redirect blobs to it (without our
         // credentials).
         for _ in 0..5 {
@@ -228,14 +210,7 @@ impl Client {
         }
         let action = format!("fetching blob {digest}");
         if !response.status().is_success() {
-            let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            return Err(self.http_error(status, &action, &error_message(&body)));
+            return Err(self.failed(response, &action).await);
         }
         let mut hasher = Hasher::default();
         let mut body = response.into_body();
@@ -273,14 +248,7 @@ impl Client {
             .await?;
         let action = format!("starting the upload of blob {digest}");
         if response.status() != StatusCode::ACCEPTED {
-            let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            return Err(self.http_error(status, &action, &error_message(&body)));
+            return Err(self.failed(response, &action).await);
         }
         let location = response
             .headers()
@@ -387,6 +355,18 @@ impl Client {
         }
     }
 
+    /// The registry's error for an unsuccessful `response`.
+    async fn failed(&self, response: Response<Incoming>, action: &str) -> RegistryError {
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        self.http_error(status, action, &error_message(&body))
+    }
+
     fn http_error(&self, status: StatusCode, action: &str, message: &str) -> RegistryError {
         RegistryError::Http {
             registry: self.registry().to_owned(),
@@ -407,6 +387,19 @@ impl Client {
 
     fn unreachable(&self, e: &dyn std::fmt::Display) -> RegistryError {
         RegistryError::unreachable(self.registry(), e)
+    }
+
+    /// A GET of `path`, pulling from `repository`.
+    async fn get(&self, path: &str, repository: &str) -> Result<Response<Incoming>, RegistryError> {
+        self.send(
+            Method::GET,
+            path,
+            &[],
+            Bytes::new(),
+            repository,
+            Access::Pull,
+        )
+        .await
     }
 
     /// Sends a request to the registry, answering an authentication

@@ -136,12 +136,7 @@ impl Client {
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let media_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let media_type = header(&response, CONTENT_TYPE);
         let bytes = self
             .ok_body(response, &format!("fetching the manifest of `{shown}`"))
             .await?;
@@ -200,12 +195,7 @@ impl Client {
             if !response.status().is_redirection() {
                 break;
             }
-            let location = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
+            let location = header(&response, LOCATION);
             response = self.get_elsewhere(&location).await?;
         }
         let action = format!("fetching blob {digest}");
@@ -437,12 +427,7 @@ impl Client {
             if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
             }
-            let challenge = response
-                .headers()
-                .get(WWW_AUTHENTICATE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
+            let challenge = header(&response, WWW_AUTHENTICATE);
             drop(response);
             if attempt == 1 {
                 break;
@@ -642,6 +627,16 @@ fn api_host(registry: &str) -> &str {
     } else {
         registry
     }
+}
+
+/// The value of header `name` of `response`, or empty.
+fn header(response: &Response<Incoming>, name: http::HeaderName) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// `Bearer realm="…",service="…"` as its scheme and parameters.

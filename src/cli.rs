@@ -18,7 +18,8 @@ Examples:
   wcomp compose                    wire them into composed.wasm
   wcomp run composed.wasm          run it, sandboxed
   wcomp serve composed.wasm        or serve it, if it is an HTTP handler
-  wcomp dev                        rebuild, recompose and rerun on every change";
+  wcomp dev                        rebuild, recompose and rerun on every change
+  wcomp publish --package acme:app@1.0.0  publish it under a package name";
 
 /// Build, compose and run polyglot WebAssembly components.
 ///
@@ -47,6 +48,9 @@ pub enum Command {
     Serve(commands::serve::ServeCommand),
     Dev(commands::dev::DevCommand),
     Inspect(commands::inspect::InspectCommand),
+    Push(commands::push::PushCommand),
+    Pull(commands::pull::PullCommand),
+    Publish(commands::publish::PublishCommand),
     Cache(commands::cache::CacheCommand),
     Setup(commands::setup::SetupCommand),
     Doctor(commands::doctor::DoctorCommand),
@@ -68,6 +72,9 @@ impl Cli {
             Command::Serve(cmd) => cmd.exec(&ui),
             Command::Dev(cmd) => cmd.exec(&ui),
             Command::Inspect(cmd) => cmd.exec(&ui),
+            Command::Push(cmd) => cmd.exec(&ui),
+            Command::Pull(cmd) => cmd.exec(&ui),
+            Command::Publish(cmd) => cmd.exec(&ui),
             Command::Cache(cmd) => cmd.exec(&ui),
             Command::Setup(cmd) => cmd.exec(&ui),
             Command::Doctor(cmd) => cmd.exec(&ui),
@@ -86,6 +93,7 @@ impl Command {
                 | Command::Compose(_)
                 | Command::Setup(_)
                 | Command::Cache(_)
+                | Command::Pull(_)
         )
     }
 }

@@ -14,6 +14,7 @@ mod dev;
 mod flags;
 mod prime;
 mod process;
+mod registry;
 mod scaffold;
 mod signals;
 mod toolchain;

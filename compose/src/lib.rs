@@ -19,6 +19,7 @@ mod error;
 pub mod lang;
 pub mod manifest;
 mod memo;
+pub mod package;
 mod parts;
 mod plan;
 mod render;
@@ -31,6 +32,7 @@ pub use manifest::{
     App, ComponentEntry, ComponentWit, JsBackend, KebabName, ManifestError, WitOrigin,
 };
 pub use memo::Memo;
+pub use package::{PackageName, PackageSpec};
 pub use parts::Part;
 pub use plan::{Argument, Denies, Instance, LeftoverImport, Plan, Source, plan, plan_with};
 pub use render::{PlanJson, group_by_package};

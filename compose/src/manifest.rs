@@ -20,6 +20,9 @@
 //! [components.clock]
 //! wasm = "vendor/clock.wasm"
 //!
+//! [components.adder]
+//! package = "docs:adder@0.1"      # fetched from a registry, not built
+//!
 //! [components.cli.plug]
 //! "demo:text/transform" = "upper"
 //! ```
@@ -41,6 +44,7 @@ use toml::Spanned;
 
 use crate::Lang;
 use crate::capabilities::{Capabilities, Capability};
+use crate::package::PackageSpec;
 
 /// The default manifest file name.
 pub const FILE_NAME: &str = "app.toml";
@@ -175,7 +179,7 @@ pub enum ManifestError {
     #[diagnostic(
         code(wcomp::manifest::no_lang),
         help(
-            "add `lang = \"rust\"` (or `python`, `js`) to build it, or `wasm = \"path\"` for a prebuilt one"
+            "add `lang = \"rust\"` (or `python`, `js`) to build it, `wasm = \"path\"` for a prebuilt one, or `package = \"ns:name@version\"` for a published one"
         )
     )]
     NeitherLangNorWasm {
@@ -186,6 +190,50 @@ pub enum ManifestError {
         src: Source,
         /// The component's name in its `[components.NAME]` header.
         #[label("this component")]
+        span: SourceSpan,
+    },
+
+    /// A component has `package` and also `wasm` or `lang`.
+    #[error("component `{component}` has both `package` and `{other}`")]
+    #[diagnostic(
+        code(wcomp::manifest::package_and_source),
+        help(
+            "a component is fetched from a registry (`package`), prebuilt (`wasm`) or built from sources (`lang`): keep one"
+        )
+    )]
+    PackageAndSource {
+        /// The component, by its name in app.toml.
+        component: String,
+        /// The other key: `wasm` or `lang`.
+        other: &'static str,
+        /// The manifest's text, which the label points into.
+        #[source_code]
+        src: Source,
+        /// The `package` value.
+        #[label("fetched from a registry")]
+        span: SourceSpan,
+    },
+
+    /// A `package` value that is not `namespace:name@requirement`.
+    #[error("invalid package `{text}` for component `{component}`: {reason}")]
+    #[diagnostic(
+        code(wcomp::manifest::invalid_package),
+        help(
+            "write `namespace:name@requirement`, e.g. `docs:adder@0.1` (any 0.1.x) or `docs:adder@=1.2.3`; requirements follow Cargo's rules"
+        )
+    )]
+    InvalidPackage {
+        /// The value as written.
+        text: String,
+        /// The component, by its name in app.toml.
+        component: String,
+        /// What is wrong with it.
+        reason: String,
+        /// The manifest's text, which the label points into.
+        #[source_code]
+        src: Source,
+        /// The `package` value.
+        #[label("not a package requirement")]
         span: SourceSpan,
     },
 
@@ -482,6 +530,7 @@ struct RawComponent {
     wit: Option<Spanned<PathBuf>>,
     world: Option<Spanned<String>>,
     wasm: Option<Spanned<PathBuf>>,
+    package: Option<Spanned<String>>,
     js_backend: Option<Spanned<JsBackend>>,
     cflags: Option<Spanned<Vec<String>>>,
     ldflags: Option<Spanned<Vec<String>>>,
@@ -509,6 +558,7 @@ pub struct ComponentEntry {
     wit: Option<PathBuf>,
     world: Option<String>,
     pub(crate) wasm: Option<Spanned<PathBuf>>,
+    package: Option<PackageSpec>,
     js_backend: Option<JsBackend>,
     cflags: Vec<String>,
     ldflags: Vec<String>,
@@ -556,6 +606,11 @@ impl ComponentEntry {
     /// A prebuilt component, relative to app.toml.
     pub fn wasm(&self) -> Option<&Path> {
         self.wasm.as_ref().map(|w| w.get_ref().as_path())
+    }
+
+    /// A published component, fetched from a registry instead of built.
+    pub fn package(&self) -> Option<&PackageSpec> {
+        self.package.as_ref()
     }
 
     /// For JS components: the componentizer app.toml asks for, if any.
@@ -863,7 +918,7 @@ impl App {
     }
 
     /// The binary component `name` is composed from: its prebuilt `wasm`, or
-    /// what `wcomp build` produces.
+    /// what `wcomp build` produces (or fetches, for a `package`).
     pub fn component_wasm(&self, name: &str) -> Option<PathBuf> {
         let entry = self.component(name)?;
         Some(match entry.wasm() {
@@ -972,6 +1027,11 @@ impl Checker<'_> {
         let lang = raw.lang.as_ref().map(|l| *l.get_ref());
         self.check_language_keys(&component, lang, &raw)?;
         self.check_paths(&component, &raw)?;
+        let package = raw
+            .package
+            .as_ref()
+            .map(|p| self.package(&component, p))
+            .transpose()?;
         let capabilities = raw
             .capabilities
             .map(|words| self.capabilities(&component, &words))
@@ -985,6 +1045,7 @@ impl Checker<'_> {
             wit: raw.wit.map(Spanned::into_inner),
             world: raw.world.map(Spanned::into_inner),
             wasm: raw.wasm,
+            package,
             js_backend: raw.js_backend.map(Spanned::into_inner),
             cflags: raw.cflags.map(Spanned::into_inner).unwrap_or_default(),
             ldflags: raw.ldflags.map(Spanned::into_inner).unwrap_or_default(),
@@ -1000,6 +1061,23 @@ impl Checker<'_> {
         raw: &RawComponent,
     ) -> Result<(), ManifestError> {
         let (component, src) = (component.to_owned(), self.src.clone());
+        if let Some(package) = &raw.package {
+            let other = match (&raw.wasm, &raw.lang, &raw.path) {
+                (Some(_), _, _) => Some("wasm"),
+                (_, Some(_), _) => Some("lang"),
+                (_, _, Some(_)) => Some("path"),
+                _ => None,
+            };
+            return match other {
+                Some(other) => Err(ManifestError::PackageAndSource {
+                    component,
+                    other,
+                    src,
+                    span: package.span().into(),
+                }),
+                None => Ok(()),
+            };
+        }
         match (&raw.wasm, &raw.lang) {
             (Some(wasm), Some(_)) => Err(ManifestError::WasmAndLang {
                 component,
@@ -1066,6 +1144,23 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `package = "ns:name@requirement"`.
+    fn package(
+        &self,
+        component: &str,
+        text: &Spanned<String>,
+    ) -> Result<PackageSpec, ManifestError> {
+        text.get_ref()
+            .parse()
+            .map_err(|reason| ManifestError::InvalidPackage {
+                text: text.get_ref().clone(),
+                component: component.to_owned(),
+                reason,
+                src: self.src.clone(),
+                span: text.span().into(),
+            })
     }
 
     /// A `capabilities` list: capability words, or `all`.

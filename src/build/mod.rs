@@ -71,6 +71,8 @@ pub enum Status {
     Fresh,
     /// A prebuilt component (`wasm = ...`): nothing to build.
     Prebuilt,
+    /// A published component (`package = ...`): fetched, not built.
+    Fetched,
     Failed,
 }
 
@@ -130,7 +132,7 @@ impl Summary {
             output,
             size: None,
             duration_ms: 0,
-            fresh: matches!(status, Status::Fresh | Status::Prebuilt),
+            fresh: matches!(status, Status::Fresh | Status::Prebuilt | Status::Fetched),
             wit: None,
         }
     }
@@ -386,7 +388,11 @@ fn plan<'a>(
     let Some(lang) = entry.lang() else {
         let wasm = app.component_wasm(name).unwrap_or_default();
         let size = std::fs::metadata(&wasm).ok().map(|m| m.len());
-        return Planned::Done(Summary::new(name, None, Status::Prebuilt, wasm).sized(size));
+        let status = match entry.package() {
+            Some(_) => Status::Fetched,
+            None => Status::Prebuilt,
+        };
+        return Planned::Done(Summary::new(name, None, status, wasm).sized(size));
     };
     let failed = |error| {
         Planned::Failed(

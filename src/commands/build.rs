@@ -10,12 +10,14 @@ use wcomp_compose::{App, Lang};
 use crate::build::{self, BuildOptions, ComponentError, Status, Summary, WitUsed};
 use wcomp_core::fmt::{Elapsed, Size};
 
+use crate::commands::registry_options::{PackageOptions, report_synced};
 use crate::ui::Ui;
 
 /// Build every component of the app, each with its own toolchain.
 ///
 /// Reads app.toml and builds each component with sources into
-/// `target/wcomp/<name>.wasm`, in parallel, skipping components whose inputs
+/// `target/wcomp/<name>.wasm`, in parallel (a `package` component is
+/// fetched there instead, as `wcomp.lock` pins it), skipping components whose inputs
 /// (sources, the WIT their world uses, their app.toml entry, toolchain and
 /// flags) have not changed. Toolchains are installed on first use. Each output
 /// is checked to be a component exporting exactly its world.
@@ -56,11 +58,15 @@ pub struct BuildCommand {
     /// folder, else the app's `wit/`.
     #[arg(short, long)]
     pub verbose: bool,
+
+    #[command(flatten)]
+    pub packages: PackageOptions,
 }
 
 impl BuildCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let app = App::load(&self.manifest)?;
+        crate::registry::resolve::sync(&app, &self.packages.sync_options(), &report_synced(ui))?;
         let opts = BuildOptions {
             release: self.release,
             force: self.force,
@@ -200,6 +206,8 @@ impl build::Progress for Progress<'_> {
                 ),
             ),
             Status::Fresh => self.ui.status("Fresh", &summary.name),
+            // Said as it was fetched, before the build.
+            Status::Fetched => {}
             Status::Prebuilt => self.ui.status(
                 "Prebuilt",
                 format_args!("{} ({})", summary.name, summary.output.display()),

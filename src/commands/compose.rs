@@ -6,6 +6,7 @@ use wcomp_compose::{App, Plan};
 use wcomp_core::fmt::Size;
 use wcomp_core::fs::{OutputError, Outputs};
 
+use crate::commands::registry_options::{PackageOptions, report_synced};
 use crate::ui::Ui;
 
 /// Compose the components of an app into one component.
@@ -14,7 +15,8 @@ use crate::ui::Ui;
 /// exports it (explicit `[components.X.plug]` entries win), transitively,
 /// sharing one instance of each. Imports nobody exports (typically WASI) stay
 /// imports of the result. The output is a standard component, written
-/// atomically; the same inputs give the same bytes.
+/// atomically; the same inputs give the same bytes. Components from
+/// registries (`package = ...`) are fetched first, as `wcomp.lock` pins them.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -43,6 +45,9 @@ pub struct ComposeCommand {
     /// Also write an equivalent WAC document that `wac compose` accepts.
     #[arg(long, value_name = "FILE")]
     pub emit_wac: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub packages: PackageOptions,
 }
 
 /// How `--graph` draws the wiring plan.
@@ -57,6 +62,7 @@ pub enum GraphFormat {
 impl ComposeCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let app = App::load(&self.manifest)?;
+        crate::registry::resolve::sync(&app, &self.packages.sync_options(), &report_synced(ui))?;
         let plan = wcomp_compose::plan(&app)?;
         for warning in plan.warnings() {
             ui.warn(warning);

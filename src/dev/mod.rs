@@ -469,6 +469,10 @@ fn build_compose_load(
     memo: &Mutex<Memo>,
 ) -> Result<Ready, ()> {
     let begun = Instant::now();
+    // Published components (`package = ...`): from the lock and the cache
+    // after the first iteration.
+    let packages = crate::registry::resolve::SyncOptions::default();
+    crate::registry::resolve::sync(app, &packages, &|_| {}).map_err(show)?;
     phase.building.store(true, Ordering::SeqCst);
     let report = build::build(app, &opts.build, &DevProgress { ui, phase });
     phase.building.store(false, Ordering::SeqCst);

@@ -14,6 +14,9 @@ fn help_texts() {
         &["serve", "--help"],
         &["dev", "--help"],
         &["inspect", "--help"],
+        &["push", "--help"],
+        &["pull", "--help"],
+        &["publish", "--help"],
         &["cache", "--help"],
         &["cache", "clean", "--help"],
         &["setup", "--help"],
@@ -54,7 +57,8 @@ fn bad_usage() {
 fn book_cli_reference_matches_help() {
     let book = std::fs::read_to_string(repo().join("book/src/cli.md")).unwrap();
     for cmd in [
-        "", "new", "build", "compose", "run", "serve", "dev", "inspect", "cache", "setup", "doctor",
+        "", "new", "build", "compose", "run", "serve", "dev", "inspect", "push", "pull", "publish",
+        "cache", "setup", "doctor",
     ] {
         let args: Vec<&str> = [cmd, "--help"]
             .into_iter()

@@ -3,6 +3,8 @@
 //! (for the toolchain tier) the guest fixtures built once.
 
 pub mod dev;
+#[allow(dead_code)]
+pub mod registry;
 pub mod serving;
 
 use std::fmt;

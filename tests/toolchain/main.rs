@@ -23,6 +23,7 @@ mod examples;
 mod fixtures;
 mod inspect;
 mod new;
+mod registry;
 mod run;
 mod serve;
 mod toolchain;
@@ -102,6 +103,9 @@ fn main() {
         sync inspect::real_components,
         sync new::scaffolds_build_as_generated_and_export_their_world,
         sync new::every_world_shape_builds_in_every_language,
+        sync registry::a_package_pushed_by_wkg_builds_composes_and_runs_offline,
+        sync registry::interop_with_wkg_and_skopeo_and_bad_input,
+        sync registry::a_registry_with_a_login,
         sync run::hello_commands_in_every_language,
         sync run::arguments_and_exit_codes_pass_through,
         sync run::environment_is_denied_unless_granted,

@@ -1,0 +1,123 @@
+//! Connections for hyper: TCP, or TLS over it, adapted from tokio's I/O
+//! traits to hyper's (what `hyper_util::rt::TokioIo` does).
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Uri;
+use http_body_util::Full;
+use hyper::client::conn::http1::SendRequest;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use crate::registry::config::Scheme;
+
+/// Opens an HTTP/1 connection to `uri`'s host, with TLS for `Https`.
+pub async fn connect(
+    uri: &Uri,
+    scheme: Scheme,
+    timeout: Duration,
+) -> io::Result<SendRequest<Full<Bytes>>> {
+    let host = uri
+        .host()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = uri.port_u16().unwrap_or(match scheme {
+        Scheme::Http => 80,
+        Scheme::Https => 443,
+    });
+    let tcp = tokio::time::timeout(timeout, TcpStream::connect((host.as_str(), port)))
+        .await
+        .map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("connecting to {host}:{port} timed out"),
+            )
+        })??;
+    tcp.set_nodelay(true)?;
+    match scheme {
+        Scheme::Http => handshake(TokioIo(tcp)).await,
+        Scheme::Https => {
+            let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.clone())
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            let tls = tokio_rustls::TlsConnector::from(super::tls_config())
+                .connect(name, tcp)
+                .await
+                .map_err(|e| io::Error::new(e.kind(), format!("TLS with {host}: {e}")))?;
+            handshake(TokioIo(tls)).await
+        }
+    }
+}
+
+async fn handshake<T>(io: TokioIo<T>) -> io::Result<SendRequest<Full<Bytes>>>
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, connection) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(io::Error::other)?;
+    // The connection runs until the sender is dropped or the peer closes.
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(sender)
+}
+
+/// A tokio stream as hyper's I/O.
+struct TokioIo<T>(T);
+
+impl<T: AsyncRead + Unpin> hyper::rt::Read for TokioIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        // SAFETY: tokio's ReadBuf only writes initialized bytes into the
+        // unfilled part and reports how many; `advance` marks exactly those.
+        let filled = unsafe {
+            let mut tbuf = tokio::io::ReadBuf::uninit(buf.as_mut());
+            match Pin::new(&mut self.get_mut().0).poll_read(cx, &mut tbuf) {
+                Poll::Ready(Ok(())) => tbuf.filled().len(),
+                other => return other,
+            }
+        };
+        // SAFETY: `filled` bytes were initialized by the read above.
+        unsafe { buf.advance(filled) };
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: AsyncWrite + Unpin> hyper::rt::Write for TokioIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().0).poll_write_vectored(cx, bufs)
+    }
+}

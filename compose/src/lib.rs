@@ -17,6 +17,7 @@ mod error;
 pub mod lang;
 pub mod manifest;
 mod memo;
+pub mod mock;
 mod parts;
 mod plan;
 mod render;

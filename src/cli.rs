@@ -18,7 +18,8 @@ Examples:
   wcomp compose                    wire them into composed.wasm
   wcomp run composed.wasm          run it, sandboxed
   wcomp serve composed.wasm        or serve it, if it is an HTTP handler
-  wcomp dev                        rebuild, recompose and rerun on every change";
+  wcomp dev                        rebuild, recompose and rerun on every change
+  wcomp test                       run the cases of tests/*.toml";
 
 /// Build, compose and run polyglot WebAssembly components.
 ///
@@ -46,6 +47,7 @@ pub enum Command {
     Run(commands::run::RunCommand),
     Serve(commands::serve::ServeCommand),
     Dev(commands::dev::DevCommand),
+    Test(commands::test::TestCommand),
     Inspect(commands::inspect::InspectCommand),
     Cache(commands::cache::CacheCommand),
     Setup(commands::setup::SetupCommand),
@@ -67,6 +69,7 @@ impl Cli {
             Command::Run(cmd) => cmd.exec(&ui),
             Command::Serve(cmd) => cmd.exec(&ui),
             Command::Dev(cmd) => cmd.exec(&ui),
+            Command::Test(cmd) => cmd.exec(&ui),
             Command::Inspect(cmd) => cmd.exec(&ui),
             Command::Cache(cmd) => cmd.exec(&ui),
             Command::Setup(cmd) => cmd.exec(&ui),

@@ -15,6 +15,7 @@ mod prime;
 mod process;
 mod scaffold;
 mod signals;
+mod test;
 mod toolchain;
 mod ui;
 mod wit;

@@ -13,3 +13,4 @@ pub mod new;
 pub mod run;
 pub mod serve;
 pub mod setup;
+pub mod test;

@@ -5,6 +5,7 @@
 //! store, in parallel, and [`report`] turns the outcomes into what a person
 //! or a CI system reads.
 
+pub mod http;
 pub mod report;
 pub mod run;
 pub mod spec;

@@ -10,7 +10,14 @@ use super::run::{Outcome, Status};
 pub fn line(outcome: &Outcome) -> String {
     let verdict = match &outcome.status {
         Status::Passed => "ok",
-        Status::Updated(_) => "ok (snapshot updated)",
+        Status::Updated(paths) => &format!(
+            "ok (updated {})",
+            paths
+                .iter()
+                .map(|p| format!("`{}`", super::target::shown(p).display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Status::Failed(_) => "FAILED",
     };
     format!("test {} ... {verdict}", outcome.id)

@@ -14,6 +14,7 @@ use wcomp_core::names::{nearest, plug_matches};
 use wcomp_host::{DirGrant, Grants, Host, Limits, Loaded, RunError, RunOptions, Stdio};
 
 use super::spec::{Case, DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, Expected, Input, Run};
+use super::http::{self, Served};
 use super::target;
 
 /// How a case ended.
@@ -84,15 +85,35 @@ pub fn run_all(
     let jobs = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
     let mut outcomes = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
+    let mut servers: Vec<Served> = Vec::new();
     for key in order {
         let cases = groups.remove(&key).unwrap_or_default();
         let started = Instant::now();
-        let loaded = target::build(app, &cases[0], scratch.path()).and_then(|t| {
-            host.load_bytes(Path::new(&t.name), &t.bytes)
-                .map_err(miette::Report::new)
+        let requests = cases.iter().any(|c| matches!(c.run, Run::Request { .. }));
+        let built = target::build(app, &cases[0], scratch.path()).and_then(|t| {
+            let load = || {
+                host.load_bytes(Path::new(&t.name), &t.bytes)
+                    .map_err(miette::Report::new)
+            };
+            let loaded = load()?;
+            // Request cases go to a server of their own instances.
+            let served = match requests {
+                true => Some(Served::start(
+                    host.clone(),
+                    load()?,
+                    request_limits(&opts.limits),
+                    &runtime,
+                )?),
+                false => None,
+            };
+            Ok((loaded, served))
         });
-        let loaded = match loaded {
-            Ok(loaded) => Arc::new(loaded),
+        let (loaded, addr) = match built {
+            Ok((loaded, served)) => {
+                let addr = served.as_ref().map(|s| s.addr);
+                servers.extend(served);
+                (Arc::new(loaded), addr)
+            }
             Err(report) => {
                 // Bad input fails the cases that share it, with the
                 // diagnostic; the other cases still run.
@@ -111,11 +132,19 @@ pub fn run_all(
             let jobs = jobs.clone();
             let update = opts.update;
             let limits = opts.limits;
+            let addr = if matches!(case.run, Run::Request { .. }) {
+                addr
+            } else {
+                None
+            };
             tasks.spawn_on(
                 async move {
                     let _permit = jobs.acquire_owned().await;
                     let started = Instant::now();
-                    let status = run_case(&host, &loaded, &case, limits, update).await;
+                    let status = match (&case.run, addr) {
+                        (Run::Request { .. }, Some(addr)) => request_case(addr, &case, update).await,
+                        _ => run_case(&host, &loaded, &case, limits, update).await,
+                    };
                     outcome(&case, status, started)
                 },
                 runtime.handle(),
@@ -131,6 +160,9 @@ pub fn run_all(
                 }
                 Err(e) => return Err(miette::miette!("a test case panicked: {e}")),
             }
+        }
+        for served in servers {
+            served.stop().await;
         }
         Ok(())
     })?;
@@ -180,7 +212,7 @@ impl Check {
             }
             Expected::Snapshot(path) => match std::fs::read_to_string(path) {
                 Ok(text) if text == actual => {}
-                Ok(_) | Err(_) if update => match std::fs::write(path, actual) {
+                Ok(_) | Err(_) if update => match write_snapshot(path, actual) {
                     Ok(()) => self.updated.push(path.clone()),
                     Err(e) => self.fail(format!("cannot write `{}`: {e}", path.display())),
                 },
@@ -197,6 +229,13 @@ impl Check {
             },
         }
     }
+}
+
+fn write_snapshot(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, text)
 }
 
 /// A line diff of `expected` and `actual`: `-` expected, `+` actual.
@@ -216,6 +255,65 @@ pub fn diff(expected: &str, actual: &str) -> String {
         out.push('\n');
     }
     out.trim_end().to_owned()
+}
+
+/// The limits of each request: the command's, else the defaults.
+fn request_limits(defaults: &Limits) -> Limits {
+    let mut limits = *defaults;
+    limits.timeout = limits.timeout.or(Some(DEFAULT_TIMEOUT));
+    limits.max_memory = limits.max_memory.or(Some(DEFAULT_MAX_MEMORY));
+    limits
+}
+
+/// Sends a case's request to the server of its target and checks the
+/// response.
+async fn request_case(addr: std::net::SocketAddr, case: &Case, update: bool) -> Status {
+    let Run::Request {
+        method,
+        path,
+        headers,
+        body,
+        status,
+        expect_headers,
+        expect_body,
+    } = &case.run
+    else {
+        return Status::Failed("not a request case".into());
+    };
+    let mut check = Check::default();
+    match http::send(addr, method, path, headers, body).await {
+        Err(e) => check.fail(format!("`{method} {path}` got no response: {e}")),
+        Ok(response) => {
+            if response.status != *status {
+                check.fail(format!(
+                    "`{method} {path}` answered {}, expected {status}",
+                    response.status
+                ));
+            }
+            for (name, value) in expect_headers {
+                let got: Vec<&str> = response
+                    .headers
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                if !got.contains(&value.as_str()) {
+                    check.fail(format!(
+                        "header `{name}` is {}, expected `{value}`",
+                        if got.is_empty() {
+                            "missing".to_owned()
+                        } else {
+                            format!("`{}`", got.join("`, `"))
+                        }
+                    ));
+                }
+            }
+            if let Some(want) = expect_body {
+                check.output("body", want, &String::from_utf8_lossy(&response.body), update);
+            }
+        }
+    }
+    check.status()
 }
 
 /// Runs one case in a fresh store and instance.
@@ -241,7 +339,7 @@ async fn run_case(
             stdin: Input::Text(text),
             ..
         } => text.clone().into_bytes(),
-        Run::Invoke { .. } => Vec::new(),
+        Run::Invoke { .. } | Run::Request { .. } => Vec::new(),
     };
     let scratch = match files(case) {
         Ok(s) => s,
@@ -276,6 +374,7 @@ async fn run_case(
     opts.limits = limits;
     opts.stdio = Stdio::new(MemoryInputPipe::new(stdin), stdout.clone(), stderr.clone());
     match &case.run {
+        Run::Request { .. } => check.fail("a request case runs against a server"),
         Run::Invoke {
             call,
             expect,
@@ -341,6 +440,11 @@ async fn run_case(
             }
         }
     }
+    if !check.failures.is_empty()
+        && let Some(hint) = unanswered(case, &stderr.contents())
+    {
+        check.fail(hint);
+    }
     mock_calls(&mut check, case, &stderr.contents());
     if let (Some(files), Some(dir)) = (&case.world.files, &scratch)
         && let Some(expect) = &files.expect
@@ -372,7 +476,16 @@ fn trapped(
             indent(&message)
         )),
         (RunError::NoSuchFunction { name, exports, .. }, None) => {
-            let names: Vec<&str> = exports.lines().map(str::trim).collect();
+            // Exports are listed qualified (`ns:pkg/iface#f`); a call may
+            // name the function alone.
+            let names: Vec<&str> = exports
+                .lines()
+                .map(str::trim)
+                .map(|n| match name.contains('#') {
+                    true => n,
+                    false => n.rsplit('#').next().unwrap_or(n),
+                })
+                .collect();
             let help = nearest(name, names.iter().copied())
                 .map(|n| format!("did you mean `{n}`?"))
                 .unwrap_or_else(|| format!("its functions are:\n{exports}"));
@@ -390,6 +503,25 @@ fn trapped(
         }
         (_, None) => check.fail(indent(&message)),
     }
+}
+
+/// Why a run that trapped right after a call to a mock may have: the mock
+/// had no answer for that function.
+fn unanswered(case: &Case, stderr: &[u8]) -> Option<String> {
+    let (_, calls) = wcomp_compose::mock::take_calls(stderr);
+    let last = calls.last()?;
+    let (iface, func) = last.split_once('#')?;
+    let answered = case.mocks.iter().any(|m| {
+        plug_matches(m.interface.get_ref(), iface)
+            && m.functions
+                .iter()
+                .any(|f| f.name.get_ref() == func && !f.returns.is_empty())
+    });
+    (!answered).then(|| {
+        format!(
+            "the last call before it was to the mock of `{last}`, which has no `returns`: a mocked function that returns something traps without one; add `[test.mock.\"{iface}\".{func}] returns = [...]`"
+        )
+    })
 }
 
 /// Checks the calls each mock was to receive.

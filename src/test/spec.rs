@@ -87,6 +87,33 @@ struct RawCase {
     fuel: Option<u64>,
     #[serde(default)]
     mock: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, RawMockFunction>>,
+    request: Option<Spanned<RawRequest>>,
+    status: Option<u16>,
+    body: Option<Spanned<RawOutput>>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+/// `request = { method = "POST", path = "/stats", headers = {...}, body = "..." }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    #[serde(default = "get")]
+    method: String,
+    #[serde(default = "root")]
+    path: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    body: String,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+fn root() -> String {
+    "/".into()
 }
 
 /// `stdin = "text"` or `stdin = { file = "input.txt" }`.
@@ -152,6 +179,19 @@ pub enum Run {
         span: Range<usize>,
         expect: Option<String>,
         trap: Option<String>,
+    },
+    /// An HTTP request to the handler (`wasi:http`), served as `wcomp
+    /// serve` serves it.
+    Request {
+        method: String,
+        path: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        /// The response's status (200 unless given).
+        status: u16,
+        /// Headers the response must have, with these values.
+        expect_headers: Vec<(String, String)>,
+        expect_body: Option<Expected>,
     },
     /// A run of the command (`wasi:cli/run`).
     Command {
@@ -261,7 +301,42 @@ pub fn parse(path: &Path, text: String) -> Result<Vec<Case>, SpecError> {
                 Some("give each test of a file its own name".into()),
             ));
         }
+        let http_only = raw.status.is_some() || raw.body.is_some() || !raw.headers.is_empty();
+        if http_only && raw.request.is_none() {
+            return Err(invalid(
+                raw.name.span(),
+                "`status`, `body` and `headers` check the response to a `request`",
+                "no `request`",
+                Some("add `request = { method = \"GET\", path = \"/\" }`".into()),
+            ));
+        }
         let run = match (&raw.invoke, &raw.args) {
+            _ if raw.request.is_some() => {
+                let request = raw.request.as_ref().expect("checked");
+                if raw.invoke.is_some() || raw.args.is_some() || raw.stdout.is_some() {
+                    return Err(invalid(
+                        request.span(),
+                        "a `request` test has no `invoke`, `args` or `stdout`",
+                        "a request",
+                        Some("check the response with `status`, `headers` and `body`".into()),
+                    ));
+                }
+                let r = request.get_ref();
+                Run::Request {
+                    method: r.method.to_ascii_uppercase(),
+                    path: r.path.clone(),
+                    headers: r.headers.clone().into_iter().collect(),
+                    body: r.body.clone().into_bytes(),
+                    status: raw.status.unwrap_or(200),
+                    expect_headers: raw
+                        .headers
+                        .clone()
+                        .into_iter()
+                        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                        .collect(),
+                    expect_body: raw.body.as_ref().map(|b| expected(dir, b.get_ref())),
+                }
+            }
             (Some(invoke), None) => {
                 if raw.stdout.is_some() || raw.stderr.is_some() || raw.exit.is_some() {
                     return Err(invalid(

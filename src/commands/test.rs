@@ -110,7 +110,11 @@ impl TestCommand {
             )
             .map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()))?;
         }
-        println!("{}", report::summary(&outcomes, started.elapsed()));
+        ui.status(
+            "Finished",
+            format_args!("in {}", wcomp_core::fmt::Elapsed(started.elapsed())),
+        );
+        println!("{}", report::summary(&outcomes));
         Ok(if outcomes.iter().all(run::Outcome::passed) {
             ExitCode::SUCCESS
         } else {

@@ -38,8 +38,9 @@ pub fn discover(app: &App, filter: Option<&str>) -> miette::Result<Vec<Case>> {
     files.sort();
     let mut cases = Vec::new();
     for file in files {
-        for case in spec::load(&file)? {
+        for mut case in spec::load(&file)? {
             if filter.is_none_or(|f| case_id(&case).contains(f)) {
+                case.order = cases.len();
                 cases.push(case);
             }
         }

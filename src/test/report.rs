@@ -2,7 +2,6 @@
 //! `N passed, M failed` line last, and JUnit XML for CI systems.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use super::run::{Outcome, Status};
 
@@ -24,7 +23,7 @@ pub fn line(outcome: &Outcome) -> String {
 }
 
 /// Every failure in full, then the summary line.
-pub fn summary(outcomes: &[Outcome], time: Duration) -> String {
+pub fn summary(outcomes: &[Outcome]) -> String {
     let mut out = String::new();
     let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.passed()).collect();
     for o in &failed {
@@ -40,10 +39,9 @@ pub fn summary(outcomes: &[Outcome], time: Duration) -> String {
     }
     let _ = write!(
         out,
-        "\n{} passed, {} failed ({:.2}s)",
+        "\n{} passed, {} failed",
         outcomes.len() - failed.len(),
         failed.len(),
-        time.as_secs_f64()
     );
     out
 }
@@ -147,12 +145,14 @@ fn strip_ansi(text: &str) -> String {
 mod tests {
     use super::*;
     use std::path::PathBuf;
+    use std::time::Duration;
 
     #[test]
     fn junit_escapes_and_counts() {
         let outcomes = vec![
             Outcome {
                 id: "math: adds".into(),
+                order: 0,
                 file: PathBuf::from("tests/math.toml"),
                 name: "adds".into(),
                 status: Status::Passed,
@@ -160,6 +160,7 @@ mod tests {
             },
             Outcome {
                 id: "math: <fails>".into(),
+                order: 1,
                 file: PathBuf::from("tests/math.toml"),
                 name: "<fails>".into(),
                 status: Status::Failed("\x1b[31mred\x1b[0m & \"quoted\"".into()),

@@ -31,6 +31,8 @@ pub enum Status {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub id: String,
+    /// The case's place among the cases run.
+    pub order: usize,
     pub file: PathBuf,
     pub name: String,
     pub status: Status,
@@ -167,12 +169,15 @@ pub fn run_all(
         Ok(())
     })?;
     runtime.shutdown_background();
+    // Reported in the order the files list them, whatever order they ended in.
+    outcomes.sort_by_key(|o| o.order);
     Ok(outcomes)
 }
 
 fn outcome(case: &Case, status: Status, started: Instant) -> Outcome {
     Outcome {
         id: super::case_id(case),
+        order: case.order,
         file: case.file.clone(),
         name: case.name.clone(),
         status,

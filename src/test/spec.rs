@@ -158,6 +158,8 @@ struct RawMockFunction {
 #[derive(Debug, Clone)]
 pub struct Case {
     pub name: String,
+    /// Its place among the cases of a run, for reports.
+    pub order: usize,
     /// The file it is written in, for messages.
     pub file: PathBuf,
     pub src: Source,
@@ -349,7 +351,7 @@ pub fn parse(path: &Path, text: String) -> Result<Vec<Case>, SpecError> {
                 let call = Call::parse(invoke.get_ref()).map_err(|e| {
                     invalid(
                         invoke.span(),
-                        &format!("invalid `invoke`: {e}"),
+                        &format!("invalid `invoke`: {}", e.message),
                         "not a call",
                         Some(
                             "write a call like `add(1, 2)` or `ns:pkg/iface#f(\"x\")`, arguments in WAVE syntax"
@@ -450,6 +452,7 @@ pub fn parse(path: &Path, text: String) -> Result<Vec<Case>, SpecError> {
             })
             .collect();
         cases.push(Case {
+            order: 0,
             name,
             file: path.to_owned(),
             src: src.clone(),

@@ -173,7 +173,10 @@ pub fn mock_component(
             return Err(MockError::UnknownFunction {
                 interface: name.clone(),
                 function: function.clone(),
-                help: match wcomp_core::names::nearest(function, iface.functions.keys().map(String::as_str)) {
+                help: match wcomp_core::names::nearest(
+                    function,
+                    iface.functions.keys().map(String::as_str),
+                ) {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!("its functions are {}", known.join(", ")),
                 },
@@ -184,7 +187,10 @@ pub fn mock_component(
         .types
         .values()
         .any(|t| matches!(resolve.types[*t].kind, TypeDefKind::Resource))
-        && iface.functions.values().any(|f| !f.kind.resource().is_none())
+        && iface
+            .functions
+            .values()
+            .any(|f| !f.kind.resource().is_none())
     {
         return Err(MockError::Unsupported {
             interface: name.clone(),
@@ -525,7 +531,9 @@ impl<'a> Writer<'a> {
                     .unwrap_record()
                     .map(|(n, v)| (n.into_owned(), v.into_owned()))
                     .collect();
-                let offsets = self.sizes.field_offsets(record.fields.iter().map(|f| &f.ty));
+                let offsets = self
+                    .sizes
+                    .field_offsets(record.fields.iter().map(|f| &f.ty));
                 for (field, (offset, ty)) in record.fields.iter().zip(offsets) {
                     let v = &fields[&field.name];
                     self.store(ty, v, at + offset.size_wasm32() as u32)?;

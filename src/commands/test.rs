@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use wcomp_compose::App;
 
-use crate::test::{self, report, run};
 use super::host_options::LimitOptions;
+use crate::test::{self, report, run};
 use crate::ui::Ui;
 
 /// Run the app's tests: `tests/*.toml` beside app.toml.

@@ -170,6 +170,9 @@ mod tests {
         let xml = junit("calc", &outcomes);
         assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
         assert!(xml.contains("name=\"&lt;fails&gt;\""), "{xml}");
-        assert!(xml.contains("red &amp; &quot;quoted&quot;</failure>"), "{xml}");
+        assert!(
+            xml.contains("red &amp; &quot;quoted&quot;</failure>"),
+            "{xml}"
+        );
     }
 }

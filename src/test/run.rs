@@ -13,8 +13,8 @@ use wcomp_compose::App;
 use wcomp_core::names::{nearest, plug_matches};
 use wcomp_host::{DirGrant, Grants, Host, Limits, Loaded, RunError, RunOptions, Stdio};
 
-use super::spec::{Case, DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, Expected, Input, Run};
 use super::http::{self, Served};
+use super::spec::{Case, DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, Expected, Input, Run};
 use super::target;
 
 /// How a case ended.
@@ -68,8 +68,8 @@ pub fn run_all(
     opts: &Options,
     mut done: impl FnMut(&Outcome),
 ) -> miette::Result<Vec<Outcome>> {
-    let scratch = target::scratch_dir()
-        .map_err(|e| miette::miette!("cannot make a scratch folder: {e}"))?;
+    let scratch =
+        target::scratch_dir().map_err(|e| miette::miette!("cannot make a scratch folder: {e}"))?;
     // One composition and one compile per distinct target.
     let mut groups: BTreeMap<String, Vec<Case>> = BTreeMap::new();
     let mut order = Vec::new();
@@ -144,7 +144,9 @@ pub fn run_all(
                     let _permit = jobs.acquire_owned().await;
                     let started = Instant::now();
                     let status = match (&case.run, addr) {
-                        (Run::Request { .. }, Some(addr)) => request_case(addr, &case, update).await,
+                        (Run::Request { .. }, Some(addr)) => {
+                            request_case(addr, &case, update).await
+                        }
                         _ => run_case(&host, &loaded, &case, limits, update).await,
                     };
                     outcome(&case, status, started)
@@ -314,7 +316,12 @@ async fn request_case(addr: std::net::SocketAddr, case: &Case, update: bool) -> 
                 }
             }
             if let Some(want) = expect_body {
-                check.output("body", want, &String::from_utf8_lossy(&response.body), update);
+                check.output(
+                    "body",
+                    want,
+                    &String::from_utf8_lossy(&response.body),
+                    update,
+                );
             }
         }
     }
@@ -367,7 +374,11 @@ async fn run_case(
         });
     }
     let mut limits = defaults;
-    limits.timeout = case.world.timeout.or(limits.timeout).or(Some(DEFAULT_TIMEOUT));
+    limits.timeout = case
+        .world
+        .timeout
+        .or(limits.timeout)
+        .or(Some(DEFAULT_TIMEOUT));
     limits.max_memory = case
         .world
         .max_memory
@@ -572,7 +583,8 @@ fn files(case: &Case) -> Result<Option<tempfile::TempDir>, String> {
         .prefix("wcomp-test-files-")
         .tempdir()
         .map_err(|e| format!("cannot make a scratch folder: {e}"))?;
-    copy_dir(&files.dir, copy.path()).map_err(|e| format!("cannot copy `{}`: {e}", files.dir.display()))?;
+    copy_dir(&files.dir, copy.path())
+        .map_err(|e| format!("cannot copy `{}`: {e}", files.dir.display()))?;
     Ok(Some(copy))
 }
 
@@ -626,7 +638,10 @@ fn compare_dirs(check: &mut Check, expect: &Path, actual: &Path) {
         }
     }
     for path in got.keys().filter(|p| !want.contains_key(*p)) {
-        check.fail(format!("the guest left `{}`, which `expect` does not hold", path.display()));
+        check.fail(format!(
+            "the guest left `{}`, which `expect` does not hold",
+            path.display()
+        ));
     }
 }
 

@@ -121,9 +121,7 @@ fn root() -> String {
 #[serde(untagged)]
 enum RawInput {
     Text(String),
-    File {
-        file: PathBuf,
-    },
+    File { file: PathBuf },
 }
 
 /// `stdout = "exact text"` or `stdout = { snapshot = "out.txt" }`.

@@ -252,14 +252,16 @@ fn generate(
                 reason,
                 value,
                 ..
-            } => miette::Report::new(case.error(
-                f.returns
-                    .get(index)
-                    .map_or_else(|| f.name.span(), Spanned::span),
-                format!("the mock of `{fname}` returns `{value}`, which is not a `{ty}`"),
-                format!("expected `{ty}`"),
-                Some(format!("{reason}; `{fname}` returns `{ty}` (WAVE syntax)")),
-            )),
+            } => miette::Report::new(
+                case.error(
+                    f.returns
+                        .get(index)
+                        .map_or_else(|| f.name.span(), Spanned::span),
+                    format!("the mock of `{fname}` returns `{value}`, which is not a `{ty}`"),
+                    format!("expected `{ty}`"),
+                    Some(format!("{reason}; `{fname}` returns `{ty}` (WAVE syntax)")),
+                ),
+            ),
             other => miette::Report::new(other),
         })?;
         answers.insert(fname.clone(), values);

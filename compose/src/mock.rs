@@ -190,7 +190,7 @@ pub fn mock_component(
         && iface
             .functions
             .values()
-            .any(|f| !f.kind.resource().is_none())
+            .any(|f| f.kind.resource().is_some())
     {
         return Err(MockError::Unsupported {
             interface: name.clone(),

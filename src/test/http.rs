@@ -18,6 +18,10 @@ pub struct Served {
 
 impl Served {
     /// Serves `loaded` on 127.0.0.1, on a free port, from `runtime`.
+    #[allow(
+        clippy::field_reassign_with_default,
+        reason = "field by field: the host's option structs are becoming `#[non_exhaustive]`, which forbids struct literals outside their crate"
+    )]
     pub fn start(
         host: Arc<Host>,
         loaded: Loaded,

@@ -329,6 +329,10 @@ async fn request_case(addr: std::net::SocketAddr, case: &Case, update: bool) -> 
 }
 
 /// Runs one case in a fresh store and instance.
+#[allow(
+    clippy::field_reassign_with_default,
+    reason = "field by field: the host's option structs are becoming `#[non_exhaustive]`, which forbids struct literals outside their crate"
+)]
 async fn run_case(
     host: &Host,
     loaded: &Loaded,

@@ -54,6 +54,9 @@ pub fn build(app: &App, case: &Case, scratch: &Path) -> miette::Result<Target> {
         Some(c) => c.get_ref().clone(),
         None => app.name().to_string(),
     };
+    if let Some(target) = standalone(app, case)? {
+        return Ok(target);
+    }
     let text = if case.mocks.is_empty() && case.component.is_none() {
         None
     } else {
@@ -68,6 +71,55 @@ pub fn build(app: &App, case: &Case, scratch: &Path) -> miette::Result<Target> {
         name,
         bytes: plan.encode()?,
     })
+}
+
+/// A component tested alone that imports only what the host provides runs
+/// as it is, as `wcomp run` would run it: composing it would change
+/// nothing, and would decode every component of the app to find that out.
+fn standalone(app: &App, case: &Case) -> miette::Result<Option<Target>> {
+    let Some(component) = &case.component else {
+        return Ok(None);
+    };
+    if !case.mocks.is_empty() {
+        return Ok(None);
+    }
+    let Some(path) = app.component_wasm(component.get_ref()) else {
+        return Ok(None);
+    };
+    let Ok(bytes) = wcomp_core::fs::read_regular(&path) else {
+        // Composition says what is missing, and how to build it.
+        return Ok(None);
+    };
+    match top_level_imports(&bytes) {
+        Some(imports) if imports.iter().all(|i| wcomp_core::wasi::host_provides(i)) => {
+            Ok(Some(Target {
+                name: component.get_ref().clone(),
+                bytes,
+            }))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The names a component imports, read from its import sections without
+/// decoding it; `None` if it is not a component that parses.
+fn top_level_imports(bytes: &[u8]) -> Option<Vec<String>> {
+    use wasmparser::Payload;
+    let mut depth = 0usize;
+    let mut imports = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload.ok()? {
+            Payload::Version { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(section) if depth == 1 => {
+                for import in section {
+                    imports.push(import.ok()?.name.name.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(imports)
 }
 
 /// The component a case names must be one of the app's.

@@ -18,20 +18,14 @@ pub struct Served {
 
 impl Served {
     /// Serves `loaded` on 127.0.0.1, on a free port, from `runtime`.
-    #[allow(
-        clippy::field_reassign_with_default,
-        reason = "field by field: the host's option structs are becoming `#[non_exhaustive]`, which forbids struct literals outside their crate"
-    )]
     pub fn start(
         host: Arc<Host>,
         loaded: Loaded,
         limits: Limits,
         runtime: &tokio::runtime::Runtime,
     ) -> miette::Result<Served> {
-        let mut opts = ServeOptions::default();
-        opts.limits = limits;
         // A fresh instance for every request, as for every other case.
-        opts.reuse = Some(1);
+        let opts = ServeOptions::default().with_limits(limits).with_reuse(1);
         let _guard = runtime.enter();
         let server = Server::bind(host, loaded, ([127, 0, 0, 1], 0).into(), opts)?;
         let addr = server.local_addr();

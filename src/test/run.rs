@@ -266,10 +266,9 @@ pub fn diff(expected: &str, actual: &str) -> String {
 
 /// The limits of each request: the command's, else the defaults.
 fn request_limits(defaults: &Limits) -> Limits {
-    let mut limits = *defaults;
-    limits.timeout = limits.timeout.or(Some(DEFAULT_TIMEOUT));
-    limits.max_memory = limits.max_memory.or(Some(DEFAULT_MAX_MEMORY));
-    limits
+    defaults
+        .with_timeout(defaults.timeout.or(Some(DEFAULT_TIMEOUT)))
+        .with_max_memory(defaults.max_memory.or(Some(DEFAULT_MAX_MEMORY)))
 }
 
 /// Sends a case's request to the server of its target and checks the
@@ -329,10 +328,6 @@ async fn request_case(addr: std::net::SocketAddr, case: &Case, update: bool) -> 
 }
 
 /// Runs one case in a fresh store and instance.
-#[allow(
-    clippy::field_reassign_with_default,
-    reason = "field by field: the host's option structs are becoming `#[non_exhaustive]`, which forbids struct literals outside their crate"
-)]
 async fn run_case(
     host: &Host,
     loaded: &Loaded,
@@ -361,38 +356,37 @@ async fn run_case(
         Ok(s) => s,
         Err(e) => return Status::Failed(e),
     };
-    let mut grants = Grants::default();
-    grants.env = case.world.env.clone();
-    grants.allow_net = case.world.network;
-    if let (Some(files), Some(dir)) = (&case.world.files, &scratch) {
-        grants.dirs.push(DirGrant {
-            host: dir.path().to_owned(),
-            guest: files.at.clone(),
-            read_only: false,
-        });
-    } else if let Some(files) = &case.world.files {
-        grants.dirs.push(DirGrant {
-            host: files.dir.clone(),
-            guest: files.at.clone(),
-            read_only: true,
-        });
+    let mut grants = Grants::default().with_network(case.world.network);
+    for (key, value) in &case.world.env {
+        grants = grants.with_env(key, value);
     }
-    let mut limits = defaults;
-    limits.timeout = case
-        .world
-        .timeout
-        .or(limits.timeout)
-        .or(Some(DEFAULT_TIMEOUT));
-    limits.max_memory = case
-        .world
-        .max_memory
-        .or(limits.max_memory)
-        .or(Some(DEFAULT_MAX_MEMORY));
-    limits.fuel = case.world.fuel.or(limits.fuel);
-    let mut opts = RunOptions::default();
-    opts.grants = grants;
-    opts.limits = limits;
-    opts.stdio = Stdio::new(MemoryInputPipe::new(stdin), stdout.clone(), stderr.clone());
+    if let (Some(files), Some(dir)) = (&case.world.files, &scratch) {
+        grants = grants.with_dir(DirGrant::read_write(dir.path(), files.at.clone()));
+    } else if let Some(files) = &case.world.files {
+        grants = grants.with_dir(DirGrant::read_only(files.dir.clone(), files.at.clone()));
+    }
+    let limits = defaults
+        .with_timeout(
+            case.world
+                .timeout
+                .or(defaults.timeout)
+                .or(Some(DEFAULT_TIMEOUT)),
+        )
+        .with_max_memory(
+            case.world
+                .max_memory
+                .or(defaults.max_memory)
+                .or(Some(DEFAULT_MAX_MEMORY)),
+        )
+        .with_fuel(case.world.fuel.or(defaults.fuel));
+    let opts = RunOptions::default()
+        .with_grants(grants)
+        .with_limits(limits)
+        .with_stdio(Stdio::new(
+            MemoryInputPipe::new(stdin),
+            stdout.clone(),
+            stderr.clone(),
+        ));
     match &case.run {
         Run::Request { .. } => check.fail("a request case runs against a server"),
         Run::Invoke {
@@ -401,7 +395,7 @@ async fn run_case(
             trap,
             span,
         } => {
-            opts.args = vec![loaded.name.clone()];
+            let opts = opts.with_args([loaded.name.clone()]);
             match host.invoke(loaded, call, &opts).await {
                 Ok(invocation) => {
                     let got = invocation.results.join("\n");
@@ -431,9 +425,8 @@ async fn run_case(
             trap,
             ..
         } => {
-            opts.args = std::iter::once(loaded.name.clone())
-                .chain(args.iter().cloned())
-                .collect();
+            let opts =
+                opts.with_args(std::iter::once(loaded.name.clone()).chain(args.iter().cloned()));
             match host.run_command(loaded, &opts).await {
                 Ok(code) => {
                     if let Some(trap) = trap {

@@ -19,6 +19,7 @@ Examples:
   wcomp run composed.wasm          run it, sandboxed
   wcomp serve composed.wasm        or serve it, if it is an HTTP handler
   wcomp dev                        rebuild, recompose and rerun on every change
+  wcomp test                       run the cases of tests/*.toml
   wcomp publish --package acme:app@1.0.0  publish it under a package name";
 
 /// Build, compose and run polyglot WebAssembly components.
@@ -47,6 +48,7 @@ pub enum Command {
     Run(commands::run::RunCommand),
     Serve(commands::serve::ServeCommand),
     Dev(commands::dev::DevCommand),
+    Test(commands::test::TestCommand),
     Inspect(commands::inspect::InspectCommand),
     Push(commands::push::PushCommand),
     Pull(commands::pull::PullCommand),
@@ -71,6 +73,7 @@ impl Cli {
             Command::Run(cmd) => cmd.exec(&ui),
             Command::Serve(cmd) => cmd.exec(&ui),
             Command::Dev(cmd) => cmd.exec(&ui),
+            Command::Test(cmd) => cmd.exec(&ui),
             Command::Inspect(cmd) => cmd.exec(&ui),
             Command::Push(cmd) => cmd.exec(&ui),
             Command::Pull(cmd) => cmd.exec(&ui),

@@ -17,6 +17,7 @@ mod process;
 mod registry;
 mod scaffold;
 mod signals;
+mod test;
 mod toolchain;
 mod ui;
 mod wit;

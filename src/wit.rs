@@ -294,19 +294,16 @@ impl WitSet {
     fn nearest_world(&self, spec: &str) -> Option<String> {
         let short = spec.rsplit('/').next().unwrap_or(spec);
         let short = short.split('@').next().unwrap_or(short);
-        self.resolve
-            .worlds
-            .iter()
-            .map(|(id, w)| (edit_distance(short, &w.name), id))
-            .filter(|(d, _)| *d > 0 && *d <= 2.max(short.len() / 4))
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, id)| {
-                let w = &self.resolve.worlds[id];
-                match w.package {
-                    Some(pkg) if spec.contains(':') => self.resolve.id_of_name(pkg, &w.name),
-                    _ => w.name.clone(),
-                }
-            })
+        let name = wcomp_core::names::nearest(
+            short,
+            self.resolve.worlds.iter().map(|(_, w)| w.name.as_str()),
+        )?;
+        let (id, _) = self.resolve.worlds.iter().find(|(_, w)| w.name == name)?;
+        let w = &self.resolve.worlds[id];
+        Some(match w.package {
+            Some(pkg) if spec.contains(':') => self.resolve.id_of_name(pkg, &w.name),
+            _ => w.name.clone(),
+        })
     }
 
     /// `ns:pkg/world@version`.
@@ -856,22 +853,6 @@ impl World {
         }
         Ok(dir.to_owned())
     }
-}
-
-/// Levenshtein distance between two short names.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// `wasi-cli-0.2.12.wit` for `wasi:cli@0.2.12`.

@@ -19,6 +19,7 @@ mod error;
 pub mod lang;
 pub mod manifest;
 mod memo;
+pub mod mock;
 pub mod package;
 mod parts;
 mod plan;

@@ -18,7 +18,7 @@ use wac_graph::{
     CompositionGraph, EncodeError, EncodeOptions, InstantiationArgumentError, NodeId, Processor,
 };
 use wac_types::{ItemKind, Package};
-use wcomp_core::names::{InterfaceName, is_toolchain_export, names_compatible};
+use wcomp_core::names::{InterfaceName, is_toolchain_export, names_compatible, plug_matches};
 
 use crate::error::quoted;
 use wcomp_core::{Component, DecodeError};
@@ -907,11 +907,6 @@ fn why_unused(
 
 /// The most entries a list in a message shows before it says how many more.
 const LIST_LIMIT: usize = 10;
-
-/// Whether a plug key names `import`: exactly, or without its version.
-fn plug_matches(key: &str, import: &str) -> bool {
-    key == import || import.split_once('@').is_some_and(|(base, _)| base == key)
-}
 
 /// The version in a name like `wasi:cli/stdout@0.2.6`.
 fn version_of(name: &str) -> Option<semver::Version> {

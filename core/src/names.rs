@@ -161,6 +161,40 @@ pub fn is_toolchain_export(name: &str) -> bool {
     TOOLCHAIN_EXPORTS.contains(&top)
 }
 
+/// Whether a name written in a manifest or a test (`demo:text/transform`)
+/// names `import`: exactly, or without its version. Plugs and mocks match
+/// imports this way.
+pub fn plug_matches(key: &str, import: &str) -> bool {
+    key == import || import.split_once('@').is_some_and(|(base, _)| base == key)
+}
+
+/// Levenshtein distance between two short names.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The candidate a small edit away from `word` (a typo), for "did you
+/// mean" hints; `None` when nothing is close.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d > 0 && *d <= 2.max(word.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

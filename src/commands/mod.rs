@@ -17,3 +17,4 @@ pub mod registry_options;
 pub mod run;
 pub mod serve;
 pub mod setup;
+pub mod test;

@@ -57,8 +57,8 @@ fn bad_usage() {
 fn book_cli_reference_matches_help() {
     let book = std::fs::read_to_string(repo().join("book/src/cli.md")).unwrap();
     for cmd in [
-        "", "new", "build", "compose", "run", "serve", "dev", "inspect", "push", "pull", "publish",
-        "cache", "setup", "doctor",
+        "", "new", "build", "compose", "run", "serve", "dev", "test", "inspect", "push", "pull",
+        "publish", "cache", "setup", "doctor",
     ] {
         let args: Vec<&str> = [cmd, "--help"]
             .into_iter()

@@ -46,6 +46,33 @@ fn build_and_compose(name: &str) -> PathBuf {
     composed
 }
 
+/// Runs the example's own tests (`wcomp test`, its `tests/*.toml`) on what
+/// [`build_and_compose`] built, with a JUnit report: all `cases` pass.
+fn example_tests_pass(name: &str, cases: usize) {
+    let dir = example(name);
+    let junit = tempfile::NamedTempFile::new().unwrap();
+    let out = run(
+        wcomp()
+            .current_dir(&dir)
+            .arg("test")
+            .arg("--junit")
+            .arg(junit.path()),
+        &[(&dir, "[EXAMPLE]")],
+    )
+    .success();
+    assert_eq!(
+        out.stdout.trim_end().lines().last(),
+        Some(format!("{cases} passed, 0 failed").as_str()),
+        "{name}: {}",
+        out.stdout
+    );
+    let xml = std::fs::read_to_string(junit.path()).unwrap();
+    assert!(
+        xml.contains(&format!("tests=\"{cases}\" failures=\"0\"")),
+        "{xml}"
+    );
+}
+
 fn run_composed(composed: &Path, args: &[&str]) -> Run {
     run(wcomp().args(["run", "-q"]).args(args).arg(composed), &[]).success()
 }
@@ -56,6 +83,8 @@ pub fn hello_polyglot() {
         "example-hello-polyglot-stdout",
         run_composed(&composed, &[]).stdout
     );
+    // The greeter alone, the cli with its imports mocked, the app end to end.
+    example_tests_pass("hello-polyglot", 5);
 }
 
 pub fn diamond_shares_one_instance() {
@@ -68,6 +97,8 @@ pub fn diamond_shares_one_instance() {
 
 pub fn streams_pipeline_runs_in_bounded_memory() {
     let composed = build_and_compose("streams");
+    // An input file through the pipeline, stdout and stderr snapshotted.
+    example_tests_pass("streams", 2);
     // 50 MiB through the pipeline under a 64 MiB cap on guest memory: it
     // must stream, not buffer.
     let mut child = wcomp()
@@ -114,6 +145,8 @@ pub async fn http_polyglot_serves_each_route() {
     use http::StatusCode;
 
     let composed = build_and_compose("http-polyglot");
+    // The router alone with mocked imports, and the app, answering requests.
+    example_tests_pass("http-polyglot", 5);
     let dir = composed.parent().unwrap().to_owned();
     let served = crate::support::serving::Served::start(&dir, "composed.wasm", &["-q"]);
     assert_eq!(

@@ -1,0 +1,61 @@
+//! `wcomp test`: tests as data for an app and its components.
+//!
+//! [`spec`] reads `tests/*.toml`, [`target`] composes what each case runs
+//! (mocks included), [`run`] runs the cases, each in a fresh instance and
+//! store, in parallel, and [`report`] turns the outcomes into what a person
+//! or a CI system reads.
+
+pub mod http;
+pub mod report;
+pub mod run;
+pub mod spec;
+pub mod target;
+
+use std::path::{Path, PathBuf};
+
+use wcomp_compose::App;
+
+use spec::Case;
+
+/// The folder of test files, beside app.toml.
+pub fn tests_dir(app: &App) -> PathBuf {
+    app.dir().join("tests")
+}
+
+/// Every case of the app's test files (`tests/*.toml`, in name order)
+/// whose `file: name` contains `filter`.
+pub fn discover(app: &App, filter: Option<&str>) -> miette::Result<Vec<Case>> {
+    let dir = tests_dir(app);
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(miette::miette!("cannot read `{}`: {e}", dir.display())),
+    };
+    files.sort();
+    let mut cases = Vec::new();
+    for file in files {
+        for mut case in spec::load(&file)? {
+            if filter.is_none_or(|f| case_id(&case).contains(f)) {
+                case.order = cases.len();
+                cases.push(case);
+            }
+        }
+    }
+    Ok(cases)
+}
+
+/// How a case is named in reports and matched by a filter: its file's
+/// name without `.toml`, then its own name (`math: adds`).
+pub fn case_id(case: &Case) -> String {
+    format!("{}: {}", file_stem(&case.file), case.name)
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

@@ -1,0 +1,651 @@
+//! Running cases: each target composed and compiled once, then every case
+//! in a fresh store and instance of it, with its own stdio in memory, its
+//! own grants and limits, in parallel.
+
+use std::collections::BTreeMap;
+use std::error::Error as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wcomp_compose::App;
+use wcomp_core::names::{nearest, plug_matches};
+use wcomp_host::{DirGrant, Grants, Host, Limits, Loaded, RunError, RunOptions, Stdio};
+
+use super::http::{self, Served};
+use super::spec::{Case, DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, Expected, Input, Run};
+use super::target;
+
+/// How a case ended.
+#[derive(Debug, Clone)]
+pub enum Status {
+    Passed,
+    /// Passed after `--update` wrote its snapshots.
+    Updated(Vec<PathBuf>),
+    /// Failed; what differs, for a person.
+    Failed(String),
+}
+
+/// One case's outcome.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub id: String,
+    /// The case's place among the cases run.
+    pub order: usize,
+    pub file: PathBuf,
+    pub name: String,
+    pub status: Status,
+    pub time: Duration,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        !matches!(self.status, Status::Failed(_))
+    }
+}
+
+/// How cases are run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Write snapshots that are missing or differ, instead of failing.
+    pub update: bool,
+    /// How many cases run at once.
+    pub jobs: usize,
+    /// The limits of a case that sets none itself (then the defaults,
+    /// [`DEFAULT_TIMEOUT`] and [`DEFAULT_MAX_MEMORY`]).
+    pub limits: Limits,
+}
+
+/// Most bytes of stdout or stderr kept of one case.
+const OUTPUT_CAPACITY: usize = 16 << 20;
+
+/// Runs `cases` of `app` on `host`; `done` sees each outcome as it comes.
+pub fn run_all(
+    host: Arc<Host>,
+    app: &App,
+    cases: Vec<Case>,
+    opts: &Options,
+    mut done: impl FnMut(&Outcome),
+) -> miette::Result<Vec<Outcome>> {
+    let scratch =
+        target::scratch_dir().map_err(|e| miette::miette!("cannot make a scratch folder: {e}"))?;
+    // One composition and one compile per distinct target.
+    let mut groups: BTreeMap<String, Vec<Case>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for case in cases {
+        let key = target::key(&case);
+        if !groups.contains_key(&key) {
+            order.push(key.clone());
+        }
+        groups.entry(key).or_default().push(case);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))?;
+    let jobs = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    let mut outcomes = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut servers: Vec<Served> = Vec::new();
+    for key in order {
+        let cases = groups.remove(&key).unwrap_or_default();
+        let started = Instant::now();
+        let requests = cases.iter().any(|c| matches!(c.run, Run::Request { .. }));
+        let built = target::build(app, &cases[0], scratch.path()).and_then(|t| {
+            let load = || {
+                host.load_bytes(Path::new(&t.name), &t.bytes)
+                    .map_err(miette::Report::new)
+            };
+            let loaded = load()?;
+            // Request cases go to a server of their own instances.
+            let served = match requests {
+                true => Some(Served::start(
+                    host.clone(),
+                    load()?,
+                    request_limits(&opts.limits),
+                    &runtime,
+                )?),
+                false => None,
+            };
+            Ok((loaded, served))
+        });
+        let (loaded, addr) = match built {
+            Ok((loaded, served)) => {
+                let addr = served.as_ref().map(|s| s.addr);
+                servers.extend(served);
+                (Arc::new(loaded), addr)
+            }
+            Err(report) => {
+                // Bad input fails the cases that share it, with the
+                // diagnostic; the other cases still run.
+                let why = format!("{report:?}");
+                for case in cases {
+                    let outcome = outcome(&case, Status::Failed(why.clone()), started);
+                    done(&outcome);
+                    outcomes.push(outcome);
+                }
+                continue;
+            }
+        };
+        for case in cases {
+            let host = host.clone();
+            let loaded = loaded.clone();
+            let jobs = jobs.clone();
+            let update = opts.update;
+            let limits = opts.limits;
+            let addr = if matches!(case.run, Run::Request { .. }) {
+                addr
+            } else {
+                None
+            };
+            tasks.spawn_on(
+                async move {
+                    let _permit = jobs.acquire_owned().await;
+                    let started = Instant::now();
+                    let status = match (&case.run, addr) {
+                        (Run::Request { .. }, Some(addr)) => {
+                            request_case(addr, &case, update).await
+                        }
+                        _ => run_case(&host, &loaded, &case, limits, update).await,
+                    };
+                    outcome(&case, status, started)
+                },
+                runtime.handle(),
+            );
+        }
+    }
+    runtime.block_on(async {
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(outcome) => {
+                    done(&outcome);
+                    outcomes.push(outcome);
+                }
+                Err(e) => return Err(miette::miette!("a test case panicked: {e}")),
+            }
+        }
+        for served in servers {
+            served.stop().await;
+        }
+        Ok(())
+    })?;
+    runtime.shutdown_background();
+    // Reported in the order the files list them, whatever order they ended in.
+    outcomes.sort_by_key(|o| o.order);
+    Ok(outcomes)
+}
+
+fn outcome(case: &Case, status: Status, started: Instant) -> Outcome {
+    Outcome {
+        id: super::case_id(case),
+        order: case.order,
+        file: case.file.clone(),
+        name: case.name.clone(),
+        status,
+        time: started.elapsed(),
+    }
+}
+
+/// The failures of one case, collected, so that all of them are shown.
+#[derive(Default)]
+struct Check {
+    failures: Vec<String>,
+    updated: Vec<PathBuf>,
+}
+
+impl Check {
+    fn fail(&mut self, message: impl Into<String>) {
+        self.failures.push(message.into());
+    }
+
+    fn status(self) -> Status {
+        if !self.failures.is_empty() {
+            Status::Failed(self.failures.join("\n"))
+        } else if !self.updated.is_empty() {
+            Status::Updated(self.updated)
+        } else {
+            Status::Passed
+        }
+    }
+
+    /// Compares `actual` with what is expected of `what` (`stdout`).
+    fn output(&mut self, what: &str, expected: &Expected, actual: &str, update: bool) {
+        match expected {
+            Expected::Text(text) => {
+                if text != actual {
+                    self.fail(format!("{what} differs:\n{}", diff(text, actual)));
+                }
+            }
+            Expected::Snapshot(path) => match std::fs::read_to_string(path) {
+                Ok(text) if text == actual => {}
+                Ok(_) | Err(_) if update => match write_snapshot(path, actual) {
+                    Ok(()) => self.updated.push(path.clone()),
+                    Err(e) => self.fail(format!("cannot write `{}`: {e}", path.display())),
+                },
+                Ok(text) => self.fail(format!(
+                    "{what} differs from the snapshot `{}` (accept it with `wcomp test --update`):\n{}",
+                    target::shown(path).display(),
+                    diff(&text, actual)
+                )),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.fail(format!(
+                    "the snapshot `{}` is missing; write it with `wcomp test --update`, then review it",
+                    target::shown(path).display()
+                )),
+                Err(e) => self.fail(format!("cannot read `{}`: {e}", path.display())),
+            },
+        }
+    }
+}
+
+fn write_snapshot(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, text)
+}
+
+/// A line diff of `expected` and `actual`: `-` expected, `+` actual.
+pub fn diff(expected: &str, actual: &str) -> String {
+    let mut out = String::new();
+    for change in similar::TextDiff::from_lines(expected, actual).iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => '-',
+            similar::ChangeTag::Insert => '+',
+            similar::ChangeTag::Equal => ' ',
+        };
+        let line = change.value();
+        out.push_str(&format!("  {sign} {}", line.trim_end_matches('\n')));
+        if !line.ends_with('\n') {
+            out.push_str(" (no newline at end)");
+        }
+        out.push('\n');
+    }
+    out.trim_end().to_owned()
+}
+
+/// The limits of each request: the command's, else the defaults.
+fn request_limits(defaults: &Limits) -> Limits {
+    defaults
+        .with_timeout(defaults.timeout.or(Some(DEFAULT_TIMEOUT)))
+        .with_max_memory(defaults.max_memory.or(Some(DEFAULT_MAX_MEMORY)))
+}
+
+/// Sends a case's request to the server of its target and checks the
+/// response.
+async fn request_case(addr: std::net::SocketAddr, case: &Case, update: bool) -> Status {
+    let Run::Request {
+        method,
+        path,
+        headers,
+        body,
+        status,
+        expect_headers,
+        expect_body,
+    } = &case.run
+    else {
+        return Status::Failed("not a request case".into());
+    };
+    let mut check = Check::default();
+    match http::send(addr, method, path, headers, body).await {
+        Err(e) => check.fail(format!("`{method} {path}` got no response: {e}")),
+        Ok(response) => {
+            if response.status != *status {
+                check.fail(format!(
+                    "`{method} {path}` answered {}, expected {status}",
+                    response.status
+                ));
+            }
+            for (name, value) in expect_headers {
+                let got: Vec<&str> = response
+                    .headers
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                if !got.contains(&value.as_str()) {
+                    check.fail(format!(
+                        "header `{name}` is {}, expected `{value}`",
+                        if got.is_empty() {
+                            "missing".to_owned()
+                        } else {
+                            format!("`{}`", got.join("`, `"))
+                        }
+                    ));
+                }
+            }
+            if let Some(want) = expect_body {
+                check.output(
+                    "body",
+                    want,
+                    &String::from_utf8_lossy(&response.body),
+                    update,
+                );
+            }
+        }
+    }
+    check.status()
+}
+
+/// Runs one case in a fresh store and instance.
+async fn run_case(
+    host: &Host,
+    loaded: &Loaded,
+    case: &Case,
+    defaults: Limits,
+    update: bool,
+) -> Status {
+    let mut check = Check::default();
+    let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+    let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+    let stdin = match &case.run {
+        Run::Command {
+            stdin: Input::File(path),
+            ..
+        } => match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) => return Status::Failed(format!("cannot read `{}`: {e}", path.display())),
+        },
+        Run::Command {
+            stdin: Input::Text(text),
+            ..
+        } => text.clone().into_bytes(),
+        Run::Invoke { .. } | Run::Request { .. } => Vec::new(),
+    };
+    let scratch = match files(case) {
+        Ok(s) => s,
+        Err(e) => return Status::Failed(e),
+    };
+    let mut grants = Grants::default().with_network(case.world.network);
+    for (key, value) in &case.world.env {
+        grants = grants.with_env(key, value);
+    }
+    if let (Some(files), Some(dir)) = (&case.world.files, &scratch) {
+        grants = grants.with_dir(DirGrant::read_write(dir.path(), files.at.clone()));
+    } else if let Some(files) = &case.world.files {
+        grants = grants.with_dir(DirGrant::read_only(files.dir.clone(), files.at.clone()));
+    }
+    let limits = defaults
+        .with_timeout(
+            case.world
+                .timeout
+                .or(defaults.timeout)
+                .or(Some(DEFAULT_TIMEOUT)),
+        )
+        .with_max_memory(
+            case.world
+                .max_memory
+                .or(defaults.max_memory)
+                .or(Some(DEFAULT_MAX_MEMORY)),
+        )
+        .with_fuel(case.world.fuel.or(defaults.fuel));
+    let opts = RunOptions::default()
+        .with_grants(grants)
+        .with_limits(limits)
+        .with_stdio(Stdio::new(
+            MemoryInputPipe::new(stdin),
+            stdout.clone(),
+            stderr.clone(),
+        ));
+    match &case.run {
+        Run::Request { .. } => check.fail("a request case runs against a server"),
+        Run::Invoke {
+            call,
+            expect,
+            trap,
+            span,
+        } => {
+            let opts = opts.with_args([loaded.name.clone()]);
+            match host.invoke(loaded, call, &opts).await {
+                Ok(invocation) => {
+                    let got = invocation.results.join("\n");
+                    if let Some(trap) = trap {
+                        check.fail(format!(
+                            "expected a trap matching `{trap}`, but `{}` returned `{got}`",
+                            call.text()
+                        ));
+                    } else if let Some(expect) = expect
+                        && *expect != got
+                    {
+                        check.fail(format!(
+                            "`{}` returned a different value:\n{}",
+                            call.text(),
+                            diff(&format!("{expect}\n"), &format!("{got}\n"))
+                        ));
+                    }
+                }
+                Err(e) => trapped(&mut check, case, span, trap.as_deref(), e),
+            }
+        }
+        Run::Command {
+            args,
+            stdout: want_stdout,
+            stderr: want_stderr,
+            exit,
+            trap,
+            ..
+        } => {
+            let opts =
+                opts.with_args(std::iter::once(loaded.name.clone()).chain(args.iter().cloned()));
+            match host.run_command(loaded, &opts).await {
+                Ok(code) => {
+                    if let Some(trap) = trap {
+                        check.fail(format!(
+                            "expected a trap matching `{trap}`, but the command exited with {code}"
+                        ));
+                    } else if code != *exit {
+                        check.fail(format!("exit code {code}, expected {exit}"));
+                    }
+                }
+                Err(e) => trapped(&mut check, case, &case.span, trap.as_deref(), e),
+            }
+            let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
+            if let Some(want) = want_stdout {
+                check.output("stdout", want, &out, update);
+            }
+            let (err, _) = wcomp_compose::mock::take_calls(&stderr.contents());
+            let err = String::from_utf8_lossy(&err).into_owned();
+            if let Some(want) = want_stderr {
+                check.output("stderr", want, &err, update);
+            }
+            if !check.failures.is_empty() && want_stderr.is_none() && !err.is_empty() {
+                check.fail(format!("stderr:\n{}", indent(&err)));
+            }
+        }
+    }
+    if !check.failures.is_empty()
+        && let Some(hint) = unanswered(case, &stderr.contents())
+    {
+        check.fail(hint);
+    }
+    mock_calls(&mut check, case, &stderr.contents());
+    if let (Some(files), Some(dir)) = (&case.world.files, &scratch)
+        && let Some(expect) = &files.expect
+    {
+        compare_dirs(&mut check, expect, dir.path());
+    }
+    check.status()
+}
+
+/// A run that stopped with an error: a pass if `trap` is expected and its
+/// text is in the error's, a failure otherwise.
+fn trapped(
+    check: &mut Check,
+    case: &Case,
+    span: &std::ops::Range<usize>,
+    trap: Option<&str>,
+    e: RunError,
+) {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    match (&e, trap) {
+        (_, Some(trap)) if message.contains(trap) => {}
+        (_, Some(trap)) => check.fail(format!(
+            "expected a trap matching `{trap}`, got:\n{}",
+            indent(&message)
+        )),
+        (RunError::NoSuchFunction { name, exports, .. }, None) => {
+            // Exports are listed qualified (`ns:pkg/iface#f`); a call may
+            // name the function alone.
+            let names: Vec<&str> = exports
+                .lines()
+                .map(str::trim)
+                .map(|n| match name.contains('#') {
+                    true => n,
+                    false => n.rsplit('#').next().unwrap_or(n),
+                })
+                .collect();
+            let help = nearest(name, names.iter().copied())
+                .map(|n| format!("did you mean `{n}`?"))
+                .unwrap_or_else(|| format!("its functions are:\n{exports}"));
+            let report = miette::Report::new(case.error(
+                span.clone(),
+                format!("{} exports no function `{name}`", case.subject()),
+                "unknown function",
+                Some(help),
+            ));
+            check.fail(format!("{report:?}"));
+        }
+        (RunError::BadCall(_), None) => {
+            let report = miette::Report::new(e);
+            check.fail(format!("{report:?}"));
+        }
+        (_, None) => check.fail(indent(&message)),
+    }
+}
+
+/// Why a run that trapped right after a call to a mock may have: the mock
+/// had no answer for that function.
+fn unanswered(case: &Case, stderr: &[u8]) -> Option<String> {
+    let (_, calls) = wcomp_compose::mock::take_calls(stderr);
+    let last = calls.last()?;
+    let (iface, func) = last.split_once('#')?;
+    let answered = case.mocks.iter().any(|m| {
+        plug_matches(m.interface.get_ref(), iface)
+            && m.functions
+                .iter()
+                .any(|f| f.name.get_ref() == func && !f.returns.is_empty())
+    });
+    (!answered).then(|| {
+        format!(
+            "the last call before it was to the mock of `{last}`, which has no `returns`: a mocked function that returns something traps without one; add `[test.mock.\"{iface}\".{func}] returns = [...]`"
+        )
+    })
+}
+
+/// Checks the calls each mock was to receive.
+fn mock_calls(check: &mut Check, case: &Case, stderr: &[u8]) {
+    let (_, calls) = wcomp_compose::mock::take_calls(stderr);
+    for mock in &case.mocks {
+        for f in &mock.functions {
+            let Some(want) = &f.calls else { continue };
+            let got = calls
+                .iter()
+                .filter_map(|c| c.split_once('#'))
+                .filter(|(iface, func)| {
+                    plug_matches(mock.interface.get_ref(), iface) && func == f.name.get_ref()
+                })
+                .count();
+            if got != *want.get_ref() as usize {
+                check.fail(format!(
+                    "the mock of `{}#{}` was called {got} time(s), expected {}",
+                    mock.interface.get_ref(),
+                    f.name.get_ref(),
+                    want.get_ref()
+                ));
+            }
+        }
+    }
+}
+
+/// The scratch copy of a case's folder, if it runs on one.
+fn files(case: &Case) -> Result<Option<tempfile::TempDir>, String> {
+    let Some(files) = &case.world.files else {
+        return Ok(None);
+    };
+    if !files.dir.is_dir() {
+        return Err(format!(
+            "`files` names `{}`, which is not a folder",
+            target::shown(&files.dir).display()
+        ));
+    }
+    if !files.scratch {
+        return Ok(None);
+    }
+    let copy = tempfile::Builder::new()
+        .prefix("wcomp-test-files-")
+        .tempdir()
+        .map_err(|e| format!("cannot make a scratch folder: {e}"))?;
+    copy_dir(&files.dir, copy.path())
+        .map_err(|e| format!("cannot copy `{}`: {e}", files.dir.display()))?;
+    Ok(Some(copy))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            std::fs::create_dir_all(&target)?;
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every file under `dir`, relative, with its contents.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.insert(path.strip_prefix(root).unwrap_or(&path).to_owned(), bytes);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The scratch folder must hold what `expect` holds, file for file.
+fn compare_dirs(check: &mut Check, expect: &Path, actual: &Path) {
+    let want = tree(expect);
+    let got = tree(actual);
+    for (path, bytes) in &want {
+        match got.get(path) {
+            None => check.fail(format!("the guest did not write `{}`", path.display())),
+            Some(b) if b != bytes => check.fail(format!(
+                "`{}` differs:\n{}",
+                path.display(),
+                diff(&String::from_utf8_lossy(bytes), &String::from_utf8_lossy(b))
+            )),
+            Some(_) => {}
+        }
+    }
+    for path in got.keys().filter(|p| !want.contains_key(*p)) {
+        check.fail(format!(
+            "the guest left `{}`, which `expect` does not hold",
+            path.display()
+        ));
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,500 @@
+//! Test files: `tests/*.toml` beside app.toml, each a list of `[[test]]`
+//! cases, read into checked [`Case`]s. Spans into the file stay with each
+//! case, so that everything found wrong later (an unknown component, a mock
+//! value of the wrong type) points at what the person wrote.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use miette::{NamedSource, SourceSpan};
+use serde::Deserialize;
+use toml::Spanned;
+
+use wcomp_host::Call;
+
+/// The text of a test file, shared by the diagnostics about it.
+pub type Source = Arc<NamedSource<String>>;
+
+/// A test file that cannot be used as written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum SpecError {
+    #[error("cannot read `{}`", path.display())]
+    #[diagnostic(code(wcomp::test::io))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(wcomp::test::syntax))]
+    Syntax {
+        message: String,
+        #[source_code]
+        src: Source,
+        #[label("here")]
+        span: Option<SourceSpan>,
+    },
+
+    /// Something of a case that is wrong where it is written.
+    #[error("test `{test}`: {message}")]
+    #[diagnostic(code(wcomp::test::invalid))]
+    Invalid {
+        test: String,
+        message: String,
+        #[source_code]
+        src: Source,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+}
+
+/// `tests/NAME.toml` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    test: Vec<Spanned<RawCase>>,
+}
+
+/// One `[[test]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCase {
+    name: Spanned<String>,
+    component: Option<Spanned<String>>,
+    invoke: Option<Spanned<String>>,
+    expect: Option<Spanned<String>>,
+    args: Option<Vec<String>>,
+    stdin: Option<Spanned<RawInput>>,
+    stdout: Option<Spanned<RawOutput>>,
+    stderr: Option<Spanned<RawOutput>>,
+    exit: Option<i32>,
+    trap: Option<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    files: Option<Spanned<RawFiles>>,
+    #[serde(default)]
+    network: bool,
+    timeout: Option<Spanned<String>>,
+    max_memory: Option<Spanned<String>>,
+    fuel: Option<u64>,
+    #[serde(default)]
+    mock: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, RawMockFunction>>,
+    request: Option<Spanned<RawRequest>>,
+    status: Option<u16>,
+    body: Option<Spanned<RawOutput>>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+/// `request = { method = "POST", path = "/stats", headers = {...}, body = "..." }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    #[serde(default = "get")]
+    method: String,
+    #[serde(default = "root")]
+    path: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    body: String,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+fn root() -> String {
+    "/".into()
+}
+
+/// `stdin = "text"` or `stdin = { file = "input.txt" }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawInput {
+    Text(String),
+    File { file: PathBuf },
+}
+
+/// `stdout = "exact text"` or `stdout = { snapshot = "out.txt" }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawOutput {
+    Text(String),
+    Snapshot { snapshot: PathBuf },
+}
+
+/// `files = { dir = "data", at = "/data", scratch = true, expect = "after" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFiles {
+    dir: PathBuf,
+    at: Option<String>,
+    #[serde(default)]
+    scratch: bool,
+    expect: Option<PathBuf>,
+}
+
+/// `[test.mock."ns:pkg/iface@ver".func]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawMockFunction {
+    #[serde(default)]
+    returns: Vec<Spanned<String>>,
+    calls: Option<Spanned<u32>>,
+}
+
+/// One test case, checked.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    /// Its place among the cases of a run, for reports.
+    pub order: usize,
+    /// The file it is written in, for messages.
+    pub file: PathBuf,
+    pub src: Source,
+    pub span: Range<usize>,
+    /// The component under test; `None` for the composed app.
+    pub component: Option<Spanned<String>>,
+    pub run: Run,
+    /// The virtual world it runs in.
+    pub world: World,
+    pub mocks: Vec<Mock>,
+}
+
+/// What a case runs and what it expects.
+#[derive(Debug, Clone)]
+pub enum Run {
+    /// A call of an exported function, WAVE in and out.
+    Invoke {
+        call: Call,
+        span: Range<usize>,
+        expect: Option<String>,
+        trap: Option<String>,
+    },
+    /// An HTTP request to the handler (`wasi:http`), served as `wcomp
+    /// serve` serves it.
+    Request {
+        method: String,
+        path: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        /// The response's status (200 unless given).
+        status: u16,
+        /// Headers the response must have, with these values.
+        expect_headers: Vec<(String, String)>,
+        expect_body: Option<Expected>,
+    },
+    /// A run of the command (`wasi:cli/run`).
+    Command {
+        args: Vec<String>,
+        stdin: Input,
+        stdout: Option<Expected>,
+        stderr: Option<Expected>,
+        exit: i32,
+        trap: Option<String>,
+    },
+}
+
+/// What the guest reads on stdin.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Text(String),
+    File(PathBuf),
+}
+
+/// Expected output: exact text, or a snapshot file (`--update` writes it).
+#[derive(Debug, Clone)]
+pub enum Expected {
+    Text(String),
+    Snapshot(PathBuf),
+}
+
+/// The guest's world: files, environment, network, limits.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    pub env: Vec<(String, String)>,
+    pub files: Option<Files>,
+    pub network: bool,
+    pub timeout: Option<Duration>,
+    pub max_memory: Option<u64>,
+    pub fuel: Option<u64>,
+}
+
+/// A folder the guest sees.
+#[derive(Debug, Clone)]
+pub struct Files {
+    pub dir: PathBuf,
+    pub at: String,
+    /// Run on a copy, writable, instead of the folder read-only.
+    pub scratch: bool,
+    /// What the copy must hold afterwards.
+    pub expect: Option<PathBuf>,
+}
+
+/// The answers of one mocked interface.
+#[derive(Debug, Clone)]
+pub struct Mock {
+    pub interface: Spanned<String>,
+    pub functions: Vec<MockFunction>,
+}
+
+/// The answers of one function of a mock, and the calls it must get.
+#[derive(Debug, Clone)]
+pub struct MockFunction {
+    pub name: Spanned<String>,
+    pub returns: Vec<Spanned<String>>,
+    pub calls: Option<Spanned<u32>>,
+}
+
+/// Limits of a case unless it says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;
+
+/// Reads the test file at `path`; relative paths in it start at its folder.
+pub fn load(path: &Path) -> Result<Vec<Case>, SpecError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(path, text)
+}
+
+/// Parses test file text; `path` names it and anchors relative paths.
+pub fn parse(path: &Path, text: String) -> Result<Vec<Case>, SpecError> {
+    let src: Source = Arc::new(NamedSource::new(path.display().to_string(), text));
+    let raw: RawFile = toml::from_str(src.inner()).map_err(|e| SpecError::Syntax {
+        message: e.message().to_owned(),
+        src: src.clone(),
+        span: e.span().map(Into::into),
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    let mut cases = Vec::new();
+    for raw in raw.test {
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let name = raw.name.get_ref().clone();
+        let invalid = |span: Range<usize>, message: &str, label: &str, help: Option<String>| {
+            SpecError::Invalid {
+                test: name.clone(),
+                message: message.to_owned(),
+                src: src.clone(),
+                span: span.into(),
+                label: label.to_owned(),
+                help,
+            }
+        };
+        if seen.insert(name.clone(), raw.name.span()).is_some() {
+            return Err(invalid(
+                raw.name.span(),
+                "another test has the same name",
+                "a second time",
+                Some("give each test of a file its own name".into()),
+            ));
+        }
+        let http_only = raw.status.is_some() || raw.body.is_some() || !raw.headers.is_empty();
+        if http_only && raw.request.is_none() {
+            return Err(invalid(
+                raw.name.span(),
+                "`status`, `body` and `headers` check the response to a `request`",
+                "no `request`",
+                Some("add `request = { method = \"GET\", path = \"/\" }`".into()),
+            ));
+        }
+        let run = match (&raw.invoke, &raw.args) {
+            _ if raw.request.is_some() => {
+                let request = raw.request.as_ref().expect("checked");
+                if raw.invoke.is_some() || raw.args.is_some() || raw.stdout.is_some() {
+                    return Err(invalid(
+                        request.span(),
+                        "a `request` test has no `invoke`, `args` or `stdout`",
+                        "a request",
+                        Some("check the response with `status`, `headers` and `body`".into()),
+                    ));
+                }
+                let r = request.get_ref();
+                Run::Request {
+                    method: r.method.to_ascii_uppercase(),
+                    path: r.path.clone(),
+                    headers: r.headers.clone().into_iter().collect(),
+                    body: r.body.clone().into_bytes(),
+                    status: raw.status.unwrap_or(200),
+                    expect_headers: raw
+                        .headers
+                        .clone()
+                        .into_iter()
+                        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                        .collect(),
+                    expect_body: raw.body.as_ref().map(|b| expected(dir, b.get_ref())),
+                }
+            }
+            (Some(invoke), None) => {
+                if raw.stdout.is_some() || raw.stderr.is_some() || raw.exit.is_some() {
+                    return Err(invalid(
+                        invoke.span(),
+                        "`stdout`, `stderr` and `exit` are for commands run with `args`",
+                        "a call",
+                        Some("check a call's result with `expect`".into()),
+                    ));
+                }
+                let call = Call::parse(invoke.get_ref()).map_err(|e| {
+                    invalid(
+                        invoke.span(),
+                        &format!("invalid `invoke`: {}", e.message),
+                        "not a call",
+                        Some(
+                            "write a call like `add(1, 2)` or `ns:pkg/iface#f(\"x\")`, arguments in WAVE syntax"
+                                .into(),
+                        ),
+                    )
+                })?;
+                if raw.expect.is_none() && raw.trap.is_none() {
+                    return Err(invalid(
+                        invoke.span(),
+                        "a call needs `expect` (its WAVE result) or `trap`",
+                        "nothing checked",
+                        None,
+                    ));
+                }
+                Run::Invoke {
+                    call,
+                    span: invoke.span(),
+                    expect: raw.expect.as_ref().map(|e| e.get_ref().trim().to_owned()),
+                    trap: raw.trap.clone(),
+                }
+            }
+            (None, _) => {
+                if let Some(expect) = &raw.expect {
+                    return Err(invalid(
+                        expect.span(),
+                        "`expect` checks the result of `invoke`",
+                        "no `invoke`",
+                        Some("add `invoke = \"f(args)\"`, or check a command with `stdout` and `exit`".into()),
+                    ));
+                }
+                Run::Command {
+                    args: raw.args.clone().unwrap_or_default(),
+                    stdin: match raw.stdin.as_ref().map(Spanned::get_ref) {
+                        None => Input::Text(String::new()),
+                        Some(RawInput::Text(t)) => Input::Text(t.clone()),
+                        Some(RawInput::File { file }) => Input::File(dir.join(file)),
+                    },
+                    stdout: raw.stdout.as_ref().map(|o| expected(dir, o.get_ref())),
+                    stderr: raw.stderr.as_ref().map(|o| expected(dir, o.get_ref())),
+                    exit: raw.exit.unwrap_or(0),
+                    trap: raw.trap.clone(),
+                }
+            }
+            (Some(invoke), Some(_)) => {
+                return Err(invalid(
+                    invoke.span(),
+                    "a test has either `invoke` or `args`",
+                    "a call",
+                    Some("split it into two tests".into()),
+                ));
+            }
+        };
+        let limit = |value: &Option<Spanned<String>>, parse: fn(&str) -> Result<u64, String>| {
+            value
+                .as_ref()
+                .map(|v| {
+                    parse(v.get_ref()).map_err(|why| invalid(v.span(), &why, "not a limit", None))
+                })
+                .transpose()
+        };
+        let world = World {
+            env: raw.env.clone().into_iter().collect(),
+            files: raw.files.as_ref().map(|f| {
+                let f = f.get_ref();
+                Files {
+                    dir: dir.join(&f.dir),
+                    at: f.at.clone().unwrap_or_else(|| "/".into()),
+                    scratch: f.scratch || f.expect.is_some(),
+                    expect: f.expect.as_ref().map(|e| dir.join(e)),
+                }
+            }),
+            network: raw.network,
+            timeout: limit(&raw.timeout, |s| {
+                crate::flags::parse_duration(s)
+                    .map(|d| d.as_millis() as u64)
+                    .map_err(|e| e.to_string())
+            })?
+            .map(Duration::from_millis),
+            max_memory: limit(&raw.max_memory, |s| {
+                crate::flags::parse_size(s).map_err(|e| e.to_string())
+            })?,
+            fuel: raw.fuel,
+        };
+        let mocks = raw
+            .mock
+            .into_iter()
+            .map(|(interface, functions)| Mock {
+                interface,
+                functions: functions
+                    .into_iter()
+                    .map(|(name, f)| MockFunction {
+                        name,
+                        returns: f.returns,
+                        calls: f.calls,
+                    })
+                    .collect(),
+            })
+            .collect();
+        cases.push(Case {
+            order: 0,
+            name,
+            file: path.to_owned(),
+            src: src.clone(),
+            span,
+            component: raw.component,
+            run,
+            world,
+            mocks,
+        });
+    }
+    Ok(cases)
+}
+
+fn expected(dir: &Path, raw: &RawOutput) -> Expected {
+    match raw {
+        RawOutput::Text(t) => Expected::Text(t.clone()),
+        RawOutput::Snapshot { snapshot } => Expected::Snapshot(dir.join(snapshot)),
+    }
+}
+
+impl Case {
+    /// An error about this case, pointing at `span` in its file.
+    pub fn error(
+        &self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) -> SpecError {
+        SpecError::Invalid {
+            test: self.name.clone(),
+            message: message.into(),
+            src: self.src.clone(),
+            span: span.into(),
+            label: label.into(),
+            help,
+        }
+    }
+
+    /// The component under test, for messages: its name, or `the app`.
+    pub fn subject(&self) -> String {
+        match &self.component {
+            Some(c) => format!("`{}`", c.get_ref()),
+            None => "the app".into(),
+        }
+    }
+}

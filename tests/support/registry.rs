@@ -144,36 +144,25 @@ fn tools_cache() -> PathBuf {
         .unwrap_or_else(|| super::target_dir().join("tools"))
 }
 
-/// wkg 0.16.1, installed with `cargo install --locked` on first use.
+/// wkg 0.16.1, installed by `scripts/install-wkg` on first use (which
+/// `scripts/test` runs ahead of the tests).
 pub fn wkg() -> PathBuf {
     static WKG: OnceLock<PathBuf> = OnceLock::new();
     WKG.get_or_init(|| {
-        let root = tools_cache().join(format!("wkg-{WKG_VERSION}"));
-        let bin = root.join("bin/wkg");
-        let installed = Command::new(&bin)
-            .arg("--version")
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-wkg");
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(tools_cache())
+            .stderr(Stdio::inherit())
             .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(WKG_VERSION));
-        if !installed {
-            let status = Command::new("cargo")
-                .args([
-                    "install",
-                    "wkg",
-                    "--version",
-                    WKG_VERSION,
-                    "--locked",
-                    "--quiet",
-                    "--root",
-                ])
-                .arg(&root)
-                .arg("--target-dir")
-                .arg(tools_cache().join("build-wkg"))
-                .env_remove("RUSTC_WORKSPACE_WRAPPER")
-                .env_remove("CLIPPY_ARGS")
-                .status()
-                .expect("cargo runs");
-            assert!(status.success(), "installing wkg {WKG_VERSION} failed");
-        }
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "installing wkg {WKG_VERSION} with {} failed",
+            script.display()
+        );
+        let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        assert!(bin.ends_with("bin/wkg"), "{}", bin.display());
         bin
     })
     .clone()

@@ -16,6 +16,7 @@ use std::path::Path;
 use wasmtime::component::{Accessor, HasSelf};
 use wcomp_host::{Host, RunOptions, StoreData};
 
+// ANCHOR: embedder
 // The interfaces this embedder gives its guests: `log` and `kv` in
 // `custom_import.wit`, and a world that imports both.
 wasmtime::component::bindgen!({
@@ -63,6 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{name} exited with {code}");
     Ok(())
 }
+// ANCHOR_END: embedder
 
 /// A WASI 0.3 command that logs a line, stores a value, reads it back and
 /// logs what it read.

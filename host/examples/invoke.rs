@@ -11,6 +11,7 @@ use std::path::Path;
 
 use wcomp_host::{Call, Host, RunOptions};
 
+// ANCHOR: main
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (name, bytes) = guests::from_args_or(guest)?;
@@ -27,6 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{text} = {}", invocation.results.join(", "));
     Ok(())
 }
+// ANCHOR_END: main
 
 /// A component exporting `area: func(r: rect) -> f64`.
 fn guest() -> Vec<u8> {

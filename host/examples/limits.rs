@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use wcomp_host::{Call, Host, LimitReached, Limits, RunError, RunOptions};
 
+// ANCHOR: main
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Fuel counting changes the compiled code, so it is chosen per host.
@@ -42,6 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
+// ANCHOR_END: main
 
 fn name(limit: LimitReached) -> &'static str {
     match limit {

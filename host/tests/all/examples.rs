@@ -107,3 +107,8 @@ fn limits_stops_each_runaway_with_its_typed_error() {
          grow(): stopped by the memory limit: memory limit of 16 MiB reached\n"
     );
 }
+
+#[test]
+fn run_written_against_wasmtime_itself_prints_the_same() {
+    assert_eq!(run_example("run_raw_wasmtime"), run_example("run"));
+}

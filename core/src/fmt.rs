@@ -118,6 +118,16 @@ impl fmt::Display for Excerpt<'_> {
     }
 }
 
+/// Names in backticks, separated by commas: `` `a`, `b`, `c` ``; the way
+/// every message lists what there is to choose from.
+pub fn quoted_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -357,10 +357,7 @@ fn selected<'a>(app: &'a App, opts: &BuildOptions) -> Result<Vec<&'a ComponentEn
                 manifest: app.path().to_owned(),
                 known: format!(
                     "the app's components are {}",
-                    app.component_names()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    wcomp_core::fmt::quoted_list(app.component_names())
                 ),
             }
         }),

@@ -185,11 +185,7 @@ async fn resolve_online(
         } else {
             format!(
                 "the versions there are {}",
-                versions
-                    .iter()
-                    .map(|v| format!("`{v}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                wcomp_core::fmt::quoted_list(versions)
             )
         };
         return Err(RegistryError::NoMatchingVersion {

@@ -133,11 +133,7 @@ fn check_component(app: &App, case: &Case, component: &Spanned<String>) -> miett
         Some(near) => format!("did you mean `{near}`?"),
         None => format!(
             "the app's components are {}",
-            names
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            wcomp_core::fmt::quoted_list(names)
         ),
     };
     Err(case
@@ -251,11 +247,7 @@ fn generate(
                     format!(
                         "{} imports {}",
                         case.subject(),
-                        names
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        wcomp_core::fmt::quoted_list(names)
                     )
                 }
             });
@@ -278,14 +270,7 @@ fn generate(
             let help = nearest(fname, known.iter().copied())
                 .map(|near| format!("did you mean `{near}`?"))
                 .unwrap_or_else(|| {
-                    format!(
-                        "its functions are {}",
-                        known
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                    format!("its functions are {}", wcomp_core::fmt::quoted_list(known))
                 });
             return Err(case
                 .error(

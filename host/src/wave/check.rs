@@ -102,11 +102,7 @@ impl Mismatch {
 
 /// `a`, `b`, `c`.
 fn listed(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    wcomp_core::fmt::quoted_list(names)
 }
 
 /// Checks the value `node`, parsed from `src`, against `ty`.

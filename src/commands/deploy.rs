@@ -40,6 +40,11 @@ pub struct DeployCommand {
     #[arg(long, value_name = "URL")]
     pub lattice: Option<String>,
 
+    /// Do not push: the image is in its registry already (FILE only tells
+    /// which wasi:http it serves).
+    #[arg(long)]
+    pub no_push: bool,
+
     /// How many hosts run it, one replica each.
     #[arg(long, default_value_t = 1)]
     pub replicas: usize,
@@ -124,10 +129,12 @@ impl DeployCommand {
             return Ok(ExitCode::SUCCESS);
         }
 
-        let mut registries = Registries::new(None)?;
-        let pushed =
-            crate::registry::block_on(transfer::push_file(&mut registries, &reference, &file))?;
-        crate::commands::push::report(ui, "Pushed", "to", &file, &pushed);
+        if !self.no_push {
+            let mut registries = Registries::new(None)?;
+            let pushed =
+                crate::registry::block_on(transfer::push_file(&mut registries, &reference, &file))?;
+            crate::commands::push::report(ui, "Pushed", "to", &file, &pushed);
+        }
         let url = lattice_url(self.lattice, &home);
         let wait = Duration::from_secs(self.wait_hosts);
         crate::registry::block_on(deploy(

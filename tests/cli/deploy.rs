@@ -72,3 +72,105 @@ fn emit_needs_an_image_and_knows_one_kind() {
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("--image"), "{run}");
 }
+
+fn fixture(name: &str) -> String {
+    crate::support::repo()
+        .join(format!("host/tests/fixtures/{name}.wasm"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn emit_writes_both_manifests_with_the_handlers_wasi_http() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (fixture_name, interface, version) in [
+        ("rust-http-p2", "incoming-handler", "0.2.0"),
+        ("rust-http-p3", "handler", "0.3.0"),
+    ] {
+        let run = wcomp_in(
+            tmp.path(),
+            &[
+                "deploy",
+                &fixture(fixture_name),
+                "--image",
+                "ghcr.io/acme/app:1",
+                "--replicas",
+                "3",
+                "--http-host",
+                "app.example.com",
+                "--emit",
+                "kubernetes",
+                "k8s",
+            ],
+        )
+        .success();
+        assert!(run.stderr.contains("Wrote"), "{run}");
+        let wd = std::fs::read_to_string(tmp.path().join("k8s/workloaddeployment.yaml")).unwrap();
+        for expected in [
+            "kind: \"WorkloadDeployment\"".to_owned(),
+            "  replicas: 3".to_owned(),
+            format!("- \"{interface}\""),
+            format!("version: \"{version}\""),
+            "host: \"app.example.com\"".to_owned(),
+            format!("name: \"{fixture_name}\""),
+        ] {
+            assert!(wd.contains(&expected), "{expected} in\n{wd}");
+        }
+        let spin = std::fs::read_to_string(tmp.path().join("k8s/spinapp.yaml")).unwrap();
+        assert!(spin.contains("image: \"ghcr.io/acme/app:1\""), "{spin}");
+    }
+}
+
+/// A NATS server with no wasmCloud host on it: answers the handshake and
+/// nothing else.
+fn empty_nats() -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let _ = stream.write_all(b"INFO {}\r\n");
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if line.starts_with("PING") {
+                        let _ = stream.write_all(b"PONG\r\n");
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_lattice_without_hosts_is_reported_after_the_wait() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = empty_nats();
+    let lattice = format!("nats://127.0.0.1:{port}");
+    let run = wcomp_in(
+        tmp.path(),
+        &[
+            "deploy",
+            &fixture("rust-http-p2"),
+            "--image",
+            "127.0.0.1:1/x:1",
+            "--no-push",
+            "--wait-hosts",
+            "1",
+            "--lattice",
+            &lattice,
+        ],
+    );
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.contains(&format!(
+            "no wasmCloud host answered on the lattice `{lattice}` within 1s"
+        )),
+        "{run}"
+    );
+    assert!(run.stderr.contains("wcomp lattice up --hosts N"), "{run}");
+}

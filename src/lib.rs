@@ -10,6 +10,7 @@ mod build;
 mod c_bindings;
 mod cli;
 mod commands;
+mod deploy;
 mod dev;
 mod flags;
 mod prime;

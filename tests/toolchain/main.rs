@@ -18,6 +18,7 @@ const HERMETIC: bool = false;
 mod build;
 mod c_guests;
 mod capabilities;
+mod deploy;
 mod dev;
 mod examples;
 mod fixtures;
@@ -93,6 +94,9 @@ fn main() {
         sync capabilities::wasi_02_app_with_a_python_dependency,
         sync capabilities::wasi_03_app_with_a_rust_dependency,
         sync capabilities::wasi_03_app_with_a_python_dependency,
+        sync deploy::two_hosts_serve_wasi_0_2_and_0_3_until_undeployed,
+        sync deploy::a_lost_hosts_replica_is_placed_elsewhere,
+        sync deploy::http_polyglot_deploys_from_its_manifest,
         sync dev::an_edit_rebuilds_only_that_component_and_reruns,
         async dev::serve_restarts_the_handler_on_each_edit,
         sync examples::hello_polyglot,

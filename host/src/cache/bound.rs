@@ -9,9 +9,12 @@
 //! Two processes may do this at once: each removes only files, oldest
 //! first, and a missing file is a miss for whoever wanted it.
 
+use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+use super::sealed::{memo_path, MEMO_EXTENSION};
 
 /// The default limit of the cache: 2 GiB.
 pub const DEFAULT_MAX: u64 = 2 << 30;
@@ -92,6 +95,7 @@ pub fn evict(dir: &Path, max: u64) -> io::Result<Usage> {
             if size <= target {
                 break;
             }
+            let _ = std::fs::remove_file(memo_path(&entry.path));
             match std::fs::remove_file(&entry.path) {
                 Ok(()) => {
                     size -= entry.bytes;
@@ -174,7 +178,7 @@ fn entries(dir: &Path) -> io::Result<Vec<Entry>> {
                 }
                 continue;
             }
-            if name == ESTIMATE {
+            if name == ESTIMATE || path.extension() == Some(OsStr::new(MEMO_EXTENSION)) {
                 continue;
             }
             found.push(Entry {
@@ -239,11 +243,15 @@ mod tests {
         entry(&root.join("functions/aa/old"), 300, 200);
         entry(&root.join("functions/aa/new"), 300, 10);
         entry(&root.join("new.cwasm"), 200, 0);
+        entry(&root.join("old.verified"), 64, 0);
+        entry(&root.join("new.verified"), 64, 300);
         entry(&root.join("functions/aa/.tmp-dead"), 50, 2 * 60 * 60);
         // 1200 bytes over a limit of 800: down to 720, oldest first.
         let removed = evict(root, 800).unwrap();
         assert_eq!(removed.bytes(), 700);
         assert!(!root.join("old.cwasm").exists());
+        assert!(!root.join("old.verified").exists(), "a memo goes with its entry");
+        assert!(root.join("new.verified").exists(), "a memo is not an entry");
         assert!(!root.join("functions/aa/old").exists());
         assert!(root.join("functions/aa/new").exists());
         assert!(root.join("new.cwasm").exists());

@@ -11,13 +11,24 @@
 //! Wasmtime reads the ELF image by its headers and ignores what follows.
 //!
 //! The check hashes the file's pages where the page cache holds them (a
-//! memory map), on every core.
+//! memory map), on every core. Once an entry has passed, a small memo
+//! beside it (`<key>.verified`) records what the kernel says of the file:
+//! its device, inode, size, and modification and change times. While those
+//! are unchanged the file has not been written, truncated, replaced or
+//! renamed over, so later loads check only the trailer and skip the hash;
+//! any change (the kernel sets the change time on every write, and no
+//! program can set it back) hashes the file again. Bazel's digest cache
+//! trusts the same fields. A memo is written only for a file last changed
+//! [`SETTLED`] ago or more, so that a change in the same tick of a coarse
+//! file-system clock still shows.
+//!
 //! It detects damage and misplaced entries; it cannot stop whoever can
-//! write the cache directory, who can write a matching trailer too (see
-//! [`HostBuilder::cache_dir`](crate::HostBuilder::cache_dir)).
+//! write the cache directory, who can write a matching trailer and memo
+//! too (see [`HostBuilder::cache_dir`](crate::HostBuilder::cache_dir)).
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The last bytes of every sealed entry: the format and its version.
 const MAGIC: &[u8; 8] = b"wccw\x01\0\0\0";
@@ -25,6 +36,10 @@ const MAGIC: &[u8; 8] = b"wccw\x01\0\0\0";
 const TRAILER: usize = 32 + 32 + 8 + 8;
 /// Below this much code, hashing on one thread is faster than on several.
 const PARALLEL_FROM: usize = 1 << 20;
+/// The extension of the memo beside an entry that has passed its check.
+pub(crate) const MEMO_EXTENSION: &str = "verified";
+/// How long ago an entry must have last changed for its memo to be written.
+const SETTLED: Duration = Duration::from_secs(2);
 
 /// Why an entry of the cache was not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +85,12 @@ pub(crate) fn seal(key: &[u8; 32], mut code: Vec<u8>) -> Vec<u8> {
 /// Checks the sealed entry at `path` for `key`: `Ok(None)` when there is
 /// none, `Ok(Some(()))` when it may be used, `Err` when it must not.
 pub(crate) fn check(path: &Path, key: &[u8; 32]) -> Result<Option<()>, BadEntry> {
+    check_as_of(path, key, SystemTime::now())
+}
+
+/// [`check`], where a memo may be written for a file last changed
+/// [`SETTLED`] before `now`.
+fn check_as_of(path: &Path, key: &[u8; 32], now: SystemTime) -> Result<Option<()>, BadEntry> {
     let file = match File::open(path) {
         Ok(file) => file,
         // Evicted by another process since, or never written.
@@ -80,11 +101,29 @@ pub(crate) fn check(path: &Path, key: &[u8; 32]) -> Result<Option<()>, BadEntry>
     // read here. (One cut short under us by someone else would fault, as
     // it would in Wasmtime's own mapping of it.)
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|_| BadEntry::Damaged)?;
-    verify(&map, key).map(Some)
+    let stamp = Stamp::of(&file);
+    let code = unseal(&map, key)?;
+    if stamp.as_ref().is_some_and(|stamp| memo_matches(path, key, stamp)) {
+        return Ok(Some(()));
+    }
+    if digest(code.bytes) != code.digest {
+        return Err(BadEntry::Damaged);
+    }
+    if let Some(stamp) = stamp.filter(|stamp| stamp.settled(now)) {
+        remember(path, key, &stamp);
+    }
+    Ok(Some(()))
 }
 
-/// Checks a sealed entry's bytes against `key`.
-fn verify(entry: &[u8], key: &[u8; 32]) -> Result<(), BadEntry> {
+/// The code of a sealed entry and the digest written with it.
+struct Sealed<'a> {
+    bytes: &'a [u8],
+    digest: &'a [u8],
+}
+
+/// Splits a sealed entry into its code and digest, once its trailer is
+/// whole and names `key`.
+fn unseal<'a>(entry: &'a [u8], key: &[u8; 32]) -> Result<Sealed<'a>, BadEntry> {
     let Some(code_len) = entry.len().checked_sub(TRAILER) else {
         return Err(BadEntry::Damaged);
     };
@@ -99,10 +138,77 @@ fn verify(entry: &[u8], key: &[u8; 32]) -> Result<(), BadEntry> {
     if written_key != key {
         return Err(BadEntry::Misplaced);
     }
-    if digest(code) != written_digest {
-        return Err(BadEntry::Damaged);
+    Ok(Sealed {
+        bytes: code,
+        digest: written_digest,
+    })
+}
+
+/// What the kernel records of a file's identity and last change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    /// Device, inode, size, modification and change times (seconds and
+    /// nanoseconds).
+    fields: [u64; 7],
+}
+
+impl Stamp {
+    /// The stamp of an open file; `None` where the platform gives no change
+    /// time (then every load hashes).
+    #[cfg(unix)]
+    fn of(file: &File) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = file.metadata().ok()?;
+        let as_u64 = |n: i64| n as u64;
+        Some(Stamp {
+            fields: [
+                meta.dev(),
+                meta.ino(),
+                meta.size(),
+                as_u64(meta.mtime()),
+                as_u64(meta.mtime_nsec()),
+                as_u64(meta.ctime()),
+                as_u64(meta.ctime_nsec()),
+            ],
+        })
     }
-    Ok(())
+
+    #[cfg(not(unix))]
+    fn of(_: &File) -> Option<Stamp> {
+        None
+    }
+
+    /// Whether the file last changed [`SETTLED`] or more before `now`.
+    fn settled(&self, now: SystemTime) -> bool {
+        let [.., seconds, nanoseconds] = self.fields;
+        let changed = UNIX_EPOCH + Duration::new(seconds, nanoseconds as u32);
+        now.duration_since(changed).is_ok_and(|age| age >= SETTLED)
+    }
+
+    /// The memo's bytes for this stamp and `key`.
+    fn memo(&self, key: &[u8; 32]) -> Vec<u8> {
+        let mut bytes = key.to_vec();
+        for field in self.fields {
+            bytes.extend_from_slice(&field.to_le_bytes());
+        }
+        bytes
+    }
+}
+
+/// The memo of the entry at `path`.
+pub(crate) fn memo_path(path: &Path) -> PathBuf {
+    path.with_extension(MEMO_EXTENSION)
+}
+
+/// Whether the entry at `path` passed its check for `key` with this stamp.
+fn memo_matches(path: &Path, key: &[u8; 32], stamp: &Stamp) -> bool {
+    std::fs::read(memo_path(path)).is_ok_and(|memo| memo == stamp.memo(key))
+}
+
+/// Records that the entry at `path` passed its check for `key`. A memo that
+/// cannot be written only means the next load hashes again.
+fn remember(path: &Path, key: &[u8; 32], stamp: &Stamp) {
+    let _ = super::write_unsynced(&memo_path(path), &stamp.memo(key));
 }
 
 /// The BLAKE3 digest of compiled code, on every core when it is large.
@@ -142,6 +248,35 @@ mod tests {
             code.as_slice(),
             "the code stays at offset 0"
         );
+    }
+
+    #[test]
+    fn a_settled_entry_gets_a_memo_and_a_fresh_one_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = written(dir.path(), "one", &[1, 2, 3]);
+        let key = key_digest("one");
+        assert_eq!(check(&path, &key), Ok(Some(())));
+        assert!(!memo_path(&path).exists(), "changed just now: no memo yet");
+        let later = SystemTime::now() + SETTLED;
+        assert_eq!(check_as_of(&path, &key, later), Ok(Some(())));
+        assert!(memo_path(&path).exists());
+        assert_eq!(check(&path, &key), Ok(Some(())), "passes through its memo");
+    }
+
+    #[test]
+    fn a_memo_does_not_cover_a_file_put_in_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = key_digest("one");
+        let path = written(dir.path(), "one", &[1, 2, 3]);
+        let later = SystemTime::now() + SETTLED;
+        assert_eq!(check_as_of(&path, &key, later), Ok(Some(())));
+        // Same size, same trailer, other code: renamed over the entry.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[0] ^= 0x40;
+        let other = dir.path().join("other");
+        std::fs::write(&other, bytes).unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        assert_eq!(check(&path, &key), Err(BadEntry::Damaged));
     }
 
     #[test]

@@ -194,13 +194,11 @@ pub fn mock_component(
             return Err(MockError::UnknownFunction {
                 interface: name.clone(),
                 function: function.clone(),
-                help: match wcomp_core::names::nearest(
+                help: wcomp_core::names::did_you_mean(
                     function,
                     iface.functions.keys().map(String::as_str),
-                ) {
-                    Some(near) => format!("did you mean `{near}`?"),
-                    None => format!("its functions are {}", known.join(", ")),
-                },
+                    || format!("its functions are {}", known.join(", ")),
+                ),
             });
         }
     }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wcomp_compose::App;
-use wcomp_core::names::{nearest, plug_matches};
+use wcomp_core::names::{did_you_mean, plug_matches};
 use wcomp_host::{DirGrant, Grants, Host, Limits, Loaded, RunError, RunOptions, Stdio};
 
 use super::http::{self, Served};
@@ -579,9 +579,9 @@ fn trapped(
                     false => n.rsplit('#').next().unwrap_or(n),
                 })
                 .collect();
-            let help = nearest(name, names.iter().copied())
-                .map(|n| format!("did you mean `{n}`?"))
-                .unwrap_or_else(|| format!("its functions are:\n{exports}"));
+            let help = did_you_mean(name, names.iter().copied(), || {
+                format!("its functions are:\n{exports}")
+            });
             let report = miette::Report::new(case.error(
                 span.clone(),
                 format!("{} exports no function `{name}`", case.subject()),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use wcomp_compose::App;
 use wcomp_compose::mock::{self, MockError};
-use wcomp_core::names::{InterfaceName, nearest, plug_matches};
+use wcomp_core::names::{InterfaceName, did_you_mean, plug_matches};
 use wit_parser::{WorldItem, WorldKey};
 
 use super::spec::{Case, Mock, MockFunction};
@@ -129,13 +129,12 @@ fn check_component(app: &App, case: &Case, component: &Spanned<String>) -> miett
         return Ok(());
     }
     let names: Vec<&str> = app.component_names().collect();
-    let help = match nearest(wanted, names.iter().copied()) {
-        Some(near) => format!("did you mean `{near}`?"),
-        None => format!(
+    let help = did_you_mean(wanted, names.iter().copied(), || {
+        format!(
             "the app's components are {}",
-            wcomp_core::fmt::quoted_list(names)
-        ),
-    };
+            wcomp_core::fmt::quoted_list(&names)
+        )
+    });
     Err(case
         .error(
             component.span(),
@@ -263,22 +262,20 @@ fn mocked_import(
         .map(|(n, _)| n.as_str())
         .filter(|n| !n.starts_with("wasi:"))
         .collect();
-    let help = nearest(wanted, imports.iter().map(|(n, _)| n.as_str()))
-        .map(|near| format!("did you mean `{near}`?"))
-        .unwrap_or_else(|| {
-            if names.is_empty() {
-                format!(
-                    "{} imports no interface but WASI; mock an import of the component under test",
-                    case.subject()
-                )
-            } else {
-                format!(
-                    "{} imports {}",
-                    case.subject(),
-                    wcomp_core::fmt::quoted_list(names)
-                )
-            }
-        });
+    let help = did_you_mean(wanted, imports.iter().map(|(n, _)| n.as_str()), || {
+        if names.is_empty() {
+            format!(
+                "{} imports no interface but WASI; mock an import of the component under test",
+                case.subject()
+            )
+        } else {
+            format!(
+                "{} imports {}",
+                case.subject(),
+                wcomp_core::fmt::quoted_list(names)
+            )
+        }
+    });
     Err(case
         .error(
             m.interface.span(),
@@ -299,11 +296,9 @@ fn mocked_function<'r>(
     let fname = f.name.get_ref();
     let Some(func) = iface.functions.get(fname) else {
         let known: Vec<&str> = iface.functions.keys().map(String::as_str).collect();
-        let help = nearest(fname, known.iter().copied())
-            .map(|near| format!("did you mean `{near}`?"))
-            .unwrap_or_else(|| {
-                format!("its functions are {}", wcomp_core::fmt::quoted_list(known))
-            });
+        let help = did_you_mean(fname, known.iter().copied(), || {
+            format!("its functions are {}", wcomp_core::fmt::quoted_list(&known))
+        });
         return Err(case
             .error(
                 f.name.span(),

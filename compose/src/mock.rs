@@ -27,6 +27,10 @@ use wit_parser::{
 /// What starts the stderr line a mock writes for each call it answers.
 pub const CALL_MARKER: &str = "\u{1e}wcomp-mock-call ";
 
+/// The name mangling and ABI of the core functions a mock exports and
+/// imports.
+const MANGLING: ManglingAndAbi = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
+
 /// The version of WASI's stderr a mock records calls through.
 const STDERR: &str = "wasi:cli/stderr@0.2.12";
 const STREAMS: &str = "wasi:io/streams@0.2.12";
@@ -190,13 +194,11 @@ pub fn mock_component(
             return Err(MockError::UnknownFunction {
                 interface: name.clone(),
                 function: function.clone(),
-                help: match wcomp_core::names::nearest(
+                help: wcomp_core::names::did_you_mean(
                     function,
                     iface.functions.keys().map(String::as_str),
-                ) {
-                    Some(near) => format!("did you mean `{near}`?"),
-                    None => format!("its functions are {}", known.join(", ")),
-                },
+                    || format!("its functions are {}", known.join(", ")),
+                ),
             });
         }
     }
@@ -351,104 +353,143 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// The core module of the mock, as WAT: one export per function of the
+    /// interface answering as declared in `answers`.
     fn write(mut self, answers: &BTreeMap<String, Vec<Value>>) -> Result<String, String> {
-        const MANGLING: ManglingAndAbi = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
         let resolve = self.resolve;
-        let key = WorldKey::Interface(self.interface);
         // The result area of `blocking-write-and-flush`.
         let scratch = self.image.alloc(16, 8);
         let mut funcs = String::new();
         let mut globals = String::new();
         let iface = &resolve.interfaces[self.interface];
         for (k, func) in iface.functions.values().enumerate() {
-            let sig = resolve.wasm_signature(AbiVariant::GuestExport, func);
-            let line = format!("{CALL_MARKER}{}#{}\n", self.name, func.name);
-            let line_at = self.image.alloc(line.len(), 1);
-            self.image.put(line_at, line.as_bytes());
-            let export = resolve.wasm_export_name(
-                MANGLING,
-                WasmExport::Func {
-                    interface: Some(&key),
-                    func,
-                    kind: WasmExportKind::Normal,
-                },
-            );
-            let params: String = sig
-                .params
-                .iter()
-                .map(|t| format!(" {}", wat_type(*t)))
-                .collect();
-            let results: String = sig
-                .results
-                .iter()
-                .map(|t| format!(" {}", wat_type(*t)))
-                .collect();
             let _ = writeln!(globals, "  (global $c{k} (mut i32) (i32.const 0))");
-            let _ = write!(
-                funcs,
-                "  (func (export {export:?}) (param{params}) (result{results}) (local $i i32) (local $h i32)\n    \
-                 global.get $heap global.set $bump\n    \
-                 call $get_stderr local.set $h\n    \
-                 local.get $h i32.const {line_at} i32.const {} i32.const {scratch} call $write\n    \
-                 local.get $h call $drop\n",
-                line.len()
-            );
-            let Some(result) = func.result else {
-                funcs.push_str("  )\n");
-                continue;
-            };
             let values = answers.get(&func.name).map(Vec::as_slice).unwrap_or(&[]);
-            if values.is_empty() {
-                funcs.push_str("    unreachable)\n");
-                continue;
-            }
-            let last = values.len() - 1;
-            let _ = write!(
-                funcs,
-                "    global.get $c{k} local.set $i\n    \
-                 global.get $c{k} i32.const 1 i32.add global.set $c{k}\n    \
-                 local.get $i i32.const {last} local.get $i i32.const {last} i32.lt_u select local.set $i\n"
-            );
-            if sig.retptr {
-                let table = self.image.alloc(4 * values.len(), 4);
-                for (n, value) in values.iter().enumerate() {
-                    let at = self.image.alloc(
-                        self.sizes.size(&result).size_wasm32(),
-                        self.sizes.align(&result).align_wasm32(),
-                    );
-                    self.store(&result, value, at)?;
-                    self.image.put(table + 4 * n as u32, &at.to_le_bytes());
-                }
-                let _ = writeln!(
-                    funcs,
-                    "    i32.const {table} local.get $i i32.const 4 i32.mul i32.add i32.load)"
-                );
-            } else {
-                let table = self.image.alloc(8 * values.len(), 8);
-                for (n, value) in values.iter().enumerate() {
-                    let mut flat = Vec::new();
-                    self.flatten(&result, value, &mut flat)?;
-                    let [bits] = flat[..] else {
-                        return Err(format!(
-                            "the result of `{}` flattens to {} values",
-                            func.name,
-                            flat.len()
-                        ));
-                    };
-                    self.image.put(table + 8 * n as u32, &bits.to_le_bytes());
-                }
-                let convert = match sig.results[0] {
-                    WasmType::I64 | WasmType::PointerOrI64 => "",
-                    WasmType::F32 => " i32.wrap_i64 f32.reinterpret_i32",
-                    WasmType::F64 => " f64.reinterpret_i64",
-                    _ => " i32.wrap_i64",
-                };
-                let _ = writeln!(
-                    funcs,
-                    "    i32.const {table} local.get $i i32.const 8 i32.mul i32.add i64.load{convert})"
-                );
-            }
+            self.function(&mut funcs, k, func, values, scratch)?;
         }
+        self.module(&globals, &funcs)
+    }
+
+    /// Writes the export answering `func`, the `k`th function (its call
+    /// counter is `$c{k}`): it records the call on stderr, then returns the
+    /// next of `values` (the last one repeated), or traps when `func`
+    /// returns something and `values` is empty.
+    fn function(
+        &mut self,
+        funcs: &mut String,
+        k: usize,
+        func: &Function,
+        values: &[Value],
+        scratch: u32,
+    ) -> Result<(), String> {
+        let sig = self.resolve.wasm_signature(AbiVariant::GuestExport, func);
+        let line = format!("{CALL_MARKER}{}#{}\n", self.name, func.name);
+        let line_at = self.image.alloc(line.len(), 1);
+        self.image.put(line_at, line.as_bytes());
+        let export = self.export_name(func);
+        let params = wat_types(&sig.params);
+        let results = wat_types(&sig.results);
+        let _ = write!(
+            funcs,
+            "  (func (export {export:?}) (param{params}) (result{results}) (local $i i32) (local $h i32)\n    \
+             global.get $heap global.set $bump\n    \
+             call $get_stderr local.set $h\n    \
+             local.get $h i32.const {line_at} i32.const {} i32.const {scratch} call $write\n    \
+             local.get $h call $drop\n",
+            line.len()
+        );
+        let Some(result) = func.result else {
+            funcs.push_str("  )\n");
+            return Ok(());
+        };
+        if values.is_empty() {
+            funcs.push_str("    unreachable)\n");
+            return Ok(());
+        }
+        let last = values.len() - 1;
+        let _ = write!(
+            funcs,
+            "    global.get $c{k} local.set $i\n    \
+             global.get $c{k} i32.const 1 i32.add global.set $c{k}\n    \
+             local.get $i i32.const {last} local.get $i i32.const {last} i32.lt_u select local.set $i\n"
+        );
+        let load = if sig.retptr {
+            self.stored_answers(&result, values)?
+        } else {
+            self.flat_answers(func, &result, values, sig.results[0])?
+        };
+        let _ = writeln!(funcs, "    {load})");
+        Ok(())
+    }
+
+    /// The core export of `func` of the mocked interface.
+    fn export_name(&self, func: &Function) -> String {
+        let key = WorldKey::Interface(self.interface);
+        self.resolve.wasm_export_name(
+            MANGLING,
+            WasmExport::Func {
+                interface: Some(&key),
+                func,
+                kind: WasmExportKind::Normal,
+            },
+        )
+    }
+
+    /// Stores `values` (returned through a pointer) in the image, with a
+    /// table of their addresses; the WAT that loads the `$i`th address.
+    fn stored_answers(&mut self, result: &Type, values: &[Value]) -> Result<String, String> {
+        let table = self.image.alloc(4 * values.len(), 4);
+        for (n, value) in values.iter().enumerate() {
+            let at = self.image.alloc(
+                self.sizes.size(result).size_wasm32(),
+                self.sizes.align(result).align_wasm32(),
+            );
+            self.store(result, value, at)?;
+            self.image.put(table + 4 * n as u32, &at.to_le_bytes());
+        }
+        Ok(format!(
+            "i32.const {table} local.get $i i32.const 4 i32.mul i32.add i32.load"
+        ))
+    }
+
+    /// Stores `values` (each one core value of type `core`) in a table of
+    /// 64-bit slots; the WAT that loads the `$i`th as a `core`.
+    fn flat_answers(
+        &mut self,
+        func: &Function,
+        result: &Type,
+        values: &[Value],
+        core: WasmType,
+    ) -> Result<String, String> {
+        let table = self.image.alloc(8 * values.len(), 8);
+        for (n, value) in values.iter().enumerate() {
+            let mut flat = Vec::new();
+            self.flatten(result, value, &mut flat)?;
+            let [bits] = flat[..] else {
+                return Err(format!(
+                    "the result of `{}` flattens to {} values",
+                    func.name,
+                    flat.len()
+                ));
+            };
+            self.image.put(table + 8 * n as u32, &bits.to_le_bytes());
+        }
+        let convert = match core {
+            WasmType::I64 | WasmType::PointerOrI64 => "",
+            WasmType::F32 => " i32.wrap_i64 f32.reinterpret_i32",
+            WasmType::F64 => " f64.reinterpret_i64",
+            _ => " i32.wrap_i64",
+        };
+        Ok(format!(
+            "i32.const {table} local.get $i i32.const 8 i32.mul i32.add i64.load{convert}"
+        ))
+    }
+
+    /// The whole module around the exports `funcs` and their counters
+    /// `globals`: the WASI imports that write to stderr, the memory holding
+    /// the image, and a bump allocator above it.
+    fn module(&self, globals: &str, funcs: &str) -> Result<String, String> {
+        let resolve = self.resolve;
         let heap = self.image.end().next_multiple_of(8);
         let pages = (heap as usize).div_ceil(65536).max(1);
         let (stderr_module, get_stderr) = self.import_name(STDERR, "get-stderr")?;
@@ -502,7 +543,7 @@ impl<'a> Writer<'a> {
             .get(func)
             .ok_or_else(|| format!("`{func}` is missing"))?;
         Ok(self.resolve.wasm_import_name(
-            ManglingAndAbi::Legacy(LiftLowerAbi::Sync),
+            MANGLING,
             WasmImport::Func {
                 interface: Some(&key),
                 func,
@@ -743,6 +784,11 @@ impl<'a> Writer<'a> {
             )),
         }
     }
+}
+
+/// Core types in WAT, each after a space: ` i32 i64`.
+fn wat_types(types: &[WasmType]) -> String {
+    types.iter().map(|t| format!(" {}", wat_type(*t))).collect()
 }
 
 fn wat_type(t: WasmType) -> &'static str {

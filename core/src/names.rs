@@ -195,9 +195,36 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// The hint for `word`, which names none of `candidates`: "did you mean
+/// `X`?" for the one a typo away ([`nearest`]), else `otherwise()`
+/// (usually the candidates, listed).
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: impl FnOnce() -> String,
+) -> String {
+    match nearest(word, candidates) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => otherwise(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn did_you_mean_names_a_typo_or_lists_the_candidates() {
+        let list = || "they are `greet`, `stats`".to_owned();
+        assert_eq!(
+            did_you_mean("gret", ["greet", "stats"], list),
+            "did you mean `greet`?"
+        );
+        assert_eq!(
+            did_you_mean("route", ["greet", "stats"], list),
+            "they are `greet`, `stats`"
+        );
+    }
 
     fn name(s: &str) -> InterfaceName {
         InterfaceName::parse(s).unwrap_or_else(|| panic!("{s} parses"))

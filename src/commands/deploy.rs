@@ -5,8 +5,8 @@ use std::time::Duration;
 use wcomp_compose::App;
 
 use crate::commands::push::parse_reference;
-use crate::deploy::protocol::{HttpWorld, State};
-use crate::deploy::{self, DeployError, Lattice, Record, kubernetes};
+use crate::deploy::protocol::{HostHeartbeat, HttpWorld, State};
+use crate::deploy::{self, DeployError, Deployment, Lattice, Record, kubernetes};
 use crate::registry::{Registries, transfer};
 use crate::toolchain::Home;
 use crate::ui::Ui;
@@ -91,12 +91,7 @@ impl DeployCommand {
         } else {
             (self.file.clone(), None)
         };
-        let bytes = wcomp_core::decode::read(&file)?;
-        let http = match wcomp_host::serve::expect_handler(&file, &bytes)? {
-            Some(wcomp_host::serve::HandlerKind::P3(_)) => HttpWorld::P3,
-            Some(_) => HttpWorld::P2,
-            None => wcomp_core::decode::expect_component(&file, &bytes).map(|()| HttpWorld::P2)?,
-        };
+        let http = http_world(&file)?;
         let name = match self.name.or(app_name) {
             Some(name) => name,
             None => kebab(&file),
@@ -105,28 +100,14 @@ impl DeployCommand {
         let image = self.image.expect("clap requires --image");
         let reference = parse_reference(&image)?;
 
+        let workload = Workload {
+            name: &name,
+            image: &image,
+            http,
+            vhost: &vhost,
+        };
         if let Some(emit) = self.emit {
-            let (kind, dir) = (&emit[0], PathBuf::from(&emit[1]));
-            if kind != "kubernetes" {
-                miette::bail!("`--emit {kind}`: the one kind is `kubernetes`");
-            }
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| miette::miette!("cannot create `{}`: {e}", dir.display()))?;
-            for (file_name, value) in [
-                (
-                    "workloaddeployment.yaml",
-                    kubernetes::workload_deployment(&name, &image, self.replicas, http, &vhost),
-                ),
-                (
-                    "spinapp.yaml",
-                    kubernetes::spin_app(&name, &image, self.replicas),
-                ),
-            ] {
-                let path = dir.join(file_name);
-                std::fs::write(&path, kubernetes::to_yaml(&value))
-                    .map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()))?;
-                ui.status("Wrote", format_args!("`{}`", path.display()));
-            }
+            emit_manifests(ui, &emit, &workload, self.replicas)?;
             return Ok(ExitCode::SUCCESS);
         }
 
@@ -138,19 +119,63 @@ impl DeployCommand {
         }
         let url = lattice_url(self.lattice, &home);
         let wait = Duration::from_secs(self.wait_hosts);
-        crate::registry::block_on(deploy(
-            ui,
-            &home,
-            &url,
-            &name,
-            &image,
-            http,
-            &vhost,
-            self.replicas,
-            wait,
-        ))?;
+        crate::registry::block_on(deploy(ui, &home, &url, &workload, self.replicas, wait))?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Which wasi:http the component in `file` serves; a component that
+/// serves none is deployed as a WASI 0.2 one.
+fn http_world(file: &std::path::Path) -> miette::Result<HttpWorld> {
+    let bytes = wcomp_core::decode::read(file)?;
+    Ok(match wcomp_host::serve::expect_handler(file, &bytes)? {
+        Some(wcomp_host::serve::HandlerKind::P3(_)) => HttpWorld::P3,
+        Some(_) => HttpWorld::P2,
+        None => wcomp_core::decode::expect_component(file, &bytes).map(|()| HttpWorld::P2)?,
+    })
+}
+
+/// What each replica runs, and how it is routed.
+struct Workload<'a> {
+    name: &'a str,
+    image: &'a str,
+    http: HttpWorld,
+    vhost: &'a str,
+}
+
+/// `--emit KIND DIR`: writes the manifests of `kind` (only `kubernetes`)
+/// into `dir` instead of deploying.
+fn emit_manifests(
+    ui: &Ui,
+    emit: &[String],
+    workload: &Workload<'_>,
+    replicas: usize,
+) -> miette::Result<()> {
+    let (kind, dir) = (&emit[0], PathBuf::from(&emit[1]));
+    if kind != "kubernetes" {
+        miette::bail!("`--emit {kind}`: the one kind is `kubernetes`");
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| miette::miette!("cannot create `{}`: {e}", dir.display()))?;
+    let Workload {
+        name,
+        image,
+        http,
+        vhost,
+    } = *workload;
+    for (file_name, value) in [
+        (
+            "workloaddeployment.yaml",
+            kubernetes::workload_deployment(name, image, replicas, http, vhost),
+        ),
+        ("spinapp.yaml", kubernetes::spin_app(name, image, replicas)),
+    ] {
+        let path = dir.join(file_name);
+        std::fs::write(&path, kubernetes::to_yaml(&value))
+            .map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()))?;
+        ui.status("Wrote", format_args!("`{}`", path.display()));
+    }
+    Ok(())
 }
 
 /// Builds and composes the app of `manifest`, as `wcomp build` and `wcomp
@@ -203,20 +228,71 @@ fn kebab(file: &std::path::Path) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Deploys `workload` on `replicas` hosts of the lattice at `url`: keeps
+/// the replicas that run it unchanged, starts the missing ones on the least
+/// loaded free hosts, waits until each answers, and records where it runs.
 async fn deploy(
     ui: &Ui,
     home: &Home,
     url: &str,
-    name: &str,
-    image: &str,
-    http: HttpWorld,
-    vhost: &str,
+    workload: &Workload<'_>,
     replicas: usize,
     wait: Duration,
 ) -> Result<(), DeployError> {
+    let name = workload.name;
     let lattice = Lattice::connect(url).await?;
     let mut record = Record::load(home.root(), url);
+    let hosts = live_hosts(&lattice, &mut record, url, replicas, wait).await?;
+    let mut running = running_on(&lattice, &hosts, name).await?;
+    let previous = record.deployments.remove(name).unwrap_or_default();
+    warn_lost_hosts(ui, &previous, &hosts, name);
+    if previous.image != workload.image || previous.vhost != workload.vhost {
+        stop_replicas(&lattice, &hosts, &running, name).await?;
+        running.clear();
+    }
+    running.truncate(replicas);
+    let chosen = deploy::placement::choose(&hosts, &running, replicas).map_err(|available| {
+        DeployError::TooFewHosts {
+            replicas,
+            available,
+        }
+    })?;
+    let mut deployment = Deployment {
+        image: workload.image.to_owned(),
+        vhost: workload.vhost.to_owned(),
+        replicas,
+        hosts: Default::default(),
+    };
+    for host in hosts.iter().filter(|h| running.contains(&h.id)) {
+        deployment
+            .hosts
+            .insert(host.id.clone(), host.hostname.clone());
+        let url = lattice.http_url(host);
+        let host = &host.hostname;
+        ui.result(
+            "Running",
+            format_args!("`{name}` on `{host}` ({url}), unchanged"),
+        );
+    }
+    for host in chosen {
+        start_replica(ui, &lattice, host, workload).await?;
+        deployment
+            .hosts
+            .insert(host.id.clone(), host.hostname.clone());
+    }
+    record.deployments.insert(name.to_owned(), deployment);
+    record.save(home.root(), url)
+}
+
+/// The lattice's hosts that answer within `wait` (enough for `replicas`
+/// if there are), noted in `record`; none is an error.
+async fn live_hosts(
+    lattice: &Lattice,
+    record: &mut Record,
+    url: &str,
+    replicas: usize,
+    wait: Duration,
+) -> Result<Vec<HostHeartbeat>, DeployError> {
     let hosts = lattice.hosts(&record.hosts, replicas.max(1), wait).await?;
     if hosts.is_empty() {
         return Err(DeployError::NoHosts {
@@ -225,9 +301,17 @@ async fn deploy(
         });
     }
     record.saw(hosts.iter().map(|h| h.id.clone()));
-    // Replicas that run already stay; those on vanished hosts are replaced.
+    Ok(hosts)
+}
+
+/// The ids of the hosts among `hosts` that run `name` now.
+async fn running_on(
+    lattice: &Lattice,
+    hosts: &[HostHeartbeat],
+    name: &str,
+) -> Result<Vec<String>, DeployError> {
     let mut running = Vec::new();
-    for host in &hosts {
+    for host in hosts {
         if lattice
             .status(host, name)
             .await?
@@ -238,7 +322,12 @@ async fn deploy(
             running.push(host.id.clone());
         }
     }
-    let previous = record.deployments.remove(name).unwrap_or_default();
+    Ok(running)
+}
+
+/// Warns of each host that ran `name` last time and is gone: its replica
+/// is placed elsewhere.
+fn warn_lost_hosts(ui: &Ui, previous: &Deployment, hosts: &[HostHeartbeat], name: &str) {
     for (id, host_name) in &previous.hosts {
         if !hosts.iter().any(|h| &h.id == id) {
             ui.warn(format_args!(
@@ -246,78 +335,68 @@ async fn deploy(
             ));
         }
     }
-    // A new image: restart the running replicas too.
-    if previous.image != image || previous.vhost != vhost {
-        for host in hosts.iter().filter(|h| running.contains(&h.id)) {
-            lattice.stop(host, name).await?;
-        }
-        running.clear();
-    }
-    running.truncate(replicas);
-    let chosen = deploy::placement::choose(&hosts, &running, replicas).map_err(|available| {
-        DeployError::TooFewHosts {
-            replicas,
-            available,
-        }
-    })?;
-    let mut deployment = deploy::Deployment {
-        image: image.to_owned(),
-        vhost: vhost.to_owned(),
-        replicas,
-        hosts: Default::default(),
-    };
+}
+
+/// Stops `name` on the hosts whose ids are in `running` (a new image or
+/// virtual host restarts them).
+async fn stop_replicas(
+    lattice: &Lattice,
+    hosts: &[HostHeartbeat],
+    running: &[String],
+    name: &str,
+) -> Result<(), DeployError> {
     for host in hosts.iter().filter(|h| running.contains(&h.id)) {
-        deployment
-            .hosts
-            .insert(host.id.clone(), host.hostname.clone());
-        ui.result(
-            "Running",
-            format_args!(
-                "`{name}` on `{}` ({}), unchanged",
-                host.hostname,
-                lattice.http_url(host)
-            ),
-        );
+        lattice.stop(host, name).await?;
     }
-    for host in chosen {
-        let answer = lattice.start(host, name, image, http, vhost).await?;
-        let status = answer.workload_status;
-        if status.workload_state != State::Running {
-            return Err(DeployError::StartFailed {
+    Ok(())
+}
+
+/// Starts one replica of `workload` on `host` and waits until it answers.
+async fn start_replica(
+    ui: &Ui,
+    lattice: &Lattice,
+    host: &HostHeartbeat,
+    workload: &Workload<'_>,
+) -> Result<(), DeployError> {
+    let Workload {
+        name,
+        image,
+        http,
+        vhost,
+    } = *workload;
+    let answer = lattice.start(host, name, image, http, vhost).await?;
+    let status = answer.workload_status;
+    if status.workload_state != State::Running {
+        return Err(DeployError::StartFailed {
+            host: host.hostname.clone(),
+            name: name.to_owned(),
+            reason: format!("{}: {}", status.workload_state, status.message),
+        });
+    }
+    let http_url = lattice.http_url(host);
+    let waited = Duration::from_secs(30);
+    let code = deploy::wait_answering(&http_url, vhost, waited)
+        .await
+        .map_err(|reason| {
+            DeployError::NotAnswering(Box::new(deploy::NotAnswering {
                 host: host.hostname.clone(),
                 name: name.to_owned(),
-                reason: format!("{}: {}", status.workload_state, status.message),
-            });
-        }
-        deployment
-            .hosts
-            .insert(host.id.clone(), host.hostname.clone());
-        let http_url = lattice.http_url(host);
-        let waited = Duration::from_secs(30);
-        let code = deploy::wait_answering(&http_url, vhost, waited)
-            .await
-            .map_err(|reason| {
-                DeployError::NotAnswering(Box::new(deploy::NotAnswering {
-                    host: host.hostname.clone(),
-                    name: name.to_owned(),
-                    url: http_url.clone(),
-                    vhost: vhost.to_owned(),
-                    waited,
-                    reason,
-                }))
-            })?;
-        ui.result(
-            "Started",
-            format_args!(
-                "`{name}` ({}) on `{}` at {http_url}, Host: {vhost}: {}, answers {code}",
-                http.label(),
-                host.hostname,
-                status.workload_state
-            ),
-        );
-    }
-    record.deployments.insert(name.to_owned(), deployment);
-    record.save(home.root(), url)
+                url: http_url.clone(),
+                vhost: vhost.to_owned(),
+                waited,
+                reason,
+            }))
+        })?;
+    ui.result(
+        "Started",
+        format_args!(
+            "`{name}` ({}) on `{}` at {http_url}, Host: {vhost}: {}, answers {code}",
+            http.label(),
+            host.hostname,
+            status.workload_state
+        ),
+    );
+    Ok(())
 }
 
 async fn status(

@@ -168,9 +168,44 @@ pub fn up(home: &Path, hosts: usize, ports: Ports) -> Result<Local, LatticeError
     if state.exists() {
         return Err(LatticeError::AlreadyUp { state });
     }
-    let nats_server = tool("nats-server")?;
-    let registry = tool("docker-registry")?;
-    let wash = wash(home)?;
+    let tools = Tools {
+        nats_server: tool("nats-server")?,
+        registry: tool("docker-registry")?,
+        wash: wash(home)?,
+    };
+    check_ports_free(hosts, ports)?;
+    let dir = dir(home);
+    std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+    let mut local = Local {
+        nats: format!("nats://127.0.0.1:{}", ports.nats),
+        registry: format!("127.0.0.1:{}", ports.registry),
+        hosts: Vec::new(),
+        pids: Vec::new(),
+    };
+    if let Err(e) = start_all(&tools, &dir, hosts, ports, &mut local) {
+        stop_pids(&local.pids);
+        return Err(e);
+    }
+    let text = serde_json::to_vec_pretty(&local).expect("serializes");
+    std::fs::write(&state, text).map_err(io_error(&state))?;
+    Ok(local)
+}
+
+/// The programs a local lattice runs.
+struct Tools {
+    nats_server: PathBuf,
+    registry: PathBuf,
+    wash: PathBuf,
+}
+
+/// An I/O error on `path`, as a [`LatticeError`].
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> LatticeError {
+    let path = path.to_owned();
+    move |source| LatticeError::Io { path, source }
+}
+
+/// Checks that every port the lattice wants on 127.0.0.1 is free.
+fn check_ports_free(hosts: usize, ports: Ports) -> Result<(), LatticeError> {
     free(ports.nats, "NATS", "--nats-port")?;
     free(ports.registry, "the registry", "--registry-port")?;
     for i in 0..hosts {
@@ -180,78 +215,98 @@ pub fn up(home: &Path, hosts: usize, ports: Ports) -> Result<Local, LatticeError
             "--http-port",
         )?;
     }
-    let dir = dir(home);
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| LatticeError::Io { path, source }
-    };
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let mut local = Local {
-        nats: format!("nats://127.0.0.1:{}", ports.nats),
-        registry: format!("127.0.0.1:{}", ports.registry),
-        hosts: Vec::new(),
-        pids: Vec::new(),
-    };
-    let started = (|| {
-        let log = dir.join("nats-server.log");
-        local.pids.push(spawn(
-            Command::new(&nats_server).args(["-a", "127.0.0.1", "-p", &ports.nats.to_string()]),
-            &log,
-        )?);
-        wait_listening(ports.nats, "nats-server", &log)?;
+    Ok(())
+}
 
-        let config = dir.join("registry.yml");
-        let storage = dir.join("registry-data");
-        let text = format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{}\n",
-            storage.display(),
-            ports.registry
-        );
-        std::fs::write(&config, text).map_err(io(&config))?;
-        let log = dir.join("registry.log");
-        local.pids.push(spawn(
-            Command::new(&registry).arg("serve").arg(&config),
-            &log,
-        )?);
-        wait_listening(ports.registry, "docker-registry", &log)?;
-
-        for i in 0..hosts {
-            let name = format!("host-{}", i + 1);
-            let http = format!("127.0.0.1:{}", ports.http + i as u16);
-            let log = dir.join(format!("{name}.log"));
-            local.pids.push(spawn(
-                Command::new(&wash)
-                    .args([
-                        "host",
-                        "--http-addr",
-                        &http,
-                        "--allow-insecure-registries",
-                        "--host-name",
-                        &name,
-                    ])
-                    .args([
-                        "--scheduler-nats-url",
-                        &local.nats,
-                        "--data-nats-url",
-                        &local.nats,
-                    ])
-                    .arg("--oci-cache-dir")
-                    .arg(dir.join("oci-cache").join(&name))
-                    .env("WASH_MAX_CONCURRENT_STARTS", "1"),
-                &log,
-            )?);
-            wait_listening(ports.http + i as u16, &format!("wash host `{name}`"), &log)?;
-            local.hosts.push(LocalHost { name, http });
-        }
-        Ok(())
-    })();
-    if let Err(e) = started {
-        stop_pids(&local.pids);
-        return Err(e);
+/// Starts nats-server, the registry and the hosts in order, each once the
+/// one before listens, recording their pids (and the hosts) in `local`.
+/// Each `start_*` step records its pid as soon as the process runs, so one
+/// that never listens is stopped with the rest.
+fn start_all(
+    tools: &Tools,
+    dir: &Path,
+    hosts: usize,
+    ports: Ports,
+    local: &mut Local,
+) -> Result<(), LatticeError> {
+    start_nats(&tools.nats_server, dir, ports.nats, &mut local.pids)?;
+    start_registry(&tools.registry, dir, ports.registry, &mut local.pids)?;
+    for i in 0..hosts {
+        let name = format!("host-{}", i + 1);
+        let port = ports.http + i as u16;
+        let http = format!("127.0.0.1:{port}");
+        start_host(&tools.wash, dir, &name, port, &local.nats, &mut local.pids)?;
+        local.hosts.push(LocalHost { name, http });
     }
-    let text = serde_json::to_vec_pretty(&local).expect("serializes");
-    std::fs::write(&state, text).map_err(io(&state))?;
-    Ok(local)
+    Ok(())
+}
+
+fn start_nats(
+    nats_server: &Path,
+    dir: &Path,
+    port: u16,
+    pids: &mut Vec<u32>,
+) -> Result<(), LatticeError> {
+    let log = dir.join("nats-server.log");
+    pids.push(spawn(
+        Command::new(nats_server).args(["-a", "127.0.0.1", "-p", &port.to_string()]),
+        &log,
+    )?);
+    wait_listening(port, "nats-server", &log)
+}
+
+/// Starts docker-registry on `port`, storing under `dir/registry-data`.
+fn start_registry(
+    registry: &Path,
+    dir: &Path,
+    port: u16,
+    pids: &mut Vec<u32>,
+) -> Result<(), LatticeError> {
+    let config = dir.join("registry.yml");
+    let storage = dir.join("registry-data");
+    let text = format!(
+        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{}\n",
+        storage.display(),
+        port
+    );
+    std::fs::write(&config, text).map_err(io_error(&config))?;
+    let log = dir.join("registry.log");
+    pids.push(spawn(
+        Command::new(registry).arg("serve").arg(&config),
+        &log,
+    )?);
+    wait_listening(port, "docker-registry", &log)
+}
+
+/// Starts the wash host `name`, serving HTTP on `port`, on the lattice of
+/// the NATS at `nats`.
+fn start_host(
+    wash: &Path,
+    dir: &Path,
+    name: &str,
+    port: u16,
+    nats: &str,
+    pids: &mut Vec<u32>,
+) -> Result<(), LatticeError> {
+    let http = format!("127.0.0.1:{port}");
+    let log = dir.join(format!("{name}.log"));
+    pids.push(spawn(
+        Command::new(wash)
+            .args([
+                "host",
+                "--http-addr",
+                &http,
+                "--allow-insecure-registries",
+                "--host-name",
+                name,
+            ])
+            .args(["--scheduler-nats-url", nats, "--data-nats-url", nats])
+            .arg("--oci-cache-dir")
+            .arg(dir.join("oci-cache").join(name))
+            .env("WASH_MAX_CONCURRENT_STARTS", "1"),
+        &log,
+    )?);
+    wait_listening(port, &format!("wash host `{name}`"), &log)
 }
 
 /// The lattice `up` started, if one is up.

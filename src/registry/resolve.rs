@@ -76,55 +76,14 @@ async fn sync_packages(
     let mut registries = Registries::new(opts.config.clone())?;
     let mut resolved = Vec::new();
     for (component, spec) in packages {
-        let locked = old
-            .as_ref()
-            .and_then(|lock| lock.find(&spec.name().to_string(), spec.requirement()));
-        let entry = match locked {
-            Some(entry) => entry.clone(),
-            // A requirement the lock cannot meet changes it, whatever
-            // the registry holds.
-            None if opts.locked => {
-                return Err(RegistryError::LockStale {
-                    lock: lock_path,
-                    changes: format!(
-                        "no version of `{}` in it matches `{}`",
-                        spec.name(),
-                        spec.requirement()
-                    ),
-                });
-            }
-            None if opts.offline => {
-                return Err(RegistryError::Offline {
-                    package: spec.to_string(),
-                    why: format!(
-                        "`{}` has no version of it that matches",
-                        lock_path.display()
-                    ),
-                });
-            }
-            None => resolve_online(&mut registries, spec).await?,
-        };
+        let entry = resolve(&mut registries, old.as_ref(), &lock_path, spec, opts).await?;
         resolved.push((*component, entry));
     }
     let new = Lock {
         version: 1,
         packages: resolved.iter().map(|(_, e)| e.clone()).collect(),
     };
-    let old = old.unwrap_or(Lock {
-        version: 1,
-        packages: Vec::new(),
-    });
-    let changed = old.to_text() != new.to_text();
-    if changed && opts.locked {
-        let mut changes = old.changes_to(&new);
-        if changes.is_empty() {
-            changes.push("its entries would be rewritten".into());
-        }
-        return Err(RegistryError::LockStale {
-            lock: lock_path,
-            changes: changes.join(", "),
-        });
-    }
+    let changed = lock_changes(old, &new, &lock_path, opts.locked)?;
     // Everything is fetched (and checked) before anything is written.
     let mut fetched = Vec::new();
     for (component, entry) in &resolved {
@@ -149,6 +108,65 @@ async fn sync_packages(
             .map_err(|e| RegistryError::io("write", &e.path)(e.source))?;
     }
     Ok(synced)
+}
+
+/// The version of `spec` to use: the lock's entry when one matches, else
+/// (unless `--locked` or `--offline` forbid it) the registry's.
+async fn resolve(
+    registries: &mut Registries,
+    old: Option<&Lock>,
+    lock_path: &Path,
+    spec: &PackageSpec,
+    opts: &SyncOptions,
+) -> Result<Locked, RegistryError> {
+    let locked = old.and_then(|lock| lock.find(&spec.name().to_string(), spec.requirement()));
+    match locked {
+        Some(entry) => Ok(entry.clone()),
+        // A requirement the lock cannot meet changes it, whatever the
+        // registry holds.
+        None if opts.locked => Err(RegistryError::LockStale {
+            lock: lock_path.to_owned(),
+            changes: format!(
+                "no version of `{}` in it matches `{}`",
+                spec.name(),
+                spec.requirement()
+            ),
+        }),
+        None if opts.offline => Err(RegistryError::Offline {
+            package: spec.to_string(),
+            why: format!(
+                "`{}` has no version of it that matches",
+                lock_path.display()
+            ),
+        }),
+        None => resolve_online(registries, spec).await,
+    }
+}
+
+/// Whether `new` changes the lock `old` (none: an empty one); under
+/// `--locked` a change is an error that lists it.
+fn lock_changes(
+    old: Option<Lock>,
+    new: &Lock,
+    lock_path: &Path,
+    locked: bool,
+) -> Result<bool, RegistryError> {
+    let old = old.unwrap_or(Lock {
+        version: 1,
+        packages: Vec::new(),
+    });
+    let changed = old.to_text() != new.to_text();
+    if changed && locked {
+        let mut changes = old.changes_to(new);
+        if changes.is_empty() {
+            changes.push("its entries would be rewritten".into());
+        }
+        return Err(RegistryError::LockStale {
+            lock: lock_path.to_owned(),
+            changes: changes.join(", "),
+        });
+    }
+    Ok(changed)
 }
 
 /// Resolves `spec` against its registry: the highest tag that is a

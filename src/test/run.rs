@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wcomp_compose::App;
-use wcomp_core::names::{nearest, plug_matches};
+use wcomp_core::names::{did_you_mean, plug_matches};
 use wcomp_host::{DirGrant, Grants, Host, Limits, Loaded, RunError, RunOptions, Stdio};
 
 use super::http::{self, Served};
@@ -70,7 +70,49 @@ pub fn run_all(
 ) -> miette::Result<Vec<Outcome>> {
     let scratch =
         target::scratch_dir().map_err(|e| miette::miette!("cannot make a scratch folder: {e}"))?;
-    // One composition and one compile per distinct target.
+    let groups = by_target(cases);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))?;
+    let jobs = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    let mut outcomes = Vec::new();
+    let mut record = |outcome: Outcome| {
+        done(&outcome);
+        outcomes.push(outcome);
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut servers: Vec<Served> = Vec::new();
+    for cases in groups {
+        let started = Instant::now();
+        match load_target(&host, app, &cases, scratch.path(), &opts.limits, &runtime) {
+            Ok((compiled, served)) => {
+                servers.extend(served);
+                for case in cases {
+                    let task = run_one(case, compiled.clone(), jobs.clone(), opts.clone());
+                    tasks.spawn_on(task, runtime.handle());
+                }
+            }
+            Err(report) => {
+                // Bad input fails the cases that share it, with the
+                // diagnostic; the other cases still run.
+                let why = format!("{report:?}");
+                for case in cases {
+                    record(outcome(&case, Status::Failed(why.clone()), started));
+                }
+            }
+        }
+    }
+    runtime.block_on(join_all(tasks, servers, &mut record))?;
+    runtime.shutdown_background();
+    // Reported in the order the files list them, whatever order they ended in.
+    outcomes.sort_by_key(|o| o.order);
+    Ok(outcomes)
+}
+
+/// `cases` grouped by the target they run on (one composition and one
+/// compile each), in the order each target first appears.
+fn by_target(cases: Vec<Case>) -> Vec<Vec<Case>> {
     let mut groups: BTreeMap<String, Vec<Case>> = BTreeMap::new();
     let mut order = Vec::new();
     for case in cases {
@@ -80,100 +122,91 @@ pub fn run_all(
         }
         groups.entry(key).or_default().push(case);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))?;
-    let jobs = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
-    let mut outcomes = Vec::new();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut servers: Vec<Served> = Vec::new();
-    for key in order {
-        let cases = groups.remove(&key).unwrap_or_default();
-        let started = Instant::now();
-        let requests = cases.iter().any(|c| matches!(c.run, Run::Request { .. }));
-        let built = target::build(app, &cases[0], scratch.path()).and_then(|t| {
-            let load = || {
-                host.load_bytes(Path::new(&t.name), &t.bytes)
-                    .map_err(miette::Report::new)
-            };
-            let loaded = load()?;
-            // Request cases go to a server of their own instances.
-            let served = match requests {
-                true => Some(Served::start(
-                    host.clone(),
-                    load()?,
-                    request_limits(&opts.limits),
-                    &runtime,
-                )?),
-                false => None,
-            };
-            Ok((loaded, served))
-        });
-        let (loaded, addr) = match built {
-            Ok((loaded, served)) => {
-                let addr = served.as_ref().map(|s| s.addr);
-                servers.extend(served);
-                (Arc::new(loaded), addr)
-            }
-            Err(report) => {
-                // Bad input fails the cases that share it, with the
-                // diagnostic; the other cases still run.
-                let why = format!("{report:?}");
-                for case in cases {
-                    let outcome = outcome(&case, Status::Failed(why.clone()), started);
-                    done(&outcome);
-                    outcomes.push(outcome);
-                }
-                continue;
-            }
-        };
-        for case in cases {
-            let host = host.clone();
-            let loaded = loaded.clone();
-            let jobs = jobs.clone();
-            let update = opts.update;
-            let limits = opts.limits;
-            let addr = if matches!(case.run, Run::Request { .. }) {
-                addr
-            } else {
-                None
-            };
-            tasks.spawn_on(
-                async move {
-                    let _permit = jobs.acquire_owned().await;
-                    let started = Instant::now();
-                    let status = match (&case.run, addr) {
-                        (Run::Request { .. }, Some(addr)) => {
-                            request_case(addr, &case, update).await
-                        }
-                        _ => run_case(&host, &loaded, &case, limits, update).await,
-                    };
-                    outcome(&case, status, started)
-                },
-                runtime.handle(),
-            );
+    order
+        .into_iter()
+        .map(|key| groups.remove(&key).unwrap_or_default())
+        .collect()
+}
+
+/// Composes and compiles the target `cases` share; when any of them is a
+/// request case, also starts a server of its own instances for those
+/// (whose address the result holds).
+fn load_target(
+    host: &Arc<Host>,
+    app: &App,
+    cases: &[Case],
+    scratch: &Path,
+    limits: &Limits,
+    runtime: &tokio::runtime::Runtime,
+) -> miette::Result<(Compiled, Option<Served>)> {
+    let t = target::build(app, &cases[0], scratch)?;
+    let load = || {
+        host.load_bytes(Path::new(&t.name), &t.bytes)
+            .map_err(miette::Report::new)
+    };
+    let loaded = load()?;
+    let requests = cases.iter().any(|c| matches!(c.run, Run::Request { .. }));
+    let served = match requests {
+        true => Some(Served::start(
+            host.clone(),
+            load()?,
+            request_limits(limits),
+            runtime,
+        )?),
+        false => None,
+    };
+    let compiled = Compiled {
+        host: host.clone(),
+        loaded: Arc::new(loaded),
+        addr: served.as_ref().map(|s| s.addr),
+    };
+    Ok((compiled, served))
+}
+
+/// A compiled target, shared by the cases that run on it.
+#[derive(Clone)]
+struct Compiled {
+    host: Arc<Host>,
+    loaded: Arc<Loaded>,
+    /// The server of its request cases, if it has any.
+    addr: Option<std::net::SocketAddr>,
+}
+
+/// Runs one case once one of the `jobs` is free: a request case against
+/// its target's server, any other in an instance of its own.
+async fn run_one(
+    case: Case,
+    compiled: Compiled,
+    jobs: Arc<tokio::sync::Semaphore>,
+    opts: Options,
+) -> Outcome {
+    let Options { update, limits, .. } = opts;
+    let _permit = jobs.acquire_owned().await;
+    let started = Instant::now();
+    let status = match (&case.run, compiled.addr) {
+        (Run::Request { .. }, Some(addr)) => request_case(addr, &case, update).await,
+        _ => run_case(&compiled.host, &compiled.loaded, &case, limits, update).await,
+    };
+    outcome(&case, status, started)
+}
+
+/// Waits for every spawned case, handing each outcome to `record`, then
+/// stops the servers.
+async fn join_all(
+    mut tasks: tokio::task::JoinSet<Outcome>,
+    servers: Vec<Served>,
+    record: &mut impl FnMut(Outcome),
+) -> miette::Result<()> {
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(outcome) => record(outcome),
+            Err(e) => return Err(miette::miette!("a test case panicked: {e}")),
         }
     }
-    runtime.block_on(async {
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok(outcome) => {
-                    done(&outcome);
-                    outcomes.push(outcome);
-                }
-                Err(e) => return Err(miette::miette!("a test case panicked: {e}")),
-            }
-        }
-        for served in servers {
-            served.stop().await;
-        }
-        Ok(())
-    })?;
-    runtime.shutdown_background();
-    // Reported in the order the files list them, whatever order they ended in.
-    outcomes.sort_by_key(|o| o.order);
-    Ok(outcomes)
+    for served in servers {
+        served.stop().await;
+    }
+    Ok(())
 }
 
 fn outcome(case: &Case, status: Status, started: Instant) -> Outcome {
@@ -338,50 +371,17 @@ async fn run_case(
     let mut check = Check::default();
     let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
     let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
-    let stdin = match &case.run {
-        Run::Command {
-            stdin: Input::File(path),
-            ..
-        } => match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) => return Status::Failed(format!("cannot read `{}`: {e}", path.display())),
-        },
-        Run::Command {
-            stdin: Input::Text(text),
-            ..
-        } => text.clone().into_bytes(),
-        Run::Invoke { .. } | Run::Request { .. } => Vec::new(),
+    let stdin = match stdin(case) {
+        Ok(bytes) => bytes,
+        Err(why) => return Status::Failed(why),
     };
     let scratch = match files(case) {
         Ok(s) => s,
         Err(e) => return Status::Failed(e),
     };
-    let mut grants = Grants::default().with_network(case.world.network);
-    for (key, value) in &case.world.env {
-        grants = grants.with_env(key, value);
-    }
-    if let (Some(files), Some(dir)) = (&case.world.files, &scratch) {
-        grants = grants.with_dir(DirGrant::read_write(dir.path(), files.at.clone()));
-    } else if let Some(files) = &case.world.files {
-        grants = grants.with_dir(DirGrant::read_only(files.dir.clone(), files.at.clone()));
-    }
-    let limits = defaults
-        .with_timeout(
-            case.world
-                .timeout
-                .or(defaults.timeout)
-                .or(Some(DEFAULT_TIMEOUT)),
-        )
-        .with_max_memory(
-            case.world
-                .max_memory
-                .or(defaults.max_memory)
-                .or(Some(DEFAULT_MAX_MEMORY)),
-        )
-        .with_fuel(case.world.fuel.or(defaults.fuel));
     let opts = RunOptions::default()
-        .with_grants(grants)
-        .with_limits(limits)
+        .with_grants(grants(case, scratch.as_ref()))
+        .with_limits(limits(case, defaults))
         .with_stdio(Stdio::new(
             MemoryInputPipe::new(stdin),
             stdout.clone(),
@@ -389,68 +389,16 @@ async fn run_case(
         ));
     match &case.run {
         Run::Request { .. } => check.fail("a request case runs against a server"),
-        Run::Invoke {
-            call,
-            expect,
-            trap,
-            span,
-        } => {
-            let opts = opts.with_args([loaded.name.clone()]);
-            match host.invoke(loaded, call, &opts).await {
-                Ok(invocation) => {
-                    let got = invocation.results.join("\n");
-                    if let Some(trap) = trap {
-                        check.fail(format!(
-                            "expected a trap matching `{trap}`, but `{}` returned `{got}`",
-                            call.text()
-                        ));
-                    } else if let Some(expect) = expect
-                        && *expect != got
-                    {
-                        check.fail(format!(
-                            "`{}` returned a different value:\n{}",
-                            call.text(),
-                            diff(&format!("{expect}\n"), &format!("{got}\n"))
-                        ));
-                    }
-                }
-                Err(e) => trapped(&mut check, case, span, trap.as_deref(), e),
-            }
-        }
-        Run::Command {
-            args,
-            stdout: want_stdout,
-            stderr: want_stderr,
-            exit,
-            trap,
-            ..
-        } => {
-            let opts =
-                opts.with_args(std::iter::once(loaded.name.clone()).chain(args.iter().cloned()));
-            match host.run_command(loaded, &opts).await {
-                Ok(code) => {
-                    if let Some(trap) = trap {
-                        check.fail(format!(
-                            "expected a trap matching `{trap}`, but the command exited with {code}"
-                        ));
-                    } else if code != *exit {
-                        check.fail(format!("exit code {code}, expected {exit}"));
-                    }
-                }
-                Err(e) => trapped(&mut check, case, &case.span, trap.as_deref(), e),
-            }
-            let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
-            if let Some(want) = want_stdout {
-                check.output("stdout", want, &out, update);
-            }
-            let (err, _) = wcomp_compose::mock::take_calls(&stderr.contents());
-            let err = String::from_utf8_lossy(&err).into_owned();
-            if let Some(want) = want_stderr {
-                check.output("stderr", want, &err, update);
-            }
-            if !check.failures.is_empty() && want_stderr.is_none() && !err.is_empty() {
-                check.fail(format!("stderr:\n{}", indent(&err)));
-            }
+        Run::Invoke { .. } => invoke(&mut check, host, loaded, case, opts).await,
+        Run::Command { .. } => {
+            command(&mut check, host, loaded, case, opts).await;
+            check_stdio(
+                &mut check,
+                case,
+                &stdout.contents(),
+                &stderr.contents(),
+                update,
+            );
         }
     }
     if !check.failures.is_empty()
@@ -465,6 +413,138 @@ async fn run_case(
         compare_dirs(&mut check, expect, dir.path());
     }
     check.status()
+}
+
+/// What a command case reads on stdin (nothing for the other cases).
+fn stdin(case: &Case) -> Result<Vec<u8>, String> {
+    match &case.run {
+        Run::Command {
+            stdin: Input::File(path),
+            ..
+        } => std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display())),
+        Run::Command {
+            stdin: Input::Text(text),
+            ..
+        } => Ok(text.clone().into_bytes()),
+        Run::Invoke { .. } | Run::Request { .. } => Ok(Vec::new()),
+    }
+}
+
+/// What the case's world grants: its network, environment and folder (the
+/// scratch copy read-write when it has one, else the folder read-only).
+fn grants(case: &Case, scratch: Option<&tempfile::TempDir>) -> Grants {
+    let mut grants = Grants::default().with_network(case.world.network);
+    for (key, value) in &case.world.env {
+        grants = grants.with_env(key, value);
+    }
+    if let (Some(files), Some(dir)) = (&case.world.files, scratch) {
+        grants = grants.with_dir(DirGrant::read_write(dir.path(), files.at.clone()));
+    } else if let Some(files) = &case.world.files {
+        grants = grants.with_dir(DirGrant::read_only(files.dir.clone(), files.at.clone()));
+    }
+    grants
+}
+
+/// The case's limits: its own, else the command's, else the defaults.
+fn limits(case: &Case, defaults: Limits) -> Limits {
+    defaults
+        .with_timeout(
+            case.world
+                .timeout
+                .or(defaults.timeout)
+                .or(Some(DEFAULT_TIMEOUT)),
+        )
+        .with_max_memory(
+            case.world
+                .max_memory
+                .or(defaults.max_memory)
+                .or(Some(DEFAULT_MAX_MEMORY)),
+        )
+        .with_fuel(case.world.fuel.or(defaults.fuel))
+}
+
+/// Calls an invoke case's function and checks what it returned, or how
+/// it trapped.
+async fn invoke(check: &mut Check, host: &Host, loaded: &Loaded, case: &Case, opts: RunOptions) {
+    let Run::Invoke {
+        call,
+        expect,
+        trap,
+        span,
+    } = &case.run
+    else {
+        return;
+    };
+    let opts = opts.with_args([loaded.name.clone()]);
+    match host.invoke(loaded, call, &opts).await {
+        Ok(invocation) => {
+            let got = invocation.results.join("\n");
+            if let Some(trap) = trap {
+                check.fail(format!(
+                    "expected a trap matching `{trap}`, but `{}` returned `{got}`",
+                    call.text()
+                ));
+            } else if let Some(expect) = expect
+                && *expect != got
+            {
+                check.fail(format!(
+                    "`{}` returned a different value:\n{}",
+                    call.text(),
+                    diff(&format!("{expect}\n"), &format!("{got}\n"))
+                ));
+            }
+        }
+        Err(e) => trapped(check, case, span, trap.as_deref(), e),
+    }
+}
+
+/// Runs a command case and checks its exit code, or how it trapped.
+async fn command(check: &mut Check, host: &Host, loaded: &Loaded, case: &Case, opts: RunOptions) {
+    let Run::Command {
+        args, exit, trap, ..
+    } = &case.run
+    else {
+        return;
+    };
+    let opts = opts.with_args(std::iter::once(loaded.name.clone()).chain(args.iter().cloned()));
+    match host.run_command(loaded, &opts).await {
+        Ok(code) => {
+            if let Some(trap) = trap {
+                check.fail(format!(
+                    "expected a trap matching `{trap}`, but the command exited with {code}"
+                ));
+            } else if code != *exit {
+                check.fail(format!("exit code {code}, expected {exit}"));
+            }
+        }
+        Err(e) => trapped(check, case, &case.span, trap.as_deref(), e),
+    }
+}
+
+/// Compares a command case's stdout and stderr (without the mocks' call
+/// records) with what it expects; a failed case without expected stderr
+/// shows what it wrote there.
+fn check_stdio(check: &mut Check, case: &Case, stdout: &[u8], stderr: &[u8], update: bool) {
+    let Run::Command {
+        stdout: want_stdout,
+        stderr: want_stderr,
+        ..
+    } = &case.run
+    else {
+        return;
+    };
+    let out = String::from_utf8_lossy(stdout).into_owned();
+    if let Some(want) = want_stdout {
+        check.output("stdout", want, &out, update);
+    }
+    let (err, _) = wcomp_compose::mock::take_calls(stderr);
+    let err = String::from_utf8_lossy(&err).into_owned();
+    if let Some(want) = want_stderr {
+        check.output("stderr", want, &err, update);
+    }
+    if !check.failures.is_empty() && want_stderr.is_none() && !err.is_empty() {
+        check.fail(format!("stderr:\n{}", indent(&err)));
+    }
 }
 
 /// A run that stopped with an error: a pass if `trap` is expected and its
@@ -499,9 +579,9 @@ fn trapped(
                     false => n.rsplit('#').next().unwrap_or(n),
                 })
                 .collect();
-            let help = nearest(name, names.iter().copied())
-                .map(|n| format!("did you mean `{n}`?"))
-                .unwrap_or_else(|| format!("its functions are:\n{exports}"));
+            let help = did_you_mean(name, names.iter().copied(), || {
+                format!("its functions are:\n{exports}")
+            });
             let report = miette::Report::new(case.error(
                 span.clone(),
                 format!("{} exports no function `{name}`", case.subject()),

@@ -283,135 +283,186 @@ pub fn parse(path: &Path, text: String) -> Result<Vec<Case>, SpecError> {
         let span = raw.span();
         let raw = raw.into_inner();
         let name = raw.name.get_ref().clone();
-        let invalid = |span: Range<usize>, message: &str, label: &str, help: Option<String>| {
-            SpecError::Invalid {
-                test: name.clone(),
-                message: message.to_owned(),
-                src: src.clone(),
-                span: span.into(),
-                label: label.to_owned(),
-                help,
-            }
+        let reader = CaseReader {
+            src: &src,
+            dir,
+            test: &name,
         };
         if seen.insert(name.clone(), raw.name.span()).is_some() {
-            return Err(invalid(
+            return Err(reader.invalid(
                 raw.name.span(),
                 "another test has the same name",
                 "a second time",
                 Some("give each test of a file its own name".into()),
             ));
         }
+        let run = reader.run(&raw)?;
+        let world = reader.world(&raw)?;
+        cases.push(Case {
+            order: 0,
+            name,
+            file: path.to_owned(),
+            src: src.clone(),
+            span,
+            component: raw.component,
+            run,
+            world,
+            mocks: mocks(raw.mock),
+        });
+    }
+    Ok(cases)
+}
+
+/// Reads the parts of one `[[test]]` of a file, whose errors point into it.
+struct CaseReader<'a> {
+    src: &'a Source,
+    /// The file's folder, where its relative paths start.
+    dir: &'a Path,
+    /// The test's name.
+    test: &'a str,
+}
+
+impl CaseReader<'_> {
+    /// An error about this test at `span`.
+    fn invalid(
+        &self,
+        span: Range<usize>,
+        message: &str,
+        label: &str,
+        help: Option<String>,
+    ) -> SpecError {
+        SpecError::Invalid {
+            test: self.test.to_owned(),
+            message: message.to_owned(),
+            src: self.src.clone(),
+            span: span.into(),
+            label: label.to_owned(),
+            help,
+        }
+    }
+
+    /// What the test runs: a request, a call (`invoke`) or a command.
+    fn run(&self, raw: &RawCase) -> Result<Run, SpecError> {
         let http_only = raw.status.is_some() || raw.body.is_some() || !raw.headers.is_empty();
         if http_only && raw.request.is_none() {
-            return Err(invalid(
+            return Err(self.invalid(
                 raw.name.span(),
                 "`status`, `body` and `headers` check the response to a `request`",
                 "no `request`",
                 Some("add `request = { method = \"GET\", path = \"/\" }`".into()),
             ));
         }
-        let run = match (&raw.invoke, &raw.args) {
-            _ if raw.request.is_some() => {
-                let request = raw.request.as_ref().expect("checked");
-                if raw.invoke.is_some() || raw.args.is_some() || raw.stdout.is_some() {
-                    return Err(invalid(
-                        request.span(),
-                        "a `request` test has no `invoke`, `args` or `stdout`",
-                        "a request",
-                        Some("check the response with `status`, `headers` and `body`".into()),
-                    ));
-                }
-                let r = request.get_ref();
-                Run::Request {
-                    method: r.method.to_ascii_uppercase(),
-                    path: r.path.clone(),
-                    headers: r.headers.clone().into_iter().collect(),
-                    body: r.body.clone().into_bytes(),
-                    status: raw.status.unwrap_or(200),
-                    expect_headers: raw
-                        .headers
-                        .clone()
-                        .into_iter()
-                        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                        .collect(),
-                    expect_body: raw.body.as_ref().map(|b| expected(dir, b.get_ref())),
-                }
-            }
-            (Some(invoke), None) => {
-                if raw.stdout.is_some() || raw.stderr.is_some() || raw.exit.is_some() {
-                    return Err(invalid(
-                        invoke.span(),
-                        "`stdout`, `stderr` and `exit` are for commands run with `args`",
-                        "a call",
-                        Some("check a call's result with `expect`".into()),
-                    ));
-                }
-                let call = Call::parse(invoke.get_ref()).map_err(|e| {
-                    invalid(
-                        invoke.span(),
-                        &format!("invalid `invoke`: {}", e.message),
-                        "not a call",
-                        Some(
-                            "write a call like `add(1, 2)` or `ns:pkg/iface#f(\"x\")`, arguments in WAVE syntax"
-                                .into(),
-                        ),
-                    )
-                })?;
-                if raw.expect.is_none() && raw.trap.is_none() {
-                    return Err(invalid(
-                        invoke.span(),
-                        "a call needs `expect` (its WAVE result) or `trap`",
-                        "nothing checked",
-                        None,
-                    ));
-                }
-                Run::Invoke {
-                    call,
-                    span: invoke.span(),
-                    expect: raw.expect.as_ref().map(|e| e.get_ref().trim().to_owned()),
-                    trap: raw.trap.clone(),
-                }
-            }
-            (None, _) => {
-                if let Some(expect) = &raw.expect {
-                    return Err(invalid(
-                        expect.span(),
-                        "`expect` checks the result of `invoke`",
-                        "no `invoke`",
-                        Some("add `invoke = \"f(args)\"`, or check a command with `stdout` and `exit`".into()),
-                    ));
-                }
-                Run::Command {
-                    args: raw.args.clone().unwrap_or_default(),
-                    stdin: match raw.stdin.as_ref().map(Spanned::get_ref) {
-                        None => Input::Text(String::new()),
-                        Some(RawInput::Text(t)) => Input::Text(t.clone()),
-                        Some(RawInput::File { file }) => Input::File(dir.join(file)),
-                    },
-                    stdout: raw.stdout.as_ref().map(|o| expected(dir, o.get_ref())),
-                    stderr: raw.stderr.as_ref().map(|o| expected(dir, o.get_ref())),
-                    exit: raw.exit.unwrap_or(0),
-                    trap: raw.trap.clone(),
-                }
-            }
-            (Some(invoke), Some(_)) => {
-                return Err(invalid(
-                    invoke.span(),
-                    "a test has either `invoke` or `args`",
-                    "a call",
-                    Some("split it into two tests".into()),
-                ));
-            }
-        };
-        let limit = |value: &Option<Spanned<String>>, parse: fn(&str) -> Result<u64, String>| {
-            value
-                .as_ref()
-                .map(|v| {
-                    parse(v.get_ref()).map_err(|why| invalid(v.span(), &why, "not a limit", None))
-                })
-                .transpose()
-        };
-        let world = World {
+        match (&raw.request, &raw.invoke, &raw.args) {
+            (Some(request), _, _) => self.request(raw, request),
+            (None, Some(invoke), None) => self.invoke(raw, invoke),
+            (None, None, _) => self.command(raw),
+            (None, Some(invoke), Some(_)) => Err(self.invalid(
+                invoke.span(),
+                "a test has either `invoke` or `args`",
+                "a call",
+                Some("split it into two tests".into()),
+            )),
+        }
+    }
+
+    /// A `request` test: the request, and what its response must be.
+    fn request(&self, raw: &RawCase, request: &Spanned<RawRequest>) -> Result<Run, SpecError> {
+        if raw.invoke.is_some() || raw.args.is_some() || raw.stdout.is_some() {
+            return Err(self.invalid(
+                request.span(),
+                "a `request` test has no `invoke`, `args` or `stdout`",
+                "a request",
+                Some("check the response with `status`, `headers` and `body`".into()),
+            ));
+        }
+        let r = request.get_ref();
+        Ok(Run::Request {
+            method: r.method.to_ascii_uppercase(),
+            path: r.path.clone(),
+            headers: r.headers.clone().into_iter().collect(),
+            body: r.body.clone().into_bytes(),
+            status: raw.status.unwrap_or(200),
+            expect_headers: raw
+                .headers
+                .clone()
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+            expect_body: raw.body.as_ref().map(|b| expected(self.dir, b.get_ref())),
+        })
+    }
+
+    /// An `invoke` test: the call, and its expected result or trap.
+    fn invoke(&self, raw: &RawCase, invoke: &Spanned<String>) -> Result<Run, SpecError> {
+        if raw.stdout.is_some() || raw.stderr.is_some() || raw.exit.is_some() {
+            return Err(self.invalid(
+                invoke.span(),
+                "`stdout`, `stderr` and `exit` are for commands run with `args`",
+                "a call",
+                Some("check a call's result with `expect`".into()),
+            ));
+        }
+        let call = Call::parse(invoke.get_ref()).map_err(|e| {
+            self.invalid(
+                invoke.span(),
+                &format!("invalid `invoke`: {}", e.message),
+                "not a call",
+                Some(
+                    "write a call like `add(1, 2)` or `ns:pkg/iface#f(\"x\")`, arguments in WAVE syntax"
+                        .into(),
+                ),
+            )
+        })?;
+        if raw.expect.is_none() && raw.trap.is_none() {
+            return Err(self.invalid(
+                invoke.span(),
+                "a call needs `expect` (its WAVE result) or `trap`",
+                "nothing checked",
+                None,
+            ));
+        }
+        Ok(Run::Invoke {
+            call,
+            span: invoke.span(),
+            expect: raw.expect.as_ref().map(|e| e.get_ref().trim().to_owned()),
+            trap: raw.trap.clone(),
+        })
+    }
+
+    /// A command test: its arguments and stdin, and its expected output
+    /// and exit code.
+    fn command(&self, raw: &RawCase) -> Result<Run, SpecError> {
+        if let Some(expect) = &raw.expect {
+            return Err(self.invalid(
+                expect.span(),
+                "`expect` checks the result of `invoke`",
+                "no `invoke`",
+                Some(
+                    "add `invoke = \"f(args)\"`, or check a command with `stdout` and `exit`"
+                        .into(),
+                ),
+            ));
+        }
+        let dir = self.dir;
+        Ok(Run::Command {
+            args: raw.args.clone().unwrap_or_default(),
+            stdin: match raw.stdin.as_ref().map(Spanned::get_ref) {
+                None => Input::Text(String::new()),
+                Some(RawInput::Text(t)) => Input::Text(t.clone()),
+                Some(RawInput::File { file }) => Input::File(dir.join(file)),
+            },
+            stdout: raw.stdout.as_ref().map(|o| expected(dir, o.get_ref())),
+            stderr: raw.stderr.as_ref().map(|o| expected(dir, o.get_ref())),
+            exit: raw.exit.unwrap_or(0),
+            trap: raw.trap.clone(),
+        })
+    }
+
+    /// What the test's guest may use: environment, a folder, the network,
+    /// and its limits.
+    fn world(&self, raw: &RawCase) -> Result<World, SpecError> {
+        let dir = self.dir;
+        Ok(World {
             env: raw.env.clone().into_iter().collect(),
             files: raw.files.as_ref().map(|f| {
                 let f = f.get_ref();
@@ -423,45 +474,50 @@ pub fn parse(path: &Path, text: String) -> Result<Vec<Case>, SpecError> {
                 }
             }),
             network: raw.network,
-            timeout: limit(&raw.timeout, |s| {
-                crate::flags::parse_duration(s)
-                    .map(|d| d.as_millis() as u64)
-                    .map_err(|e| e.to_string())
-            })?
-            .map(Duration::from_millis),
-            max_memory: limit(&raw.max_memory, |s| {
+            timeout: self
+                .limit(&raw.timeout, |s| {
+                    crate::flags::parse_duration(s)
+                        .map(|d| d.as_millis() as u64)
+                        .map_err(|e| e.to_string())
+                })?
+                .map(Duration::from_millis),
+            max_memory: self.limit(&raw.max_memory, |s| {
                 crate::flags::parse_size(s).map_err(|e| e.to_string())
             })?,
             fuel: raw.fuel,
-        };
-        let mocks = raw
-            .mock
-            .into_iter()
-            .map(|(interface, functions)| Mock {
-                interface,
-                functions: functions
-                    .into_iter()
-                    .map(|(name, f)| MockFunction {
-                        name,
-                        returns: f.returns,
-                        calls: f.calls,
-                    })
-                    .collect(),
-            })
-            .collect();
-        cases.push(Case {
-            order: 0,
-            name,
-            file: path.to_owned(),
-            src: src.clone(),
-            span,
-            component: raw.component,
-            run,
-            world,
-            mocks,
-        });
+        })
     }
-    Ok(cases)
+
+    /// A limit as written (`"5s"`, `"64MiB"`), read by `parse`.
+    fn limit(
+        &self,
+        value: &Option<Spanned<String>>,
+        parse: fn(&str) -> Result<u64, String>,
+    ) -> Result<Option<u64>, SpecError> {
+        value
+            .as_ref()
+            .map(|v| {
+                parse(v.get_ref()).map_err(|why| self.invalid(v.span(), &why, "not a limit", None))
+            })
+            .transpose()
+    }
+}
+
+/// The mocks of a test, as written.
+fn mocks(raw: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, RawMockFunction>>) -> Vec<Mock> {
+    raw.into_iter()
+        .map(|(interface, functions)| Mock {
+            interface,
+            functions: functions
+                .into_iter()
+                .map(|(name, f)| MockFunction {
+                    name,
+                    returns: f.returns,
+                    calls: f.calls,
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn expected(dir: &Path, raw: &RawOutput) -> Expected {

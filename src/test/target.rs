@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use wcomp_compose::App;
 use wcomp_compose::mock::{self, MockError};
-use wcomp_core::names::{InterfaceName, nearest, plug_matches};
+use wcomp_core::names::{InterfaceName, did_you_mean, plug_matches};
 use wit_parser::{WorldItem, WorldKey};
 
-use super::spec::{Case, Mock};
+use super::spec::{Case, Mock, MockFunction};
 
 /// What one or more cases run, before it is compiled.
 pub struct Target {
@@ -129,13 +129,12 @@ fn check_component(app: &App, case: &Case, component: &Spanned<String>) -> miett
         return Ok(());
     }
     let names: Vec<&str> = app.component_names().collect();
-    let help = match nearest(wanted, names.iter().copied()) {
-        Some(near) => format!("did you mean `{near}`?"),
-        None => format!(
+    let help = did_you_mean(wanted, names.iter().copied(), || {
+        format!(
             "the app's components are {}",
-            wcomp_core::fmt::quoted_list(names)
-        ),
-    };
+            wcomp_core::fmt::quoted_list(&names)
+        )
+    });
     Err(case
         .error(
             component.span(),
@@ -220,88 +219,18 @@ fn generate(
     m: &Mock,
     components: &[(String, wcomp_core::Component)],
 ) -> miette::Result<(Vec<u8>, String, Vec<String>)> {
-    let wanted = m.interface.get_ref();
     let (_, subject) = components
         .first()
         .ok_or_else(|| miette::miette!("no component to mock imports of"))?;
-    let imports = interface_imports(subject);
-    let Some((import, interface)) = imports
-        .iter()
-        .find(|(name, _)| plug_matches(wanted, name))
-        .cloned()
-    else {
-        let names: Vec<&str> = imports
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .filter(|n| !n.starts_with("wasi:"))
-            .collect();
-        let help = nearest(wanted, imports.iter().map(|(n, _)| n.as_str()))
-            .map(|near| format!("did you mean `{near}`?"))
-            .unwrap_or_else(|| {
-                if names.is_empty() {
-                    format!(
-                        "{} imports no interface but WASI; mock an import of the component under test",
-                        case.subject()
-                    )
-                } else {
-                    format!(
-                        "{} imports {}",
-                        case.subject(),
-                        wcomp_core::fmt::quoted_list(names)
-                    )
-                }
-            });
-        return Err(case
-            .error(
-                m.interface.span(),
-                format!("{} does not import `{wanted}`", case.subject()),
-                "not imported",
-                Some(help),
-            )
-            .into());
-    };
+    let (import, interface) = mocked_import(case, m, subject)?;
     let resolve = &subject.resolve;
-    let iface = &resolve.interfaces[interface];
     let mut answers = BTreeMap::new();
     for f in &m.functions {
-        let fname = f.name.get_ref();
-        let Some(func) = iface.functions.get(fname) else {
-            let known: Vec<&str> = iface.functions.keys().map(String::as_str).collect();
-            let help = nearest(fname, known.iter().copied())
-                .map(|near| format!("did you mean `{near}`?"))
-                .unwrap_or_else(|| {
-                    format!("its functions are {}", wcomp_core::fmt::quoted_list(known))
-                });
-            return Err(case
-                .error(
-                    f.name.span(),
-                    format!("`{import}` has no function `{fname}`"),
-                    "unknown function",
-                    Some(help),
-                )
-                .into());
-        };
+        let func = mocked_function(case, f, &resolve.interfaces[interface], &import)?;
         let texts: Vec<String> = f.returns.iter().map(|r| r.get_ref().clone()).collect();
-        let values = mock::parse_returns(resolve, &import, func, &texts).map_err(|e| match e {
-            MockError::BadValue {
-                index,
-                ty,
-                reason,
-                value,
-                ..
-            } => miette::Report::new(
-                case.error(
-                    f.returns
-                        .get(index)
-                        .map_or_else(|| f.name.span(), Spanned::span),
-                    format!("the mock of `{fname}` returns `{value}`, which is not a `{ty}`"),
-                    format!("expected `{ty}`"),
-                    Some(format!("{reason}; `{fname}` returns `{ty}` (WAVE syntax)")),
-                ),
-            ),
-            other => miette::Report::new(other),
-        })?;
-        answers.insert(fname.clone(), values);
+        let values = mock::parse_returns(resolve, &import, func, &texts)
+            .map_err(|e| returns_error(case, f, e))?;
+        answers.insert(f.name.get_ref().clone(), values);
     }
     let bytes = mock::mock_component(resolve, interface, &answers)?;
     let users = components
@@ -314,6 +243,97 @@ fn generate(
         .map(|(n, _)| n.clone())
         .collect();
     Ok((bytes, import, users))
+}
+
+/// The import of the component under test that the mock `m` stands in
+/// for: its name and interface.
+fn mocked_import(
+    case: &Case,
+    m: &Mock,
+    subject: &wcomp_core::Component,
+) -> miette::Result<(String, wit_parser::InterfaceId)> {
+    let wanted = m.interface.get_ref();
+    let imports = interface_imports(subject);
+    if let Some(found) = imports.iter().find(|(name, _)| plug_matches(wanted, name)) {
+        return Ok(found.clone());
+    }
+    let names: Vec<&str> = imports
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| !n.starts_with("wasi:"))
+        .collect();
+    let help = did_you_mean(wanted, imports.iter().map(|(n, _)| n.as_str()), || {
+        if names.is_empty() {
+            format!(
+                "{} imports no interface but WASI; mock an import of the component under test",
+                case.subject()
+            )
+        } else {
+            format!(
+                "{} imports {}",
+                case.subject(),
+                wcomp_core::fmt::quoted_list(names)
+            )
+        }
+    });
+    Err(case
+        .error(
+            m.interface.span(),
+            format!("{} does not import `{wanted}`", case.subject()),
+            "not imported",
+            Some(help),
+        )
+        .into())
+}
+
+/// The function of `iface` (imported as `import`) that `f` mocks.
+fn mocked_function<'r>(
+    case: &Case,
+    f: &MockFunction,
+    iface: &'r wit_parser::Interface,
+    import: &str,
+) -> miette::Result<&'r wit_parser::Function> {
+    let fname = f.name.get_ref();
+    let Some(func) = iface.functions.get(fname) else {
+        let known: Vec<&str> = iface.functions.keys().map(String::as_str).collect();
+        let help = did_you_mean(fname, known.iter().copied(), || {
+            format!("its functions are {}", wcomp_core::fmt::quoted_list(&known))
+        });
+        return Err(case
+            .error(
+                f.name.span(),
+                format!("`{import}` has no function `{fname}`"),
+                "unknown function",
+                Some(help),
+            )
+            .into());
+    };
+    Ok(func)
+}
+
+/// Why the `returns` of `f` cannot be used: a value that is not of the
+/// function's result type points at that value.
+fn returns_error(case: &Case, f: &MockFunction, e: MockError) -> miette::Report {
+    let fname = f.name.get_ref();
+    match e {
+        MockError::BadValue {
+            index,
+            ty,
+            reason,
+            value,
+            ..
+        } => miette::Report::new(
+            case.error(
+                f.returns
+                    .get(index)
+                    .map_or_else(|| f.name.span(), Spanned::span),
+                format!("the mock of `{fname}` returns `{value}`, which is not a `{ty}`"),
+                format!("expected `{ty}`"),
+                Some(format!("{reason}; `{fname}` returns `{ty}` (WAVE syntax)")),
+            ),
+        ),
+        other => miette::Report::new(other),
+    }
 }
 
 /// The interfaces a component imports, by name.

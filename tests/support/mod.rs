@@ -7,10 +7,11 @@ pub mod dev;
 pub mod registry;
 pub mod serving;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The repository root.
 pub fn repo() -> &'static Path {
@@ -119,22 +120,38 @@ pub fn toolchains() {
     });
 }
 
+/// Values made once per test run, one per name: concurrent callers of one
+/// name wait for the one that makes it; a maker that panics leaves the
+/// next caller to try again.
+#[allow(dead_code)]
+pub struct OncePerName<T>(OnceLock<Mutex<HashMap<String, Arc<OnceLock<T>>>>>);
+
+#[allow(dead_code)]
+impl<T: Clone> OncePerName<T> {
+    pub const fn new() -> Self {
+        OncePerName(OnceLock::new())
+    }
+
+    /// The value of `name`, made by `make` if no caller has made it yet.
+    pub fn get(&self, name: &str, make: impl FnOnce() -> T) -> T {
+        let cell = self
+            .0
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(name.to_owned())
+            .or_default()
+            .clone();
+        cell.get_or_init(make).clone()
+    }
+}
+
 /// The guest fixture `name` from `tests/guests/`, built with the pinned
 /// toolchains once per test run (concurrent callers wait for the one build).
 #[allow(dead_code)]
 pub fn guest(name: &str) -> PathBuf {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex};
-
-    static BUILT: OnceLock<Mutex<HashMap<String, Arc<OnceLock<PathBuf>>>>> = OnceLock::new();
-    let cell = BUILT
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap()
-        .entry(name.to_owned())
-        .or_default()
-        .clone();
-    cell.get_or_init(|| {
+    static BUILT: OncePerName<PathBuf> = OncePerName::new();
+    BUILT.get(name, || {
         toolchains();
         let out_dir = target_dir().join("test-guests");
         let mut build = Command::new("bash");
@@ -156,7 +173,6 @@ pub fn guest(name: &str) -> PathBuf {
         );
         out_dir.join(format!("{name}.wasm"))
     })
-    .clone()
 }
 
 /// Copies `from` into `to`, recursively, following symlinks and skipping

@@ -236,11 +236,13 @@ pub fn a_lost_hosts_replica_is_placed_elsewhere() {
 }
 
 /// The scenario with a real app: `examples/http-polyglot` (WASI
-/// 0.3; Rust, Python and JS inside), deployed from its `app.toml` (built
-/// and composed first) to two hosts, answering its Python route on both,
-/// then 404 once undeployed.
+/// 0.3; Rust, Python and JS inside), deployed from its `app.toml` to two
+/// hosts, answering its Python route on both, then 404 once undeployed.
+/// The example is the one the examples tests build once per run: deploying
+/// from its manifest finds every component fresh and composes it again.
 pub fn http_polyglot_deploys_from_its_manifest() {
-    crate::support::toolchains();
+    let composed = crate::examples::built("http-polyglot");
+    let app = composed.parent().expect("the example's folder");
     let shared = crate::support::home();
     wcomp(&shared, &["setup", "--lattice"]);
     // This run's own home: the lattice's state, and the shared toolchains.
@@ -252,11 +254,6 @@ pub fn http_polyglot_deploys_from_its_manifest() {
             std::os::unix::fs::symlink(entry.path(), h.join(entry.file_name())).unwrap();
         }
     }
-    let app = tempfile::tempdir().unwrap();
-    crate::support::copy_dir(
-        &crate::support::repo().join("examples/http-polyglot"),
-        app.path(),
-    );
     let up = [
         "lattice",
         "up",
@@ -271,7 +268,7 @@ pub fn http_polyglot_deploys_from_its_manifest() {
     ];
     wcomp(h, &up);
     let _down = Down(h);
-    let manifest = app.path().join("app.toml").display().to_string();
+    let manifest = app.join("app.toml").display().to_string();
     let begun = std::time::Instant::now();
     let out = wcomp(
         h,
@@ -287,9 +284,10 @@ pub fn http_polyglot_deploys_from_its_manifest() {
         ],
     );
     eprintln!(
-        "deploy http-polyglot (build, compose, push, cold pull and compile, 2 replicas): {:.1}s",
+        "deploy http-polyglot (fresh build, compose, push, cold pull and compile, 2 replicas): {:.1}s",
         begun.elapsed().as_secs_f64()
     );
+    assert_eq!(out.matches("Fresh").count(), 4, "{out}");
     assert!(out.contains("Composed"), "{out}");
     assert_eq!(out.matches("(wasi:http 0.3)").count(), 2, "{out}");
     for port in [18111, 18112] {

@@ -6,14 +6,22 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use crate::support::{Run, repo, run, toolchains, wcomp};
+use crate::support::{OncePerName, Run, repo, run, toolchains, wcomp};
 
 fn example(name: &str) -> PathBuf {
     repo().join("examples").join(name)
 }
 
-/// Builds and composes an example in place (its `target/` is ignored by
-/// git), checks the result, and snapshots its world and plan.
+/// The example `name`, built and composed in place once per test run (its
+/// `target/` is ignored by git), for every test that uses it: the path of
+/// its composed component.
+pub fn built(name: &str) -> PathBuf {
+    static BUILT: OncePerName<PathBuf> = OncePerName::new();
+    BUILT.get(name, || build_and_compose(name))
+}
+
+/// Builds and composes an example in place, checks the result, and
+/// snapshots its world and plan.
 fn build_and_compose(name: &str) -> PathBuf {
     toolchains();
     let dir = example(name);
@@ -47,7 +55,7 @@ fn build_and_compose(name: &str) -> PathBuf {
 }
 
 /// Runs the example's own tests (`wcomp test`, its `tests/*.toml`) on what
-/// [`build_and_compose`] built, with a JUnit report: all `cases` pass.
+/// [`built`] built, with a JUnit report: all `cases` pass.
 fn example_tests_pass(name: &str, cases: usize) {
     let dir = example(name);
     let junit = tempfile::NamedTempFile::new().unwrap();
@@ -78,7 +86,7 @@ fn run_composed(composed: &Path, args: &[&str]) -> Run {
 }
 
 pub fn hello_polyglot() {
-    let composed = build_and_compose("hello-polyglot");
+    let composed = built("hello-polyglot");
     insta::assert_snapshot!(
         "example-hello-polyglot-stdout",
         run_composed(&composed, &[]).stdout
@@ -88,7 +96,7 @@ pub fn hello_polyglot() {
 }
 
 pub fn diamond_shares_one_instance() {
-    let composed = build_and_compose("diamond");
+    let composed = built("diamond");
     insta::assert_snapshot!(
         "example-diamond-stdout",
         run_composed(&composed, &[]).stdout
@@ -96,7 +104,7 @@ pub fn diamond_shares_one_instance() {
 }
 
 pub fn streams_pipeline_runs_in_bounded_memory() {
-    let composed = build_and_compose("streams");
+    let composed = built("streams");
     // An input file through the pipeline, stdout and stderr snapshotted.
     example_tests_pass("streams", 2);
     // 50 MiB through the pipeline under a 64 MiB cap on guest memory: it
@@ -144,7 +152,7 @@ pub fn streams_pipeline_runs_in_bounded_memory() {
 pub async fn http_polyglot_serves_each_route() {
     use http::StatusCode;
 
-    let composed = build_and_compose("http-polyglot");
+    let composed = built("http-polyglot");
     // The router alone with mocked imports, and the app, answering requests.
     example_tests_pass("http-polyglot", 5);
     let dir = composed.parent().unwrap().to_owned();

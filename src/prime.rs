@@ -12,7 +12,7 @@
 //! per-function cache is filled, and the first app still compiled for
 //! seconds.) For Rust, the starter
 //! compiles wit-bindgen and its dependencies into the store that every
-//! app's Rust builds are seeded from (`build::rust::deps`).
+//! app's Rust builds are seeded from (`lang::rust::deps`).
 //!
 //! A stamp per starter under `$WCOMP_HOME/primed` records what was primed
 //! with which toolchain; `wcomp cache clean` removes the stamps with the

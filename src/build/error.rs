@@ -111,7 +111,7 @@ pub enum ComponentError {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    C(Box<super::c::CError>),
+    C(Box<crate::lang::c::build::CError>),
 
     #[error("component `{component}` cannot be built in JavaScript")]
     #[diagnostic(code(wcomp::build::js_limit))]
@@ -119,7 +119,7 @@ pub enum ComponentError {
         component: String,
         #[source]
         #[diagnostic_source]
-        source: crate::toolchain::js::JsLimit,
+        source: crate::lang::js::toolchain::JsLimit,
     },
 
     #[error("component `{component}`: cannot generate its C bindings")]
@@ -128,7 +128,7 @@ pub enum ComponentError {
         component: String,
         #[source]
         #[diagnostic_source]
-        source: crate::c_bindings::BindingsError,
+        source: crate::lang::c::bindings::BindingsError,
     },
 
     #[error("component `{component}`: cannot use `{}`", path.display())]

@@ -11,12 +11,8 @@
 // once per failed multi-second build, so their size costs nothing.
 #![allow(clippy::result_large_err)]
 
-mod c;
 mod check;
 mod error;
-mod js;
-mod python;
-pub mod rust;
 mod state;
 
 use std::collections::BTreeSet;
@@ -211,18 +207,18 @@ pub struct Job<'a> {
 impl Job<'_> {
     /// Where drivers write their output before it is checked and moved into
     /// place; cargo keeps its own artifacts.
-    fn scratch_dir(&self) -> PathBuf {
+    pub(crate) fn scratch_dir(&self) -> PathBuf {
         self.build_dir.join("tmp")
     }
 
     /// A scratch output path for this component, its directory created.
-    fn scratch_output(&self) -> Result<PathBuf, ComponentError> {
+    pub(crate) fn scratch_output(&self) -> Result<PathBuf, ComponentError> {
         let dir = self.scratch_dir();
         std::fs::create_dir_all(&dir).map_err(|e| self.io(&dir, e))?;
         Ok(dir.join(format!("{}.wasm", self.name)))
     }
 
-    fn tool_error(&self, source: ProcessError) -> ComponentError {
+    pub(crate) fn tool_error(&self, source: ProcessError) -> ComponentError {
         ComponentError::Tool {
             component: self.name.to_owned(),
             source,
@@ -236,7 +232,7 @@ impl Job<'_> {
         }
     }
 
-    fn io(&self, path: &Path, source: std::io::Error) -> ComponentError {
+    pub(crate) fn io(&self, path: &Path, source: std::io::Error) -> ComponentError {
         ComponentError::Io {
             component: self.name.to_owned(),
             path: path.to_owned(),
@@ -441,12 +437,14 @@ fn job<'a>(
     world_wit.path = absolute(&world_wit.path);
     let world = load_world(app, entry, &world_wit)?;
     if lang == Lang::Js {
-        toolchain::js::check_world(&world).map_err(|source| ComponentError::JsLimit {
-            component: name.to_owned(),
-            source,
+        crate::lang::js::toolchain::check_world(&world).map_err(|source| {
+            ComponentError::JsLimit {
+                component: name.to_owned(),
+                source,
+            }
         })?;
     }
-    let js_backend = toolchain::js::backend_for(&world, entry.js_backend());
+    let js_backend = crate::lang::js::toolchain::backend_for(&world, entry.js_backend());
     Ok(Job {
         name,
         entry,
@@ -610,10 +608,10 @@ fn run_driver(job: &Job<'_>) -> Result<Recorded, ComponentError> {
             source,
         })?;
     let built = match job.lang {
-        Lang::Rust => rust::build(job),
-        Lang::Python => python::build(job),
-        Lang::Js => js::build(job),
-        Lang::C | Lang::Cpp => c::build(job),
+        Lang::Rust => crate::lang::rust::build::build(job),
+        Lang::Python => crate::lang::python::build::build(job),
+        Lang::Js => crate::lang::js::build::build(job),
+        Lang::C | Lang::Cpp => crate::lang::c::build::build(job),
     }?;
     let bytes = std::fs::read(&built).map_err(|e| job.io(&built, e))?;
     check::check_output(job, &job.output, &bytes)?;

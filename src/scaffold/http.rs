@@ -133,7 +133,7 @@ impl Starter {
         };
         Ok(match lang {
             Lang::Rust => {
-                let mut files = super::rust::package_files(cx.name);
+                let mut files = crate::lang::rust::scaffold::package_files(cx.name);
                 files.push(File::new("src/lib.rs", fill(source)));
                 files
             }

@@ -4,12 +4,8 @@
 //! Everything is planned in memory and checked first; only then are files
 //! written, app.toml last and atomically, so a failed `new` writes nothing.
 
-mod c;
 mod http;
-mod js;
-mod python;
-mod rust;
-mod world;
+pub(crate) mod world;
 mod writes;
 
 use std::path::{Path, PathBuf};
@@ -86,11 +82,11 @@ pub enum NewError {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    CBindings(#[from] crate::c_bindings::BindingsError),
+    CBindings(#[from] crate::lang::c::bindings::BindingsError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    JsLimit(#[from] crate::toolchain::js::JsLimit),
+    JsLimit(#[from] crate::lang::js::toolchain::JsLimit),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -126,7 +122,7 @@ pub struct File {
 
 impl File {
     /// A file of the person's: a stub, a package manifest, `.gitignore`.
-    fn new(path: impl Into<PathBuf>, contents: String) -> Self {
+    pub(crate) fn new(path: impl Into<PathBuf>, contents: String) -> Self {
         File {
             path: path.into(),
             contents: contents.into_bytes(),
@@ -247,10 +243,10 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         None => resolve_world(cwd, &target, &source, opts, &mut writes)?,
     };
     if opts.lang == Lang::Js {
-        crate::toolchain::js::check_world(&world)?;
+        crate::lang::js::toolchain::check_world(&world)?;
     }
     let js_backend =
-        (opts.lang == Lang::Js).then(|| crate::toolchain::js::backend_for(&world, None));
+        (opts.lang == Lang::Js).then(|| crate::lang::js::toolchain::backend_for(&world, None));
     let materialized = crate::build::materialized_wit_dir(cwd, target.name.as_str());
     let alone = world.alone()?;
     let cx = Context {
@@ -261,10 +257,10 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
     };
     let files = match (http, opts.lang) {
         (Some(starter), lang) => starter.files(&cx, lang)?,
-        (None, Lang::Rust) => rust::files(&cx),
-        (None, Lang::Python) => python::files(&cx),
-        (None, Lang::Js) => js::files(&cx),
-        (None, Lang::C | Lang::Cpp) => c::files(&cx, opts.lang)?,
+        (None, Lang::Rust) => crate::lang::rust::scaffold::files(&cx),
+        (None, Lang::Python) => crate::lang::python::scaffold::files(&cx),
+        (None, Lang::Js) => crate::lang::js::scaffold::files(&cx),
+        (None, Lang::C | Lang::Cpp) => crate::lang::c::scaffold::files(&cx, opts.lang)?,
     };
     for file in files {
         writes.add_owned(target.dir.join(&file.path), file.contents, file.owner);

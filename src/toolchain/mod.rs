@@ -7,10 +7,10 @@
 //! last, so an interrupted install is never taken for a finished one; a lock
 //! file serialises concurrent installs of the same toolchain.
 
-pub mod c;
-pub mod js;
-pub mod python;
-pub mod rust;
+pub mod pypi;
+
+/// The PyPI helpers under the name `deploy` reaches them by.
+pub(crate) use pypi as python;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -189,12 +189,12 @@ impl Home {
 const STAMP: &str = ".wcomp-installed";
 
 /// Whether the install in `dir` finished and installed exactly `spec`.
-fn stamp_matches(dir: &Path, spec: &str) -> bool {
+pub(crate) fn stamp_matches(dir: &Path, spec: &str) -> bool {
     std::fs::read_to_string(dir.join(STAMP)).is_ok_and(|s| s == spec)
 }
 
 /// Marks the install in `dir` finished; written last.
-fn write_stamp(lang: Lang, dir: &Path, spec: &str) -> Result<(), ToolchainError> {
+pub(crate) fn write_stamp(lang: Lang, dir: &Path, spec: &str) -> Result<(), ToolchainError> {
     wcomp_core::fs::write_atomically(&dir.join(STAMP), spec.as_bytes()).map_err(|e| {
         ToolchainError::Io {
             lang,
@@ -205,7 +205,7 @@ fn write_stamp(lang: Lang, dir: &Path, spec: &str) -> Result<(), ToolchainError>
 }
 
 /// Removes a previous (possibly half-finished) install at `dir`.
-fn clear_dir(lang: Lang, dir: &Path) -> Result<(), ToolchainError> {
+pub(crate) fn clear_dir(lang: Lang, dir: &Path) -> Result<(), ToolchainError> {
     match std::fs::remove_dir_all(dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -267,7 +267,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn new(lang: Lang, tools: Vec<Tool>, fix: &str) -> Self {
+    pub(crate) fn new(lang: Lang, tools: Vec<Tool>, fix: &str) -> Self {
         let ready = tools.iter().all(|t| t.ok);
         Report {
             lang,
@@ -290,10 +290,10 @@ pub enum Installed {
 /// Checks one language's toolchain without changing anything.
 pub fn check(home: &Home, lang: Lang) -> Report {
     match lang {
-        Lang::Rust => rust::check(),
-        Lang::Python => python::check(home),
-        Lang::Js => js::check(home),
-        Lang::C | Lang::Cpp => c::check(home, lang),
+        Lang::Rust => crate::lang::rust::toolchain::check(),
+        Lang::Python => crate::lang::python::toolchain::check(home),
+        Lang::Js => crate::lang::js::toolchain::check(home),
+        Lang::C | Lang::Cpp => crate::lang::c::toolchain::check(home, lang),
     }
 }
 
@@ -301,20 +301,20 @@ pub fn check(home: &Home, lang: Lang) -> Report {
 /// cheap enough to decide whether to tell the user an install is starting.
 pub fn is_installed(home: &Home, lang: Lang) -> bool {
     match lang {
-        Lang::Rust => rust::is_installed(),
-        Lang::Python => python::is_installed(home),
-        Lang::Js => js::is_installed(home),
-        Lang::C | Lang::Cpp => c::is_installed(home),
+        Lang::Rust => crate::lang::rust::toolchain::is_installed(),
+        Lang::Python => crate::lang::python::toolchain::is_installed(home),
+        Lang::Js => crate::lang::js::toolchain::is_installed(home),
+        Lang::C | Lang::Cpp => crate::lang::c::toolchain::is_installed(home),
     }
 }
 
 /// Installs one language's toolchain if it is missing (or always, with `force`).
 pub fn install(home: &Home, lang: Lang, force: bool) -> Result<Installed, ToolchainError> {
     match lang {
-        Lang::Rust => rust::install(),
-        Lang::Python => python::install(home, force),
-        Lang::Js => js::install(home, force),
-        Lang::C | Lang::Cpp => c::install(home, lang, force),
+        Lang::Rust => crate::lang::rust::toolchain::install(),
+        Lang::Python => crate::lang::python::toolchain::install(home, force),
+        Lang::Js => crate::lang::js::toolchain::install(home, force),
+        Lang::C | Lang::Cpp => crate::lang::c::toolchain::install(home, lang, force),
     }
 }
 

@@ -7,9 +7,9 @@ use std::process::Command;
 
 use wcomp_compose::JsBackend;
 
-use super::{ComponentError, Job};
+use super::toolchain::bin;
+use crate::build::{ComponentError, Job};
 use crate::process;
-use crate::toolchain::js::bin;
 
 pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     let out = job.scratch_output()?;

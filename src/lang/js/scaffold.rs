@@ -5,10 +5,12 @@ use std::fmt::Write as _;
 
 use wit_parser::Function;
 
-use super::world::{self, ExportedInterface, Exports, Resource, lower_camel, upper_camel};
-use super::{Context, File, placeholder_message};
+use crate::scaffold::world::{
+    self, ExportedInterface, Exports, Resource, lower_camel, upper_camel,
+};
+use crate::scaffold::{Context, File, placeholder_message};
 
-const GITIGNORE: &str = include_str!("../../templates/js/gitignore");
+const GITIGNORE: &str = include_str!("../../../templates/js/gitignore");
 
 pub fn files(cx: &Context<'_>) -> Vec<File> {
     vec![

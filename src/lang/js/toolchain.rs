@@ -6,8 +6,8 @@ use std::process::Command;
 
 use wcomp_compose::{JsBackend, Lang};
 
-use super::{Home, Installed, Report, Tool, ToolchainError, pins, version_word};
 use crate::process;
+use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError, pins, version_word};
 use crate::wit::World;
 
 const DIR: &str = "js";
@@ -69,7 +69,7 @@ fn package_version(prefix: &Path, package: &str) -> Option<String> {
 
 /// Whether a finished install of the pinned packages is there.
 pub fn is_installed(home: &Home) -> bool {
-    super::stamp_matches(&home.dir(DIR), &package_json())
+    crate::toolchain::stamp_matches(&home.dir(DIR), &package_json())
 }
 
 /// Which JS componentizer builds `world`: the app.toml choice, else
@@ -113,7 +113,7 @@ pub fn check_world(world: &World) -> Result<(), JsLimit> {
 pub fn check(home: &Home) -> Report {
     let prefix = home.dir(DIR);
     // A prefix without the stamp is a half-finished install.
-    let finished = super::stamp_matches(&prefix, &package_json());
+    let finished = crate::toolchain::stamp_matches(&prefix, &package_json());
     let mut tools = vec![
         Tool::new(
             "node",
@@ -157,10 +157,10 @@ pub fn install(home: &Home, force: bool) -> Result<Installed, ToolchainError> {
     let _lock = home.lock(Lang::Js, DIR)?;
     let prefix = home.dir(DIR);
     let manifest = package_json();
-    if !force && super::stamp_matches(&prefix, &manifest) && all_pinned(&prefix) {
+    if !force && crate::toolchain::stamp_matches(&prefix, &manifest) && all_pinned(&prefix) {
         return Ok(Installed::Fresh);
     }
-    super::clear_dir(Lang::Js, &prefix)?;
+    crate::toolchain::clear_dir(Lang::Js, &prefix)?;
     let io = |source| ToolchainError::Io {
         lang: Lang::Js,
         path: prefix.clone(),
@@ -196,6 +196,6 @@ pub fn install(home: &Home, force: bool) -> Result<Installed, ToolchainError> {
             });
         }
     }
-    super::write_stamp(Lang::Js, &prefix, &manifest)?;
+    crate::toolchain::write_stamp(Lang::Js, &prefix, &manifest)?;
     Ok(Installed::Installed)
 }

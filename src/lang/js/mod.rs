@@ -1,0 +1,5 @@
+//! js guests.
+
+pub mod build;
+pub mod scaffold;
+pub mod toolchain;

@@ -1,0 +1,5 @@
+//! python guests.
+
+pub mod build;
+pub mod scaffold;
+pub mod toolchain;

@@ -1,0 +1,6 @@
+//! rust guests.
+
+pub mod build;
+pub mod deps;
+pub mod scaffold;
+pub mod toolchain;

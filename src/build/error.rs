@@ -113,13 +113,13 @@ pub enum ComponentError {
     #[diagnostic(transparent)]
     C(Box<crate::lang::c::build::CError>),
 
-    #[error("component `{component}` cannot be built in JavaScript")]
-    #[diagnostic(code(wcomp::build::js_limit))]
-    JsLimit {
+    #[error("component `{component}` cannot be built in {}", source.language)]
+    #[diagnostic(code(wcomp::build::unsupported))]
+    Unsupported {
         component: String,
         #[source]
         #[diagnostic_source]
-        source: crate::lang::js::toolchain::JsLimit,
+        source: crate::lang::Unsupported,
     },
 
     #[error("component `{component}`: cannot generate its C bindings")]

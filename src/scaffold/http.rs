@@ -11,8 +11,16 @@ use wcomp_compose::Lang;
 
 use super::{Context, File};
 
-const PYTHON_GITIGNORE: &str = include_str!("../../templates/python/gitignore");
-const JS_GITIGNORE: &str = include_str!("../../templates/js/gitignore");
+/// A language's HTTP starter: the component's world and its handler.
+pub struct HttpStarter {
+    /// The component's world file (placeholder `{{name}}`).
+    pub world: &'static str,
+    /// The handler's source (placeholders `{{name}}`, `{{wit_path}}` and
+    /// `{{world}}`).
+    pub source: &'static str,
+    /// The component's files around the filled-in source.
+    pub files: fn(&Context<'_>, String) -> Vec<File>,
+}
 
 /// Which wasi:http world the starter implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,87 +73,42 @@ impl Starter {
         }
     }
 
-    /// The component's world file (placeholder `{{name}}`), for `lang`.
-    pub fn world_wit(self, lang: Lang) -> Result<&'static str, NoStarter> {
-        Ok(match (self, lang) {
-            (Starter::Proxy, Lang::Rust | Lang::Python | Lang::Js) => {
-                include_str!("../../templates/http/wit/handler-0.2.wit")
-            }
-            // componentize-qjs cannot import `client.send` (an async
-            // function): its world leaves `wasi:http/client` out.
-            (Starter::Service, Lang::Js) => {
-                include_str!("../../templates/http/wit/handler-0.3-qjs.wit")
-            }
-            (Starter::Service, Lang::Rust | Lang::Python) => {
-                include_str!("../../templates/http/wit/handler-0.3.wit")
-            }
-            (Starter::Middleware, Lang::Rust | Lang::Python) => {
-                include_str!("../../templates/http/wit/middleware-0.3.wit")
-            }
-            _ => return Err(self.no_starter(lang)),
-        })
+    /// The vendored world's own file (placeholder `{{name}}`): a world
+    /// that includes it, which the user can add imports to.
+    pub fn wit(self) -> &'static str {
+        match self {
+            Starter::Proxy => include_str!("../../templates/http/wit/handler-0.2.wit"),
+            Starter::Service => include_str!("../../templates/http/wit/handler-0.3.wit"),
+            Starter::Middleware => include_str!("../../templates/http/wit/middleware-0.3.wit"),
+        }
     }
 
-    fn no_starter(self, lang: Lang) -> NoStarter {
+    /// The component's world file (placeholder `{{name}}`), for `lang`.
+    pub fn world_wit(self, lang: Lang) -> Result<&'static str, NoStarter> {
+        Ok(crate::lang::driver(lang).http_starter(self)?.world)
+    }
+
+    /// Why `lang` has no starter for this world: `why`, or that it has no
+    /// HTTP starters at all.
+    pub fn unsupported(self, lang: Lang, why: Option<&'static str>) -> NoStarter {
         NoStarter {
             lang,
             world: self.world().to_owned(),
-            help: match (self, lang) {
-                (Starter::Middleware, Lang::Js) => {
-                    "JavaScript components cannot import async functions such as the next `handler`; write the middleware in Rust or Python"
-                }
-                _ => {
-                    "HTTP starters exist in Rust, Python and JavaScript; for C or C++, scaffold from a world of your own that includes it"
-                }
-            },
+            help: why.unwrap_or(
+                "HTTP starters exist in Rust, Python and JavaScript; for C or C++, scaffold from a world of your own that includes it",
+            ),
         }
     }
 
     /// The component's files: the template of its language and world.
     pub fn files(self, cx: &Context<'_>, lang: Lang) -> Result<Vec<File>, NoStarter> {
-        let fill = |text: &str| {
-            text.replace("{{name}}", cx.name)
-                .replace("{{wit_path}}", &cx.wit_rel)
-                .replace("{{world}}", &cx.world.name)
-        };
-        let source = match (self, lang) {
-            (Starter::Proxy, Lang::Rust) => {
-                include_str!("../../templates/http/rust-0.2/src/lib.rs")
-            }
-            (Starter::Service, Lang::Rust) => {
-                include_str!("../../templates/http/rust-0.3/src/lib.rs")
-            }
-            (Starter::Middleware, Lang::Rust) => {
-                include_str!("../../templates/http/rust-middleware-0.3/src/lib.rs")
-            }
-            (Starter::Proxy, Lang::Python) => {
-                include_str!("../../templates/http/python-0.2/app.py")
-            }
-            (Starter::Service, Lang::Python) => {
-                include_str!("../../templates/http/python-0.3/app.py")
-            }
-            (Starter::Middleware, Lang::Python) => {
-                include_str!("../../templates/http/python-middleware-0.3/app.py")
-            }
-            (Starter::Proxy, Lang::Js) => include_str!("../../templates/http/js-0.2/app.js"),
-            (Starter::Service, Lang::Js) => include_str!("../../templates/http/js-0.3/app.js"),
-            _ => return Err(self.no_starter(lang)),
-        };
-        Ok(match lang {
-            Lang::Rust => {
-                let mut files = crate::lang::rust::scaffold::package_files(cx.name);
-                files.push(File::new("src/lib.rs", fill(source)));
-                files
-            }
-            Lang::Python => vec![
-                File::new(".gitignore", PYTHON_GITIGNORE.to_owned()),
-                File::new("app.py", fill(source)),
-            ],
-            _ => vec![
-                File::new(".gitignore", JS_GITIGNORE.to_owned()),
-                File::new("app.js", fill(source)),
-            ],
-        })
+        let starter = crate::lang::driver(lang).http_starter(self)?;
+        let source = starter
+            .source
+            .replace("{{name}}", cx.name)
+            .replace("{{wit_path}}", &cx.wit_rel)
+            .replace("{{world}}", &cx.world.name);
+        Ok((starter.files)(cx, source))
     }
 }
 

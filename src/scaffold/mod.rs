@@ -4,7 +4,7 @@
 //! Everything is planned in memory and checked first; only then are files
 //! written, app.toml last and atomically, so a failed `new` writes nothing.
 
-mod http;
+pub(crate) mod http;
 pub(crate) mod world;
 mod writes;
 
@@ -86,7 +86,7 @@ pub enum NewError {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    JsLimit(#[from] crate::lang::js::toolchain::JsLimit),
+    Unsupported(#[from] crate::lang::Unsupported),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -137,8 +137,9 @@ pub struct Context<'a> {
     pub world: &'a World,
     /// The app's WIT directory, relative to the component's directory.
     pub wit_rel: String,
-    /// JS built by componentize-qjs (async ABI, no `console`).
-    pub js_async: bool,
+    /// The componentizer the language chose for the world, if it has a
+    /// choice (JS: componentize-qjs has the async ABI, but no `console`).
+    pub backend: Option<JsBackend>,
 }
 
 impl Context<'_> {
@@ -242,25 +243,20 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         Some(starter) => http_world(cwd, &target, &source, starter, opts.lang, &mut writes)?,
         None => resolve_world(cwd, &target, &source, opts, &mut writes)?,
     };
-    if opts.lang == Lang::Js {
-        crate::lang::js::toolchain::check_world(&world)?;
-    }
-    let js_backend =
-        (opts.lang == Lang::Js).then(|| crate::lang::js::toolchain::backend_for(&world, None));
+    let language = crate::lang::driver(opts.lang);
+    language.check_world(&world)?;
+    let js_backend = language.backend(&world, None);
     let materialized = crate::build::materialized_wit_dir(cwd, target.name.as_str());
     let alone = world.alone()?;
     let cx = Context {
         name: target.name.as_str(),
         world: &alone,
         wit_rel: relative(&target.dir, &materialized),
-        js_async: js_backend == Some(JsBackend::ComponentizeQjs),
+        backend: js_backend,
     };
-    let files = match (http, opts.lang) {
-        (Some(starter), lang) => starter.files(&cx, lang)?,
-        (None, Lang::Rust) => crate::lang::rust::scaffold::files(&cx),
-        (None, Lang::Python) => crate::lang::python::scaffold::files(&cx),
-        (None, Lang::Js) => crate::lang::js::scaffold::files(&cx),
-        (None, Lang::C | Lang::Cpp) => crate::lang::c::scaffold::files(&cx, opts.lang)?,
+    let files = match http {
+        Some(starter) => starter.files(&cx, opts.lang)?,
+        None => language.files(&cx)?,
     };
     for file in files {
         writes.add_owned(target.dir.join(&file.path), file.contents, file.owner);
@@ -280,9 +276,9 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
     let existing = writes.settle(cwd, opts.changed_files)?;
     writes.check()?;
     writes.commit()?;
-    if opts.lang == Lang::Rust {
-        // The Rust bindings read the materialized WIT: write it now, so the
-        // crate checks (and rust-analyzer works) before the first build.
+    if language.reads_materialized_wit() {
+        // The bindings read the materialized WIT: write it now, so the
+        // project checks (and rust-analyzer works) before the first build.
         world.materialize(&materialized)?;
     }
     wcomp_core::fs::write_atomically(&target.manifest, manifest_text.as_bytes()).map_err(|e| {

@@ -1,9 +1,9 @@
 //! Finding and installing the pinned guest toolchains.
 //!
 //! Everything wcomp installs lives under one cache directory ([`Home`]). Each
-//! language has a module that can [`check`] what is there (for `wcomp
-//! doctor`) and [`install`] what is missing (for `wcomp setup`, and on demand
-//! for `wcomp build`). An install is marked complete by a stamp file written
+//! language's driver (`crate::lang`) can check what is there (for `wcomp
+//! doctor`) and install what is missing (for `wcomp setup`, and on demand
+//! for `wcomp build`), with the shared pieces here. An install is marked complete by a stamp file written
 //! last, so an interrupted install is never taken for a finished one; a lock
 //! file serialises concurrent installs of the same toolchain.
 
@@ -285,37 +285,6 @@ pub enum Installed {
     Fresh,
     /// Something was installed.
     Installed,
-}
-
-/// Checks one language's toolchain without changing anything.
-pub fn check(home: &Home, lang: Lang) -> Report {
-    match lang {
-        Lang::Rust => crate::lang::rust::toolchain::check(),
-        Lang::Python => crate::lang::python::toolchain::check(home),
-        Lang::Js => crate::lang::js::toolchain::check(home),
-        Lang::C | Lang::Cpp => crate::lang::c::toolchain::check(home, lang),
-    }
-}
-
-/// Whether one language's toolchain looks installed, from its stamp alone:
-/// cheap enough to decide whether to tell the user an install is starting.
-pub fn is_installed(home: &Home, lang: Lang) -> bool {
-    match lang {
-        Lang::Rust => crate::lang::rust::toolchain::is_installed(),
-        Lang::Python => crate::lang::python::toolchain::is_installed(home),
-        Lang::Js => crate::lang::js::toolchain::is_installed(home),
-        Lang::C | Lang::Cpp => crate::lang::c::toolchain::is_installed(home),
-    }
-}
-
-/// Installs one language's toolchain if it is missing (or always, with `force`).
-pub fn install(home: &Home, lang: Lang, force: bool) -> Result<Installed, ToolchainError> {
-    match lang {
-        Lang::Rust => crate::lang::rust::toolchain::install(),
-        Lang::Python => crate::lang::python::toolchain::install(home, force),
-        Lang::Js => crate::lang::js::toolchain::install(home, force),
-        Lang::C | Lang::Cpp => crate::lang::c::toolchain::install(home, lang, force),
-    }
 }
 
 /// The first line of a tool's `--version` output, minus the tool's name and

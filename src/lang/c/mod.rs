@@ -1,6 +1,68 @@
-//! C and C++ guests.
+//! C and C++ guests: one source file over the wit-bindgen-c bindings,
+//! compiled by zig (PyPI's `ziglang`) and made a component in-process. The
+//! two languages share this folder and the one zig install.
 
 pub mod bindings;
 pub mod build;
 pub mod scaffold;
 pub mod toolchain;
+
+use std::path::PathBuf;
+
+use wcomp_compose::Lang;
+
+use super::Language;
+use crate::build::{ComponentError, Job};
+use crate::scaffold::{Context, File, NewError};
+use crate::toolchain::{Home, Installed, Report, ToolchainError, pins};
+
+/// The driver of C or of C++ (`lang`).
+pub struct CFamily {
+    lang: Lang,
+}
+
+/// The C driver.
+pub static C: CFamily = CFamily { lang: Lang::C };
+
+/// The C++ driver.
+pub static CPP: CFamily = CFamily { lang: Lang::Cpp };
+
+impl Language for CFamily {
+    fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    fn files(&self, cx: &Context<'_>) -> Result<Vec<File>, NewError> {
+        Ok(scaffold::files(cx, self.lang)?)
+    }
+
+    fn toolchain_id(&self, job: &Job<'_>) -> String {
+        format!(
+            "zig {} wit-bindgen-c {} preview1-adapter {} cflags {:?} ldflags {:?}",
+            pins::ZIGLANG,
+            pins::WIT_BINDGEN_C,
+            pins::PREVIEW1_ADAPTER,
+            job.entry.cflags(),
+            job.entry.ldflags()
+        )
+    }
+
+    fn build(&self, job: &Job<'_>) -> Result<PathBuf, ComponentError> {
+        build::build(job)
+    }
+
+    fn check(&self, home: &Home) -> Report {
+        toolchain::check(home, self.lang)
+    }
+
+    fn is_installed(&self, home: &Home) -> bool {
+        toolchain::is_installed(home)
+    }
+
+    fn install(&self, home: &Home, force: bool) -> Result<Installed, ToolchainError> {
+        toolchain::install(home, self.lang, force)
+    }
+
+    // No starters: there is no engine inside, and `setup` builds their libc
+    // once already.
+}

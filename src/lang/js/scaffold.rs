@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use wcomp_compose::JsBackend;
 use wit_parser::Function;
 
 use crate::scaffold::world::{
@@ -10,7 +11,8 @@ use crate::scaffold::world::{
 };
 use crate::scaffold::{Context, File, placeholder_message};
 
-const GITIGNORE: &str = include_str!("../../../templates/js/gitignore");
+/// The `.gitignore` of a JavaScript component.
+pub(super) const GITIGNORE: &str = include_str!("../../../templates/js/gitignore");
 
 pub fn files(cx: &Context<'_>) -> Vec<File> {
     vec![
@@ -30,7 +32,9 @@ fn params(f: &Function) -> String {
 }
 
 fn body(cx: &Context<'_>, indent: &str, what: &str, run: bool) -> String {
-    if run && !cx.js_async {
+    // componentize-qjs (the async ABI) has no `console`.
+    let console = cx.backend != Some(JsBackend::ComponentizeQjs);
+    if run && console {
         cx.run_lines()
             .iter()
             .map(|line| format!("{indent}  console.log({line:?});\n"))

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use wcomp_compose::{JsBackend, Lang};
 
+use crate::lang::Unsupported;
 use crate::process;
 use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError, pins, version_word};
 use crate::wit::World;
@@ -83,29 +84,22 @@ pub fn backend_for(world: &World, chosen: Option<JsBackend>) -> JsBackend {
     }
 }
 
-/// A world the JS toolchains cannot build.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("JavaScript components cannot import async functions, and world `{world}` imports {}", functions.join(", "))]
-#[diagnostic(
-    code(wcomp::js::async_import),
-    help(
-        "componentize-qjs (the JS backend for async worlds) imports only synchronous functions, and componentize-js has no async ABI at all; write this component in Rust or Python, or make the imported functions synchronous"
-    )
-)]
-pub struct JsLimit {
-    pub world: String,
-    pub functions: Vec<String>,
-}
-
-/// Checks that a JS toolchain can build `world` at all.
-pub fn check_world(world: &World) -> Result<(), JsLimit> {
+/// Refuses a world the JS toolchains cannot build: one that imports async
+/// functions.
+pub fn check_world(world: &World) -> Result<(), Unsupported> {
     let functions = world.imported_async_functions();
     if functions.is_empty() {
         return Ok(());
     }
-    Err(JsLimit {
-        world: world.qualified.clone(),
-        functions,
+    Err(Unsupported {
+        language: "JavaScript",
+        code: "wcomp::js::async_import",
+        message: format!(
+            "JavaScript components cannot import async functions, and world `{}` imports {}",
+            world.qualified,
+            functions.join(", ")
+        ),
+        help: "componentize-qjs (the JS backend for async worlds) imports only synchronous functions, and componentize-js has no async ABI at all; write this component in Rust or Python, or make the imported functions synchronous",
     })
 }
 

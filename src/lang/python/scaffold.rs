@@ -10,7 +10,8 @@ use wit_parser::{Function, Handle, Resolve, Type, TypeDefKind, TypeId};
 use crate::scaffold::world::{self, ExportedInterface, Exports, Resource, upper_camel};
 use crate::scaffold::{Context, File, placeholder_message};
 
-const GITIGNORE: &str = include_str!("../../../templates/python/gitignore");
+/// The `.gitignore` of a Python component.
+pub(super) const GITIGNORE: &str = include_str!("../../../templates/python/gitignore");
 
 /// Python keywords that componentize-py suffixes with `_`.
 const KEYWORDS: &[&str] = &[

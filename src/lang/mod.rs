@@ -17,7 +17,7 @@ use wcomp_compose::{JsBackend, Lang};
 
 use crate::build::{ComponentError, Job};
 use crate::prime::Starter;
-use crate::scaffold::http::{HttpStarter, NoStarter, Starter as HttpWorld};
+use crate::scaffold::http::{self, HttpStarter, NoStarter};
 use crate::scaffold::{Context, File, NewError};
 use crate::toolchain::{Home, Installed, Report, ToolchainError};
 use crate::wit::World;
@@ -33,7 +33,7 @@ pub trait Language: Sync {
 
     /// The HTTP starter of this language for `world` (`wcomp new --world
     /// wasi:http/...`), or why there is none.
-    fn http_starter(&self, world: HttpWorld) -> Result<HttpStarter, NoStarter> {
+    fn http_starter(&self, world: http::Starter) -> Result<HttpStarter, NoStarter> {
         Err(world.unsupported(self.lang(), None))
     }
 

@@ -20,32 +20,6 @@ use wcomp_compose::Lang;
 
 use crate::process::ProcessError;
 
-/// The versions wcomp pins. Changing one here makes `wcomp setup` reinstall.
-pub mod pins {
-    /// The Rust target guests are built for.
-    pub const RUST_TARGET: &str = "wasm32-wasip2";
-    /// wit-bindgen, the Rust guests' bindings generator (a crate dependency).
-    pub const WIT_BINDGEN: &str = "0.61.1";
-    /// componentize-py, from PyPI.
-    pub const COMPONENTIZE_PY: &str = "0.25.1";
-    /// `@bytecodealliance/jco`, from npm.
-    pub const JCO: &str = "1.35.0";
-    /// `@bytecodealliance/componentize-js` (StarlingMonkey), from npm.
-    pub const COMPONENTIZE_JS: &str = "0.23.0";
-    /// `componentize-qjs` (QuickJS), from npm.
-    pub const COMPONENTIZE_QJS: &str = "0.4.5";
-    /// zig, the C and C++ compiler, from PyPI's `ziglang` (also what
-    /// `zig version` reports).
-    pub const ZIGLANG: &str = "0.17.0";
-    /// wit-bindgen-c, the C/C++ bindings generator (a crate dependency of
-    /// wcomp, so built in; matches [`WIT_BINDGEN`]).
-    pub const WIT_BINDGEN_C: &str = "0.61.1";
-    /// The wasip1-to-wasip2 adapter C/C++ modules are componentized with,
-    /// from the `wasi-preview1-component-adapter-provider` crate (built in;
-    /// matches the host's Wasmtime).
-    pub const PREVIEW1_ADAPTER: &str = "48.0.8";
-}
-
 /// The environment variable that overrides the cache directory.
 pub const HOME_ENV: &str = "WCOMP_HOME";
 

@@ -14,7 +14,23 @@ use wcomp_compose::Lang;
 use super::Language;
 use crate::build::{ComponentError, Job};
 use crate::scaffold::{Context, File, NewError};
-use crate::toolchain::{Home, Installed, Report, ToolchainError, pins};
+use crate::toolchain::{Home, Installed, Report, ToolchainError};
+
+/// The versions the C and C++ driver pins. Changing `ZIGLANG` makes `wcomp
+/// setup` reinstall.
+pub mod pins {
+    /// zig, the C and C++ compiler, from PyPI's `ziglang` (also what
+    /// `zig version` reports).
+    pub const ZIGLANG: &str = "0.17.0";
+    /// wit-bindgen-c, the C/C++ bindings generator (a crate dependency of
+    /// wcomp, so built in; matches
+    /// [`WIT_BINDGEN`](crate::lang::rust::pins::WIT_BINDGEN)).
+    pub const WIT_BINDGEN_C: &str = "0.61.1";
+    /// The wasip1-to-wasip2 adapter C/C++ modules are componentized with,
+    /// from the `wasi-preview1-component-adapter-provider` crate (built in;
+    /// matches the host's Wasmtime).
+    pub const PREVIEW1_ADAPTER: &str = "48.0.8";
+}
 
 /// The driver of C or of C++ (`lang`).
 pub struct CFamily {

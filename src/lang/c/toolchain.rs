@@ -13,8 +13,9 @@ use std::process::Command;
 
 use wcomp_compose::Lang;
 
+use super::pins;
 use crate::process;
-use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError, pins};
+use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError};
 
 const DIR: &str = "zig";
 const FIX: &str = "run `wcomp setup --lang c` (it needs `python3` with the `venv` module)";

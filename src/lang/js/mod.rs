@@ -14,8 +14,19 @@ use crate::build::{ComponentError, Job};
 use crate::prime::Starter;
 use crate::scaffold::http::{self, HttpStarter, NoStarter};
 use crate::scaffold::{Context, File, NewError};
-use crate::toolchain::{Home, Installed, Report, ToolchainError, pins};
+use crate::toolchain::{Home, Installed, Report, ToolchainError};
 use crate::wit::World;
+
+/// The versions the JavaScript driver pins. Changing one makes `wcomp
+/// setup` reinstall.
+pub mod pins {
+    /// `@bytecodealliance/jco`, from npm.
+    pub const JCO: &str = "1.35.0";
+    /// `@bytecodealliance/componentize-js` (StarlingMonkey), from npm.
+    pub const COMPONENTIZE_JS: &str = "0.23.0";
+    /// `componentize-qjs` (QuickJS), from npm.
+    pub const COMPONENTIZE_QJS: &str = "0.4.5";
+}
 
 /// The JavaScript driver.
 pub struct Js;

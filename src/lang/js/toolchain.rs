@@ -6,9 +6,10 @@ use std::process::Command;
 
 use wcomp_compose::{JsBackend, Lang};
 
+use super::pins;
 use crate::lang::Unsupported;
 use crate::process;
-use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError, pins, version_word};
+use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError, version_word};
 use crate::wit::World;
 
 const DIR: &str = "js";

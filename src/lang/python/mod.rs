@@ -14,7 +14,14 @@ use crate::build::{ComponentError, Job};
 use crate::prime::Starter;
 use crate::scaffold::http::{self, HttpStarter, NoStarter};
 use crate::scaffold::{Context, File, NewError};
-use crate::toolchain::{Home, Installed, Report, ToolchainError, pins};
+use crate::toolchain::{Home, Installed, Report, ToolchainError};
+
+/// The versions the Python driver pins. Changing one makes `wcomp setup`
+/// reinstall.
+pub mod pins {
+    /// componentize-py, from PyPI.
+    pub const COMPONENTIZE_PY: &str = "0.25.1";
+}
 
 /// The Python driver.
 pub struct Python;

@@ -7,8 +7,9 @@ use std::process::Command;
 
 use wcomp_compose::Lang;
 
+use super::pins;
 use crate::process;
-use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError, pins, version_word};
+use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError, version_word};
 
 const DIR: &str = "python";
 const FIX: &str = "run `wcomp setup --lang python` (it needs `python3` with the `venv` module)";

@@ -10,9 +10,9 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::deps;
+use super::pins;
 use crate::build::{ComponentError, Job};
 use crate::process;
-use crate::toolchain::pins;
 
 pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     let target = job.build_dir.join("cargo");

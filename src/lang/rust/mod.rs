@@ -15,7 +15,16 @@ use crate::build::{ComponentError, Job};
 use crate::prime::Starter;
 use crate::scaffold::http::{self, HttpStarter, NoStarter};
 use crate::scaffold::{Context, File, NewError};
-use crate::toolchain::{Home, Installed, Report, ToolchainError, pins};
+use crate::toolchain::{Home, Installed, Report, ToolchainError};
+
+/// The versions the Rust driver pins. Changing one rebuilds every Rust
+/// component (the target is added by `wcomp setup`).
+pub mod pins {
+    /// The Rust target guests are built for.
+    pub const RUST_TARGET: &str = "wasm32-wasip2";
+    /// wit-bindgen, the Rust guests' bindings generator (a crate dependency).
+    pub const WIT_BINDGEN: &str = "0.61.1";
+}
 
 /// The Rust driver.
 pub struct Rust;

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 
 use wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeId};
 
+use super::pins;
 use crate::scaffold::world::{self, ExportedInterface, Exports, Resource, upper_camel};
 use crate::scaffold::{Context, File, placeholder_message};
-use crate::toolchain::pins;
 
 const CARGO_TOML: &str = include_str!("../../../templates/rust/Cargo.toml");
 /// The versions every Rust starter builds with, wit-bindgen's dependencies

@@ -22,15 +22,15 @@ use wcomp_compose::{JsBackend, Lang};
 
 use crate::build::{ComponentError, Job};
 use crate::prime::Starter;
-use crate::scaffold::http::{self, HttpStarter, NoStarter};
+use crate::scaffold::http::{self, HttpStarter, Unavailable};
 use crate::scaffold::{Context, File, NewError};
 use crate::toolchain::{Home, Installed, Report, ToolchainError};
 use crate::wit::World;
 
 /// Everything wcomp does that depends on a guest language.
 pub trait Language: Sync {
-    /// The language this driver is for.
-    fn lang(&self) -> Lang;
+    /// The language's name in prose: `JavaScript`.
+    fn title(&self) -> &'static str;
 
     /// The files `wcomp new` writes for a component implementing the
     /// world in `cx`, relative to the component's folder.
@@ -38,8 +38,9 @@ pub trait Language: Sync {
 
     /// The HTTP starter of this language for `world` (`wcomp new --world
     /// wasi:http/...`), or why there is none.
-    fn http_starter(&self, world: http::Starter) -> Result<HttpStarter, NoStarter> {
-        Err(world.unsupported(self.lang(), None))
+    fn http_starter(&self, world: http::Starter) -> Result<HttpStarter, Unavailable> {
+        let _ = world;
+        Err(Unavailable::InLanguage)
     }
 
     /// Whether the scaffolded project reads the world materialized under

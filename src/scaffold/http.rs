@@ -8,6 +8,7 @@
 //! for interfaces other components export.
 
 use wcomp_compose::Lang;
+use wcomp_core::fmt::prose_list;
 
 use super::{Context, File};
 
@@ -20,6 +21,15 @@ pub struct HttpStarter {
     pub source: &'static str,
     /// The component's files around the filled-in source.
     pub files: fn(&Context<'_>, String) -> Vec<File>,
+}
+
+/// Why a language offers no HTTP starter for a world.
+#[derive(Debug, Clone, Copy)]
+pub enum Unavailable {
+    /// The language has no HTTP starters at all.
+    InLanguage,
+    /// It has none for this world, for this reason (the help shown).
+    ForWorld(&'static str),
 }
 
 /// Which wasi:http world the starter implements.
@@ -40,10 +50,13 @@ pub enum Starter {
 pub struct NoStarter {
     pub lang: Lang,
     pub world: String,
-    pub help: &'static str,
+    pub help: String,
 }
 
 impl Starter {
+    /// Every starter.
+    const ALL: [Starter; 3] = [Starter::Proxy, Starter::Service, Starter::Middleware];
+
     /// The starter a `--world` names: `wasi:http/proxy`, `wasi:http/service`
     /// or `wasi:http/middleware`, without a version or with one of the
     /// vendored line (`@0.2.x` for proxy, `@0.3.x` for the others).
@@ -85,24 +98,26 @@ impl Starter {
 
     /// The component's world file (placeholder `{{name}}`), for `lang`.
     pub fn world_wit(self, lang: Lang) -> Result<&'static str, NoStarter> {
-        Ok(crate::lang::driver(lang).http_starter(self)?.world)
+        Ok(self.in_lang(lang)?.world)
     }
 
-    /// Why `lang` has no starter for this world: `why`, or that it has no
-    /// HTTP starters at all.
-    pub fn unsupported(self, lang: Lang, why: Option<&'static str>) -> NoStarter {
-        NoStarter {
-            lang,
-            world: self.world().to_owned(),
-            help: why.unwrap_or(
-                "HTTP starters exist in Rust, Python and JavaScript; for C or C++, scaffold from a world of your own that includes it",
-            ),
-        }
+    /// The starter in `lang`, or the error saying why there is none.
+    fn in_lang(self, lang: Lang) -> Result<HttpStarter, NoStarter> {
+        crate::lang::driver(lang)
+            .http_starter(self)
+            .map_err(|why| NoStarter {
+                lang,
+                world: self.world().to_owned(),
+                help: match why {
+                    Unavailable::ForWorld(help) => help.to_owned(),
+                    Unavailable::InLanguage => no_starters_help(),
+                },
+            })
     }
 
     /// The component's files: the template of its language and world.
     pub fn files(self, cx: &Context<'_>, lang: Lang) -> Result<Vec<File>, NoStarter> {
-        let starter = crate::lang::driver(lang).http_starter(self)?;
+        let starter = self.in_lang(lang)?;
         let source = starter
             .source
             .replace("{{name}}", cx.name)
@@ -110,6 +125,27 @@ impl Starter {
             .replace("{{world}}", &cx.world.name);
         Ok((starter.files)(cx, source))
     }
+}
+
+/// The help for a language without HTTP starters: the languages with
+/// some, and the way for the others.
+fn no_starters_help() -> String {
+    let (with, without): (Vec<_>, Vec<_>) = Lang::ALL
+        .iter()
+        .map(|&lang| crate::lang::driver(lang))
+        .partition(|language| {
+            Starter::ALL
+                .iter()
+                .any(|&starter| language.http_starter(starter).is_ok())
+        });
+    let titles = |languages: Vec<&dyn crate::lang::Language>| {
+        languages.iter().map(|l| l.title()).collect::<Vec<_>>()
+    };
+    format!(
+        "HTTP starters exist in {}; for {}, scaffold from a world of your own that includes it",
+        prose_list(titles(with), "and"),
+        prose_list(titles(without), "or")
+    )
 }
 
 #[cfg(test)]

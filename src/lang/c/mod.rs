@@ -35,17 +35,24 @@ pub mod pins {
 /// The driver of C or of C++ (`lang`).
 pub struct CFamily {
     lang: Lang,
+    title: &'static str,
 }
 
 /// The C driver.
-pub static C: CFamily = CFamily { lang: Lang::C };
+pub static C: CFamily = CFamily {
+    lang: Lang::C,
+    title: "C",
+};
 
 /// The C++ driver.
-pub static CPP: CFamily = CFamily { lang: Lang::Cpp };
+pub static CPP: CFamily = CFamily {
+    lang: Lang::Cpp,
+    title: "C++",
+};
 
 impl Language for CFamily {
-    fn lang(&self) -> Lang {
-        self.lang
+    fn title(&self) -> &'static str {
+        self.title
     }
 
     fn files(&self, cx: &Context<'_>) -> Result<Vec<File>, NewError> {

@@ -12,7 +12,7 @@ use wcomp_compose::{JsBackend, Lang};
 use super::{Language, Unsupported};
 use crate::build::{ComponentError, Job};
 use crate::prime::Starter;
-use crate::scaffold::http::{self, HttpStarter, NoStarter};
+use crate::scaffold::http::{self, HttpStarter, Unavailable};
 use crate::scaffold::{Context, File, NewError};
 use crate::toolchain::{Home, Installed, Report, ToolchainError};
 use crate::wit::World;
@@ -32,15 +32,15 @@ pub mod pins {
 pub struct Js;
 
 impl Language for Js {
-    fn lang(&self) -> Lang {
-        Lang::Js
+    fn title(&self) -> &'static str {
+        "JavaScript"
     }
 
     fn files(&self, cx: &Context<'_>) -> Result<Vec<File>, NewError> {
         Ok(scaffold::files(cx))
     }
 
-    fn http_starter(&self, world: http::Starter) -> Result<HttpStarter, NoStarter> {
+    fn http_starter(&self, world: http::Starter) -> Result<HttpStarter, Unavailable> {
         let (wit, source) = match world {
             http::Starter::Proxy => (
                 world.wit(),
@@ -53,11 +53,8 @@ impl Language for Js {
                 include_str!("../../../templates/http/js-0.3/app.js"),
             ),
             http::Starter::Middleware => {
-                return Err(world.unsupported(
-                    Lang::Js,
-                    Some(
-                        "JavaScript components cannot import async functions such as the next `handler`; write the middleware in Rust or Python",
-                    ),
+                return Err(Unavailable::ForWorld(
+                    "JavaScript components cannot import async functions such as the next `handler`; write the middleware in Rust or Python",
                 ));
             }
         };

@@ -12,7 +12,7 @@ use wcomp_compose::Lang;
 use super::Language;
 use crate::build::{ComponentError, Job};
 use crate::prime::Starter;
-use crate::scaffold::http::{self, HttpStarter, NoStarter};
+use crate::scaffold::http::{self, HttpStarter, Unavailable};
 use crate::scaffold::{Context, File, NewError};
 use crate::toolchain::{Home, Installed, Report, ToolchainError};
 
@@ -27,15 +27,15 @@ pub mod pins {
 pub struct Python;
 
 impl Language for Python {
-    fn lang(&self) -> Lang {
-        Lang::Python
+    fn title(&self) -> &'static str {
+        "Python"
     }
 
     fn files(&self, cx: &Context<'_>) -> Result<Vec<File>, NewError> {
         Ok(scaffold::files(cx))
     }
 
-    fn http_starter(&self, world: http::Starter) -> Result<HttpStarter, NoStarter> {
+    fn http_starter(&self, world: http::Starter) -> Result<HttpStarter, Unavailable> {
         Ok(HttpStarter {
             world: world.wit(),
             source: match world {

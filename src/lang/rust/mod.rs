@@ -13,7 +13,7 @@ use wcomp_compose::Lang;
 use super::Language;
 use crate::build::{ComponentError, Job};
 use crate::prime::Starter;
-use crate::scaffold::http::{self, HttpStarter, NoStarter};
+use crate::scaffold::http::{self, HttpStarter, Unavailable};
 use crate::scaffold::{Context, File, NewError};
 use crate::toolchain::{Home, Installed, Report, ToolchainError};
 
@@ -30,15 +30,15 @@ pub mod pins {
 pub struct Rust;
 
 impl Language for Rust {
-    fn lang(&self) -> Lang {
-        Lang::Rust
+    fn title(&self) -> &'static str {
+        "Rust"
     }
 
     fn files(&self, cx: &Context<'_>) -> Result<Vec<File>, NewError> {
         Ok(scaffold::files(cx))
     }
 
-    fn http_starter(&self, world: http::Starter) -> Result<HttpStarter, NoStarter> {
+    fn http_starter(&self, world: http::Starter) -> Result<HttpStarter, Unavailable> {
         Ok(HttpStarter {
             world: world.wit(),
             source: match world {

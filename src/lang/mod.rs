@@ -3,7 +3,20 @@
 //! [`Language`] trait the commands call through [`driver`].
 //!
 //! Adding a language is adding a folder here (plus its templates under
-//! `templates/`), a variant to [`Lang`] and a line to [`driver`].
+//! `templates/`), a variant to [`Lang`] and a line to [`driver`]:
+//!
+//! - `compose/src/lang.rs`: the variant, its doc, its name in
+//!   [`Lang::name`], its spellings in `FromStr`, and its place in
+//!   [`Lang::ALL`] (the order `doctor`, `setup` and every list of languages
+//!   follow; `--lang`'s values and the unknown-language help come from it);
+//! - `src/lang/<language>/mod.rs`: a unit struct implementing [`Language`],
+//!   its `pins`, and its modules (`scaffold`, `build`, `toolchain`, as the
+//!   others have them);
+//! - the one line in [`driver`].
+//!
+//! A refusal (a world the toolchain cannot build) is an [`Unsupported`]
+//! from [`Language::check_world`]; a language-specific app.toml key is
+//! checked in `compose/src/manifest.rs`, as `js-backend` and `cflags` are.
 
 // Build drivers return `build::ComponentError`, which carries the tool's
 // command line and stderr; it is built once per failed multi-second build,

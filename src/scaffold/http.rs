@@ -86,8 +86,9 @@ impl Starter {
         }
     }
 
-    /// The vendored world's own file (placeholder `{{name}}`): a world
-    /// that includes it, which the user can add imports to.
+    /// The component's world file most languages' starters use
+    /// (placeholder `{{name}}`): a world that includes the vendored one, to
+    /// which the user can add imports.
     pub fn wit(self) -> &'static str {
         match self {
             Starter::Proxy => include_str!("../../templates/http/wit/handler-0.2.wit"),

@@ -7,12 +7,12 @@
 //! all of them share is `wcomp-core`.
 
 mod build;
-mod c_bindings;
 mod cli;
 mod commands;
 mod deploy;
 mod dev;
 mod flags;
+mod lang;
 mod prime;
 mod process;
 mod registry;

@@ -12,7 +12,7 @@
 //! per-function cache is filled, and the first app still compiled for
 //! seconds.) For Rust, the starter
 //! compiles wit-bindgen and its dependencies into the store that every
-//! app's Rust builds are seeded from (`build::rust::deps`).
+//! app's Rust builds are seeded from (`lang::rust::deps`).
 //!
 //! A stamp per starter under `$WCOMP_HOME/primed` records what was primed
 //! with which toolchain; `wcomp cache clean` removes the stamps with the
@@ -27,7 +27,7 @@ use wcomp_host::{FunctionReuse, Host, RunError};
 
 use crate::build::{self, BuildError, BuildOptions, ComponentError, Summary};
 use crate::scaffold::{self, NewError, NewOptions};
-use crate::toolchain::{Home, pins};
+use crate::toolchain::Home;
 
 /// One starter: a language engine to prime.
 #[derive(Debug, Clone)]
@@ -39,50 +39,6 @@ pub struct Starter {
     world: Option<&'static str>,
     /// The toolchain it primes, as its stamp records it.
     toolchain: String,
-}
-
-/// The starters of `lang`: one per engine its toolchain can put in a
-/// component.
-pub fn starters(lang: Lang) -> Vec<Starter> {
-    let starter = |name, world, toolchain: String| Starter {
-        name,
-        lang,
-        world,
-        toolchain,
-    };
-    match lang {
-        Lang::Rust => vec![starter(
-            "rust",
-            None,
-            format!("{} wit-bindgen {}", pins::RUST_TARGET, pins::WIT_BINDGEN),
-        )],
-        Lang::Python => vec![starter(
-            "python",
-            None,
-            format!("componentize-py {}", pins::COMPONENTIZE_PY),
-        )],
-        Lang::Js => vec![
-            starter(
-                "js-starlingmonkey",
-                None,
-                format!(
-                    "jco {} componentize-js {}",
-                    pins::JCO,
-                    pins::COMPONENTIZE_JS
-                ),
-            ),
-            starter(
-                "js-quickjs",
-                // The QuickJS engine in a world componentize-qjs builds: the
-                // WASI 0.3 HTTP handler (a 0.3 command imports async functions,
-                // which JS refuses).
-                Some("wasi:http/service"),
-                format!("componentize-qjs {}", pins::COMPONENTIZE_QJS),
-            ),
-        ],
-        // No engine inside, and `setup` builds their libc once already.
-        Lang::C | Lang::Cpp => Vec::new(),
-    }
 }
 
 /// What priming one starter took.
@@ -120,6 +76,23 @@ pub enum PrimeError {
 }
 
 impl Starter {
+    /// A starter named `name` (its stamp's name too), scaffolded in `lang`
+    /// from `world` (the greeting command when `None`), priming the caches
+    /// for `toolchain` (as its stamp records it).
+    pub fn new(
+        name: &'static str,
+        lang: Lang,
+        world: Option<&'static str>,
+        toolchain: String,
+    ) -> Self {
+        Starter {
+            name,
+            lang,
+            world,
+            toolchain,
+        }
+    }
+
     /// Whether this starter was primed with the toolchain pinned now.
     pub fn is_primed(&self, home: &Home) -> bool {
         std::fs::read_to_string(stamp(home, self.name)).is_ok_and(|s| s == self.stamp_text())

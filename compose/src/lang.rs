@@ -41,15 +41,30 @@ impl fmt::Display for Lang {
     }
 }
 
+/// Every language's name, quoted, in [`Lang::ALL`]'s order, the last
+/// joined by `last` (`and`, `or`): "`rust`, `python`, ... and `cpp`".
+fn listed(last: &str) -> String {
+    wcomp_core::fmt::prose_list(Lang::ALL.map(|lang| format!("`{lang}`")), last)
+}
+
 /// A language name wcomp does not know.
-#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("unknown language `{0}`")]
-#[diagnostic(
-    code(wcomp::unknown_lang),
-    help("the known languages are `rust`, `python`, `js`, `c` and `cpp`")
-)]
 #[non_exhaustive]
 pub struct UnknownLang(pub String);
+
+impl miette::Diagnostic for UnknownLang {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("wcomp::unknown_lang"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(format!(
+            "the known languages are {}",
+            listed("and")
+        )))
+    }
+}
 
 impl FromStr for Lang {
     type Err = UnknownLang;
@@ -70,10 +85,17 @@ impl<'de> serde::Deserialize<'de> for Lang {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(|e: UnknownLang| {
-            serde::de::Error::custom(format!(
-                "{e}; {}",
-                "expected `rust`, `python`, `js`, `c` or `cpp`"
-            ))
+            serde::de::Error::custom(format!("{e}; expected {}", listed("or")))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listed;
+
+    #[test]
+    fn every_language_is_listed() {
+        assert_eq!(listed("or"), "`rust`, `python`, `js`, `c` or `cpp`");
     }
 }

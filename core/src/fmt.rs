@@ -118,6 +118,17 @@ impl fmt::Display for Excerpt<'_> {
     }
 }
 
+/// Items in prose: `a`, `a and b`, `a, b and c` (`last` is `and` or
+/// `or`).
+pub fn prose_list<T: fmt::Display>(items: impl IntoIterator<Item = T>, last: &str) -> String {
+    let items: Vec<String> = items.into_iter().map(|item| item.to_string()).collect();
+    match items.split_last() {
+        Some((final_item, [])) => final_item.clone(),
+        Some((final_item, rest)) => format!("{} {last} {final_item}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// Names in backticks, separated by commas: `` `a`, `b`, `c` ``; the way
 /// every message lists what there is to choose from.
 pub fn quoted_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
@@ -131,6 +142,14 @@ pub fn quoted_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_lists() {
+        assert_eq!(prose_list(["a"], "and"), "a");
+        assert_eq!(prose_list(["a", "b"], "or"), "a or b");
+        assert_eq!(prose_list(["a", "b", "c"], "and"), "a, b and c");
+        assert_eq!(prose_list(Vec::<&str>::new(), "and"), "");
+    }
 
     #[test]
     fn sizes() {

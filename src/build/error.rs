@@ -111,15 +111,15 @@ pub enum ComponentError {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    C(Box<super::c::CError>),
+    C(Box<crate::lang::c::build::CError>),
 
-    #[error("component `{component}` cannot be built in JavaScript")]
-    #[diagnostic(code(wcomp::build::js_limit))]
-    JsLimit {
+    #[error("component `{component}` cannot be built in {}", source.language)]
+    #[diagnostic(code(wcomp::build::unsupported))]
+    Unsupported {
         component: String,
         #[source]
         #[diagnostic_source]
-        source: crate::toolchain::js::JsLimit,
+        source: crate::lang::Unsupported,
     },
 
     #[error("component `{component}`: cannot generate its C bindings")]
@@ -128,7 +128,7 @@ pub enum ComponentError {
         component: String,
         #[source]
         #[diagnostic_source]
-        source: crate::c_bindings::BindingsError,
+        source: crate::lang::c::bindings::BindingsError,
     },
 
     #[error("component `{component}`: cannot use `{}`", path.display())]

@@ -11,12 +11,8 @@
 // once per failed multi-second build, so their size costs nothing.
 #![allow(clippy::result_large_err)]
 
-mod c;
 mod check;
 mod error;
-mod js;
-mod python;
-pub mod rust;
 mod state;
 
 use std::collections::BTreeSet;
@@ -26,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
-use wcomp_compose::{App, ComponentEntry, ComponentWit, JsBackend, Lang, WitOrigin};
+use wcomp_compose::{App, ComponentEntry, ComponentWit, Lang, WitOrigin};
 
 pub use error::{BuildError, ComponentError};
 pub use state::InputError;
@@ -34,7 +30,7 @@ pub(crate) use state::{IGNORED, is_input};
 use state::{Recorded, State};
 
 use crate::process::ProcessError;
-use crate::toolchain::{self, Home, pins};
+use crate::toolchain::Home;
 use crate::wit::{WitError, WitSet, World};
 
 /// How a build runs.
@@ -203,7 +199,6 @@ pub struct Job<'a> {
     /// toolchain: `target/wcomp/wit/<name>` (absolute).
     pub wit: PathBuf,
     pub home: &'a Home,
-    pub js_backend: JsBackend,
     /// How many processes a driver may run at once (C/C++ compile units).
     pub jobs: usize,
 }
@@ -211,18 +206,18 @@ pub struct Job<'a> {
 impl Job<'_> {
     /// Where drivers write their output before it is checked and moved into
     /// place; cargo keeps its own artifacts.
-    fn scratch_dir(&self) -> PathBuf {
+    pub(crate) fn scratch_dir(&self) -> PathBuf {
         self.build_dir.join("tmp")
     }
 
     /// A scratch output path for this component, its directory created.
-    fn scratch_output(&self) -> Result<PathBuf, ComponentError> {
+    pub(crate) fn scratch_output(&self) -> Result<PathBuf, ComponentError> {
         let dir = self.scratch_dir();
         std::fs::create_dir_all(&dir).map_err(|e| self.io(&dir, e))?;
         Ok(dir.join(format!("{}.wasm", self.name)))
     }
 
-    fn tool_error(&self, source: ProcessError) -> ComponentError {
+    pub(crate) fn tool_error(&self, source: ProcessError) -> ComponentError {
         ComponentError::Tool {
             component: self.name.to_owned(),
             source,
@@ -236,7 +231,7 @@ impl Job<'_> {
         }
     }
 
-    fn io(&self, path: &Path, source: std::io::Error) -> ComponentError {
+    pub(crate) fn io(&self, path: &Path, source: std::io::Error) -> ComponentError {
         ComponentError::Io {
             component: self.name.to_owned(),
             path: path.to_owned(),
@@ -246,34 +241,7 @@ impl Job<'_> {
 
     /// The toolchain identity that goes into the input hash.
     fn toolchain_id(&self) -> String {
-        match self.lang {
-            Lang::Rust => format!(
-                "rust {} wit-bindgen {}",
-                pins::RUST_TARGET,
-                pins::WIT_BINDGEN
-            ),
-            Lang::Python => format!("componentize-py {}", pins::COMPONENTIZE_PY),
-            Lang::Js => match self.js_backend {
-                JsBackend::ComponentizeJs => {
-                    format!(
-                        "jco {} componentize-js {}",
-                        pins::JCO,
-                        pins::COMPONENTIZE_JS
-                    )
-                }
-                JsBackend::ComponentizeQjs => {
-                    format!("componentize-qjs {}", pins::COMPONENTIZE_QJS)
-                }
-            },
-            Lang::C | Lang::Cpp => format!(
-                "zig {} wit-bindgen-c {} preview1-adapter {} cflags {:?} ldflags {:?}",
-                pins::ZIGLANG,
-                pins::WIT_BINDGEN_C,
-                pins::PREVIEW1_ADAPTER,
-                self.entry.cflags(),
-                self.entry.ldflags()
-            ),
-        }
+        crate::lang::driver(self.lang).toolchain_id(self)
     }
 }
 
@@ -440,13 +408,12 @@ fn job<'a>(
     let mut world_wit = app.component_wit(entry);
     world_wit.path = absolute(&world_wit.path);
     let world = load_world(app, entry, &world_wit)?;
-    if lang == Lang::Js {
-        toolchain::js::check_world(&world).map_err(|source| ComponentError::JsLimit {
+    crate::lang::driver(lang)
+        .check_world(&world)
+        .map_err(|source| ComponentError::Unsupported {
             component: name.to_owned(),
             source,
         })?;
-    }
-    let js_backend = toolchain::js::backend_for(&world, entry.js_backend());
     Ok(Job {
         name,
         entry,
@@ -460,7 +427,6 @@ fn job<'a>(
         wit: absolute(&materialized_wit_dir(app.dir(), name)),
         output,
         home,
-        js_backend,
         jobs: opts.jobs,
     })
 }
@@ -514,10 +480,11 @@ fn install_toolchains<'a>(
     let langs: BTreeSet<Lang> = stale.iter().map(|job| job.lang).collect();
     let mut broken = Vec::new();
     for lang in langs {
-        if !toolchain::is_installed(home, lang) {
+        let language = crate::lang::driver(lang);
+        if !language.is_installed(home) {
             progress.installing(lang);
         }
-        if let Err(e) = toolchain::install(home, lang, false) {
+        if let Err(e) = language.install(home, false) {
             broken.push((lang, Some(e)));
         }
     }
@@ -609,12 +576,7 @@ fn run_driver(job: &Job<'_>) -> Result<Recorded, ComponentError> {
             component: job.name.to_owned(),
             source,
         })?;
-    let built = match job.lang {
-        Lang::Rust => rust::build(job),
-        Lang::Python => python::build(job),
-        Lang::Js => js::build(job),
-        Lang::C | Lang::Cpp => c::build(job),
-    }?;
+    let built = crate::lang::driver(job.lang).build(job)?;
     let bytes = std::fs::read(&built).map_err(|e| job.io(&built, e))?;
     check::check_output(job, &job.output, &bytes)?;
     wcomp_core::fs::write_atomically(&job.output, &bytes).map_err(|e| job.io(&e.path, e.source))?;

@@ -5,7 +5,7 @@ use wcomp_core::fmt::Size;
 use wcomp_host::cache::{self, Tally};
 
 use super::host_options::CacheMax;
-use crate::build::rust::deps as rust_deps;
+use crate::lang::rust::deps as rust_deps;
 use crate::prime;
 use crate::toolchain::Home;
 use crate::ui::Ui;

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use wcomp_compose::Lang;
 
-use crate::toolchain::{self, Home, Report};
+use crate::toolchain::{Home, Report};
 use crate::ui::Ui;
 
 /// Report the guest toolchains wcomp finds, their versions and pins.
@@ -35,7 +35,7 @@ impl DoctorCommand {
         };
         let reports: Vec<Report> = langs
             .into_iter()
-            .map(|lang| toolchain::check(&home, lang))
+            .map(|lang| crate::lang::driver(lang).check(&home))
             .collect();
         if self.json {
             let out = serde_json::json!({

@@ -6,8 +6,8 @@ use wcomp_compose::Lang;
 use wcomp_core::fmt::Elapsed;
 
 use super::host_options::{CacheMax, cached_host};
-use crate::prime::{self, Starter};
-use crate::toolchain::{self, Home, Installed};
+use crate::prime::Starter;
+use crate::toolchain::{Home, Installed};
 use crate::ui::Ui;
 
 /// Install the pinned guest toolchains into the wcomp cache.
@@ -78,7 +78,7 @@ impl SetupCommand {
         let mut installed_any = false;
         for &lang in &langs {
             let started = Instant::now();
-            match toolchain::install(&home, lang, self.force)? {
+            match crate::lang::driver(lang).install(&home, self.force)? {
                 Installed::Fresh => ui.status("Fresh", format_args!("{lang} toolchain")),
                 Installed::Installed => {
                     installed_any = true;
@@ -120,7 +120,7 @@ fn prime(
 ) -> miette::Result<bool> {
     let starters: Vec<Starter> = langs
         .iter()
-        .flat_map(|&lang| prime::starters(lang))
+        .flat_map(|&lang| crate::lang::driver(lang).starters())
         .filter(|starter| force || !starter.is_primed(home))
         .collect();
     if starters.is_empty() {

@@ -8,11 +8,29 @@
 //! for interfaces other components export.
 
 use wcomp_compose::Lang;
+use wcomp_core::fmt::prose_list;
 
 use super::{Context, File};
 
-const PYTHON_GITIGNORE: &str = include_str!("../../templates/python/gitignore");
-const JS_GITIGNORE: &str = include_str!("../../templates/js/gitignore");
+/// A language's HTTP starter: the component's world and its handler.
+pub struct HttpStarter {
+    /// The component's world file (placeholder `{{name}}`).
+    pub world: &'static str,
+    /// The handler's source (placeholders `{{name}}`, `{{wit_path}}` and
+    /// `{{world}}`).
+    pub source: &'static str,
+    /// The component's files around the filled-in source.
+    pub files: fn(&Context<'_>, String) -> Vec<File>,
+}
+
+/// Why a language offers no HTTP starter for a world.
+#[derive(Debug, Clone, Copy)]
+pub enum Unavailable {
+    /// The language has no HTTP starters at all.
+    InLanguage,
+    /// It has none for this world, for this reason (the help shown).
+    ForWorld(&'static str),
+}
 
 /// Which wasi:http world the starter implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,10 +50,13 @@ pub enum Starter {
 pub struct NoStarter {
     pub lang: Lang,
     pub world: String,
-    pub help: &'static str,
+    pub help: String,
 }
 
 impl Starter {
+    /// Every starter.
+    const ALL: [Starter; 3] = [Starter::Proxy, Starter::Service, Starter::Middleware];
+
     /// The starter a `--world` names: `wasi:http/proxy`, `wasi:http/service`
     /// or `wasi:http/middleware`, without a version or with one of the
     /// vendored line (`@0.2.x` for proxy, `@0.3.x` for the others).
@@ -65,88 +86,67 @@ impl Starter {
         }
     }
 
-    /// The component's world file (placeholder `{{name}}`), for `lang`.
-    pub fn world_wit(self, lang: Lang) -> Result<&'static str, NoStarter> {
-        Ok(match (self, lang) {
-            (Starter::Proxy, Lang::Rust | Lang::Python | Lang::Js) => {
-                include_str!("../../templates/http/wit/handler-0.2.wit")
-            }
-            // componentize-qjs cannot import `client.send` (an async
-            // function): its world leaves `wasi:http/client` out.
-            (Starter::Service, Lang::Js) => {
-                include_str!("../../templates/http/wit/handler-0.3-qjs.wit")
-            }
-            (Starter::Service, Lang::Rust | Lang::Python) => {
-                include_str!("../../templates/http/wit/handler-0.3.wit")
-            }
-            (Starter::Middleware, Lang::Rust | Lang::Python) => {
-                include_str!("../../templates/http/wit/middleware-0.3.wit")
-            }
-            _ => return Err(self.no_starter(lang)),
-        })
+    /// The component's world file most languages' starters use
+    /// (placeholder `{{name}}`): a world that includes the vendored one, to
+    /// which the user can add imports.
+    pub fn wit(self) -> &'static str {
+        match self {
+            Starter::Proxy => include_str!("../../templates/http/wit/handler-0.2.wit"),
+            Starter::Service => include_str!("../../templates/http/wit/handler-0.3.wit"),
+            Starter::Middleware => include_str!("../../templates/http/wit/middleware-0.3.wit"),
+        }
     }
 
-    fn no_starter(self, lang: Lang) -> NoStarter {
-        NoStarter {
-            lang,
-            world: self.world().to_owned(),
-            help: match (self, lang) {
-                (Starter::Middleware, Lang::Js) => {
-                    "JavaScript components cannot import async functions such as the next `handler`; write the middleware in Rust or Python"
-                }
-                _ => {
-                    "HTTP starters exist in Rust, Python and JavaScript; for C or C++, scaffold from a world of your own that includes it"
-                }
-            },
-        }
+    /// The component's world file (placeholder `{{name}}`), for `lang`.
+    pub fn world_wit(self, lang: Lang) -> Result<&'static str, NoStarter> {
+        Ok(self.in_lang(lang)?.world)
+    }
+
+    /// The starter in `lang`, or the error saying why there is none.
+    fn in_lang(self, lang: Lang) -> Result<HttpStarter, NoStarter> {
+        crate::lang::driver(lang)
+            .http_starter(self)
+            .map_err(|why| NoStarter {
+                lang,
+                world: self.world().to_owned(),
+                help: match why {
+                    Unavailable::ForWorld(help) => help.to_owned(),
+                    Unavailable::InLanguage => no_starters_help(),
+                },
+            })
     }
 
     /// The component's files: the template of its language and world.
     pub fn files(self, cx: &Context<'_>, lang: Lang) -> Result<Vec<File>, NoStarter> {
-        let fill = |text: &str| {
-            text.replace("{{name}}", cx.name)
-                .replace("{{wit_path}}", &cx.wit_rel)
-                .replace("{{world}}", &cx.world.name)
-        };
-        let source = match (self, lang) {
-            (Starter::Proxy, Lang::Rust) => {
-                include_str!("../../templates/http/rust-0.2/src/lib.rs")
-            }
-            (Starter::Service, Lang::Rust) => {
-                include_str!("../../templates/http/rust-0.3/src/lib.rs")
-            }
-            (Starter::Middleware, Lang::Rust) => {
-                include_str!("../../templates/http/rust-middleware-0.3/src/lib.rs")
-            }
-            (Starter::Proxy, Lang::Python) => {
-                include_str!("../../templates/http/python-0.2/app.py")
-            }
-            (Starter::Service, Lang::Python) => {
-                include_str!("../../templates/http/python-0.3/app.py")
-            }
-            (Starter::Middleware, Lang::Python) => {
-                include_str!("../../templates/http/python-middleware-0.3/app.py")
-            }
-            (Starter::Proxy, Lang::Js) => include_str!("../../templates/http/js-0.2/app.js"),
-            (Starter::Service, Lang::Js) => include_str!("../../templates/http/js-0.3/app.js"),
-            _ => return Err(self.no_starter(lang)),
-        };
-        Ok(match lang {
-            Lang::Rust => {
-                let mut files = super::rust::package_files(cx.name);
-                files.push(File::new("src/lib.rs", fill(source)));
-                files
-            }
-            Lang::Python => vec![
-                File::new(".gitignore", PYTHON_GITIGNORE.to_owned()),
-                File::new("app.py", fill(source)),
-            ],
-            _ => vec![
-                File::new(".gitignore", JS_GITIGNORE.to_owned()),
-                File::new("app.js", fill(source)),
-            ],
-        })
+        let starter = self.in_lang(lang)?;
+        let source = starter
+            .source
+            .replace("{{name}}", cx.name)
+            .replace("{{wit_path}}", &cx.wit_rel)
+            .replace("{{world}}", &cx.world.name);
+        Ok((starter.files)(cx, source))
     }
+}
+
+/// The help for a language without HTTP starters: the languages with
+/// some, and the way for the others.
+fn no_starters_help() -> String {
+    let (with, without): (Vec<_>, Vec<_>) = Lang::ALL
+        .iter()
+        .map(|&lang| crate::lang::driver(lang))
+        .partition(|language| {
+            Starter::ALL
+                .iter()
+                .any(|&starter| language.http_starter(starter).is_ok())
+        });
+    let titles = |languages: Vec<&dyn crate::lang::Language>| {
+        languages.iter().map(|l| l.title()).collect::<Vec<_>>()
+    };
+    format!(
+        "HTTP starters exist in {}; for {}, scaffold from a world of your own that includes it",
+        prose_list(titles(with), "and"),
+        prose_list(titles(without), "or")
+    )
 }
 
 #[cfg(test)]

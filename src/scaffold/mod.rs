@@ -4,12 +4,8 @@
 //! Everything is planned in memory and checked first; only then are files
 //! written, app.toml last and atomically, so a failed `new` writes nothing.
 
-mod c;
-mod http;
-mod js;
-mod python;
-mod rust;
-mod world;
+pub(crate) mod http;
+pub(crate) mod world;
 mod writes;
 
 use std::path::{Path, PathBuf};
@@ -86,11 +82,11 @@ pub enum NewError {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    CBindings(#[from] crate::c_bindings::BindingsError),
+    CBindings(#[from] crate::lang::c::bindings::BindingsError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    JsLimit(#[from] crate::toolchain::js::JsLimit),
+    Unsupported(#[from] crate::lang::Unsupported),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -126,7 +122,7 @@ pub struct File {
 
 impl File {
     /// A file of the person's: a stub, a package manifest, `.gitignore`.
-    fn new(path: impl Into<PathBuf>, contents: String) -> Self {
+    pub(crate) fn new(path: impl Into<PathBuf>, contents: String) -> Self {
         File {
             path: path.into(),
             contents: contents.into_bytes(),
@@ -141,8 +137,9 @@ pub struct Context<'a> {
     pub world: &'a World,
     /// The app's WIT directory, relative to the component's directory.
     pub wit_rel: String,
-    /// JS built by componentize-qjs (async ABI, no `console`).
-    pub js_async: bool,
+    /// The componentizer the language chose for the world, if it has a
+    /// choice (JS: componentize-qjs has the async ABI, but no `console`).
+    pub backend: Option<JsBackend>,
 }
 
 impl Context<'_> {
@@ -246,25 +243,20 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         Some(starter) => http_world(cwd, &target, &source, starter, opts.lang, &mut writes)?,
         None => resolve_world(cwd, &target, &source, opts, &mut writes)?,
     };
-    if opts.lang == Lang::Js {
-        crate::toolchain::js::check_world(&world)?;
-    }
-    let js_backend =
-        (opts.lang == Lang::Js).then(|| crate::toolchain::js::backend_for(&world, None));
+    let language = crate::lang::driver(opts.lang);
+    language.check_world(&world)?;
+    let js_backend = language.backend(&world, None);
     let materialized = crate::build::materialized_wit_dir(cwd, target.name.as_str());
     let alone = world.alone()?;
     let cx = Context {
         name: target.name.as_str(),
         world: &alone,
         wit_rel: relative(&target.dir, &materialized),
-        js_async: js_backend == Some(JsBackend::ComponentizeQjs),
+        backend: js_backend,
     };
-    let files = match (http, opts.lang) {
-        (Some(starter), lang) => starter.files(&cx, lang)?,
-        (None, Lang::Rust) => rust::files(&cx),
-        (None, Lang::Python) => python::files(&cx),
-        (None, Lang::Js) => js::files(&cx),
-        (None, Lang::C | Lang::Cpp) => c::files(&cx, opts.lang)?,
+    let files = match http {
+        Some(starter) => starter.files(&cx, opts.lang)?,
+        None => language.files(&cx)?,
     };
     for file in files {
         writes.add_owned(target.dir.join(&file.path), file.contents, file.owner);
@@ -284,9 +276,9 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
     let existing = writes.settle(cwd, opts.changed_files)?;
     writes.check()?;
     writes.commit()?;
-    if opts.lang == Lang::Rust {
-        // The Rust bindings read the materialized WIT: write it now, so the
-        // crate checks (and rust-analyzer works) before the first build.
+    if language.reads_materialized_wit() {
+        // The bindings read the materialized WIT: write it now, so the
+        // project checks (and rust-analyzer works) before the first build.
         world.materialize(&materialized)?;
     }
     wcomp_core::fs::write_atomically(&target.manifest, manifest_text.as_bytes()).map_err(|e| {

@@ -1,16 +1,16 @@
 //! Finding and installing the pinned guest toolchains.
 //!
 //! Everything wcomp installs lives under one cache directory ([`Home`]). Each
-//! language has a module that can [`check`] what is there (for `wcomp
-//! doctor`) and [`install`] what is missing (for `wcomp setup`, and on demand
-//! for `wcomp build`). An install is marked complete by a stamp file written
+//! language's driver (`crate::lang`) can check what is there (for `wcomp
+//! doctor`) and install what is missing (for `wcomp setup`, and on demand
+//! for `wcomp build`), with the shared pieces here. An install is marked complete by a stamp file written
 //! last, so an interrupted install is never taken for a finished one; a lock
 //! file serialises concurrent installs of the same toolchain.
 
-pub mod c;
-pub mod js;
-pub mod python;
-pub mod rust;
+pub mod pypi;
+
+/// The PyPI helpers under the name `deploy` reaches them by.
+pub(crate) use pypi as python;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -19,32 +19,6 @@ use serde::Serialize;
 use wcomp_compose::Lang;
 
 use crate::process::ProcessError;
-
-/// The versions wcomp pins. Changing one here makes `wcomp setup` reinstall.
-pub mod pins {
-    /// The Rust target guests are built for.
-    pub const RUST_TARGET: &str = "wasm32-wasip2";
-    /// wit-bindgen, the Rust guests' bindings generator (a crate dependency).
-    pub const WIT_BINDGEN: &str = "0.61.1";
-    /// componentize-py, from PyPI.
-    pub const COMPONENTIZE_PY: &str = "0.25.1";
-    /// `@bytecodealliance/jco`, from npm.
-    pub const JCO: &str = "1.35.0";
-    /// `@bytecodealliance/componentize-js` (StarlingMonkey), from npm.
-    pub const COMPONENTIZE_JS: &str = "0.23.0";
-    /// `componentize-qjs` (QuickJS), from npm.
-    pub const COMPONENTIZE_QJS: &str = "0.4.5";
-    /// zig, the C and C++ compiler, from PyPI's `ziglang` (also what
-    /// `zig version` reports).
-    pub const ZIGLANG: &str = "0.17.0";
-    /// wit-bindgen-c, the C/C++ bindings generator (a crate dependency of
-    /// wcomp, so built in; matches [`WIT_BINDGEN`]).
-    pub const WIT_BINDGEN_C: &str = "0.61.1";
-    /// The wasip1-to-wasip2 adapter C/C++ modules are componentized with,
-    /// from the `wasi-preview1-component-adapter-provider` crate (built in;
-    /// matches the host's Wasmtime).
-    pub const PREVIEW1_ADAPTER: &str = "48.0.8";
-}
 
 /// The environment variable that overrides the cache directory.
 pub const HOME_ENV: &str = "WCOMP_HOME";
@@ -189,12 +163,12 @@ impl Home {
 const STAMP: &str = ".wcomp-installed";
 
 /// Whether the install in `dir` finished and installed exactly `spec`.
-fn stamp_matches(dir: &Path, spec: &str) -> bool {
+pub(crate) fn stamp_matches(dir: &Path, spec: &str) -> bool {
     std::fs::read_to_string(dir.join(STAMP)).is_ok_and(|s| s == spec)
 }
 
 /// Marks the install in `dir` finished; written last.
-fn write_stamp(lang: Lang, dir: &Path, spec: &str) -> Result<(), ToolchainError> {
+pub(crate) fn write_stamp(lang: Lang, dir: &Path, spec: &str) -> Result<(), ToolchainError> {
     wcomp_core::fs::write_atomically(&dir.join(STAMP), spec.as_bytes()).map_err(|e| {
         ToolchainError::Io {
             lang,
@@ -205,7 +179,7 @@ fn write_stamp(lang: Lang, dir: &Path, spec: &str) -> Result<(), ToolchainError>
 }
 
 /// Removes a previous (possibly half-finished) install at `dir`.
-fn clear_dir(lang: Lang, dir: &Path) -> Result<(), ToolchainError> {
+pub(crate) fn clear_dir(lang: Lang, dir: &Path) -> Result<(), ToolchainError> {
     match std::fs::remove_dir_all(dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -267,7 +241,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn new(lang: Lang, tools: Vec<Tool>, fix: &str) -> Self {
+    pub(crate) fn new(lang: Lang, tools: Vec<Tool>, fix: &str) -> Self {
         let ready = tools.iter().all(|t| t.ok);
         Report {
             lang,
@@ -285,37 +259,6 @@ pub enum Installed {
     Fresh,
     /// Something was installed.
     Installed,
-}
-
-/// Checks one language's toolchain without changing anything.
-pub fn check(home: &Home, lang: Lang) -> Report {
-    match lang {
-        Lang::Rust => rust::check(),
-        Lang::Python => python::check(home),
-        Lang::Js => js::check(home),
-        Lang::C | Lang::Cpp => c::check(home, lang),
-    }
-}
-
-/// Whether one language's toolchain looks installed, from its stamp alone:
-/// cheap enough to decide whether to tell the user an install is starting.
-pub fn is_installed(home: &Home, lang: Lang) -> bool {
-    match lang {
-        Lang::Rust => rust::is_installed(),
-        Lang::Python => python::is_installed(home),
-        Lang::Js => js::is_installed(home),
-        Lang::C | Lang::Cpp => c::is_installed(home),
-    }
-}
-
-/// Installs one language's toolchain if it is missing (or always, with `force`).
-pub fn install(home: &Home, lang: Lang, force: bool) -> Result<Installed, ToolchainError> {
-    match lang {
-        Lang::Rust => rust::install(),
-        Lang::Python => python::install(home, force),
-        Lang::Js => js::install(home, force),
-        Lang::C | Lang::Cpp => c::install(home, lang, force),
-    }
 }
 
 /// The first line of a tool's `--version` output, minus the tool's name and

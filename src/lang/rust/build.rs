@@ -4,16 +4,15 @@
 //! Every app builds in its own cargo target directory, seeded with the
 //! compiled dependencies other apps built before it ([`deps`]).
 
-pub mod deps;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
-use super::{ComponentError, Job};
+use super::deps;
+use super::pins;
+use crate::build::{ComponentError, Job};
 use crate::process;
-use crate::toolchain::pins;
 
 pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     let target = job.build_dir.join("cargo");

@@ -17,10 +17,10 @@ use wasi_preview1_component_adapter_provider::{
 };
 use wcomp_compose::Lang;
 
-use super::{ComponentError, Job};
-use crate::c_bindings;
+use super::bindings;
+use super::toolchain::{NO_EXCEPTIONS, TARGET, profile_flags, zig, zig_binary};
+use crate::build::{ComponentError, Job};
 use crate::process::{self, ProcessError};
-use crate::toolchain::c::{NO_EXCEPTIONS, TARGET, profile_flags, zig, zig_binary};
 
 /// How many lines of the compiler's output an error shows.
 const OUTPUT_LINES: usize = 40;
@@ -101,9 +101,9 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
         }
         .into());
     }
-    let bindings = job.src.join(c_bindings::DIR);
+    let bindings = job.src.join(bindings::DIR);
     let header =
-        c_bindings::refresh(&bindings, &job.world).map_err(|source| ComponentError::Bindings {
+        bindings::refresh(&bindings, &job.world).map_err(|source| ComponentError::Bindings {
             component: job.name.to_owned(),
             source,
         })?;
@@ -120,7 +120,7 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     let units = units(job, &src, &header, &out_dir)?;
     compile_all(job, &zig_path, &units)?;
     let core = out_dir.join(format!("{}.core.wasm", job.name));
-    let object = c_bindings::type_object(&header);
+    let object = bindings::type_object(&header);
     link(job, &zig_path, &units, &object, &core)?;
     componentize(job, &core)
 }
@@ -184,7 +184,7 @@ fn compile_command(job: &Job<'_>, zig_path: &Path, unit: &Unit) -> Command {
     cmd.args(["-target", TARGET])
         .args(profile_flags(job.release))
         .arg("-I")
-        .arg(c_bindings::DIR);
+        .arg(bindings::DIR);
     if unit.cpp {
         cmd.arg(NO_EXCEPTIONS);
     }
@@ -320,7 +320,7 @@ fn link(
             help: if tail.contains("undefined symbol: exports_") {
                 format!(
                     "every export needs a definition: `{}/{}` declares them under `// Exported Functions`",
-                    c_bindings::DIR,
+                    bindings::DIR,
                     type_object
                         .file_name()
                         .map(|n| n.to_string_lossy().replace("_component_type.o", ".h"))

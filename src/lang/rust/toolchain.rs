@@ -6,8 +6,9 @@ use std::process::Command;
 
 use wcomp_compose::Lang;
 
-use super::{Installed, Report, Tool, ToolchainError, pins, version_word};
+use super::pins;
 use crate::process;
+use crate::toolchain::{Installed, Report, Tool, ToolchainError, version_word};
 
 const FIX: &str = "install Rust from https://rustup.rs, then run `wcomp setup --lang rust`";
 

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::{ComponentError, Job};
+use super::toolchain::componentize_py;
+use crate::build::{ComponentError, Job};
 use crate::process;
-use crate::toolchain::python::componentize_py;
 
 pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     let out = job.scratch_output()?;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use wit_bindgen_core::wit_parser as wit258;
 use wit_parser::{Type, TypeDefKind, WorldItem};
 
-use crate::toolchain::pins;
+use super::pins;
 use crate::wit::World;
 
 /// The directory of a component that holds its generated bindings.

@@ -6,8 +6,10 @@ use std::process::Command;
 
 use wcomp_compose::{JsBackend, Lang};
 
-use super::{Home, Installed, Report, Tool, ToolchainError, pins, version_word};
+use super::pins;
+use crate::lang::Unsupported;
 use crate::process;
+use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError, version_word};
 use crate::wit::World;
 
 const DIR: &str = "js";
@@ -69,7 +71,7 @@ fn package_version(prefix: &Path, package: &str) -> Option<String> {
 
 /// Whether a finished install of the pinned packages is there.
 pub fn is_installed(home: &Home) -> bool {
-    super::stamp_matches(&home.dir(DIR), &package_json())
+    crate::toolchain::stamp_matches(&home.dir(DIR), &package_json())
 }
 
 /// Which JS componentizer builds `world`: the app.toml choice, else
@@ -83,29 +85,22 @@ pub fn backend_for(world: &World, chosen: Option<JsBackend>) -> JsBackend {
     }
 }
 
-/// A world the JS toolchains cannot build.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("JavaScript components cannot import async functions, and world `{world}` imports {}", functions.join(", "))]
-#[diagnostic(
-    code(wcomp::js::async_import),
-    help(
-        "componentize-qjs (the JS backend for async worlds) imports only synchronous functions, and componentize-js has no async ABI at all; write this component in Rust or Python, or make the imported functions synchronous"
-    )
-)]
-pub struct JsLimit {
-    pub world: String,
-    pub functions: Vec<String>,
-}
-
-/// Checks that a JS toolchain can build `world` at all.
-pub fn check_world(world: &World) -> Result<(), JsLimit> {
+/// Refuses a world the JS toolchains cannot build: one that imports async
+/// functions.
+pub fn check_world(world: &World) -> Result<(), Unsupported> {
     let functions = world.imported_async_functions();
     if functions.is_empty() {
         return Ok(());
     }
-    Err(JsLimit {
-        world: world.qualified.clone(),
-        functions,
+    Err(Unsupported {
+        language: "JavaScript",
+        code: "wcomp::js::async_import",
+        message: format!(
+            "JavaScript components cannot import async functions, and world `{}` imports {}",
+            world.qualified,
+            functions.join(", ")
+        ),
+        help: "componentize-qjs (the JS backend for async worlds) imports only synchronous functions, and componentize-js has no async ABI at all; write this component in Rust or Python, or make the imported functions synchronous",
     })
 }
 
@@ -113,7 +108,7 @@ pub fn check_world(world: &World) -> Result<(), JsLimit> {
 pub fn check(home: &Home) -> Report {
     let prefix = home.dir(DIR);
     // A prefix without the stamp is a half-finished install.
-    let finished = super::stamp_matches(&prefix, &package_json());
+    let finished = crate::toolchain::stamp_matches(&prefix, &package_json());
     let mut tools = vec![
         Tool::new(
             "node",
@@ -157,10 +152,10 @@ pub fn install(home: &Home, force: bool) -> Result<Installed, ToolchainError> {
     let _lock = home.lock(Lang::Js, DIR)?;
     let prefix = home.dir(DIR);
     let manifest = package_json();
-    if !force && super::stamp_matches(&prefix, &manifest) && all_pinned(&prefix) {
+    if !force && crate::toolchain::stamp_matches(&prefix, &manifest) && all_pinned(&prefix) {
         return Ok(Installed::Fresh);
     }
-    super::clear_dir(Lang::Js, &prefix)?;
+    crate::toolchain::clear_dir(Lang::Js, &prefix)?;
     let io = |source| ToolchainError::Io {
         lang: Lang::Js,
         path: prefix.clone(),
@@ -196,6 +191,6 @@ pub fn install(home: &Home, force: bool) -> Result<Installed, ToolchainError> {
             });
         }
     }
-    super::write_stamp(Lang::Js, &prefix, &manifest)?;
+    crate::toolchain::write_stamp(Lang::Js, &prefix, &manifest)?;
     Ok(Installed::Installed)
 }

@@ -5,17 +5,17 @@ use std::fmt::Write as _;
 
 use wit_parser::{Function, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeId};
 
-use super::world::{self, ExportedInterface, Exports, Resource, upper_camel};
-use super::{Context, File, placeholder_message};
-use crate::toolchain::pins;
+use super::pins;
+use crate::scaffold::world::{self, ExportedInterface, Exports, Resource, upper_camel};
+use crate::scaffold::{Context, File, placeholder_message};
 
-const CARGO_TOML: &str = include_str!("../../templates/rust/Cargo.toml");
+const CARGO_TOML: &str = include_str!("../../../templates/rust/Cargo.toml");
 /// The versions every Rust starter builds with, wit-bindgen's dependencies
 /// included (those of `examples/hello-polyglot/cli`): pinned, so that
-/// every app compiles the same units and shares them (`build::rust::deps`),
+/// every app compiles the same units and shares them (`lang::rust::deps`),
 /// rather than whatever the registry holds the day it is made.
-const CARGO_LOCK: &str = include_str!("../../templates/rust/Cargo.lock");
-const GITIGNORE: &str = include_str!("../../templates/rust/gitignore");
+const CARGO_LOCK: &str = include_str!("../../../templates/rust/Cargo.lock");
+const GITIGNORE: &str = include_str!("../../../templates/rust/gitignore");
 
 /// Rust keywords that wit-bindgen escapes with a trailing `_`.
 const KEYWORDS: &[&str] = &[

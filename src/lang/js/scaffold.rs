@@ -3,12 +3,16 @@
 
 use std::fmt::Write as _;
 
+use wcomp_compose::JsBackend;
 use wit_parser::Function;
 
-use super::world::{self, ExportedInterface, Exports, Resource, lower_camel, upper_camel};
-use super::{Context, File, placeholder_message};
+use crate::scaffold::world::{
+    self, ExportedInterface, Exports, Resource, lower_camel, upper_camel,
+};
+use crate::scaffold::{Context, File, placeholder_message};
 
-const GITIGNORE: &str = include_str!("../../templates/js/gitignore");
+/// The `.gitignore` of a JavaScript component.
+pub(super) const GITIGNORE: &str = include_str!("../../../templates/js/gitignore");
 
 pub fn files(cx: &Context<'_>) -> Vec<File> {
     vec![
@@ -28,7 +32,9 @@ fn params(f: &Function) -> String {
 }
 
 fn body(cx: &Context<'_>, indent: &str, what: &str, run: bool) -> String {
-    if run && !cx.js_async {
+    // componentize-qjs (the async ABI) has no `console`.
+    let console = cx.backend != Some(JsBackend::ComponentizeQjs);
+    if run && console {
         cx.run_lines()
             .iter()
             .map(|line| format!("{indent}  console.log({line:?});\n"))

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use wcomp_compose::Lang;
 
-use super::{Context, File, Owner, placeholder_message};
-use crate::c_bindings::{self, Bindings, BindingsError};
+use super::bindings::{self, Bindings, BindingsError};
+use crate::scaffold::{Context, File, Owner, placeholder_message};
 
 /// The `.gitignore` of a C or C++ component: the bindings are regenerated
 /// by every `wcomp build` that finds the world changed.
@@ -15,11 +15,11 @@ const GITIGNORE: &str = "/bindings/\n";
 
 /// The files of a C (`lang = c`) or C++ (`lang = cpp`) component.
 pub fn files(cx: &Context<'_>, lang: Lang) -> Result<Vec<File>, BindingsError> {
-    let bindings = c_bindings::generate(cx.world)?;
+    let bindings = bindings::generate(cx.world)?;
     let ext = if lang == Lang::Cpp { "cpp" } else { "c" };
     let mut files = vec![File::new(".gitignore", GITIGNORE.to_owned())];
     files.extend(bindings.files.iter().map(|(name, bytes)| File {
-        path: std::path::Path::new(c_bindings::DIR).join(name),
+        path: std::path::Path::new(bindings::DIR).join(name),
         contents: bytes.clone(),
         owner: Owner::Wcomp,
     }));
@@ -59,7 +59,7 @@ fn preamble(cx: &Context<'_>, bindings: &Bindings, lang: Lang) -> String {
          #include \"{header}\"\n",
         name = cx.name,
         world = cx.world.name,
-        dir = c_bindings::DIR,
+        dir = bindings::DIR,
         header = bindings.header(),
     )
 }

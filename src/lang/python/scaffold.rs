@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 
 use wit_parser::{Function, Handle, Resolve, Type, TypeDefKind, TypeId};
 
-use super::world::{self, ExportedInterface, Exports, Resource, upper_camel};
-use super::{Context, File, placeholder_message};
+use crate::scaffold::world::{self, ExportedInterface, Exports, Resource, upper_camel};
+use crate::scaffold::{Context, File, placeholder_message};
 
-const GITIGNORE: &str = include_str!("../../templates/python/gitignore");
+/// The `.gitignore` of a Python component.
+pub(super) const GITIGNORE: &str = include_str!("../../../templates/python/gitignore");
 
 /// Python keywords that componentize-py suffixes with `_`.
 const KEYWORDS: &[&str] = &[

@@ -50,7 +50,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 use wcomp_host::cache::Tally;
 
-use crate::toolchain::{Home, pins};
+use super::pins;
+use crate::toolchain::Home;
 
 /// The store's folder under `$WCOMP_HOME`.
 pub const DIR: &str = "rust-deps";

@@ -7,13 +7,14 @@ use std::process::Command;
 
 use wcomp_compose::JsBackend;
 
-use super::{ComponentError, Job};
+use super::toolchain::{backend_for, bin};
+use crate::build::{ComponentError, Job};
 use crate::process;
-use crate::toolchain::js::bin;
 
+/// Builds the component with the backend [`backend`] chooses.
 pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     let out = job.scratch_output()?;
-    let mut cmd = match job.js_backend {
+    let mut cmd = match backend(job) {
         JsBackend::ComponentizeQjs => {
             let mut cmd = Command::new(bin(job.home, "componentize-qjs"));
             cmd.arg("--wit")
@@ -40,4 +41,10 @@ pub fn build(job: &Job<'_>) -> Result<PathBuf, ComponentError> {
     cmd.current_dir(&job.src);
     process::run(&mut cmd, "run `wcomp setup --lang js`").map_err(|e| job.tool_error(e))?;
     Ok(out)
+}
+
+/// The componentizer that builds `job`: app.toml's `js-backend`, else the
+/// one its world needs.
+pub fn backend(job: &Job<'_>) -> JsBackend {
+    backend_for(&job.world, job.entry.js_backend())
 }

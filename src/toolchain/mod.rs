@@ -9,9 +9,6 @@
 
 pub mod pypi;
 
-/// The PyPI helpers under the name `deploy` reaches them by.
-pub(crate) use pypi as python;
-
 use std::fs::File;
 use std::path::{Path, PathBuf};
 

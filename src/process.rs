@@ -56,6 +56,16 @@ pub fn tail(bytes: &[u8], n: usize) -> String {
         .join("\n")
 }
 
+/// The first `n` lines of `text`, saying how many more there were.
+pub fn head(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = lines.iter().take(n).map(|l| (*l).to_owned()).collect();
+    if lines.len() > n {
+        out.push(format!("... ({} more lines)", lines.len() - n));
+    }
+    out.join("\n")
+}
+
 /// Runs `cmd` to completion with its output captured; an unsuccessful exit
 /// is an error carrying the tail of stderr (or of stdout when stderr is empty).
 pub fn run(cmd: &mut Command, missing_help: &str) -> Result<Output, ProcessError> {
@@ -95,4 +105,16 @@ pub fn which(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_are_cut_and_say_so() {
+        let text = "a\nb\nc\n";
+        assert_eq!(head(text, 5), "a\nb\nc");
+        assert_eq!(head(text, 2), "a\nb\n... (1 more lines)");
+    }
 }

@@ -17,11 +17,20 @@ pub enum Lang {
     C,
     /// C++, compiled by `zig c++` for `wasm32-wasi` with wit-bindgen-c bindings.
     Cpp,
+    /// Go, built by `go build` for `wasip1` with wit-bindgen-go bindings.
+    Go,
 }
 
 impl Lang {
     /// Every language, in the order wcomp lists them.
-    pub const ALL: [Lang; 5] = [Lang::Rust, Lang::Python, Lang::Js, Lang::C, Lang::Cpp];
+    pub const ALL: [Lang; 6] = [
+        Lang::Rust,
+        Lang::Python,
+        Lang::Js,
+        Lang::C,
+        Lang::Cpp,
+        Lang::Go,
+    ];
 
     /// The name used on the command line and in app.toml.
     pub fn name(self) -> &'static str {
@@ -31,6 +40,7 @@ impl Lang {
             Lang::Js => "js",
             Lang::C => "c",
             Lang::Cpp => "cpp",
+            Lang::Go => "go",
         }
     }
 }
@@ -76,6 +86,7 @@ impl FromStr for Lang {
             "js" | "javascript" => Ok(Lang::Js),
             "c" => Ok(Lang::C),
             "cpp" | "c++" | "cxx" => Ok(Lang::Cpp),
+            "go" | "golang" => Ok(Lang::Go),
             other => Err(UnknownLang(other.to_owned())),
         }
     }

@@ -113,6 +113,10 @@ pub enum ComponentError {
     #[diagnostic(transparent)]
     C(Box<crate::lang::c::build::CError>),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Go(Box<crate::lang::go::build::GoError>),
+
     #[error("component `{component}` cannot be built in {}", source.language)]
     #[diagnostic(code(wcomp::build::unsupported))]
     Unsupported {

@@ -23,10 +23,13 @@
 // so its size costs nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod bindgen;
 pub mod c;
+pub mod go;
 pub mod js;
 pub mod python;
 pub mod rust;
+pub mod wasip1;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -110,6 +113,7 @@ pub fn driver(lang: Lang) -> &'static dyn Language {
         Lang::Js => &js::Js,
         Lang::C => &c::C,
         Lang::Cpp => &c::CPP,
+        Lang::Go => &go::Go,
     }
 }
 

@@ -86,6 +86,10 @@ pub enum NewError {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    GoBindings(#[from] crate::lang::go::bindings::BindingsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Unsupported(#[from] crate::lang::Unsupported),
 
     #[error(transparent)]

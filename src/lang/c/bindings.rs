@@ -13,9 +13,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use wit_bindgen_core::wit_parser as wit258;
-use wit_parser::{Type, TypeDefKind, WorldItem};
+use wit_parser::{Type, TypeDefKind};
 
 use super::pins;
+use crate::lang::bindgen;
 use crate::wit::World;
 
 /// The directory of a component that holds its generated bindings.
@@ -133,29 +134,9 @@ pub fn generate(world: &World) -> Result<Bindings, BindingsError> {
         version: pins::WIT_BINDGEN_C,
         message,
     };
-    let encoded = wit_component::metadata::encode(
-        &world.resolve,
-        world.id,
-        wit_component::StringEncoding::UTF8,
-        None,
-        false,
-    )
-    .map_err(|e| failed(format!("{e:#}")))?;
-    let (mut resolve, id) =
-        wit258::decoding::decode_world(&encoded).map_err(|e| failed(format!("{e:#}")))?;
-    let mut files = wit_bindgen_core::Files::default();
-    // The generator panics on WIT it does not handle; `check_supported`
-    // refuses what is known, this catches the rest.
-    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        wit_bindgen_c::Opts::default()
-            .build()
-            .generate(&mut resolve, id, &mut files)
-    }));
-    match generated {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(failed(format!("{e:#}"))),
-        Err(panic) => return Err(failed(panic_message(&panic))),
-    }
+    let generator = wit_bindgen_c::Opts::default().build();
+    let bindgen::Generated { resolve, id, files } =
+        bindgen::run(world, generator).map_err(failed)?;
     let mut files: Vec<(String, Vec<u8>)> = files
         .iter()
         .map(|(name, bytes)| (name.to_owned(), bytes.to_vec()))
@@ -229,74 +210,32 @@ fn header_in(dir: &Path) -> Option<PathBuf> {
 /// (it would panic on them): fixed-length lists and `error-context`. The
 /// first function using one is named, else the first type.
 fn check_supported(world: &World) -> Result<(), BindingsError> {
-    let resolve = &world.resolve;
-    let unsupported = |feature, place: String| BindingsError::Unsupported {
-        world: world.name.clone(),
-        version: pins::WIT_BINDGEN_C,
-        feature,
-        place,
-    };
-    let world_def = &resolve.worlds[world.id];
-    for (key, item) in world_def.imports.iter().chain(&world_def.exports) {
-        let functions: Vec<&wit_parser::Function> = match item {
-            WorldItem::Function(f) => vec![f],
-            WorldItem::Interface { id, .. } => resolve.interfaces[*id].functions.values().collect(),
-            WorldItem::Type { .. } => Vec::new(),
-        };
-        for f in functions {
-            let mut types = f.params.iter().map(|p| p.ty).chain(f.result);
-            if let Some(feature) = types.find_map(|t| unsupported_in(resolve, t)) {
-                let place = match item {
-                    WorldItem::Function(_) => format!("`{}`", f.name),
-                    _ => format!("`{}#{}`", resolve.name_world_key(key), f.name),
-                };
-                return Err(unsupported(feature, place));
-            }
-        }
+    let direct = |resolve: &wit_parser::Resolve, ty| unsupported_in(resolve, ty);
+    let found = bindgen::first_problem(
+        world,
+        |_| None,
+        |resolve, ty| bindgen::find_in_type(resolve, ty, &direct),
+    );
+    match found {
+        None => Ok(()),
+        Some(found) => Err(BindingsError::Unsupported {
+            world: world.name.clone(),
+            version: pins::WIT_BINDGEN_C,
+            feature: found.problem,
+            place: found.place,
+        }),
     }
-    let mut live = wit_parser::LiveTypes::default();
-    live.add_world(resolve, world.id);
-    for id in live.iter() {
-        if let Some(feature) = unsupported_in(resolve, Type::Id(id)) {
-            let def = &resolve.types[id];
-            let place = match &def.name {
-                Some(name) => format!("type `{name}`"),
-                None => "a type of the world".to_owned(),
-            };
-            return Err(unsupported(feature, place));
-        }
-    }
-    Ok(())
 }
 
-/// What of `ty` (or of the types it is made of) wit-bindgen-c cannot do.
+/// What of `ty` itself wit-bindgen-c cannot do.
 fn unsupported_in(resolve: &wit_parser::Resolve, ty: Type) -> Option<&'static str> {
     match ty {
         Type::ErrorContext => Some("`error-context`"),
         Type::Id(id) => match &resolve.types[id].kind {
             TypeDefKind::FixedLengthList(..) => Some("fixed-length lists (`list<T, N>`)"),
-            kind => direct_types(kind)
-                .into_iter()
-                .find_map(|t| unsupported_in(resolve, t)),
+            _ => None,
         },
         _ => None,
-    }
-}
-
-/// The types a type definition refers to directly.
-fn direct_types(kind: &TypeDefKind) -> Vec<Type> {
-    match kind {
-        TypeDefKind::Record(r) => r.fields.iter().map(|f| f.ty).collect(),
-        TypeDefKind::Tuple(t) => t.types.clone(),
-        TypeDefKind::Variant(v) => v.cases.iter().filter_map(|c| c.ty).collect(),
-        TypeDefKind::Option(t)
-        | TypeDefKind::List(t)
-        | TypeDefKind::FixedLengthList(t, _)
-        | TypeDefKind::Type(t) => vec![*t],
-        TypeDefKind::Result(r) => r.ok.into_iter().chain(r.err).collect(),
-        TypeDefKind::Future(t) | TypeDefKind::Stream(t) => t.iter().copied().collect(),
-        TypeDefKind::Map(k, v) => vec![*k, *v],
-        _ => Vec::new(),
     }
 }
 
@@ -404,14 +343,6 @@ fn resources(
         }
     }
     Ok(out)
-}
-
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "it stopped unexpectedly".to_owned())
 }
 
 #[cfg(test)]

@@ -12,9 +12,6 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use wasi_preview1_component_adapter_provider::{
-    WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
-};
 use wcomp_compose::Lang;
 
 use super::bindings;
@@ -264,7 +261,7 @@ fn compile_error(component: &str, source: &Path, stderr: &[u8], command: String)
         component: component.to_owned(),
         location,
         message,
-        output: head(&text, OUTPUT_LINES),
+        output: process::head(&text, OUTPUT_LINES),
         command,
     }
 }
@@ -282,16 +279,6 @@ fn first_error(output: &str) -> Option<(String, u32, String)> {
         let file = parts.next()?;
         Some((file.to_owned(), line_no, message.to_owned()))
     })
-}
-
-/// The first `n` lines of `text` (the diagnostic renderer quotes them).
-fn head(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out: Vec<String> = lines.iter().take(n).map(|l| (*l).to_owned()).collect();
-    if lines.len() > n {
-        out.push(format!("... ({} more lines)", lines.len() - n));
-    }
-    out.join("\n")
 }
 
 /// Links the objects and the world's component-type object into a reactor
@@ -348,17 +335,7 @@ fn componentize(job: &Job<'_>, core: &Path) -> Result<PathBuf, ComponentError> {
         component: job.name.to_owned(),
         message: format!("{e:#}"),
     };
-    let bytes = wit_component::ComponentEncoder::default()
-        .validate(true)
-        .module(&module)
-        .map_err(failed)?
-        .adapter(
-            WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
-            WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
-        )
-        .map_err(failed)?
-        .encode()
-        .map_err(failed)?;
+    let bytes = crate::lang::wasip1::componentize(&module).map_err(failed)?;
     let out = job.scratch_output()?;
     std::fs::write(&out, bytes).map_err(|source| ComponentError::Io {
         component: job.name.to_owned(),
@@ -394,10 +371,4 @@ mod tests {
         assert_eq!(first_error("error: unable to find libc\n"), None);
     }
 
-    #[test]
-    fn heads_are_cut_and_say_so() {
-        let text = "a\nb\nc\n";
-        assert_eq!(head(text, 5), "a\nb\nc");
-        assert_eq!(head(text, 2), "a\nb\n... (1 more lines)");
-    }
 }

@@ -24,10 +24,7 @@ Examples:
 
 /// Build, compose and run polyglot WebAssembly components.
 ///
-/// wcomp takes you from WIT interfaces to one running component: it scaffolds
-/// guests in Rust, Python and JavaScript from a WIT world, builds each with its
-/// pinned toolchain, wires them into one standard component, and runs it under
-/// an embedded WASI 0.3 / 0.2 host that denies everything by default.
+/// The long description, naming the languages, is [`long_about`].
 #[derive(Debug, Parser)]
 #[command(name = "wcomp", version, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
@@ -37,6 +34,27 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `wcomp --help`'s description, naming the languages from the one table
+/// ([`Lang::ALL`] and each driver's title).
+pub fn long_about() -> String {
+    let languages = wcomp_core::fmt::prose_list(
+        Lang::ALL.map(|lang| crate::lang::driver(lang).title()),
+        "and",
+    );
+    format!(
+        "Build, compose and run polyglot WebAssembly components.\n\n\
+         wcomp takes you from WIT interfaces to one running component: it scaffolds \
+         guests in {languages} from a WIT world, builds each with its pinned toolchain, \
+         wires them into one standard component, and runs it under an embedded \
+         WASI 0.3 / 0.2 host that denies everything by default."
+    )
+}
+
+/// The command line, with [`long_about`] in its help.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command().long_about(long_about())
 }
 
 /// The subcommands, in the order a person uses them.

@@ -25,14 +25,16 @@ mod wit;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 
 /// Parses the command line, runs the command, renders any error once, and
 /// turns the outcome into an exit code: 0 success, 1 a failure the user can
 /// fix, 2 bad usage (clap's), or the guest's own code for `run`.
 pub fn main() -> ExitCode {
     ui::install_error_hook();
-    let cli = cli::Cli::try_parse().unwrap_or_else(|e| ui::clip_usage_error(e).exit());
+    let cli = cli::command()
+        .try_get_matches()
+        .and_then(|matches| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&matches))
+        .unwrap_or_else(|e| ui::clip_usage_error(e).exit());
     match cli.exec() {
         Ok(code) => code,
         Err(report) => {

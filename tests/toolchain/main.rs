@@ -17,6 +17,7 @@ const HERMETIC: bool = false;
 
 mod build;
 mod c_guests;
+mod go_guests;
 mod capabilities;
 mod deploy;
 mod dev;
@@ -90,6 +91,9 @@ fn main() {
         sync c_guests::async_stream_export_in_c_runs,
         sync c_guests::c_and_cpp_compose_with_rust_python_and_js,
         sync c_guests::bad_c_input_is_explained,
+        sync go_guests::every_sync_shape_builds_in_go,
+        sync go_guests::go_adder_composes_under_a_rust_calculator,
+        sync go_guests::bad_go_input_is_explained,
         sync capabilities::wasi_02_app_with_a_rust_dependency,
         sync capabilities::wasi_02_app_with_a_python_dependency,
         sync capabilities::wasi_03_app_with_a_rust_dependency,

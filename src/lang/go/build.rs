@@ -9,9 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use heck::ToUpperCamelCase;
+
 use super::bindings::{self, BindingsError};
 use super::toolchain::{go, goroot};
 use crate::build::{ComponentError, Job};
+use crate::wit::World;
 
 /// How many lines of the compiler's output an error shows.
 const OUTPUT_LINES: usize = 40;
@@ -130,7 +133,7 @@ fn compile(job: &Job<'_>, root: &Path, core: &Path) -> Result<(), ComponentError
         .unwrap_or_else(|| ("go build".to_owned(), "the Go build failed".to_owned()));
     Err(GoError::Compile {
         component: job.name.to_owned(),
-        help: help_for(&location, &message),
+        help: help_for(&job.world, &location, &message),
         location,
         message,
         output: crate::process::head(&text, OUTPUT_LINES),
@@ -163,11 +166,14 @@ fn componentize(job: &Job<'_>, core: &Path) -> Result<PathBuf, ComponentError> {
 }
 
 /// Advice for a compile error, by what it says and where.
-fn help_for(location: &str, message: &str) -> String {
-    if let Some(missing) = message.strip_prefix("undefined: export_") {
+fn help_for(world: &World, location: &str, message: &str) -> String {
+    if let Some(missing) = message.strip_prefix("undefined: ") {
         let (package, func) = missing.split_once('.').unwrap_or((missing, "?"));
+        let what = exported_as(world, package, func)
+            .map(|wit| format!("`{wit}` is "))
+            .unwrap_or_default();
         format!(
-            "every export needs a definition: write `func {func}` in package `export_{package}` (folder `export_{package}/`), with the signature `wcomp new` scaffolded"
+            "every export needs a definition: {what}`func {func}` in package `{package}` (folder `{package}/`), with the signature `wcomp new` scaffolded"
         )
     } else if message.contains("wit_component/export_") && message.contains("is not in std") {
         "a package of exports is missing: its folder holds the functions the world exports (`wcomp new` scaffolds it)".to_owned()
@@ -176,6 +182,28 @@ fn help_for(location: &str, message: &str) -> String {
     } else {
         "the compiler's output is above".to_owned()
     }
+}
+
+/// The WIT function (`docs:adder/add@0.1.0#add`, or `run` of the world)
+/// that wit-bindgen-go binds to `func` in the Go package `package`.
+fn exported_as(world: &World, package: &str, func: &str) -> Option<String> {
+    world
+        .exported_functions()
+        .into_iter()
+        .find(|(interface, f)| {
+            let go_package = match interface {
+                Some(name) => {
+                    let unversioned = name.split('@').next().unwrap_or(name);
+                    format!("export_{}", unversioned.replace([':', '/', '-', '.'], "_"))
+                }
+                None => "export_wit_world".to_owned(),
+            };
+            go_package == package && f.name.to_upper_camel_case() == func
+        })
+        .map(|(interface, f)| match interface {
+            Some(name) => format!("{name}#{}", f.name),
+            None => f.name.clone(),
+        })
 }
 
 /// The first `FILE:LINE:COL: MESSAGE` in go's output (`# package` lines
@@ -195,10 +223,13 @@ fn first_error(output: &str) -> Option<(String, u32, u32, String)> {
     })
 }
 
-/// The command as a shell line, with the Go environment it runs in.
+/// The command as a shell line, with what of the Go environment it runs
+/// in matters to what it compiles (the caches and telemetry settings do not).
 fn shell_line(cmd: &Command) -> String {
+    const SHOWN: [&str; 4] = ["GOOS", "GOARCH", "GOFLAGS", "GOPROXY"];
     let envs = cmd
         .get_envs()
+        .filter(|(k, _)| SHOWN.iter().any(|shown| k == shown))
         .filter_map(|(k, v)| Some(format!("{}={} ", k.to_string_lossy(), v?.to_string_lossy())));
     envs.chain([crate::process::display_command(cmd)]).collect()
 }
@@ -224,8 +255,18 @@ mod tests {
             "# wit_component\n./wit_exports.go:23:41: undefined: export_docs_adder_add.Add\n";
         let (file, _, _, message) = first_error(missing).expect("an error");
         assert_eq!(file, "wit_exports.go");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.wit"),
+            "package docs:adder@0.1.0;\ninterface add { add: func(x: u32, y: u32) -> u32; }\nworld adder { export add; }\n",
+        )
+        .unwrap();
+        let set = crate::wit::WitSet::load_with(Some(dir.path()), &[], None).unwrap();
+        let world = World::from_set(set, "adder").unwrap();
+        let help = help_for(&world, &file, &message);
         assert!(
-            help_for(&file, &message).contains("`func Add` in package `export_docs_adder_add`")
+            help.contains("`docs:adder/add@0.1.0#add` is `func Add` in package `export_docs_adder_add`"),
+            "{help}"
         );
     }
 

@@ -48,6 +48,9 @@ fn failing(text: &str) -> String {
         if let Some(name) = func_name(line) {
             current = name;
         }
+        if line.trim() == "pinner runtime.Pinner" {
+            out.push_str("\t// The bindings use these two fields: keep them, add yours below.\n");
+        }
         let message = format!("panic({:?})", placeholder_message(&current));
         out.push_str(&line.replace(NOT_IMPLEMENTED, &message));
         out.push('\n');

@@ -139,7 +139,10 @@ fn tidy(decl: &str) -> String {
     let mut lines = decl.lines();
     let first = lines.next().unwrap_or_default();
     let first = if first.starts_with("func ") {
-        first.replace("(_", "(").replace(", _", ", ")
+        first
+            .replace("(_", "(")
+            .replace(", _", ", ")
+            .replace(")  {", ") {")
     } else {
         first.to_owned()
     };

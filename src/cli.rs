@@ -77,6 +77,7 @@ pub enum Command {
     Cache(commands::cache::CacheCommand),
     Setup(commands::setup::SetupCommand),
     Doctor(commands::doctor::DoctorCommand),
+    Completions(commands::completions::CompletionsCommand),
 }
 
 impl Cli {
@@ -105,6 +106,7 @@ impl Cli {
             Command::Cache(cmd) => cmd.exec(&ui),
             Command::Setup(cmd) => cmd.exec(&ui),
             Command::Doctor(cmd) => cmd.exec(&ui),
+            Command::Completions(cmd) => cmd.exec(&ui),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod cache;
+pub mod completions;
 pub mod compose;
 pub mod deploy;
 pub mod dev;

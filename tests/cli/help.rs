@@ -25,6 +25,7 @@ fn help_texts() {
         &["cache", "clean", "--help"],
         &["setup", "--help"],
         &["doctor", "--help"],
+        &["completions", "--help"],
     ] {
         let run = wcomp_in(repo(), args);
         assert_eq!(run.code, 0);
@@ -75,4 +76,24 @@ fn book_cli_reference_matches_help() {
             "book/src/cli.md is out of date for `wcomp {cmd} --help`; run `book/gen-cli.sh target/debug/wcomp`"
         );
     }
+}
+
+/// `wcomp completions` prints a script for each shell that completes the
+/// subcommands and flags, and (where clap_complete's script for the shell
+/// completes values) `--lang`'s values, from the one language table.
+#[test]
+fn completions_know_the_subcommands_and_languages() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = wcomp_in(repo(), &["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {run}");
+        let values: &[&str] = match shell {
+            "bash" | "zsh" | "fish" => &["python", "cpp", "go"],
+            _ => &[],
+        };
+        for word in ["compose", "completions", "--lang"].iter().chain(values) {
+            assert!(run.stdout.contains(word), "{shell} lacks {word}");
+        }
+    }
+    let bad = wcomp_in(repo(), &["completions", "tcsh"]);
+    assert_eq!(bad.code, 2, "{bad}");
 }

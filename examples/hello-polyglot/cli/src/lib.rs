@@ -1,7 +1,7 @@
 //! `cli`: the app's command (Rust). It calls the Python `greeter`, the
-//! JavaScript `stats` and the C++ `scorer` components through typed WIT
-//! interfaces and prints what they return. Arguments, if any, are the text
-//! to analyse.
+//! JavaScript `stats`, the C++ `scorer` and the Go `framer` components
+//! through typed WIT interfaces and prints what they return. Arguments, if
+//! any, are the text to analyse.
 
 wit_bindgen::generate!({
     path: "../wit",
@@ -10,6 +10,7 @@ wit_bindgen::generate!({
 });
 
 use hello::polyglot::greeting::{self, Person, Tone};
+use hello::polyglot::framing::{self, Sides};
 use hello::polyglot::scoring;
 use hello::polyglot::textstats::{self, Size};
 
@@ -60,9 +61,19 @@ impl exports::wasi::cli::run::Guest for Component {
         println!("== scoring (C++)");
         // `list<string>` in, `list<scored>` (a record) back: the top three.
         let words: Vec<String> = counts.into_iter().map(|wc| wc.word).collect();
-        for scored in scoring::rank(&words).iter().take(3) {
-            println!("  {:<6} {}", scored.word, scored.points);
+        let top: Vec<String> = scoring::rank(&words)
+            .iter()
+            .take(3)
+            .map(|scored| format!("{:<6} {}", scored.word, scored.points))
+            .collect();
+        for line in &top {
+            println!("  {line}");
         }
+
+        println!("== framing (Go)");
+        // `flags` cross as a bit set: every side.
+        let all = Sides::TOP | Sides::BOTTOM | Sides::LEFT | Sides::RIGHT;
+        println!("{}", framing::frame(&top, all));
         Ok(())
     }
 }

@@ -25,7 +25,6 @@ mod wit;
 
 use std::process::ExitCode;
 
-
 /// Parses the command line, runs the command, renders any error once, and
 /// turns the outcome into an exit code: 0 success, 1 a failure the user can
 /// fix, 2 bad usage (clap's), or the guest's own code for `run`.

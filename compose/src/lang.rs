@@ -107,6 +107,6 @@ mod tests {
 
     #[test]
     fn every_language_is_listed() {
-        assert_eq!(listed("or"), "`rust`, `python`, `js`, `c` or `cpp`");
+        assert_eq!(listed("or"), "`rust`, `python`, `js`, `c`, `cpp` or `go`");
     }
 }

@@ -1441,7 +1441,7 @@ mod tests {
             ("", "\"x\"", |e| {
                 matches!(e, ManifestError::UnknownComponent { .. })
             }),
-            ("[components.x]\nlang = \"go\"\n", "\"go\"", |e| {
+            ("[components.x]\nlang = \"cobol\"\n", "\"cobol\"", |e| {
                 matches!(e, ManifestError::Syntax { .. })
             }),
             ("[components.x]\npath = \"x\"\n", "x]", |e| {

@@ -101,7 +101,7 @@ fn bad_input_writes_nothing() {
     assert_eq!(out.code, 2, "{out}");
     assert!(
         out.stderr
-            .contains("[possible values: rust, python, js, c, cpp]"),
+            .contains("[possible values: rust, python, js, c, cpp, go]"),
         "{out}"
     );
 

@@ -56,8 +56,23 @@ pub fn go_adder_composes_under_a_rust_calculator() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     calculator_wit(dir);
-    wcomp_in(dir, &["new", "adder-go", "--lang", "go", "--world", "adder"]).success();
-    wcomp_in(dir, &["new", "calculator", "--lang", "rust", "--world", "calculator"]).success();
+    wcomp_in(
+        dir,
+        &["new", "adder-go", "--lang", "go", "--world", "adder"],
+    )
+    .success();
+    wcomp_in(
+        dir,
+        &[
+            "new",
+            "calculator",
+            "--lang",
+            "rust",
+            "--world",
+            "calculator",
+        ],
+    )
+    .success();
     wcomp_in(dir, &["new", "cli", "--lang", "rust", "--world", "app"]).success();
     edit(
         &dir.join("adder-go/export_docs_adder_add/docs_adder_add.go"),
@@ -75,7 +90,11 @@ pub fn go_adder_composes_under_a_rust_calculator() {
     let end = text.find("        Ok(())").unwrap();
     let call = "        use docs::calculator::calculate::{eval_expression, Op};\n        println!(\"1 + 2 = {}\", eval_expression(Op::Add, 1, 2));\n";
     std::fs::write(&cli, format!("{}{call}{}", &text[..start], &text[end..])).unwrap();
-    edit(&dir.join("app.toml"), "main = \"adder-go\"", "main = \"cli\"");
+    edit(
+        &dir.join("app.toml"),
+        "main = \"adder-go\"",
+        "main = \"cli\"",
+    );
 
     let build = wcomp_in(dir, &["build"]);
     assert_eq!(build.code, 0, "{build}");

@@ -17,12 +17,12 @@ const HERMETIC: bool = false;
 
 mod build;
 mod c_guests;
-mod go_guests;
 mod capabilities;
 mod deploy;
 mod dev;
 mod examples;
 mod fixtures;
+mod go_guests;
 mod inspect;
 mod new;
 mod registry;

@@ -14,7 +14,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use super::sealed::{memo_path, MEMO_EXTENSION};
+use super::sealed::{MEMO_EXTENSION, memo_path};
 
 /// The default limit of the cache: 2 GiB.
 pub const DEFAULT_MAX: u64 = 2 << 30;
@@ -250,7 +250,10 @@ mod tests {
         let removed = evict(root, 800).unwrap();
         assert_eq!(removed.bytes(), 700);
         assert!(!root.join("old.cwasm").exists());
-        assert!(!root.join("old.verified").exists(), "a memo goes with its entry");
+        assert!(
+            !root.join("old.verified").exists(),
+            "a memo goes with its entry"
+        );
         assert!(root.join("new.verified").exists(), "a memo is not an entry");
         assert!(!root.join("functions/aa/old").exists());
         assert!(root.join("functions/aa/new").exists());

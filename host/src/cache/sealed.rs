@@ -103,7 +103,10 @@ fn check_as_of(path: &Path, key: &[u8; 32], now: SystemTime) -> Result<Option<()
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|_| BadEntry::Damaged)?;
     let stamp = Stamp::of(&file);
     let code = unseal(&map, key)?;
-    if stamp.as_ref().is_some_and(|stamp| memo_matches(path, key, stamp)) {
+    if stamp
+        .as_ref()
+        .is_some_and(|stamp| memo_matches(path, key, stamp))
+    {
         return Ok(Some(()));
     }
     if digest(code.bytes) != code.digest {

@@ -370,5 +370,4 @@ mod tests {
         );
         assert_eq!(first_error("error: unable to find libc\n"), None);
     }
-
 }

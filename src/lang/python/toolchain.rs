@@ -9,15 +9,23 @@ use wcomp_compose::Lang;
 
 use super::pins;
 use crate::process;
+use crate::toolchain::pypi::Pinned;
 use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError, version_word};
 
 const DIR: &str = "python";
 const FIX: &str = "run `wcomp setup --lang python` (it needs `python3` with the `venv` module)";
 
-/// What a finished install holds; the stamp's content.
-fn spec() -> String {
-    format!("componentize-py=={}\n", pins::COMPONENTIZE_PY)
-}
+/// The install: the pinned componentize-py from PyPI.
+const PINNED: Pinned = Pinned {
+    lang: Lang::Python,
+    dir: DIR,
+    package: "componentize-py",
+    version: pins::COMPONENTIZE_PY,
+    tool: "componentize-py",
+    fix: FIX,
+    installed_version,
+    finish: |_, _| Ok(()),
+};
 
 /// The installed `componentize-py` executable.
 pub fn componentize_py(home: &Home) -> PathBuf {
@@ -32,7 +40,7 @@ fn installed_version(home: &Home) -> Option<String> {
 
 /// Whether a finished install of the pinned componentize-py is there.
 pub fn is_installed(home: &Home) -> bool {
-    crate::toolchain::stamp_matches(&home.dir(DIR), &spec())
+    PINNED.is_installed(home)
 }
 
 /// Reports the host Python and the installed componentize-py.
@@ -41,10 +49,7 @@ pub fn check(home: &Home) -> Report {
         crate::toolchain::pypi::host_python_tool(),
         Tool::new(
             "componentize-py",
-            // A venv without the stamp is a half-finished install.
-            crate::toolchain::stamp_matches(&home.dir(DIR), &spec())
-                .then(|| installed_version(home))
-                .flatten(),
+            PINNED.reported_version(home),
             Some(pins::COMPONENTIZE_PY),
             Some(componentize_py(home)),
         ),
@@ -55,32 +60,5 @@ pub fn check(home: &Home) -> Report {
 /// Creates the venv and installs the pinned componentize-py, unless a
 /// finished install of that version is already there.
 pub fn install(home: &Home, force: bool) -> Result<Installed, ToolchainError> {
-    let _lock = home.lock(Lang::Python, DIR)?;
-    let dir = home.dir(DIR);
-    let spec = spec();
-    if !force
-        && crate::toolchain::stamp_matches(&dir, &spec)
-        && installed_version(home).as_deref() == Some(pins::COMPONENTIZE_PY)
-    {
-        return Ok(Installed::Fresh);
-    }
-    crate::toolchain::clear_dir(Lang::Python, &dir)?;
-    let fail = |source| ToolchainError::Install {
-        lang: Lang::Python,
-        help: FIX.to_owned(),
-        source,
-    };
-    crate::toolchain::pypi::venv_with(&dir, &format!("componentize-py=={}", pins::COMPONENTIZE_PY))
-        .map_err(fail)?;
-    let found = installed_version(home).unwrap_or_else(|| "nothing".to_owned());
-    if found != pins::COMPONENTIZE_PY {
-        return Err(ToolchainError::Version {
-            lang: Lang::Python,
-            tool: "componentize-py",
-            found,
-            pinned: pins::COMPONENTIZE_PY,
-        });
-    }
-    crate::toolchain::write_stamp(Lang::Python, &dir, &spec)?;
-    Ok(Installed::Installed)
+    PINNED.install(home, force)
 }

@@ -863,6 +863,15 @@ fn package_file_name(name: &PackageName) -> String {
     }
 }
 
+/// World `name` of the WIT text `wit` (one file), for unit tests.
+#[cfg(test)]
+pub(crate) fn test_world(wit: &str, name: &str) -> World {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("w.wit"), wit).expect("the WIT written");
+    let set = WitSet::load_with(Some(dir.path()), &[], None).expect("the WIT resolves");
+    World::from_set(set, name).expect("the world is there")
+}
+
 #[cfg(test)]
 mod tests {
     /// Which texts may be quoted in a parse error: what starts like WIT.

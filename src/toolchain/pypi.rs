@@ -7,7 +7,7 @@ use std::process::Command;
 
 use wcomp_compose::Lang;
 
-use super::{Home, Installed, Tool, ToolchainError, version_word};
+use super::{Home, Installed, Report, Tool, ToolchainError, version_word};
 use crate::process;
 
 /// The host Python used to create the venv: `$WCOMP_PYTHON` or `python3`.
@@ -72,12 +72,18 @@ impl Pinned {
         super::stamp_matches(&home.dir(self.dir), &self.spec())
     }
 
-    /// The installed version, for `doctor`: none for a half-finished install
-    /// (a venv without the stamp).
-    pub fn reported_version(&self, home: &Home) -> Option<String> {
-        self.is_installed(home)
+    /// `doctor`'s report: the host Python, and the tool at `path` with its
+    /// version (none for a half-finished install: a venv without the stamp).
+    pub fn report(&self, home: &Home, path: Option<PathBuf>) -> Report {
+        let version = self
+            .is_installed(home)
             .then(|| (self.installed_version)(home))
-            .flatten()
+            .flatten();
+        let tools = vec![
+            host_python_tool(),
+            Tool::new(self.tool, version, Some(self.version), path),
+        ];
+        Report::new(self.lang, tools, self.fix)
     }
 
     /// Creates the venv, installs the pinned package and finishes the

@@ -87,6 +87,16 @@ pub fn wcomp() -> Command {
     cmd
 }
 
+/// Calls `call` (a WAVE call) on the component at `wasm`, which must fail
+/// with a stub's message naming `what`: "`what` is not implemented yet".
+#[allow(dead_code)]
+pub fn stub_fails(wasm: &Path, call: &str, what: &str) {
+    let out = run(wcomp().args(["run", "--invoke", call]).arg(wasm), &[]);
+    assert_ne!(out.code, 0, "{out}");
+    let message = format!("`{what}` is not implemented yet");
+    assert!(out.stderr.contains(&message), "{out}");
+}
+
 /// Runs `cmd` to completion, with paths that vary between machines filtered
 /// out of its output.
 pub fn run(cmd: &mut Command, extra_filters: &[(&Path, &str)]) -> Run {

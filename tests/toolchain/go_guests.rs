@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{copy_dir, repo, run, toolchains, wcomp, wcomp_in};
+use crate::support::{copy_dir, repo, run, stub_fails, toolchains, wcomp, wcomp_in};
 
 /// The shapes of `tests/wit/shapes` Go can implement (the async ones are
 /// refused up front).
@@ -35,17 +35,7 @@ pub fn every_sync_shape_builds_in_go() {
     let component = |name: &str| dir.join(format!("target/wcomp/{name}.wasm"));
     let hello = run(wcomp().arg("run").arg(component("hello")), &[]).success();
     assert_eq!(hello.stdout, "Hello from hello!\n");
-    let stub = run(
-        wcomp()
-            .args(["run", "--invoke", "add(1, 2)"])
-            .arg(component("functions")),
-        &[],
-    );
-    assert_ne!(stub.code, 0, "{stub}");
-    assert!(
-        stub.stderr.contains("`Add` is not implemented yet"),
-        "{stub}"
-    );
+    stub_fails(&component("functions"), "add(1, 2)", "Add");
 }
 
 /// Toolchain tier: the acceptance. From the component-docs

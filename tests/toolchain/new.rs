@@ -2,7 +2,9 @@
 //! with the real toolchain as generated and exports exactly its world. The
 //! generated text itself is snapshotted by the hermetic tier.
 
-use crate::support::{copy_dir, repo, run, scaffold_kinds, toolchains, wcomp, wcomp_in};
+use crate::support::{
+    copy_dir, repo, run, scaffold_kinds, stub_fails, toolchains, wcomp, wcomp_in,
+};
 
 const LANGS: [&str; 3] = ["rust", "python", "js"];
 
@@ -49,17 +51,8 @@ pub fn scaffolds_build_as_generated_and_export_their_world() {
     }
 
     // A stub fails at call time with a clear message.
-    let out = run(
-        wcomp()
-            .args(["run", "--invoke", "version()"])
-            .arg(dir.join("target/wcomp/python-types.wasm")),
-        &[],
-    );
-    assert_ne!(out.code, 0, "{out}");
-    assert!(
-        out.stderr.contains("`version` is not implemented yet"),
-        "{out}"
-    );
+    let wasm = dir.join("target/wcomp/python-types.wasm");
+    stub_fails(&wasm, "version()", "version");
 }
 
 /// Every world shape of `tests/wit/shapes` scaffolds and builds as

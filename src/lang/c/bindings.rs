@@ -349,15 +349,7 @@ fn resources(
 mod tests {
     use super::*;
 
-    fn world(wit: &str, name: &str) -> World {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("w.wit"), wit).unwrap();
-        World::from_set(
-            crate::wit::WitSet::load_with(Some(dir.path()), &[], None).unwrap(),
-            name,
-        )
-        .unwrap()
-    }
+    use crate::wit::test_world as world;
 
     #[test]
     fn finds_every_export_and_resource() {

@@ -16,7 +16,7 @@ use wcomp_compose::Lang;
 use super::pins;
 use crate::process;
 use crate::toolchain::pypi::Pinned;
-use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError};
+use crate::toolchain::{Home, Installed, Report, ToolchainError};
 
 const DIR: &str = "zig";
 const FIX: &str = "run `wcomp setup --lang c` (it needs `python3` with the `venv` module)";
@@ -93,16 +93,7 @@ pub fn is_installed(home: &Home) -> bool {
 
 /// Reports the host Python and the installed zig.
 pub fn check(home: &Home, lang: Lang) -> Report {
-    let tools = vec![
-        crate::toolchain::pypi::host_python_tool(),
-        Tool::new(
-            "zig",
-            pinned(lang).reported_version(home),
-            Some(pins::ZIGLANG),
-            zig_binary(home).or_else(|| Some(home.dir(DIR))),
-        ),
-    ];
-    Report::new(lang, tools, FIX)
+    pinned(lang).report(home, zig_binary(home).or_else(|| Some(home.dir(DIR))))
 }
 
 /// Creates the venv, installs the pinned `ziglang` and builds the C

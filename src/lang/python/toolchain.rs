@@ -10,7 +10,7 @@ use wcomp_compose::Lang;
 use super::pins;
 use crate::process;
 use crate::toolchain::pypi::Pinned;
-use crate::toolchain::{Home, Installed, Report, Tool, ToolchainError, version_word};
+use crate::toolchain::{Home, Installed, Report, ToolchainError, version_word};
 
 const DIR: &str = "python";
 const FIX: &str = "run `wcomp setup --lang python` (it needs `python3` with the `venv` module)";
@@ -45,16 +45,7 @@ pub fn is_installed(home: &Home) -> bool {
 
 /// Reports the host Python and the installed componentize-py.
 pub fn check(home: &Home) -> Report {
-    let tools = vec![
-        crate::toolchain::pypi::host_python_tool(),
-        Tool::new(
-            "componentize-py",
-            PINNED.reported_version(home),
-            Some(pins::COMPONENTIZE_PY),
-            Some(componentize_py(home)),
-        ),
-    ];
-    Report::new(Lang::Python, tools, FIX)
+    PINNED.report(home, Some(componentize_py(home)))
 }
 
 /// Creates the venv and installs the pinned componentize-py, unless a

@@ -16,7 +16,7 @@ pub fn setup_is_idempotent_and_doctor_reports_ready() {
         serde_json::from_str(&doctor.stdout).expect("doctor --json is JSON");
     let langs = json["languages"].as_array().expect("a list of languages");
     let names: Vec<&str> = langs.iter().map(|l| l["lang"].as_str().unwrap()).collect();
-    assert_eq!(names, ["rust", "python", "js", "c", "cpp"]);
+    assert_eq!(names, ["rust", "python", "js", "c", "cpp", "go"]);
     for lang in langs {
         assert_eq!(lang["ready"], true, "{lang:#}");
     }

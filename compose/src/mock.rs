@@ -583,109 +583,143 @@ impl<'a> Writer<'a> {
     fn store_def(&mut self, id: wit_parser::TypeId, value: &Value, at: u32) -> Result<(), String> {
         let resolve = self.resolve;
         match &resolve.types[id].kind {
-            TypeDefKind::Type(t) => self.store(t, value, at)?,
+            TypeDefKind::Type(t) => self.store(t, value, at),
             TypeDefKind::Record(record) => {
                 let fields: BTreeMap<String, Value> = value
                     .unwrap_record()
                     .map(|(n, v)| (n.into_owned(), v.into_owned()))
                     .collect();
-                let offsets = self
-                    .sizes
-                    .field_offsets(record.fields.iter().map(|f| &f.ty));
-                for (field, (offset, ty)) in record.fields.iter().zip(offsets) {
-                    let v = &fields[&field.name];
-                    self.store(ty, v, at + offset.size_wasm32() as u32)?;
-                }
+                let values = record.fields.iter().map(|f| &fields[&f.name]);
+                let types: Vec<Type> = record.fields.iter().map(|f| f.ty).collect();
+                self.store_fields(&types, values, at)
             }
             TypeDefKind::Tuple(tuple) => {
                 let values: Vec<Value> = value.unwrap_tuple().map(|v| v.into_owned()).collect();
-                let offsets = self.sizes.field_offsets(&tuple.types);
-                for (v, (offset, ty)) in values.iter().zip(offsets) {
-                    self.store(ty, v, at + offset.size_wasm32() as u32)?;
-                }
+                self.store_fields(&tuple.types, values.iter(), at)
             }
             TypeDefKind::Flags(flags) => {
-                let set: Vec<String> = value.unwrap_flags().map(|f| f.into_owned()).collect();
-                let mut bits = vec![0u8; flags.flags.len().div_ceil(32) * 4];
-                for (n, flag) in flags.flags.iter().enumerate() {
-                    if set.contains(&flag.name) {
-                        bits[n / 8] |= 1 << (n % 8);
-                    }
-                }
-                let size = self.sizes.size(&Type::Id(id)).size_wasm32();
-                self.image.put(at, &bits[..size]);
+                self.store_flags(flags, Type::Id(id), value, at);
+                Ok(())
             }
             TypeDefKind::Enum(e) => {
                 let case = value.unwrap_enum();
                 let index = e.cases.iter().position(|c| c.name == *case).unwrap_or(0);
                 self.tag(e.tag(), at, index);
+                Ok(())
             }
-            TypeDefKind::Variant(v) => {
-                let (case, payload) = value.unwrap_variant();
-                let index = v.cases.iter().position(|c| c.name == *case).unwrap_or(0);
-                self.tag(v.tag(), at, index);
-                let offset = self
-                    .sizes
-                    .payload_offset(v.tag(), v.cases.iter().map(|c| c.ty.as_ref()));
-                if let (Some(ty), Some(payload)) = (v.cases[index].ty, payload) {
-                    self.store(&ty, &payload, at + offset.size_wasm32() as u32)?;
-                }
-            }
-            TypeDefKind::Option(t) => {
-                let offset = self.sizes.payload_offset(Int::U8, [None, Some(t)]);
-                match value.unwrap_option() {
-                    None => self.tag(Int::U8, at, 0),
-                    Some(v) => {
-                        self.tag(Int::U8, at, 1);
-                        self.store(t, &v, at + offset.size_wasm32() as u32)?;
-                    }
-                }
-            }
-            TypeDefKind::Result(r) => {
-                let offset = self
-                    .sizes
-                    .payload_offset(Int::U8, [r.ok.as_ref(), r.err.as_ref()]);
-                let payload_at = at + offset.size_wasm32() as u32;
-                match value.unwrap_result() {
-                    Ok(v) => {
-                        self.tag(Int::U8, at, 0);
-                        if let (Some(t), Some(v)) = (r.ok, v) {
-                            self.store(&t, &v, payload_at)?;
-                        }
-                    }
-                    Err(v) => {
-                        self.tag(Int::U8, at, 1);
-                        if let (Some(t), Some(v)) = (r.err, v) {
-                            self.store(&t, &v, payload_at)?;
-                        }
-                    }
-                }
-            }
-            TypeDefKind::List(t) => {
-                let items: Vec<Value> = value.unwrap_list().map(|v| v.into_owned()).collect();
-                let size = self.sizes.size(t).size_wasm32();
-                let ptr = self
-                    .image
-                    .alloc(size * items.len(), self.sizes.align(t).align_wasm32());
-                for (n, item) in items.iter().enumerate() {
-                    self.store(t, item, ptr + (n * size) as u32)?;
-                }
-                self.pointer_pair(at, ptr, items.len());
-            }
+            TypeDefKind::Variant(v) => self.store_variant(v, value, at),
+            TypeDefKind::Option(t) => self.store_option(t, value, at),
+            TypeDefKind::Result(r) => self.store_result(r, value, at),
+            TypeDefKind::List(t) => self.store_list(t, value, at),
             TypeDefKind::FixedLengthList(t, _) => {
                 let size = self.sizes.size(t).size_wasm32();
                 let items: Vec<Value> = value.unwrap_list().map(|v| v.into_owned()).collect();
                 for (n, item) in items.iter().enumerate() {
                     self.store(t, item, at + (n * size) as u32)?;
                 }
+                Ok(())
             }
-            other => {
-                return Err(format!(
-                    "values of type `{}` cannot be mocked",
-                    other.as_str()
-                ));
+            other => Err(format!(
+                "values of type `{}` cannot be mocked",
+                other.as_str()
+            )),
+        }
+    }
+
+    /// A record's or tuple's fields, each at its offset from `at`.
+    fn store_fields<'v>(
+        &mut self,
+        types: &[Type],
+        values: impl Iterator<Item = &'v Value>,
+        at: u32,
+    ) -> Result<(), String> {
+        let offsets = self.sizes.field_offsets(types);
+        for (v, (offset, ty)) in values.zip(offsets) {
+            self.store(ty, v, at + offset.size_wasm32() as u32)?;
+        }
+        Ok(())
+    }
+
+    /// Flags: one bit per flag set, in as many bytes as the type takes.
+    fn store_flags(&mut self, flags: &wit_parser::Flags, ty: Type, value: &Value, at: u32) {
+        let set: Vec<String> = value.unwrap_flags().map(|f| f.into_owned()).collect();
+        let mut bits = vec![0u8; flags.flags.len().div_ceil(32) * 4];
+        for (n, flag) in flags.flags.iter().enumerate() {
+            if set.contains(&flag.name) {
+                bits[n / 8] |= 1 << (n % 8);
             }
         }
+        let size = self.sizes.size(&ty).size_wasm32();
+        self.image.put(at, &bits[..size]);
+    }
+
+    /// A variant: its case's tag, then the payload at the payload offset.
+    fn store_variant(
+        &mut self,
+        v: &wit_parser::Variant,
+        value: &Value,
+        at: u32,
+    ) -> Result<(), String> {
+        let (case, payload) = value.unwrap_variant();
+        let index = v.cases.iter().position(|c| c.name == *case).unwrap_or(0);
+        self.tag(v.tag(), at, index);
+        let offset = self
+            .sizes
+            .payload_offset(v.tag(), v.cases.iter().map(|c| c.ty.as_ref()));
+        if let (Some(ty), Some(payload)) = (v.cases[index].ty, payload) {
+            self.store(&ty, &payload, at + offset.size_wasm32() as u32)?;
+        }
+        Ok(())
+    }
+
+    /// An option: tag 0 for none, 1 and the value for some.
+    fn store_option(&mut self, t: &Type, value: &Value, at: u32) -> Result<(), String> {
+        let offset = self.sizes.payload_offset(Int::U8, [None, Some(t)]);
+        match value.unwrap_option() {
+            None => {
+                self.tag(Int::U8, at, 0);
+                Ok(())
+            }
+            Some(v) => {
+                self.tag(Int::U8, at, 1);
+                self.store(t, &v, at + offset.size_wasm32() as u32)
+            }
+        }
+    }
+
+    /// A result: tag 0 and the ok value, or 1 and the error.
+    fn store_result(
+        &mut self,
+        r: &wit_parser::Result_,
+        value: &Value,
+        at: u32,
+    ) -> Result<(), String> {
+        let offset = self
+            .sizes
+            .payload_offset(Int::U8, [r.ok.as_ref(), r.err.as_ref()]);
+        let payload_at = at + offset.size_wasm32() as u32;
+        let (tag, ty, payload) = match value.unwrap_result() {
+            Ok(v) => (0, r.ok, v),
+            Err(v) => (1, r.err, v),
+        };
+        self.tag(Int::U8, at, tag);
+        if let (Some(t), Some(v)) = (ty, payload) {
+            self.store(&t, &v, payload_at)?;
+        }
+        Ok(())
+    }
+
+    /// A list: its items in a new allocation, and the pointer and length.
+    fn store_list(&mut self, t: &Type, value: &Value, at: u32) -> Result<(), String> {
+        let items: Vec<Value> = value.unwrap_list().map(|v| v.into_owned()).collect();
+        let size = self.sizes.size(t).size_wasm32();
+        let ptr = self
+            .image
+            .alloc(size * items.len(), self.sizes.align(t).align_wasm32());
+        for (n, item) in items.iter().enumerate() {
+            self.store(t, item, ptr + (n * size) as u32)?;
+        }
+        self.pointer_pair(at, ptr, items.len());
         Ok(())
     }
 

@@ -20,6 +20,7 @@ mod scaffold;
 mod signals;
 mod test;
 mod toolchain;
+mod trace;
 mod ui;
 mod wit;
 

@@ -6,6 +6,7 @@ use wcomp_core::InterfaceName;
 use crate::call::exports;
 use crate::error::RunError;
 use crate::failure::{failure, with_timeout};
+use crate::trace::Root;
 use crate::{Host, Loaded, RunOptions};
 
 /// The two command worlds the host runs.
@@ -49,7 +50,13 @@ impl<T: Send + 'static> Host<T> {
                 }
             }
         };
-        match with_timeout(opts.limits.timeout, run).await {
+        let root = Root::enter(opts, loaded, Some("wasi:cli/run"), "run", String::new());
+        let outcome = with_timeout(opts.limits.timeout, run).await;
+        root.exit(&outcome, |result| match result {
+            Ok(()) => "ok".to_owned(),
+            Err(()) => "err".to_owned(),
+        });
+        match outcome {
             Ok(Ok(())) => Ok(0),
             Ok(Err(())) => Ok(1),
             Err(err) => match err.downcast_ref::<wasmtime_wasi::I32Exit>() {

@@ -63,16 +63,26 @@ pub(crate) fn reason(limits: &Limits, err: &wasmtime::Error) -> (String, &'stati
             format!("fuel limit of {} reached", limits.fuel.unwrap_or_default()),
             "raise it with `--fuel`",
         ),
-        Some(trap) => (
-            trap.to_string()
-                .trim_start_matches("wasm trap: ")
-                .to_owned(),
+        Some(_) => (
+            trap_message(err),
             "the guest trapped; the backtrace shows where",
         ),
         None => (
-            err.root_cause().to_string(),
+            trap_message(err),
             "the guest failed; the backtrace shows where",
         ),
+    }
+}
+
+/// A trap's message in words, without Wasmtime's `wasm trap: ` prefix, or
+/// a host error's root cause.
+pub(crate) fn trap_message(err: &wasmtime::Error) -> String {
+    match err.downcast_ref::<Trap>() {
+        Some(trap) => trap
+            .to_string()
+            .trim_start_matches("wasm trap: ")
+            .to_owned(),
+        None => err.root_cause().to_string(),
     }
 }
 

@@ -25,6 +25,7 @@
 pub mod cache;
 pub mod call;
 mod command;
+pub mod decompose;
 mod engine;
 mod error;
 mod failure;
@@ -39,6 +40,7 @@ mod split;
 mod state;
 mod stdin;
 mod streams;
+pub mod trace;
 mod wave;
 
 use std::path::Path;
@@ -75,6 +77,9 @@ pub struct RunOptions {
     pub limits: Limits,
     /// Its stdin, stdout and stderr.
     pub stdio: Stdio,
+    /// Where the calls between a linked app's components are recorded, if
+    /// anywhere (see [`trace`]).
+    pub tracer: Option<std::sync::Arc<trace::Tracer>>,
 }
 
 impl RunOptions {
@@ -99,6 +104,12 @@ impl RunOptions {
     /// Gives the guest this stdio.
     pub fn with_stdio(mut self, stdio: Stdio) -> Self {
         self.stdio = stdio;
+        self
+    }
+
+    /// Records the calls between a linked app's components in `tracer`.
+    pub fn with_tracer(mut self, tracer: std::sync::Arc<trace::Tracer>) -> Self {
+        self.tracer = Some(tracer);
         self
     }
 }

@@ -11,19 +11,24 @@
 //! Each import of a component that another component satisfies is defined
 //! in that component's linker as a host function forwarding the call to the
 //! provider's export in the same store. Values cross as [`Val`]s, handles
-//! of the host's resources included. Streams, futures and a guest's own
-//! resources cannot be forwarded this way, nor can WASI 0.3's concurrent
-//! calls (a forwarded call re-enters the store, which its event loop does
-//! not allow): the host must be built without concurrency, and an app
-//! whose wiring needs more is refused with [`RunError::NotLinkable`] (run
-//! it composed).
+//! of the host's resources included; a WASI 0.3 `async func` crosses as a
+//! concurrent host function, one more task of the store's event loop.
+//! Streams, futures and a guest's own resources cannot be forwarded this
+//! way: an app whose wiring needs them is refused with
+//! [`RunError::NotLinkable`] (run it composed).
+//!
+//! Every forwarded call is one place to watch the calls between an app's
+//! components: with a [`Tracer`](crate::trace::Tracer) in the run's
+//! options, each is recorded as a span.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{
-    Component, ComponentExportIndex, Instance, InstancePre, Linker, Type, Val,
+    Accessor, Component, ComponentExportIndex, Instance, InstancePre, Linker, LinkerInstance, Type,
+    Val,
 };
 use wasmtime::{Engine, Store, StoreContextMut};
 
@@ -32,6 +37,7 @@ use crate::cache::{FunctionReuse, Outcome};
 use crate::error::RunError;
 use crate::load::{Compiled, Loaded, Pre};
 use crate::state::StoreData;
+use crate::trace::{Call, Ending, Entered, Tracer};
 
 /// One component of an app to link, given after every component it imports
 /// from.
@@ -90,6 +96,8 @@ impl Wire {
 /// is the app's main component.
 pub(crate) struct Linked<T: 'static> {
     parts: Vec<InstancePre<StoreData<T>>>,
+    /// The main component's name, for the root span of a traced run.
+    pub(crate) main: String,
 }
 
 impl<T: Send + 'static> Linked<T> {
@@ -118,16 +126,8 @@ impl<T: Send + 'static> Host<T> {
     /// the imports one part takes from another. `name` names the app in
     /// messages; the last part is its main component.
     ///
-    /// The host must be built without concurrency
-    /// ([`HostBuilder::concurrency`](crate::HostBuilder::concurrency)).
     pub fn load_linked(&self, name: &str, parts: &[Part<'_>]) -> Result<Loaded<T>, RunError> {
         let started = Instant::now();
-        if self.concurrency() {
-            return Err(RunError::NotLinkable {
-                component: name.to_owned(),
-                why: "only a host built without concurrency (`HostBuilder::concurrency`) links components".to_owned(),
-            });
-        }
         let mut components = self.compile_parts(parts)?;
         let cache = components
             .iter()
@@ -143,7 +143,7 @@ impl<T: Send + 'static> Host<T> {
             .collect();
         let mut pres = Vec::with_capacity(parts.len());
         for (part, compiled) in parts.iter().zip(&components) {
-            let mut linker = self.part_linker(part, &compiled.component, &components)?;
+            let mut linker = self.part_linker(parts, part, &compiled.component, &components)?;
             let pre = compiled
                 .define_modules(&mut linker)
                 .and_then(|()| linker.instantiate_pre(&compiled.component))
@@ -163,13 +163,46 @@ impl<T: Send + 'static> Host<T> {
         Ok(Loaded {
             name: name.to_owned(),
             component: main,
-            pre: Pre::Linked(Linked { parts: pres }),
+            pre: Pre::Linked(Linked {
+                parts: pres,
+                main: parts.last().map(|p| p.name.to_owned()).unwrap_or_default(),
+            }),
             cache,
             functions,
             rejected,
             linked: parts.len(),
             load_time: started.elapsed(),
         })
+    }
+
+    /// Loads the composition at `path` as the components it is made of,
+    /// each compiled (or from the cache) on its own and linked by the host
+    /// (see [`crate::decompose`]): what tracing the calls between them
+    /// needs. A composition that cannot be taken apart, or whose wiring
+    /// the host cannot forward, is [`RunError::NotLinkable`].
+    pub fn load_decomposed(&self, path: &Path) -> Result<Loaded<T>, RunError> {
+        let started = Instant::now();
+        let name = crate::display_name(path);
+        let bytes = wcomp_core::decode::read(path)?;
+        let instantiated =
+            crate::decompose::decompose(&bytes).map_err(|why| RunError::NotLinkable {
+                component: name.clone(),
+                why: format!("it cannot be taken apart: {why}"),
+            })?;
+        let parts: Vec<Part<'_>> = instantiated
+            .iter()
+            .map(|part| {
+                Part::new(
+                    &part.name,
+                    path,
+                    &bytes[part.range.clone()],
+                    part.wires.clone(),
+                )
+            })
+            .collect();
+        let mut loaded = self.load_linked(&name, &parts)?;
+        loaded.load_time = started.elapsed();
+        Ok(loaded)
     }
 
     /// Each part's code: as the last linked load had it when its bytes are
@@ -210,6 +243,7 @@ impl<T: Send + 'static> Host<T> {
     /// forwarder to its provider's export.
     fn part_linker(
         &self,
+        parts: &[Part<'_>],
         part: &Part<'_>,
         component: &Component,
         components: &[Compiled],
@@ -244,11 +278,31 @@ impl<T: Send + 'static> Host<T> {
                         wire.export
                     ))
                 })?;
-            define_forwarders(&mut linker, &self.engine, wire, item, provider, export)
-                .map_err(not_linkable)?;
+            let how = Forwarding {
+                concurrent: self.concurrency(),
+                caller: Arc::from(part.name),
+                callee: Arc::from(parts[wire.provider].name),
+            };
+            define_forwarders(
+                &mut linker,
+                &self.engine,
+                &how,
+                wire,
+                item,
+                (provider, export),
+            )
+            .map_err(not_linkable)?;
         }
         Ok(linker)
     }
+}
+
+/// How a part's wired imports are defined: the names its calls are traced
+/// under, and whether the host runs WASI 0.3's concurrent calls.
+struct Forwarding {
+    concurrent: bool,
+    caller: Arc<str>,
+    callee: Arc<str>,
 }
 
 /// Defines `wire.import` in `linker`: a function, or an instance of
@@ -256,18 +310,17 @@ impl<T: Send + 'static> Host<T> {
 fn define_forwarders<T: Send + 'static>(
     linker: &mut Linker<StoreData<T>>,
     engine: &Engine,
+    how: &Forwarding,
     wire: &Wire,
     item: &ComponentItem,
-    provider: &Component,
-    export: ComponentExportIndex,
+    (provider, export): (&Component, ComponentExportIndex),
 ) -> Result<(), String> {
     let link_error = |e: wasmtime::Error| format!("cannot be defined: {e:#}");
     match item {
         ComponentItem::ComponentFunc(ty) => {
             plain(ty).map_err(|why| format!("is a function that {why}"))?;
-            linker
-                .root()
-                .func_new_async(&wire.import, forwarder(wire.provider, export))
+            let call = Call::new(how.caller.clone(), how.callee.clone(), None, &*wire.import);
+            define_forwarder(&mut linker.root(), how, ty, call, wire.provider, export)
                 .map_err(link_error)
         }
         ComponentItem::ComponentInstance(ty) => {
@@ -279,8 +332,13 @@ fn define_forwarders<T: Send + 'static>(
                         let func = provider
                             .get_export_index(Some(&export), name)
                             .ok_or_else(|| format!("has `{name}`, which its provider lacks"))?;
-                        instance
-                            .func_new_async(name, forwarder(wire.provider, func))
+                        let call = Call::new(
+                            how.caller.clone(),
+                            how.callee.clone(),
+                            Some(&wire.import),
+                            name,
+                        );
+                        define_forwarder(&mut instance, how, &ty, call, wire.provider, func)
                             .map_err(link_error)?;
                     }
                     // A resource the host defines was imported earlier
@@ -296,12 +354,33 @@ fn define_forwarders<T: Send + 'static>(
     }
 }
 
+/// Defines `name` in `instance` as a forwarder of `call` to the provider's
+/// `func`, of type `ty`: an `async func` as a concurrent host function, so
+/// that WASI 0.3's async calls cross it as one more task of the store's
+/// event loop, without blocking it.
+fn define_forwarder<T: Send + 'static>(
+    instance: &mut LinkerInstance<'_, StoreData<T>>,
+    how: &Forwarding,
+    ty: &ComponentFunc,
+    call: Call,
+    provider: usize,
+    func: ComponentExportIndex,
+) -> wasmtime::Result<()> {
+    let name = call.function.clone();
+    match how.concurrent && ty.async_() {
+        true => instance.func_new_concurrent(&name, concurrent_forwarder(call, provider, func)),
+        false => instance.func_new_async(&name, forwarder(call, provider, func)),
+    }
+}
+
 /// A forwarded call, in flight.
 type Forwarded<'a> = Box<dyn Future<Output = wasmtime::Result<()>> + Send + 'a>;
 
 /// A host function that calls the provider's function `func` with the
-/// caller's arguments and hands back its results.
+/// caller's arguments and hands back its results, traced when the store
+/// has a tracer.
 fn forwarder<T: Send + 'static>(
+    call: Call,
     provider: usize,
     func: ComponentExportIndex,
 ) -> impl for<'a> Fn(
@@ -313,19 +392,95 @@ fn forwarder<T: Send + 'static>(
 + Send
 + Sync
 + 'static {
-    move |mut store, _ty, params, results| {
+    move |mut store, ty, params, results| {
+        let call = call.clone();
         Box::new(async move {
             let instance = store.data().linked.get(provider).copied();
             let target = instance
                 .and_then(|instance| instance.get_func(&mut store, func))
-                .ok_or_else(|| {
-                    wasmtime::format_err!(
-                        "a linked provider was not instantiated before its importer"
-                    )
-                })?;
-            target.call_async(&mut store, params, results).await
+                .ok_or_else(not_instantiated)?;
+            let tracer = store.data().tracer.clone();
+            let span = Traced::enter(tracer, &call, &ty, params);
+            let outcome = target.call_async(&mut store, params, results).await;
+            span.exit(&ty, results, &outcome);
+            outcome
         })
     }
+}
+
+/// A forwarded concurrent call, in flight.
+type ForwardedConcurrent<'a> =
+    std::pin::Pin<Box<dyn Future<Output = wasmtime::Result<()>> + Send + 'a>>;
+
+/// Like [`forwarder`], for a host with concurrency.
+fn concurrent_forwarder<T: Send + 'static>(
+    call: Call,
+    provider: usize,
+    func: ComponentExportIndex,
+) -> impl for<'a> Fn(
+    &'a Accessor<StoreData<T>>,
+    ComponentFunc,
+    &'a [Val],
+    &'a mut [Val],
+) -> ForwardedConcurrent<'a>
++ Send
++ Sync
++ 'static {
+    move |accessor, ty, params, results| {
+        let call = call.clone();
+        Box::pin(async move {
+            let (target, tracer) = accessor.with(|mut access| {
+                let instance = access.data_mut().linked.get(provider).copied();
+                let target = instance.and_then(|instance| instance.get_func(&mut access, func));
+                (target, access.data_mut().tracer.clone())
+            });
+            let target = target.ok_or_else(not_instantiated)?;
+            let span = Traced::enter(tracer, &call, &ty, params);
+            let outcome = target.call_concurrent(accessor, params, results).await;
+            span.exit(&ty, results, &outcome);
+            outcome
+        })
+    }
+}
+
+fn not_instantiated() -> wasmtime::Error {
+    wasmtime::format_err!("a linked provider was not instantiated before its importer")
+}
+
+/// A forwarded call's span, when the store is traced.
+struct Traced(Option<(Arc<Tracer>, Entered)>);
+
+impl Traced {
+    /// Starts the span of `call` with `params` (of the function type `ty`).
+    fn enter(tracer: Option<Arc<Tracer>>, call: &Call, ty: &ComponentFunc, params: &[Val]) -> Self {
+        Traced(tracer.map(|tracer| {
+            let types = ty.params().map(|(_, ty)| ty);
+            let entered = tracer.enter(call, show_all(params, types));
+            (tracer, entered)
+        }))
+    }
+
+    /// Ends it with the call's `results`, or its trap.
+    fn exit(self, ty: &ComponentFunc, results: &[Val], outcome: &wasmtime::Result<()>) {
+        let Some((tracer, entered)) = self.0 else {
+            return;
+        };
+        let ending = match outcome {
+            Ok(()) => Ending::Returned(show_all(results, ty.results())),
+            Err(trap) => Ending::Trapped(crate::failure::trap_message(trap)),
+        };
+        tracer.exit(entered, ending);
+    }
+}
+
+/// `values`, of the types `types`, in WAVE, separated by commas.
+fn show_all(values: &[Val], types: impl Iterator<Item = Type>) -> String {
+    let shown: Vec<String> = values
+        .iter()
+        .zip(types)
+        .map(|(value, ty)| crate::wave::show(value, &ty))
+        .collect();
+    shown.join(", ")
 }
 
 /// Whether a function passes only values the host can forward: no

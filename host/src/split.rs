@@ -42,15 +42,18 @@ use crate::cache;
 /// entry of its own.
 const MIN_SIZE: usize = 64 << 10;
 
-/// The component section ids the rewrite looks for.
-const CORE_MODULE: u8 = 1;
-const CORE_INSTANCE: u8 = 2;
-const CORE_TYPE: u8 = 3;
-const NESTED_COMPONENT: u8 = 4;
-const INSTANCE: u8 = 5;
-const ALIAS: u8 = 6;
-const COMPONENT_IMPORT: u8 = 10;
-const COMPONENT_EXPORT: u8 = 11;
+/// The component section ids the rewrite (and [`crate::decompose`]) looks
+/// for.
+pub(crate) const CUSTOM: u8 = 0;
+pub(crate) const CORE_MODULE: u8 = 1;
+pub(crate) const CORE_INSTANCE: u8 = 2;
+pub(crate) const CORE_TYPE: u8 = 3;
+pub(crate) const NESTED_COMPONENT: u8 = 4;
+pub(crate) const INSTANCE: u8 = 5;
+pub(crate) const ALIAS: u8 = 6;
+pub(crate) const CANON: u8 = 8;
+pub(crate) const COMPONENT_IMPORT: u8 = 10;
+pub(crate) const COMPONENT_EXPORT: u8 = 11;
 
 /// A component with its large core modules turned into imports.
 pub(crate) struct Split {
@@ -399,17 +402,17 @@ pub(crate) fn top_level_exports(bytes: &[u8]) -> Option<Vec<String>> {
     Some(names)
 }
 
-struct Section {
-    id: u8,
+pub(crate) struct Section {
+    pub(crate) id: u8,
     /// The section with its id and size.
-    whole: Range<usize>,
+    pub(crate) whole: Range<usize>,
     /// Its contents.
-    body: Range<usize>,
+    pub(crate) body: Range<usize>,
 }
 
 /// The component's top-level sections, in order; `None` if `bytes` is
 /// not a well-formed component.
-fn top_level_sections(bytes: &[u8]) -> Option<Vec<Section>> {
+pub(crate) fn top_level_sections(bytes: &[u8]) -> Option<Vec<Section>> {
     if !wasmparser::Parser::is_component(bytes) {
         return None;
     }

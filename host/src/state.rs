@@ -179,6 +179,8 @@ pub struct StoreData<T = ()> {
     /// A linked app's instances, in order, for the calls one forwards to
     /// another (see [`crate::linked`]).
     pub(crate) linked: Vec<wasmtime::component::Instance>,
+    /// Where a linked app's forwarded calls are recorded, when traced.
+    pub(crate) tracer: Option<Arc<crate::trace::Tracer>>,
     data: T,
 }
 
@@ -221,6 +223,7 @@ impl<T> StoreData<T> {
             },
             limiter,
             linked: Vec::new(),
+            tracer: opts.tracer.clone(),
             data,
         })
     }

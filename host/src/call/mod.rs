@@ -17,6 +17,7 @@ pub use syntax::Call;
 
 use crate::error::{BadCall, RunError};
 use crate::failure::{failure, with_timeout};
+use crate::trace::Root;
 use crate::{Host, Loaded, RunOptions};
 
 impl<T: Send + 'static> Host<T> {
@@ -55,9 +56,24 @@ impl<T: Send + 'static> Host<T> {
                 })
                 .await?
         };
-        let mut invocation = with_timeout(opts.limits.timeout, run)
-            .await
-            .map_err(|e| failure(&loaded.name, &found.name, &opts.limits, e))?;
+        let (interface, function) = match found.name.split_once('#') {
+            Some((interface, function)) => (Some(interface), function),
+            None => (None, found.name.as_str()),
+        };
+        let root = Root::enter(
+            opts,
+            loaded,
+            interface,
+            function,
+            call.args()
+                .map(|(arg, _)| arg)
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        let outcome = with_timeout(opts.limits.timeout, run).await;
+        root.exit(&outcome, |invocation| invocation.results.join(", "));
+        let mut invocation =
+            outcome.map_err(|e| failure(&loaded.name, &found.name, &opts.limits, e))?;
         invocation.guest_memory = store.data().limiter.used();
         Ok(invocation)
     }

@@ -307,6 +307,7 @@ impl<T: Send + 'static> Server<T> {
                     ..opts.limits
                 },
                 stdio: opts.stdio,
+                tracer: None,
             },
             timeout: opts.limits.timeout,
             fuel: opts.limits.fuel,

@@ -6,10 +6,11 @@
 use crate::support;
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use support::{Captured, component};
 use wcomp_host::linked::{Part, Wire};
+use wcomp_host::trace::Tracer;
 use wcomp_host::{CacheOutcome, Host, RunError};
 
 /// The host `wcomp dev` links commands with: no concurrency.
@@ -179,15 +180,52 @@ fn a_wire_to_a_missing_export_names_it() {
     );
 }
 
-#[test]
-fn a_host_with_concurrency_refuses_to_link() {
+#[tokio::test]
+async fn a_traced_run_records_each_forwarded_call_with_its_values() {
     let (provider, main) = (provider(), main_component());
-    let err = support::host()
+    // A host with concurrency (WASI 0.3's) links too.
+    let host = support::host();
+    let loaded = host
         .load_linked("app.wasm", &parts(&provider, &main))
-        .err();
-    let Some(RunError::NotLinkable { component, why }) = err else {
-        panic!("expected NotLinkable: {err:?}")
-    };
-    assert_eq!(component, "app.wasm");
-    assert!(why.contains("HostBuilder::concurrency"), "{why}");
+        .expect("the parts link");
+    let tracer = Arc::new(Tracer::new());
+    let run = Captured::new(b"");
+    let opts = run.opts.clone().with_tracer(tracer.clone());
+    assert_eq!(host.run_command(&loaded, &opts).await.unwrap(), 0);
+    assert_eq!(run.stdout(), "HELLO, LINKED\n");
+    let spans: Vec<_> = tracer
+        .finish()
+        .into_iter()
+        .map(|s| {
+            let call = format!("{} -> {} {}", s.caller, s.callee, s.function);
+            (call, s.interface, s.params, s.result, s.parent)
+        })
+        .collect();
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        spans,
+        [
+            (
+                "host -> main run".into(),
+                some("wasi:cli/run"),
+                String::new(),
+                some("ok"),
+                None
+            ),
+            (
+                "main -> provider shout".into(),
+                some("text"),
+                "\"hello, linked\\n\"".into(),
+                some("\"HELLO, LINKED\\n\""),
+                Some(1)
+            ),
+            (
+                "main -> provider double".into(),
+                some("calc"),
+                "21".into(),
+                some("42"),
+                Some(1)
+            ),
+        ]
+    );
 }

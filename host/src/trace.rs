@@ -1,0 +1,410 @@
+//! Spans of the calls one component of an app makes to another.
+//!
+//! A composed component is one unit to Wasmtime: the host sees the calls
+//! that enter it, not the calls its components make to each other. Linked
+//! (see [`crate::linked`]), every such call crosses the host, which can
+//! time it. A [`Tracer`] given in [`RunOptions`](crate::RunOptions)
+//! records one [`Span`] per forwarded call: who called whom, through which
+//! interface and function, when, for how long, a short form of the
+//! arguments and the result, and whether the callee trapped. Without a
+//! tracer nothing is recorded and nothing is added to a call but one check.
+//!
+//! Spans nest as the calls do: a call's parent is the innermost call still
+//! in flight into the component that makes it. Under WASI 0.3 a component
+//! may have several calls in flight at once; the innermost one is then the
+//! best guess the host has, and is the right one for calls that do not
+//! overlap.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The longest argument or result text a span keeps, in characters; the
+/// rest is cut and marked with `…`.
+pub const SHORT_FORM: usize = 120;
+
+/// One call, finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Span {
+    /// Its number, unique in its tracer, from 1.
+    pub id: u64,
+    /// The span of the call it was made in, if any.
+    pub parent: Option<u64>,
+    /// The trace it belongs to (W3C trace id), shared by every span of one
+    /// run or one request.
+    pub trace: u128,
+    /// The calling component (`host` for the host's own calls).
+    pub caller: String,
+    /// The called component.
+    pub callee: String,
+    /// The interface called through (`demo:hello/greeting@0.1.0`), `None`
+    /// for a function exported on its own.
+    pub interface: Option<String>,
+    /// The function.
+    pub function: String,
+    /// When the call started, since the tracer was made.
+    pub start: Duration,
+    /// How long it took.
+    pub duration: Duration,
+    /// The arguments, in WAVE, cut to [`SHORT_FORM`].
+    pub params: String,
+    /// The result, in WAVE, cut to [`SHORT_FORM`]; `None` after a trap.
+    pub result: Option<String>,
+    /// The trap's message, if the callee trapped.
+    pub trap: Option<String>,
+}
+
+/// A call about to be made, as its forwarder sees it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Call {
+    /// The calling component.
+    pub caller: Arc<str>,
+    /// The called component.
+    pub callee: Arc<str>,
+    /// The interface, if any.
+    pub interface: Option<Arc<str>>,
+    /// The function.
+    pub function: Arc<str>,
+}
+
+impl Call {
+    /// A call of `function` (through `interface`) from `caller` to `callee`.
+    pub fn new(
+        caller: impl Into<Arc<str>>,
+        callee: impl Into<Arc<str>>,
+        interface: Option<&str>,
+        function: impl Into<Arc<str>>,
+    ) -> Self {
+        Call {
+            caller: caller.into(),
+            callee: callee.into(),
+            interface: interface.map(Arc::from),
+            function: function.into(),
+        }
+    }
+}
+
+/// How a call ended.
+#[derive(Debug, Clone)]
+pub enum Ending {
+    /// It returned this (WAVE).
+    Returned(String),
+    /// It trapped with this message.
+    Trapped(String),
+}
+
+/// A span in flight, as [`Tracer::enter`] returns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entered(u64);
+
+impl Entered {
+    /// The span's number.
+    pub fn id(self) -> u64 {
+        self.0
+    }
+}
+
+/// Where a root span's trace comes from: a new trace, or a caller's
+/// (`traceparent` of an incoming request).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Context {
+    /// The trace id; 0 makes a new one.
+    pub trace: u128,
+    /// The remote parent span (from `traceparent`), if any.
+    pub remote_parent: Option<u64>,
+}
+
+/// Records spans; shared by every store of a run or a server.
+#[derive(Debug)]
+pub struct Tracer {
+    epoch: Instant,
+    wall: SystemTime,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    next: u64,
+    open: Vec<Open>,
+    done: Vec<Span>,
+    remote_parents: Vec<(u64, u64)>,
+}
+
+/// A span in flight.
+#[derive(Debug)]
+struct Open {
+    span: Span,
+    started: Instant,
+}
+
+impl Default for Tracer {
+    fn default() -> Self {
+        Tracer::new()
+    }
+}
+
+impl Tracer {
+    /// A tracer with no spans, its clock starting now.
+    pub fn new() -> Self {
+        Tracer {
+            epoch: Instant::now(),
+            wall: SystemTime::now(),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The wall-clock time the tracer's spans are counted from.
+    pub fn wall_start(&self) -> SystemTime {
+        self.wall
+    }
+
+    /// Starts a root span: the host's own call into `call.callee`, in the
+    /// trace `context` names (a new one when its id is 0).
+    pub fn enter_root(&self, call: &Call, params: String, context: Context) -> Entered {
+        let trace = match context.trace {
+            0 => new_trace_id(),
+            id => id,
+        };
+        let mut state = self.lock();
+        let entered = state.open(self.span(call, params, None, trace));
+        if let Some(remote) = context.remote_parent {
+            state.remote_parents.push((entered.0, remote));
+        }
+        entered
+    }
+
+    /// Starts the span of `call`, a child of the innermost call in flight
+    /// into its caller.
+    pub fn enter(&self, call: &Call, params: String) -> Entered {
+        let mut state = self.lock();
+        let parent = state
+            .open
+            .iter()
+            .rev()
+            .find(|open| open.span.callee == *call.caller);
+        let (parent, trace) = match parent {
+            Some(open) => (Some(open.span.id), open.span.trace),
+            None => (None, new_trace_id()),
+        };
+        state.open(self.span(call, params, parent, trace))
+    }
+
+    /// Ends the span `entered` as `ending` says.
+    pub fn exit(&self, entered: Entered, ending: Ending) {
+        let mut state = self.lock();
+        let Some(at) = state.open.iter().position(|o| o.span.id == entered.0) else {
+            return;
+        };
+        let Open { mut span, started } = state.open.remove(at);
+        span.duration = started.elapsed();
+        match ending {
+            Ending::Returned(result) => span.result = Some(short(result)),
+            Ending::Trapped(message) => span.trap = Some(message),
+        }
+        state.done.push(span);
+    }
+
+    /// The trace id and span id of a span in flight, for a `traceparent`
+    /// header of a request it makes.
+    pub fn context_of(&self, entered: Entered) -> Option<(u128, u64)> {
+        let state = self.lock();
+        let open = state.open.iter().find(|o| o.span.id == entered.0)?;
+        Some((open.span.trace, open.span.id))
+    }
+
+    /// The remote parent a root span was started under, if any.
+    pub fn remote_parent(&self, id: u64) -> Option<u64> {
+        let state = self.lock();
+        let found = state.remote_parents.iter().find(|(span, _)| *span == id);
+        found.map(|(_, remote)| *remote)
+    }
+
+    /// Every finished span, in the order they started. Spans still in
+    /// flight (a call the run's end interrupted) are ended now, with a trap
+    /// saying so.
+    pub fn finish(&self) -> Vec<Span> {
+        let mut state = self.lock();
+        let open = std::mem::take(&mut state.open);
+        for Open { mut span, started } in open {
+            span.duration = started.elapsed();
+            span.trap = Some("did not return before the run ended".to_owned());
+            state.done.push(span);
+        }
+        let mut spans = state.done.clone();
+        spans.sort_by_key(|span| (span.start, span.id));
+        spans
+    }
+
+    fn span(&self, call: &Call, params: String, parent: Option<u64>, trace: u128) -> Span {
+        Span {
+            id: 0,
+            parent,
+            trace,
+            caller: call.caller.to_string(),
+            callee: call.callee.to_string(),
+            interface: call.interface.as_deref().map(str::to_owned),
+            function: call.function.to_string(),
+            start: self.epoch.elapsed(),
+            duration: Duration::ZERO,
+            params: short(params),
+            result: None,
+            trap: None,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    fn open(&mut self, mut span: Span) -> Entered {
+        self.next += 1;
+        span.id = self.next;
+        self.open.push(Open {
+            span,
+            started: Instant::now(),
+        });
+        Entered(self.next)
+    }
+}
+
+/// The root span of a run or an invocation of a traced, linked app: the
+/// host's own call into its main component.
+pub(crate) struct Root(Option<(Arc<Tracer>, Entered)>);
+
+impl Root {
+    /// Starts it when `opts` has a tracer and `loaded` is linked.
+    pub(crate) fn enter<T: 'static>(
+        opts: &crate::RunOptions,
+        loaded: &crate::Loaded<T>,
+        interface: Option<&str>,
+        function: &str,
+        params: String,
+    ) -> Self {
+        let crate::load::Pre::Linked(linked) = &loaded.pre else {
+            return Root(None);
+        };
+        Root(opts.tracer.clone().map(|tracer| {
+            let call = Call::new("host", linked.main.as_str(), interface, function);
+            let entered = tracer.enter_root(&call, params, Context::default());
+            (tracer, entered)
+        }))
+    }
+
+    /// Ends it with `result`, or the trap or error that ended the run.
+    pub(crate) fn exit<R>(self, outcome: &wasmtime::Result<R>, result: impl FnOnce(&R) -> String) {
+        let Some((tracer, entered)) = self.0 else {
+            return;
+        };
+        let ending = match outcome {
+            Ok(value) => Ending::Returned(result(value)),
+            Err(err) => match err.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                Some(exit) => Ending::Returned(format!("exit({})", exit.0)),
+                None => Ending::Trapped(crate::failure::trap_message(err)),
+            },
+        };
+        tracer.exit(entered, ending);
+    }
+}
+
+/// `text` cut to [`SHORT_FORM`] characters.
+fn short(text: String) -> String {
+    match text.char_indices().nth(SHORT_FORM) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
+/// A random, non-zero W3C trace id.
+pub(crate) fn new_trace_id() -> u128 {
+    loop {
+        let id = u128::from(rand_u64()) << 64 | u128::from(rand_u64());
+        if id != 0 {
+            return id;
+        }
+    }
+}
+
+/// 64 random bits from the standard library's hasher seeds, which the
+/// operating system's randomness seeds.
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(caller: &str, callee: &str, function: &str) -> Call {
+        Call::new(caller, callee, Some("demo:x/y"), function)
+    }
+
+    #[test]
+    fn spans_nest_by_the_caller_in_flight() {
+        let tracer = Tracer::new();
+        let root = tracer.enter_root(
+            &call("host", "cli", "run"),
+            String::new(),
+            Context::default(),
+        );
+        let greet = tracer.enter(&call("cli", "greeter", "greet"), "\"Ada\"".into());
+        let inner = tracer.enter(&call("greeter", "util", "upper"), String::new());
+        tracer.exit(inner, Ending::Returned("\"ADA\"".into()));
+        tracer.exit(greet, Ending::Trapped("unreachable".into()));
+        let after = tracer.enter(&call("cli", "stats", "count"), String::new());
+        tracer.exit(after, Ending::Returned("3".into()));
+        tracer.exit(root, Ending::Returned("ok".into()));
+        let spans = tracer.finish();
+        let parents: Vec<_> = spans
+            .iter()
+            .map(|s| (s.function.as_str(), s.parent))
+            .collect();
+        assert_eq!(
+            parents,
+            [
+                ("run", None),
+                ("greet", Some(1)),
+                ("upper", Some(2)),
+                ("count", Some(1))
+            ]
+        );
+        assert!(
+            spans
+                .iter()
+                .all(|s| s.trace == spans[0].trace && s.trace != 0)
+        );
+        assert_eq!(spans[1].trap.as_deref(), Some("unreachable"));
+        assert_eq!(spans[1].result, None);
+        assert_eq!(spans[2].result.as_deref(), Some("\"ADA\""));
+    }
+
+    #[test]
+    fn a_root_joins_the_callers_trace_and_long_values_are_cut() {
+        let tracer = Tracer::new();
+        let context = Context {
+            trace: 7,
+            remote_parent: Some(9),
+        };
+        let root = tracer.enter_root(&call("host", "front", "handle"), "x".repeat(500), context);
+        assert_eq!(tracer.context_of(root), Some((7, root.id())));
+        assert_eq!(tracer.remote_parent(root.id()), Some(9));
+        let spans = tracer.finish();
+        assert_eq!(spans[0].params.chars().count(), SHORT_FORM + 1);
+        assert!(spans[0].params.ends_with('…'));
+        assert_eq!(
+            spans[0].trap.as_deref(),
+            Some("did not return before the run ended")
+        );
+    }
+}

@@ -35,6 +35,13 @@ impl<T: Send + 'static> Host<T> {
     ) -> Result<i32, RunError> {
         let flavor = self.command_flavor(loaded)?;
         let mut store = self.store(loaded, opts)?;
+        let root = Root::enter(
+            store.data(),
+            loaded,
+            Some("wasi:cli/run"),
+            "run",
+            String::new(),
+        );
         let run = async {
             let instance = loaded.pre.instantiate_async(&mut store).await?;
             match flavor {
@@ -50,7 +57,6 @@ impl<T: Send + 'static> Host<T> {
                 }
             }
         };
-        let root = Root::enter(opts, loaded, Some("wasi:cli/run"), "run", String::new());
         let outcome = with_timeout(opts.limits.timeout, run).await;
         root.exit(&outcome, |result| match result {
             Ok(()) => "ok".to_owned(),

@@ -13,9 +13,10 @@
 //! provider's export in the same store. Values cross as [`Val`]s, handles
 //! of the host's resources included; a WASI 0.3 `async func` crosses as a
 //! concurrent host function, one more task of the store's event loop.
-//! Streams, futures and a guest's own resources cannot be forwarded this
-//! way: an app whose wiring needs them is refused with
-//! [`RunError::NotLinkable`] (run it composed).
+//! Streams and futures cross too, on a host with concurrency: their ends
+//! move from one component to the other through the host. A guest's own
+//! resources cannot be forwarded this way: an app whose wiring passes them
+//! is refused with [`RunError::NotLinkable`] (run it composed).
 //!
 //! Every forwarded call is one place to watch the calls between an app's
 //! components: with a [`Tracer`](crate::trace::Tracer) in the run's
@@ -37,7 +38,7 @@ use crate::cache::{FunctionReuse, Outcome};
 use crate::error::RunError;
 use crate::load::{Compiled, Loaded, Pre};
 use crate::state::StoreData;
-use crate::trace::{Call, Ending, Entered, Tracer};
+use crate::trace::{Call, Ending, Entered, StoreTrace};
 
 /// One component of an app to link, given after every component it imports
 /// from.
@@ -318,7 +319,7 @@ fn define_forwarders<T: Send + 'static>(
     let link_error = |e: wasmtime::Error| format!("cannot be defined: {e:#}");
     match item {
         ComponentItem::ComponentFunc(ty) => {
-            plain(ty).map_err(|why| format!("is a function that {why}"))?;
+            forwardable(how, ty).map_err(|why| format!("is a function that {why}"))?;
             let call = Call::new(how.caller.clone(), how.callee.clone(), None, &*wire.import);
             define_forwarder(&mut linker.root(), how, ty, call, wire.provider, export)
                 .map_err(link_error)
@@ -328,7 +329,8 @@ fn define_forwarders<T: Send + 'static>(
             for (name, item) in ty.exports(engine) {
                 match item.ty {
                     ComponentItem::ComponentFunc(ty) => {
-                        plain(&ty).map_err(|why| format!("has `{name}`, which {why}"))?;
+                        forwardable(how, &ty)
+                            .map_err(|why| format!("has `{name}`, which {why}"))?;
                         let func = provider
                             .get_export_index(Some(&export), name)
                             .ok_or_else(|| format!("has `{name}`, which its provider lacks"))?;
@@ -399,8 +401,7 @@ fn forwarder<T: Send + 'static>(
             let target = instance
                 .and_then(|instance| instance.get_func(&mut store, func))
                 .ok_or_else(not_instantiated)?;
-            let tracer = store.data().tracer.clone();
-            let span = Traced::enter(tracer, &call, &ty, params);
+            let span = Traced::enter(store.data().trace.clone(), &call, &ty, params);
             let outcome = target.call_async(&mut store, params, results).await;
             span.exit(&ty, results, &outcome);
             outcome
@@ -429,13 +430,13 @@ fn concurrent_forwarder<T: Send + 'static>(
     move |accessor, ty, params, results| {
         let call = call.clone();
         Box::pin(async move {
-            let (target, tracer) = accessor.with(|mut access| {
+            let (target, trace) = accessor.with(|mut access| {
                 let instance = access.data_mut().linked.get(provider).copied();
                 let target = instance.and_then(|instance| instance.get_func(&mut access, func));
-                (target, access.data_mut().tracer.clone())
+                (target, access.data_mut().trace.clone())
             });
             let target = target.ok_or_else(not_instantiated)?;
-            let span = Traced::enter(tracer, &call, &ty, params);
+            let span = Traced::enter(trace, &call, &ty, params);
             let outcome = target.call_concurrent(accessor, params, results).await;
             span.exit(&ty, results, &outcome);
             outcome
@@ -448,28 +449,28 @@ fn not_instantiated() -> wasmtime::Error {
 }
 
 /// A forwarded call's span, when the store is traced.
-struct Traced(Option<(Arc<Tracer>, Entered)>);
+struct Traced(Option<(StoreTrace, Entered)>);
 
 impl Traced {
     /// Starts the span of `call` with `params` (of the function type `ty`).
-    fn enter(tracer: Option<Arc<Tracer>>, call: &Call, ty: &ComponentFunc, params: &[Val]) -> Self {
-        Traced(tracer.map(|tracer| {
+    fn enter(trace: Option<StoreTrace>, call: &Call, ty: &ComponentFunc, params: &[Val]) -> Self {
+        Traced(trace.map(|trace| {
             let types = ty.params().map(|(_, ty)| ty);
-            let entered = tracer.enter(call, show_all(params, types));
-            (tracer, entered)
+            let entered = trace.enter(call, show_all(params, types), None);
+            (trace, entered)
         }))
     }
 
     /// Ends it with the call's `results`, or its trap.
     fn exit(self, ty: &ComponentFunc, results: &[Val], outcome: &wasmtime::Result<()>) {
-        let Some((tracer, entered)) = self.0 else {
+        let Some((trace, entered)) = self.0 else {
             return;
         };
         let ending = match outcome {
             Ok(()) => Ending::Returned(show_all(results, ty.results())),
             Err(trap) => Ending::Trapped(crate::failure::trap_message(trap)),
         };
-        tracer.exit(entered, ending);
+        trace.exit(entered, ending);
     }
 }
 
@@ -478,15 +479,72 @@ fn show_all(values: &[Val], types: impl Iterator<Item = Type>) -> String {
     let shown: Vec<String> = values
         .iter()
         .zip(types)
-        .map(|(value, ty)| crate::wave::show(value, &ty))
+        .map(|(value, ty)| brief(value, &ty))
         .collect();
     shown.join(", ")
 }
 
-/// Whether a function passes only values the host can forward: no
-/// streams, futures or error contexts. (Handles of the host's resources
-/// cross as values; a guest's resource fails at linking.)
-fn plain(ty: &ComponentFunc) -> Result<(), String> {
+/// `value` in WAVE, with streams, futures and resource handles (which
+/// WAVE cannot write) shown by their kind: `ok(resource)`.
+fn brief(value: &Val, ty: &Type) -> String {
+    let all = |values: &[Val], types: Vec<Type>| {
+        let shown: Vec<String> = values
+            .iter()
+            .zip(&types)
+            .map(|(v, t)| brief(v, t))
+            .collect();
+        shown.join(", ")
+    };
+    match (value, ty) {
+        (Val::Stream(_), _) => "stream".to_owned(),
+        (Val::Future(_), _) => "future".to_owned(),
+        (Val::Resource(_), _) => "resource".to_owned(),
+        _ if !has_handle(value) => crate::wave::show(value, ty),
+        (Val::Result(Ok(Some(v))), Type::Result(r)) => r
+            .ok()
+            .map_or_else(|| "ok".to_owned(), |t| format!("ok({})", brief(v, &t))),
+        (Val::Result(Err(Some(v))), Type::Result(r)) => r
+            .err()
+            .map_or_else(|| "err".to_owned(), |t| format!("err({})", brief(v, &t))),
+        (Val::Option(Some(v)), Type::Option(o)) => format!("some({})", brief(v, &o.ty())),
+        (Val::Tuple(vs), Type::Tuple(t)) => format!("({})", all(vs, t.types().collect())),
+        (Val::List(vs), Type::List(l)) => {
+            format!("[{}]", all(vs, vec![l.ty(); vs.len()]))
+        }
+        (Val::Record(fields), Type::Record(r)) => {
+            let types: Vec<Type> = r.fields().map(|f| f.ty).collect();
+            let shown: Vec<String> = fields
+                .iter()
+                .zip(&types)
+                .map(|((name, v), t)| format!("{name}: {}", brief(v, t)))
+                .collect();
+            format!("{{{}}}", shown.join(", "))
+        }
+        _ => "…".to_owned(),
+    }
+}
+
+/// Whether `value` holds a stream, future or resource handle anywhere.
+fn has_handle(value: &Val) -> bool {
+    match value {
+        Val::Stream(_) | Val::Future(_) | Val::Resource(_) => true,
+        Val::List(vs) | Val::Tuple(vs) | Val::FixedLengthList(vs) => vs.iter().any(has_handle),
+        Val::Record(fields) => fields.iter().any(|(_, v)| has_handle(v)),
+        Val::Variant(_, Some(v)) | Val::Option(Some(v)) => has_handle(v),
+        Val::Result(Ok(Some(v)) | Err(Some(v))) => has_handle(v),
+        _ => false,
+    }
+}
+
+/// Whether a function passes only values the host can forward. A host
+/// with concurrency hands streams and futures on as they are (their ends
+/// move from one component to the other through it); one without cannot
+/// pass them, nor error contexts. Handles of the host's resources cross as
+/// values; a guest's resource fails at linking.
+fn forwardable(how: &Forwarding, ty: &ComponentFunc) -> Result<(), String> {
+    if how.concurrent {
+        return Ok(());
+    }
     for ty in ty.params().map(|(_, ty)| ty).chain(ty.results()) {
         if let Some(what) = unforwardable(&ty) {
             return Err(format!("passes {what}"));

@@ -46,6 +46,9 @@ fn host_of(authority: &str) -> &str {
 /// with `HTTP-request-denied` otherwise.
 pub(crate) struct HttpHooks {
     pub(crate) allowed: OutgoingHttp,
+    /// The store's tracing, if traced: a request carries the span it is
+    /// made in as its `traceparent`.
+    pub(crate) trace: Option<crate::trace::StoreTrace>,
 }
 
 type ResponseFuture = Box<
@@ -63,7 +66,7 @@ type ResponseFuture = Box<
 impl WasiHttpHooks for HttpHooks {
     fn send_request(
         &mut self,
-        request: http::Request<WasiBody>,
+        mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         io: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> ResponseFuture {
@@ -74,6 +77,13 @@ impl WasiHttpHooks for HttpHooks {
             .unwrap_or_default();
         if !self.allowed.allows(&authority) {
             return Box::new(async { Err(Error::HttpRequestDenied) });
+        }
+        if let Some(header) = self
+            .trace
+            .as_ref()
+            .and_then(crate::trace::StoreTrace::traceparent)
+        {
+            request.headers_mut().insert("traceparent", header);
         }
         drop(io);
         Box::new(async move {

@@ -180,7 +180,7 @@ pub struct StoreData<T = ()> {
     /// another (see [`crate::linked`]).
     pub(crate) linked: Vec<wasmtime::component::Instance>,
     /// Where a linked app's forwarded calls are recorded, when traced.
-    pub(crate) tracer: Option<Arc<crate::trace::Tracer>>,
+    pub(crate) trace: Option<crate::trace::StoreTrace>,
     data: T,
 }
 
@@ -214,16 +214,21 @@ impl<T> StoreData<T> {
             .stderr(Shared(opts.stdio.stderr.clone()))
             .args(&opts.args);
         grant(&mut wasi, &opts.grants)?;
+        let trace = opts.tracer.clone().map(|tracer| crate::trace::StoreTrace {
+            tracer,
+            in_flight: Default::default(),
+        });
         Ok(StoreData {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             http: WasiHttpCtx::new(),
             hooks: HttpHooks {
                 allowed: opts.grants.http.clone(),
+                trace: trace.clone(),
             },
             limiter,
             linked: Vec::new(),
-            tracer: opts.tracer.clone(),
+            trace,
             data,
         })
     }

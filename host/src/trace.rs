@@ -10,10 +10,11 @@
 //! tracer nothing is recorded and nothing is added to a call but one check.
 //!
 //! Spans nest as the calls do: a call's parent is the innermost call still
-//! in flight into the component that makes it. Under WASI 0.3 a component
-//! may have several calls in flight at once; the innermost one is then the
-//! best guess the host has, and is the right one for calls that do not
-//! overlap.
+//! in flight, in the same store, into the component that makes it (see
+//! [`InFlight`]). Under WASI 0.3 a component may have several calls in
+//! flight at once; the innermost one is then the best guess the host has,
+//! and is the right one for calls that do not overlap. A server that
+//! traces gives each instance one request at a time for that reason.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -109,7 +110,7 @@ impl Entered {
 /// (`traceparent` of an incoming request).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Context {
+pub struct TraceContext {
     /// The trace id; 0 makes a new one.
     pub trace: u128,
     /// The remote parent span (from `traceparent`), if any.
@@ -162,7 +163,7 @@ impl Tracer {
 
     /// Starts a root span: the host's own call into `call.callee`, in the
     /// trace `context` names (a new one when its id is 0).
-    pub fn enter_root(&self, call: &Call, params: String, context: Context) -> Entered {
+    pub fn enter_root(&self, call: &Call, params: String, context: TraceContext) -> Entered {
         let trace = match context.trace {
             0 => new_trace_id(),
             id => id,
@@ -175,15 +176,11 @@ impl Tracer {
         entered
     }
 
-    /// Starts the span of `call`, a child of the innermost call in flight
-    /// into its caller.
-    pub fn enter(&self, call: &Call, params: String) -> Entered {
+    /// Starts the span of `call`, a child of `parent` (in its trace), or
+    /// the root of a new trace.
+    pub fn enter(&self, call: &Call, params: String, parent: Option<Entered>) -> Entered {
         let mut state = self.lock();
-        let parent = state
-            .open
-            .iter()
-            .rev()
-            .find(|open| open.span.callee == *call.caller);
+        let parent = parent.and_then(|p| state.open.iter().find(|open| open.span.id == p.0));
         let (parent, trace) = match parent {
             Some(open) => (Some(open.span.id), open.span.trace),
             None => (None, new_trace_id()),
@@ -271,14 +268,89 @@ impl State {
     }
 }
 
+/// The spans in flight in one store, innermost last, with the component
+/// each called: where a forwarded call finds its parent, and an outgoing
+/// request the span it is made in. Shared by the store's forwarders and its
+/// HTTP hooks.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InFlight(Arc<Mutex<Vec<(Entered, Arc<str>)>>>);
+
+impl InFlight {
+    /// The innermost span in flight into `caller`: the call `caller` is
+    /// making its own calls from.
+    pub(crate) fn parent_for(&self, caller: &str) -> Option<Entered> {
+        let spans = self.lock();
+        let found = spans.iter().rev().find(|(_, callee)| **callee == *caller);
+        found.map(|(entered, _)| *entered)
+    }
+
+    /// The innermost span in flight, if any.
+    pub(crate) fn innermost(&self) -> Option<Entered> {
+        self.lock().last().map(|(entered, _)| *entered)
+    }
+
+    /// `entered`, a call into `callee`, is in flight.
+    pub(crate) fn push(&self, entered: Entered, callee: Arc<str>) {
+        self.lock().push((entered, callee));
+    }
+
+    /// `entered` is over.
+    pub(crate) fn remove(&self, entered: Entered) {
+        self.lock().retain(|(e, _)| *e != entered);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Entered, Arc<str>)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A store's tracing: the tracer and the store's spans in flight.
+#[derive(Debug, Clone)]
+pub(crate) struct StoreTrace {
+    pub(crate) tracer: Arc<Tracer>,
+    pub(crate) in_flight: InFlight,
+}
+
+impl StoreTrace {
+    /// Starts the span of `call` in this store, under the innermost call
+    /// into its caller; `root` starts a new trace in `context` instead.
+    pub(crate) fn enter(&self, call: &Call, params: String, root: Option<TraceContext>) -> Entered {
+        let entered = match root {
+            Some(context) => self.tracer.enter_root(call, params, context),
+            None => {
+                let parent = self.in_flight.parent_for(&call.caller);
+                self.tracer.enter(call, params, parent)
+            }
+        };
+        self.in_flight.push(entered, call.callee.clone());
+        entered
+    }
+
+    /// Ends the span `entered`.
+    pub(crate) fn exit(&self, entered: Entered, ending: Ending) {
+        self.in_flight.remove(entered);
+        self.tracer.exit(entered, ending);
+    }
+}
+
+impl StoreTrace {
+    /// The `traceparent` header of a request made now: the innermost span
+    /// in flight in this store.
+    pub(crate) fn traceparent(&self) -> Option<http::HeaderValue> {
+        let entered = self.in_flight.innermost()?;
+        let (trace, id) = self.tracer.context_of(entered)?;
+        http::HeaderValue::from_str(&traceparent(trace, span_id(trace, id))).ok()
+    }
+}
+
 /// The root span of a run or an invocation of a traced, linked app: the
 /// host's own call into its main component.
-pub(crate) struct Root(Option<(Arc<Tracer>, Entered)>);
+pub(crate) struct Root(Option<(StoreTrace, Entered)>);
 
 impl Root {
-    /// Starts it when `opts` has a tracer and `loaded` is linked.
+    /// Starts it when `store` is traced and `loaded` is linked.
     pub(crate) fn enter<T: 'static>(
-        opts: &crate::RunOptions,
+        store: &crate::StoreData<T>,
         loaded: &crate::Loaded<T>,
         interface: Option<&str>,
         function: &str,
@@ -287,16 +359,16 @@ impl Root {
         let crate::load::Pre::Linked(linked) = &loaded.pre else {
             return Root(None);
         };
-        Root(opts.tracer.clone().map(|tracer| {
+        Root(store.trace.clone().map(|trace| {
             let call = Call::new("host", linked.main.as_str(), interface, function);
-            let entered = tracer.enter_root(&call, params, Context::default());
-            (tracer, entered)
+            let entered = trace.enter(&call, params, Some(TraceContext::default()));
+            (trace, entered)
         }))
     }
 
     /// Ends it with `result`, or the trap or error that ended the run.
     pub(crate) fn exit<R>(self, outcome: &wasmtime::Result<R>, result: impl FnOnce(&R) -> String) {
-        let Some((tracer, entered)) = self.0 else {
+        let Some((trace, entered)) = self.0 else {
             return;
         };
         let ending = match outcome {
@@ -306,7 +378,7 @@ impl Root {
                 None => Ending::Trapped(crate::failure::trap_message(err)),
             },
         };
-        tracer.exit(entered, ending);
+        trace.exit(entered, ending);
     }
 }
 
@@ -342,6 +414,50 @@ fn rand_u64() -> u64 {
     hasher.finish()
 }
 
+/// A span's 64-bit id outside wcomp (in a `traceparent`, in OTLP):
+/// its number in the tracer mixed with its trace id, so that ids from two
+/// runs differ, never 0.
+pub fn span_id(trace: u128, id: u64) -> u64 {
+    // SplitMix64's finalizer over the trace's halves and the number.
+    let mut x = (trace as u64) ^ ((trace >> 64) as u64).rotate_left(32) ^ id;
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    x.max(1)
+}
+
+/// A W3C `traceparent` header value for the span `span` of `trace`.
+pub fn traceparent(trace: u128, span: u64) -> String {
+    format!("00-{trace:032x}-{span:016x}-01")
+}
+
+/// The trace id and parent span id of a W3C `traceparent` header value;
+/// `None` when it is malformed, has all-zero ids, or the invalid version
+/// `ff`.
+pub fn parse_traceparent(value: &str) -> Option<(u128, u64)> {
+    let mut fields = value.trim().split('-');
+    let (version, trace, span, flags) = (
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+    );
+    let hex = |s: &str, len: usize| {
+        s.len() == len
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    if !hex(version, 2) || version == "ff" || !hex(trace, 32) || !hex(span, 16) || !hex(flags, 2) {
+        return None;
+    }
+    if version == "00" && fields.next().is_some() {
+        return None;
+    }
+    let trace = u128::from_str_radix(trace, 16).ok()?;
+    let span = u64::from_str_radix(span, 16).ok()?;
+    (trace != 0 && span != 0).then_some((trace, span))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,11 +468,10 @@ mod tests {
 
     #[test]
     fn spans_nest_by_the_caller_in_flight() {
-        let tracer = Tracer::new();
         let root = tracer.enter_root(
             &call("host", "cli", "run"),
             String::new(),
-            Context::default(),
+            TraceContext::default(),
         );
         let greet = tracer.enter(&call("cli", "greeter", "greet"), "\"Ada\"".into());
         let inner = tracer.enter(&call("greeter", "util", "upper"), String::new());
@@ -390,9 +505,35 @@ mod tests {
     }
 
     #[test]
+    fn traceparent_round_trips_and_refuses_what_w3c_refuses() {
+        let header = traceparent(0x4bf92f3577b34da6a3ce929d0e0e4736, 0x00f067aa0ba902b7);
+        assert_eq!(
+            header,
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        );
+        assert_eq!(
+            parse_traceparent(&header),
+            Some((0x4bf92f3577b34da6a3ce929d0e0e4736, 0x00f067aa0ba902b7))
+        );
+        for bad in [
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "garbage",
+        ] {
+            assert_eq!(parse_traceparent(bad), None, "{bad}");
+        }
+        assert_ne!(span_id(7, 1), span_id(8, 1));
+        assert_ne!(span_id(7, 1), 0);
+    }
+
+    #[test]
     fn a_root_joins_the_callers_trace_and_long_values_are_cut() {
         let tracer = Tracer::new();
-        let context = Context {
+        let context = TraceContext {
             trace: 7,
             remote_parent: Some(9),
         };

@@ -56,7 +56,7 @@ impl RunCommand {
         let call = self.invoke.as_deref().map(Call::parse).transpose()?;
         let host = self.limits.host(ui)?;
         let loaded = match &self.trace {
-            Some(_) => host.load_decomposed(&self.file)?,
+            Some(_) => crate::linking::load_traced(&host, &self.file)?,
             None => host.load(&self.file)?,
         };
         report_compile(ui, &loaded);
@@ -79,7 +79,7 @@ impl RunCommand {
             }
         });
         if let (Some(path), Some(tracer)) = (&self.trace, &tracer) {
-            write_trace(ui, path, tracer, &loaded)?;
+            write_trace(ui, path, tracer, &loaded.name, loaded.linked)?;
         }
         let code = code?;
         // Exit codes beyond a byte wrap as they would for a native process.
@@ -93,16 +93,17 @@ pub(crate) fn write_trace(
     ui: &Ui,
     path: &Path,
     tracer: &Tracer,
-    loaded: &Loaded,
+    app: &str,
+    components: usize,
 ) -> miette::Result<()> {
-    let trace = TraceFile::from_tracer(tracer, &loaded.name);
+    let trace = TraceFile::from_tracer(tracer, app);
     trace.write(path)?;
     ui.status(
         "Traced",
         format_args!(
             "{} across {} into `{}`",
             Count(trace.events.len() as u64, "call"),
-            Count(loaded.linked as u64, "component"),
+            Count(components as u64, "component"),
             path.display()
         ),
     );

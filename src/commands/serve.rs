@@ -8,8 +8,9 @@ use wcomp_core::fmt::Count;
 use wcomp_host::serve::{self, RequestRecord, ServeOptions, Server};
 
 use super::host_options::{LimitOptions, SandboxOptions};
-use super::run::{process_stdio, report_compile};
+use super::run::{process_stdio, report_compile, write_trace};
 use crate::ui::Ui;
+use wcomp_host::trace::Tracer;
 
 /// Serve an HTTP handler component on a local address.
 ///
@@ -56,6 +57,13 @@ pub struct ServeCommand {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::flags::parse_duration)]
     pub header_timeout: Duration,
 
+    /// Record every call between the app's components in FILE when the
+    /// server stops, one trace per request (joining the caller's trace
+    /// when the request has a `traceparent`). Requests carry the trace on
+    /// to any outgoing request. Each instance takes one request at a time.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+
     #[command(flatten)]
     pub sandbox: SandboxOptions,
 
@@ -76,10 +84,15 @@ impl ServeCommand {
         let bytes = wcomp_core::decode::read(&self.file).map_err(wcomp_host::RunError::from)?;
         // A component that is not a handler is refused before it compiles.
         serve::expect_handler(&self.file, &bytes)?;
-        let loaded = host.load_bytes(&self.file, &bytes)?;
+        let loaded = match &self.trace {
+            Some(_) => crate::linking::load_traced(&host, &self.file)?,
+            None => host.load_bytes(&self.file, &bytes)?,
+        };
         drop(bytes);
         report_compile(ui, &loaded);
-        let opts = ServeOptions::default()
+        let tracer = self.trace.as_ref().map(|_| Arc::new(Tracer::new()));
+        let traced = (self.trace.as_deref(), tracer.clone());
+        let mut opts = ServeOptions::default()
             .with_grants(self.sandbox.grants())
             .with_limits(self.limits.limits())
             .with_stdio(process_stdio())
@@ -87,7 +100,10 @@ impl ServeCommand {
             .with_reuse(self.reuse as usize)
             .with_grace(self.grace)
             .with_header_timeout(self.header_timeout);
-        let name = loaded.name.clone();
+        if let Some(tracer) = &tracer {
+            opts = opts.with_tracer(tracer.clone());
+        }
+        let (name, linked) = (loaded.name.clone(), loaded.linked);
         let server = Server::bind(host, loaded, self.addr, opts)?;
         ui.result(
             "Serving",
@@ -108,6 +124,9 @@ impl ServeCommand {
             }
         }))?;
         runtime.shutdown_background();
+        if let (Some(path), Some(tracer)) = traced {
+            write_trace(ui, path, &tracer, &name, linked)?;
+        }
         ui.status(
             "Stopped",
             format_args!(

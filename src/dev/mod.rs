@@ -22,9 +22,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use wcomp_compose::{App, Lang, Memo, Source};
+use wcomp_compose::{App, Lang, Memo};
 use wcomp_core::fmt::{Count, Elapsed};
-use wcomp_host::linked::{Part, Wire};
 use wcomp_host::serve::{ServeOptions, Server};
 use wcomp_host::{CacheOutcome, Call, Grants, Host, Limits, Loaded, RunOptions, Stdio};
 
@@ -500,7 +499,7 @@ fn build_compose_load(
         let linked = hosts
             .linking
             .as_ref()
-            .map(|linking| load_linked(app, &plan, &output, linking, memo));
+            .map(|linking| crate::linking::load_linked(app, &plan, &output, linking, memo));
         (composed.join().unwrap_or(Err(())), linked)
     });
     let (bytes, write_time) = composed?;
@@ -535,45 +534,6 @@ fn write_composition(
     let bytes = plan.encode().map_err(show)?;
     write_composed(app, plan, output, bytes.clone(), None).map_err(show)?;
     Ok((bytes, begun.elapsed()))
-}
-
-/// The app's components loaded one by one and linked by the host, as the
-/// plan wires them: after an edit, only the changed component compiles
-/// (see [`wcomp_host::linked`]). Fails, with the reason, when the wiring
-/// passes what the host cannot forward; the caller then runs the composed
-/// component.
-fn load_linked(
-    app: &App,
-    plan: &wcomp_compose::Plan,
-    output: &Path,
-    host: &Host,
-    memo: &mut Memo,
-) -> Result<Loaded, String> {
-    let parts = plan.parts(app, memo).map_err(|e| e.to_string())?;
-    let paths: Vec<PathBuf> = parts.iter().map(|p| app.dir().join(&p.wasm)).collect();
-    let index = |component: &str| parts.iter().position(|p| p.component == component);
-    let linked: Vec<Part<'_>> = parts
-        .iter()
-        .zip(&paths)
-        .map(|(part, path)| {
-            let wires = part
-                .arguments
-                .iter()
-                .filter_map(|argument| match &argument.from {
-                    Source::Instance {
-                        component, export, ..
-                    } => index(component)
-                        .map(|provider| Wire::new(&argument.import, provider, export)),
-                    // Imports left to the host, and any source a later
-                    // wcomp-compose adds, are not wired between parts.
-                    _ => None,
-                })
-                .collect();
-            Part::new(&part.component, path, &part.bytes, wires)
-        })
-        .collect();
-    host.load_linked(&wcomp_host::display_name(output), &linked)
-        .map_err(|e| e.to_string())
 }
 
 /// Runs the guest the way the mode asks; returns its exit code.

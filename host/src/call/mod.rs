@@ -39,6 +39,20 @@ impl<T: Send + 'static> Host<T> {
         let args = bridge::arguments(&mut store, call, &params, &opts.stdio)?;
         let result_types: Vec<Type> = found.ty.results().collect();
         let stdio = &opts.stdio;
+        let (interface, function) = match found.name.split_once('#') {
+            Some((interface, function)) => (Some(interface), function),
+            None => (None, found.name.as_str()),
+        };
+        let root = Root::enter(
+            store.data(),
+            loaded,
+            interface,
+            function,
+            call.args()
+                .map(|(arg, _)| arg)
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
         let run = async {
             let instance = loaded.pre.instantiate_async(&mut store).await?;
             let func = instance
@@ -56,20 +70,6 @@ impl<T: Send + 'static> Host<T> {
                 })
                 .await?
         };
-        let (interface, function) = match found.name.split_once('#') {
-            Some((interface, function)) => (Some(interface), function),
-            None => (None, found.name.as_str()),
-        };
-        let root = Root::enter(
-            opts,
-            loaded,
-            interface,
-            function,
-            call.args()
-                .map(|(arg, _)| arg)
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
         let outcome = with_timeout(opts.limits.timeout, run).await;
         root.exit(&outcome, |invocation| invocation.results.join(", "));
         let mut invocation =

@@ -20,11 +20,13 @@ use wasmtime::component::GuestTaskId;
 use wasmtime::{Store, StoreContextMut};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::handler::{
-    HandlerState, Instance, ProxyPre, ShouldAccept, WorkerExpiration, WorkerState, WorkerStatus,
+    HandlerState, Instance, Proxy, ShouldAccept, WorkerExpiration, WorkerState, WorkerStatus,
 };
 
 use crate::limits::Limits;
+use crate::serve::HandlerKind;
 use crate::state::StoreData;
+use crate::trace::{Call, Ending, Entered, StoreTrace, TraceContext};
 use crate::{Host, Loaded, RunOptions};
 
 /// How long an idle instance is kept for the next request.
@@ -38,7 +40,7 @@ const EXPIRY_SLACK: Duration = Duration::from_millis(100);
 pub(crate) struct Instances<T: 'static> {
     pub(crate) host: Arc<Host<T>>,
     pub(crate) loaded: Loaded<T>,
-    pub(crate) pre: ProxyPre<StoreData<T>>,
+    pub(crate) handler: super::Handler<T>,
     /// The store's options: grants, stdio, memory cap; no timeout (see the
     /// module docs) and fuel set per request.
     pub(crate) store_opts: RunOptions,
@@ -68,6 +70,33 @@ impl<T: Send + 'static> Instances<T> {
         Ok(store)
     }
 
+    /// An instance of the handler in `store`: the composed component's, or
+    /// a linked app's main component's once its providers are instantiated.
+    async fn proxy(&self, store: &mut Store<StoreData<T>>) -> wasmtime::Result<Proxy> {
+        match &self.handler {
+            super::Handler::Whole(pre) => pre.instantiate_async(store).await,
+            super::Handler::Linked(kind) => {
+                let instance = self.loaded.pre.instantiate_async(&mut *store).await?;
+                Ok(match kind {
+                    HandlerKind::P3(_) => Proxy::P3(
+                        wasmtime_wasi_http::p3::bindings::Service::new(store, &instance)?,
+                    ),
+                    HandlerKind::P2(_) => Proxy::P2(wasmtime_wasi_http::p2::bindings::Proxy::new(
+                        store, &instance,
+                    )?),
+                })
+            }
+        }
+    }
+
+    /// The name of the component requests enter, for their root spans.
+    fn main(&self) -> Arc<str> {
+        match &self.loaded.pre {
+            crate::load::Pre::Linked(linked) => Arc::from(linked.main.as_str()),
+            crate::load::Pre::Whole(_) => Arc::from(self.loaded.name.as_str()),
+        }
+    }
+
     /// How long a request may take: its timeout, or forever.
     fn request_time(&self) -> Duration {
         self.timeout.map_or(Duration::MAX, |t| t + EXPIRY_SLACK)
@@ -82,10 +111,10 @@ impl<T: Send + 'static> HandlerState for Instances<T> {
     async fn instantiate(&self) -> wasmtime::Result<Instance<StoreData<T>, Expiration, Worker<T>>> {
         let mut store = self.store()?;
         let proxy = match self.timeout {
-            Some(t) => tokio::time::timeout(t, self.pre.instantiate_async(&mut store))
+            Some(t) => tokio::time::timeout(t, self.proxy(&mut store))
                 .await
                 .map_err(|_| wasmtime::Error::new(wasmtime::Trap::Interrupt))??,
-            None => self.pre.instantiate_async(&mut store).await?,
+            None => self.proxy(&mut store).await?,
         };
         self.instantiated.fetch_add(1, Ordering::Relaxed);
         Ok(Instance {
@@ -106,6 +135,7 @@ impl<T: Send + 'static> HandlerState for Instances<T> {
                     ..self.store_opts.limits
                 },
                 tickets: Mutex::new(Vec::new()),
+                main: self.main(),
                 data: PhantomData,
             },
         })
@@ -153,6 +183,8 @@ pub(crate) struct Worker<T> {
     fuel: Option<u64>,
     limits: Limits,
     tickets: Mutex<Vec<Weak<Ticket>>>,
+    /// The component requests enter.
+    main: Arc<str>,
     /// The embedder's data in the instance's store.
     data: PhantomData<fn() -> T>,
 }
@@ -161,13 +193,63 @@ pub(crate) struct Worker<T> {
 /// request's own answer is only "no response"; the trap itself reaches the
 /// instance's owner, which passes it on through the tickets of the requests
 /// the instance took.
-#[derive(Debug, Default)]
+///
+/// A traced request's ticket also carries its root span: begun when the
+/// request reaches an instance, ended when its response (or failure) is
+/// known.
+#[derive(Default)]
 pub(crate) struct Ticket {
     failure: OnceLock<String>,
     told: Notify,
+    /// The request line, and the trace it joins, when traced.
+    traced: Option<(String, TraceContext)>,
+    root: Mutex<Option<(StoreTrace, Entered)>>,
 }
 
 impl Ticket {
+    /// The ticket of a traced request: `METHOD path`, and the trace its
+    /// `traceparent` header names, if it has a valid one.
+    pub(crate) fn traced(method: &http::Method, path: &str, headers: &http::HeaderMap) -> Self {
+        let parent = headers
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::trace::parse_traceparent);
+        let context = match parent {
+            Some((trace, span)) => TraceContext {
+                trace,
+                remote_parent: Some(span),
+            },
+            None => TraceContext::default(),
+        };
+        Ticket {
+            traced: Some((format!("{method} {path}"), context)),
+            ..Ticket::default()
+        }
+    }
+
+    /// Begins the request's root span in the store that takes it.
+    fn begin_root(&self, trace: &StoreTrace, main: &Arc<str>) {
+        let Some((line, context)) = &self.traced else {
+            return;
+        };
+        let call = Call::new("host", main.clone(), Some("wasi:http/handler"), "handle");
+        let entered = trace.enter(&call, line.clone(), Some(*context));
+        *self.root.lock().unwrap_or_else(|e| e.into_inner()) = Some((trace.clone(), entered));
+    }
+
+    /// Ends the request's root span with its status, or why it failed.
+    pub(crate) fn end_root(&self, outcome: Result<http::StatusCode, &String>) {
+        let root = self.root.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let Some((trace, entered)) = root else {
+            return;
+        };
+        let ending = match outcome {
+            Ok(status) => Ending::Returned(status.as_u16().to_string()),
+            Err(why) => Ending::Trapped(why.clone()),
+        };
+        trace.exit(entered, ending);
+    }
+
     /// Why the instance failed, waiting up to `wait` to be told.
     pub(crate) async fn failure(&self, wait: Duration) -> Option<String> {
         let told = self.told.notified();
@@ -205,6 +287,9 @@ impl<T: Send + 'static> WorkerState for Worker<T> {
         ticket: Arc<Ticket>,
         _task: GuestTaskId,
     ) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
+        if let Some(trace) = &store.data().trace {
+            ticket.begin_root(trace, &self.main);
+        }
         if let Ok(mut tickets) = self.tickets.lock() {
             tickets.retain(|t| t.strong_count() > 0);
             tickets.push(Arc::downgrade(&ticket));

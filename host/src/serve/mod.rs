@@ -107,6 +107,9 @@ pub struct ServeOptions {
     /// last response; then it is closed without an answer. This bounds
     /// what a client that sends slowly, or not at all, holds (slowloris).
     pub header_timeout: Duration,
+    /// Where the calls of a linked handler's components are recorded, one
+    /// trace per request (joining the caller's, given a `traceparent`).
+    pub tracer: Option<Arc<crate::trace::Tracer>>,
 }
 
 impl Default for ServeOptions {
@@ -119,6 +122,7 @@ impl Default for ServeOptions {
             reuse: None,
             grace: DEFAULT_GRACE,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
+            tracer: None,
         }
     }
 }
@@ -164,6 +168,14 @@ impl ServeOptions {
     /// How long a connection may take to send a request's head.
     pub fn with_header_timeout(mut self, timeout: Duration) -> Self {
         self.header_timeout = timeout;
+        self
+    }
+
+    /// Records the calls of a linked handler's components in `tracer`, one
+    /// trace per request. Each instance then takes one request at a time,
+    /// so that every call is seen under the request that made it.
+    pub fn with_tracer(mut self, tracer: Arc<crate::trace::Tracer>) -> Self {
+        self.tracer = Some(tracer);
         self
     }
 }
@@ -264,6 +276,8 @@ struct Shared {
     header_timeout: Duration,
     limits: Limits,
     next_id: AtomicU64,
+    /// Whether requests are traced (their tickets carry a root span).
+    traced: bool,
 }
 
 impl<T: Send + 'static> Server<T> {
@@ -279,7 +293,7 @@ impl<T: Send + 'static> Server<T> {
             return Err(ServeError::TimeoutsOff);
         }
         let kind = handler_kind(&host, &loaded)?;
-        let pre = proxy_pre(&loaded, &kind)?;
+        let handler = Handler::of(&loaded, &kind)?;
         let listener = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
             std::io::ErrorKind::AddrInUse => ServeError::AddressInUse { addr },
             _ => ServeError::Listen { addr, source },
@@ -297,6 +311,7 @@ impl<T: Send + 'static> Server<T> {
             header_timeout: opts.header_timeout,
             limits: opts.limits,
             next_id: AtomicU64::new(0),
+            traced: opts.tracer.is_some(),
         });
         let instances = Instances {
             store_opts: RunOptions {
@@ -307,16 +322,19 @@ impl<T: Send + 'static> Server<T> {
                     ..opts.limits
                 },
                 stdio: opts.stdio,
-                tracer: None,
+                tracer: opts.tracer.clone(),
             },
             timeout: opts.limits.timeout,
             fuel: opts.limits.fuel,
             reuse,
-            concurrent: CONCURRENT_PER_INSTANCE,
+            concurrent: match opts.tracer {
+                Some(_) => 1,
+                None => CONCURRENT_PER_INSTANCE,
+            },
             instantiated: AtomicU64::new(0),
             host,
             loaded,
-            pre,
+            handler,
         };
         Ok(Server {
             listener,
@@ -472,30 +490,38 @@ fn handler_among(component: &str, exported: &[&str]) -> Result<Option<HandlerKin
     Ok(None)
 }
 
-/// The typed pre-instance for the handler's interface.
-fn proxy_pre<T: Send + 'static>(
-    loaded: &Loaded<T>,
-    kind: &HandlerKind,
-) -> Result<ProxyPre<crate::state::StoreData<T>>, ServeError> {
-    let crate::load::Pre::Whole(pre) = &loaded.pre else {
-        return Err(ServeError::Linked {
-            component: loaded.name.clone(),
-        });
-    };
-    let pre = pre.clone();
-    let bindings = match kind {
-        HandlerKind::P3(_) => {
-            wasmtime_wasi_http::p3::bindings::ServicePre::new(pre).map(ProxyPre::P3)
-        }
-        HandlerKind::P2(_) => {
-            wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre).map(ProxyPre::P2)
-        }
-    };
-    bindings.map_err(|e| ServeError::Bindings {
-        component: loaded.name.clone(),
-        export: kind.to_string(),
-        source: cause(e),
-    })
+/// How an instance of the handler is made.
+pub(crate) enum Handler<T: 'static> {
+    /// From the composed component's typed pre-instance.
+    Whole(ProxyPre<crate::state::StoreData<T>>),
+    /// By instantiating a linked app's components, then typing the main
+    /// one's handler.
+    Linked(HandlerKind),
+}
+
+impl<T: Send + 'static> Handler<T> {
+    /// The handler of `loaded`, which exports `kind`.
+    fn of(loaded: &Loaded<T>, kind: &HandlerKind) -> Result<Self, ServeError> {
+        let crate::load::Pre::Whole(pre) = &loaded.pre else {
+            return Ok(Handler::Linked(kind.clone()));
+        };
+        let pre = pre.clone();
+        let bindings = match kind {
+            HandlerKind::P3(_) => {
+                wasmtime_wasi_http::p3::bindings::ServicePre::new(pre).map(ProxyPre::P3)
+            }
+            HandlerKind::P2(_) => {
+                wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre).map(ProxyPre::P2)
+            }
+        };
+        bindings
+            .map(Handler::Whole)
+            .map_err(|e| ServeError::Bindings {
+                component: loaded.name.clone(),
+                export: kind.to_string(),
+                source: cause(e),
+            })
+    }
 }
 
 /// Serves one connection's requests until the client closes it, or the
@@ -589,18 +615,28 @@ async fn respond<T: Send + 'static>(
     } else {
         let exceeded = Arc::new(AtomicBool::new(false));
         let request = request.map(|body| Capped::wrap(body, shared.max_body, exceeded.clone()));
-        let ticket = Arc::new(Ticket::default());
+        let ticket = Arc::new(match shared.traced {
+            true => Ticket::traced(&record.method, &record.path, request.headers()),
+            false => Ticket::default(),
+        });
         let handled = match shared.limits.timeout {
             Some(t) => tokio::time::timeout(t, handler.handle(ticket.clone(), request))
                 .await
                 .unwrap_or_else(|_| Err(ExpirationError.into())),
             None => handler.handle(ticket.clone(), request).await,
         };
-        match handled {
+        let response = match handled {
             _ if exceeded.load(Ordering::Relaxed) => Err(too_large(shared.max_body)),
             Ok(response) => Ok(response),
             Err(e) => Err(failed(&shared.component, &shared.limits, e, &ticket).await),
-        }
+        };
+        ticket.end_root(
+            response
+                .as_ref()
+                .map(|r| r.status())
+                .map_err(|(_, why)| why),
+        );
+        response
     };
     let (response, failure) = match response {
         Ok(response) => (response, None),

@@ -13,6 +13,7 @@ mod deploy;
 mod dev;
 mod flags;
 mod lang;
+mod net;
 mod prime;
 mod process;
 mod registry;

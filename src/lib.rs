@@ -14,6 +14,7 @@ mod dev;
 mod flags;
 mod lang;
 mod linking;
+mod net;
 mod prime;
 mod process;
 mod registry;

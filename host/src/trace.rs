@@ -382,6 +382,75 @@ impl Root {
     }
 }
 
+/// The 64-bit span id that spans export as, in OTLP and in an outgoing
+/// `traceparent`: span `id` of trace `trace`, never 0.
+///
+/// A [`Tracer`] numbers its spans 1, 2, 3…, and so does the tracer of
+/// every other process a request crosses; in one trace those numbers
+/// would clash. The id mixes the number with the trace id and a key drawn
+/// once per process, through a bijection of 64 bits, so the spans of one
+/// trace in one process keep distinct ids, and another process's spans of
+/// the same trace get others. Within a process the mapping is fixed: the
+/// exporter and the `traceparent` header agree.
+pub fn span_id(trace: u128, id: u64) -> u64 {
+    use std::sync::OnceLock;
+    static KEY: OnceLock<u64> = OnceLock::new();
+    let key = *KEY.get_or_init(rand_u64);
+    let folded = (trace as u64) ^ ((trace >> 64) as u64).rotate_left(29) ^ key;
+    match mix64(folded ^ id.wrapping_mul(0x9e37_79b9_7f4a_7c15)) {
+        // 0 means "no span" in W3C and OTLP; the one input that mixes to
+        // it takes another value (a clash as unlikely as any other).
+        0 => 0x5eed_5eed_5eed_5eed,
+        mixed => mixed,
+    }
+}
+
+/// SplitMix64's finalizer: a bijection of `u64` that spreads every input
+/// bit over the output.
+fn mix64(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// A W3C `traceparent` header value for span `span` (already an exported
+/// id, see [`span_id`]) of trace `trace`, marked sampled:
+/// `00-<32 hex>-<16 hex>-01`.
+pub fn traceparent(trace: u128, span: u64) -> String {
+    format!("00-{trace:032x}-{span:016x}-01")
+}
+
+/// The trace id and parent span id of a W3C `traceparent` header value,
+/// or `None` if it is not one: wrong lengths, hex digits that are not
+/// lowercase, an all-zero id, or the forbidden version `ff`. A version
+/// after `00` may carry more fields after its four, as W3C asks
+/// receivers to accept.
+pub fn parse_traceparent(value: &str) -> Option<(u128, u64)> {
+    const LENGTH: usize = 55;
+    let value = value.trim_matches([' ', '\t']);
+    let (head, rest) = value.split_at_checked(LENGTH)?;
+    let mut fields = head.split('-');
+    let version = lower_hex(fields.next()?, 2)?;
+    let trace = lower_hex(fields.next()?, 32)?;
+    let parent = lower_hex(fields.next()?, 16)?;
+    lower_hex(fields.next()?, 2)?;
+    let tail_allowed = rest.is_empty() || (version != 0 && rest.starts_with('-'));
+    if version == 0xff || !tail_allowed {
+        return None;
+    }
+    let parent = u64::try_from(parent).ok()?;
+    (trace != 0 && parent != 0).then_some((trace, parent))
+}
+
+/// `text` as a number, if it is exactly `digits` lowercase hex digits.
+fn lower_hex(text: &str, digits: usize) -> Option<u128> {
+    let hex = text.len() == digits
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    hex.then(|| u128::from_str_radix(text, 16).ok()).flatten()
+}
+
 /// `text` cut to [`SHORT_FORM`] characters.
 fn short(text: String) -> String {
     match text.char_indices().nth(SHORT_FORM) {
@@ -414,50 +483,6 @@ fn rand_u64() -> u64 {
     hasher.finish()
 }
 
-/// A span's 64-bit id outside wcomp (in a `traceparent`, in OTLP):
-/// its number in the tracer mixed with its trace id, so that ids from two
-/// runs differ, never 0.
-pub fn span_id(trace: u128, id: u64) -> u64 {
-    // SplitMix64's finalizer over the trace's halves and the number.
-    let mut x = (trace as u64) ^ ((trace >> 64) as u64).rotate_left(32) ^ id;
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^= x >> 31;
-    x.max(1)
-}
-
-/// A W3C `traceparent` header value for the span `span` of `trace`.
-pub fn traceparent(trace: u128, span: u64) -> String {
-    format!("00-{trace:032x}-{span:016x}-01")
-}
-
-/// The trace id and parent span id of a W3C `traceparent` header value;
-/// `None` when it is malformed, has all-zero ids, or the invalid version
-/// `ff`.
-pub fn parse_traceparent(value: &str) -> Option<(u128, u64)> {
-    let mut fields = value.trim().split('-');
-    let (version, trace, span, flags) = (
-        fields.next()?,
-        fields.next()?,
-        fields.next()?,
-        fields.next()?,
-    );
-    let hex = |s: &str, len: usize| {
-        s.len() == len
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
-    if !hex(version, 2) || version == "ff" || !hex(trace, 32) || !hex(span, 16) || !hex(flags, 2) {
-        return None;
-    }
-    if version == "00" && fields.next().is_some() {
-        return None;
-    }
-    let trace = u128::from_str_radix(trace, 16).ok()?;
-    let span = u64::from_str_radix(span, 16).ok()?;
-    (trace != 0 && span != 0).then_some((trace, span))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,19 +493,21 @@ mod tests {
 
     #[test]
     fn spans_nest_by_the_caller_in_flight() {
-        let root = tracer.enter_root(
-            &call("host", "cli", "run"),
-            String::new(),
-            TraceContext::default(),
-        );
-        let greet = tracer.enter(&call("cli", "greeter", "greet"), "\"Ada\"".into());
-        let inner = tracer.enter(&call("greeter", "util", "upper"), String::new());
-        tracer.exit(inner, Ending::Returned("\"ADA\"".into()));
-        tracer.exit(greet, Ending::Trapped("unreachable".into()));
-        let after = tracer.enter(&call("cli", "stats", "count"), String::new());
-        tracer.exit(after, Ending::Returned("3".into()));
-        tracer.exit(root, Ending::Returned("ok".into()));
-        let spans = tracer.finish();
+        let store = StoreTrace {
+            tracer: Arc::new(Tracer::new()),
+            in_flight: InFlight::default(),
+        };
+        let root = TraceContext::default();
+        let root = store.enter(&call("host", "cli", "run"), String::new(), Some(root));
+        let greet = store.enter(&call("cli", "greeter", "greet"), "\"Ada\"".into(), None);
+        let inner = store.enter(&call("greeter", "util", "upper"), String::new(), None);
+        store.exit(inner, Ending::Returned("\"ADA\"".into()));
+        store.exit(greet, Ending::Trapped("unreachable".into()));
+        let after = store.enter(&call("cli", "stats", "count"), String::new(), None);
+        store.exit(after, Ending::Returned("3".into()));
+        store.exit(root, Ending::Returned("ok".into()));
+        assert_eq!(store.in_flight.innermost(), None);
+        let spans = store.tracer.finish();
         let parents: Vec<_> = spans
             .iter()
             .map(|s| (s.function.as_str(), s.parent))
@@ -505,29 +532,61 @@ mod tests {
     }
 
     #[test]
-    fn traceparent_round_trips_and_refuses_what_w3c_refuses() {
-        let header = traceparent(0x4bf92f3577b34da6a3ce929d0e0e4736, 0x00f067aa0ba902b7);
+    fn span_ids_are_fixed_distinct_and_never_zero() {
+        let trace = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736;
+        let ids: Vec<u64> = (0..1000).map(|id| span_id(trace, id)).collect();
+        assert!(ids.iter().all(|&id| id != 0));
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+        assert_eq!(span_id(trace, 7), ids[7]);
+        assert_ne!(span_id(trace + 1, 7), ids[7]);
+        assert_ne!(span_id(trace, 1), 1);
+    }
+
+    #[test]
+    fn traceparents_round_trip() {
+        let trace = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736;
+        let header = traceparent(trace, 0x00f0_67aa_0ba9_02b7);
         assert_eq!(
             header,
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         );
         assert_eq!(
             parse_traceparent(&header),
-            Some((0x4bf92f3577b34da6a3ce929d0e0e4736, 0x00f067aa0ba902b7))
+            Some((trace, 0x00f0_67aa_0ba9_02b7))
         );
-        for bad in [
+        assert_eq!(
+            parse_traceparent(&format!(" {header}\t")),
+            Some((trace, 0x00f0_67aa_0ba9_02b7))
+        );
+        // A later version may add fields; its first four are read.
+        let future = "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-extra";
+        assert_eq!(
+            parse_traceparent(future),
+            Some((trace, 0x00f0_67aa_0ba9_02b7))
+        );
+    }
+
+    #[test]
+    fn bad_traceparents_are_refused() {
+        let bad = [
+            "",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-600f067aa0ba902b7-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
             "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
             "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
             "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
-            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
-            "garbage",
-        ] {
-            assert_eq!(parse_traceparent(bad), None, "{bad}");
+            "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7_01",
+            "00-+bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0é",
+        ];
+        for value in bad {
+            assert_eq!(parse_traceparent(value), None, "{value:?}");
         }
-        assert_ne!(span_id(7, 1), span_id(8, 1));
-        assert_ne!(span_id(7, 1), 0);
     }
 
     #[test]

@@ -9,7 +9,6 @@
 //! requests below; here blobs stream straight into the cache, hashed as
 //! they arrive, and the plain-HTTP rule is ours.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,8 +24,6 @@ use tokio::sync::Mutex;
 use crate::registry::RegistryError;
 use crate::registry::config::{Credentials, Endpoint, Scheme};
 use crate::registry::digest::{Digest, Hasher};
-
-mod io;
 
 /// How long connecting to a registry may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -572,7 +569,7 @@ impl Client {
         };
         let mut sender = match reusable {
             Some(sender) => sender,
-            None => io::connect(&uri, self.endpoint.scheme, CONNECT_TIMEOUT)
+            None => crate::net::connect(&uri, self.endpoint.scheme, CONNECT_TIMEOUT)
                 .await
                 .map_err(|e| self.unreachable(&e))?,
         };
@@ -610,7 +607,7 @@ impl Client {
         {
             request.headers_mut().insert(http::header::HOST, host);
         }
-        let mut sender = io::connect(uri, scheme, CONNECT_TIMEOUT)
+        let mut sender = crate::net::connect(uri, scheme, CONNECT_TIMEOUT)
             .await
             .map_err(|e| self.unreachable(&e))?;
         tokio::time::timeout(ANSWER_TIMEOUT, sender.send_request(request))
@@ -722,29 +719,6 @@ fn error_message(body: &[u8]) -> String {
             .to_owned(),
         Err(_) => String::new(),
     }
-}
-
-/// `Arc` of the TLS configuration, made once per process.
-fn tls_config() -> Arc<tokio_rustls::rustls::ClientConfig> {
-    use std::sync::OnceLock;
-    static CONFIG: OnceLock<Arc<tokio_rustls::rustls::ClientConfig>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            use tokio_rustls::rustls;
-            let roots = rustls::RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            };
-            let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default TLS versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-            config.alpn_protocols = vec![b"http/1.1".to_vec()];
-            Arc::new(config)
-        })
-        .clone()
 }
 
 #[cfg(test)]

@@ -146,11 +146,7 @@ struct RegistryConfig {
 }
 
 /// How to talk to an OCI registry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    Http,
-    Https,
-}
+pub use crate::net::Scheme;
 
 /// Credentials for a registry, and where they came from (for messages;
 /// the secret itself is never shown).

@@ -8,6 +8,10 @@
 //! arguments, result and trap). Each trace (a run, or one request served)
 //! is one thread (`tid`) of the viewer, so its calls nest on one track.
 
+// Nothing calls the exporter yet: `run --otlp` and `serve --otlp` wire it.
+#[allow(dead_code)]
+pub mod otlp;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -176,7 +180,7 @@ impl TraceFile {
 impl Event {
     fn from_span(span: &Span, root: u64) -> Self {
         Event {
-            name: format!("{}: {}", span.callee, span.function),
+            name: span_name(span),
             cat: span.interface.clone().unwrap_or_else(|| "call".to_owned()),
             ph: "X".to_owned(),
             ts: span.start.as_secs_f64() * 1e6,
@@ -197,6 +201,11 @@ impl Event {
             },
         }
     }
+}
+
+/// What a viewer calls a span: `callee: function`.
+fn span_name(span: &Span) -> String {
+    format!("{}: {}", span.callee, span.function)
 }
 
 /// The root span of each span's tree, in order: spans come sorted by start,

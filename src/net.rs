@@ -1,8 +1,10 @@
-//! Connections for hyper: TCP, or TLS over it, adapted from tokio's I/O
-//! traits to hyper's (what `hyper_util::rt::TokioIo` does).
+//! HTTP/1 client connections for hyper: TCP, or TLS over it, adapted from
+//! tokio's I/O traits to hyper's (what `hyper_util::rt::TokioIo` does).
+//! Shared by the registry client and the OTLP trace exporter.
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -13,7 +15,12 @@ use hyper::client::conn::http1::SendRequest;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use crate::registry::config::Scheme;
+/// Plain HTTP, or HTTP over TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    Https,
+}
 
 /// Opens an HTTP/1 connection to `uri`'s host, with TLS for `Https`.
 pub async fn connect(
@@ -45,7 +52,7 @@ pub async fn connect(
         Scheme::Https => {
             let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.clone())
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-            let tls = tokio_rustls::TlsConnector::from(super::tls_config())
+            let tls = tokio_rustls::TlsConnector::from(tls_config())
                 .connect(name, tcp)
                 .await
                 .map_err(|e| io::Error::new(e.kind(), format!("TLS with {host}: {e}")))?;
@@ -66,6 +73,29 @@ where
         let _ = connection.await;
     });
     Ok(sender)
+}
+
+/// `Arc` of the TLS configuration, made once per process.
+fn tls_config() -> Arc<tokio_rustls::rustls::ClientConfig> {
+    use std::sync::OnceLock;
+    static CONFIG: OnceLock<Arc<tokio_rustls::rustls::ClientConfig>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            use tokio_rustls::rustls;
+            let roots = rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
+            let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Arc::new(config)
+        })
+        .clone()
 }
 
 /// A tokio stream as hyper's I/O.

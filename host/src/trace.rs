@@ -130,6 +130,8 @@ struct State {
     next: u64,
     open: Vec<Open>,
     done: Vec<Span>,
+    /// How many of `done` [`Tracer::take_unsent`] handed out.
+    sent: usize,
     remote_parents: Vec<(u64, u64)>,
 }
 
@@ -232,6 +234,16 @@ impl Tracer {
         let mut spans = state.done.clone();
         spans.sort_by_key(|span| (span.start, span.id));
         spans
+    }
+
+    /// The spans finished since the last call, in the order they
+    /// finished: what a server sends its collector now and then, while
+    /// [`Tracer::finish`] still gives every span at the end.
+    pub fn take_unsent(&self) -> Vec<Span> {
+        let mut state = self.lock();
+        let unsent = state.done[state.sent..].to_vec();
+        state.sent = state.done.len();
+        unsent
     }
 
     fn span(&self, call: &Call, params: String, parent: Option<u64>, trace: u128) -> Span {
@@ -587,6 +599,21 @@ mod tests {
         for value in bad {
             assert_eq!(parse_traceparent(value), None, "{value:?}");
         }
+    }
+
+    #[test]
+    fn unsent_spans_are_handed_out_once() {
+        let tracer = Tracer::new();
+        let one = tracer.enter(&call("cli", "a", "f"), String::new(), None);
+        tracer.exit(one, Ending::Returned(String::new()));
+        assert_eq!(tracer.take_unsent().len(), 1);
+        assert_eq!(tracer.take_unsent().len(), 0);
+        let two = tracer.enter(&call("cli", "b", "g"), String::new(), None);
+        tracer.exit(two, Ending::Returned(String::new()));
+        let unsent = tracer.take_unsent();
+        assert_eq!(unsent.len(), 1);
+        assert_eq!(unsent[0].callee, "b");
+        assert_eq!(tracer.finish().len(), 2);
     }
 
     #[test]

@@ -1,13 +1,11 @@
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use wcomp_core::fmt::{Count, Elapsed};
-use wcomp_host::trace::Tracer;
+use wcomp_core::fmt::Elapsed;
 use wcomp_host::{CacheOutcome, Call, Invocation, Loaded, ReadAheadStdin, RunOptions, Stdio};
 
 use super::host_options::{LimitOptions, SandboxOptions};
-use crate::trace::TraceFile;
+use super::trace_options::TraceOptions;
 use crate::ui::Ui;
 
 /// Run a component under the embedded WASI 0.3 / 0.2 host.
@@ -37,12 +35,8 @@ pub struct RunCommand {
     #[arg(long, value_name = "CALL")]
     pub invoke: Option<String>,
 
-    /// Record every call between the app's components in FILE (Chrome
-    /// trace-event JSON: open it in Perfetto, or with `wcomp trace FILE`).
-    /// The composition is run taken apart, each component linked by the
-    /// host; the file itself is left as it is.
-    #[arg(long, value_name = "FILE")]
-    pub trace: Option<PathBuf>,
+    #[command(flatten)]
+    pub trace: TraceOptions,
 
     #[command(flatten)]
     pub sandbox: SandboxOptions,
@@ -55,19 +49,19 @@ impl RunCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let call = self.invoke.as_deref().map(Call::parse).transpose()?;
         let host = self.limits.host(ui)?;
-        let loaded = match &self.trace {
+        let tracing = self.trace.start()?;
+        let loaded = match &tracing {
             Some(_) => crate::linking::load_traced(&host, &self.file)?,
             None => host.load(&self.file)?,
         };
         report_compile(ui, &loaded);
-        let tracer = self.trace.as_ref().map(|_| Arc::new(Tracer::new()));
         let mut opts = RunOptions::default()
             .with_args(std::iter::once(loaded.name.clone()).chain(self.args))
             .with_grants(self.sandbox.grants())
             .with_limits(self.limits.limits())
             .with_stdio(process_stdio());
-        if let Some(tracer) = &tracer {
-            opts = opts.with_tracer(tracer.clone());
+        if let Some(tracing) = &tracing {
+            opts = opts.with_tracer(tracing.tracer.clone());
         }
         let code = block_on(async {
             match &call {
@@ -78,36 +72,13 @@ impl RunCommand {
                 None => host.run_command(&loaded, &opts).await,
             }
         });
-        if let (Some(path), Some(tracer)) = (&self.trace, &tracer) {
-            write_trace(ui, path, tracer, &loaded.name, loaded.linked)?;
+        if let Some(tracing) = &tracing {
+            tracing.finish(ui, &loaded.name, loaded.linked)?;
         }
         let code = code?;
         // Exit codes beyond a byte wrap as they would for a native process.
         Ok(ExitCode::from(code as u8))
     }
-}
-
-/// Writes what `tracer` recorded to `path`, and says so: on stderr, so
-/// the guest's stdout stays its own.
-pub(crate) fn write_trace(
-    ui: &Ui,
-    path: &Path,
-    tracer: &Tracer,
-    app: &str,
-    components: usize,
-) -> miette::Result<()> {
-    let trace = TraceFile::from_tracer(tracer, app);
-    trace.write(path)?;
-    ui.status(
-        "Traced",
-        format_args!(
-            "{} across {} into `{}`",
-            Count(trace.events.len() as u64, "call"),
-            Count(components as u64, "component"),
-            path.display()
-        ),
-    );
-    Ok(())
 }
 
 /// The guest's stdio is wcomp's own; stdin is read ahead on a thread of

@@ -8,9 +8,9 @@ use wcomp_core::fmt::Count;
 use wcomp_host::serve::{self, RequestRecord, ServeOptions, Server};
 
 use super::host_options::{LimitOptions, SandboxOptions};
-use super::run::{process_stdio, report_compile, write_trace};
+use super::run::{process_stdio, report_compile};
+use super::trace_options::{TraceOptions, Tracing};
 use crate::ui::Ui;
-use wcomp_host::trace::Tracer;
 
 /// Serve an HTTP handler component on a local address.
 ///
@@ -57,12 +57,13 @@ pub struct ServeCommand {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::flags::parse_duration)]
     pub header_timeout: Duration,
 
-    /// Record every call between the app's components in FILE when the
-    /// server stops, one trace per request (joining the caller's trace
-    /// when the request has a `traceparent`). Requests carry the trace on
-    /// to any outgoing request. Each instance takes one request at a time.
-    #[arg(long, value_name = "FILE")]
-    pub trace: Option<PathBuf>,
+    /// Traced, each request is a trace of its own (joining the caller's
+    /// when it has a `traceparent` header), carried on to any request the
+    /// app makes; each instance then takes one request at a time. The
+    /// collector gets spans as requests end; the file is written when the
+    /// server stops.
+    #[command(flatten)]
+    pub trace: TraceOptions,
 
     #[command(flatten)]
     pub sandbox: SandboxOptions,
@@ -84,14 +85,13 @@ impl ServeCommand {
         let bytes = wcomp_core::decode::read(&self.file).map_err(wcomp_host::RunError::from)?;
         // A component that is not a handler is refused before it compiles.
         serve::expect_handler(&self.file, &bytes)?;
-        let loaded = match &self.trace {
+        let tracing = self.trace.start()?.map(Arc::new);
+        let loaded = match &tracing {
             Some(_) => crate::linking::load_traced(&host, &self.file)?,
             None => host.load_bytes(&self.file, &bytes)?,
         };
         drop(bytes);
         report_compile(ui, &loaded);
-        let tracer = self.trace.as_ref().map(|_| Arc::new(Tracer::new()));
-        let traced = (self.trace.as_deref(), tracer.clone());
         let mut opts = ServeOptions::default()
             .with_grants(self.sandbox.grants())
             .with_limits(self.limits.limits())
@@ -100,8 +100,8 @@ impl ServeCommand {
             .with_reuse(self.reuse as usize)
             .with_grace(self.grace)
             .with_header_timeout(self.header_timeout);
-        if let Some(tracer) = &tracer {
-            opts = opts.with_tracer(tracer.clone());
+        if let Some(tracing) = &tracing {
+            opts = opts.with_tracer(tracing.tracer.clone());
         }
         let (name, linked) = (loaded.name.clone(), loaded.linked);
         let server = Server::bind(host, loaded, self.addr, opts)?;
@@ -118,14 +118,17 @@ impl ServeCommand {
             .enable_all()
             .build()
             .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))?;
+        if let Some(tracing) = &tracing {
+            runtime.spawn(send_spans(tracing.clone(), name.clone()));
+        }
         let stopped = runtime.block_on(server.run(stop_signal(), move |record| {
             if !quiet {
                 log(record);
             }
         }))?;
         runtime.shutdown_background();
-        if let (Some(path), Some(tracer)) = traced {
-            write_trace(ui, path, &tracer, &name, linked)?;
+        if let Some(tracing) = &tracing {
+            tracing.finish(ui, &name, linked)?;
         }
         ui.status(
             "Stopped",
@@ -143,6 +146,25 @@ impl ServeCommand {
 }
 
 /// One request's line on stderr.
+/// How often a traced server sends its collector the spans of the
+/// requests that ended.
+const SEND_EVERY: Duration = Duration::from_secs(1);
+
+/// Sends the collector, if any, the spans of ended requests every
+/// [`SEND_EVERY`], until the runtime stops; a collector that cannot be
+/// reached is said once, on stderr beside the request log.
+async fn send_spans(tracing: Arc<Tracing>, service: String) {
+    let mut warned = false;
+    loop {
+        tokio::time::sleep(SEND_EVERY).await;
+        if let Err(e) = tracing.send_unsent(&service).await
+            && !std::mem::replace(&mut warned, true)
+        {
+            eprintln!("warning: spans were not sent: {e}");
+        }
+    }
+}
+
 pub(crate) fn log(record: &RequestRecord) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{record}");

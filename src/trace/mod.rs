@@ -8,8 +8,6 @@
 //! arguments, result and trap). Each trace (a run, or one request served)
 //! is one thread (`tid`) of the viewer, so its calls nest on one track.
 
-// Nothing calls the exporter yet: `run --otlp` and `serve --otlp` wire it.
-#[allow(dead_code)]
 pub mod otlp;
 
 use std::path::Path;
@@ -131,10 +129,9 @@ pub enum TraceError {
 }
 
 impl TraceFile {
-    /// The spans `tracer` recorded for the component `app`.
-    pub fn from_tracer(tracer: &Tracer, app: &str) -> Self {
-        let spans = tracer.finish();
-        let roots = root_of_each(&spans);
+    /// The `spans` `tracer` recorded for the component `app`.
+    pub fn from_spans(spans: &[Span], tracer: &Tracer, app: &str) -> Self {
+        let roots = root_of_each(spans);
         TraceFile {
             events: spans
                 .iter()

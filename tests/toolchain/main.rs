@@ -29,6 +29,7 @@ mod registry;
 mod run;
 mod serve;
 mod toolchain;
+mod trace;
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Mutex;
@@ -128,6 +129,8 @@ fn main() {
         async serve::python_and_js_starters_answer_on_wasi_0_2_and_0_3,
         async serve::rust_starters_answer_and_a_middleware_composes_in_front,
         sync toolchain::setup_is_idempotent_and_doctor_reports_ready,
+        sync trace::hello_polyglot_traces_every_cross_language_call,
+        async trace::a_served_request_is_one_trace_through_every_component,
         sync toolchain::interrupted_install_is_redone_and_priming_serves_the_first_app,
     ];
     let conclusion = libtest_mimic::run(&args, trials);

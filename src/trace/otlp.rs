@@ -145,6 +145,7 @@ impl Exporter {
 
     /// The exporter, giving up on an export after `timeout` in all rather
     /// than [`REQUEST_TIMEOUT`].
+    #[cfg(test)]
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Exporter { timeout, ..self }
     }

@@ -148,6 +148,131 @@ async fn linking_again_takes_the_unchanged_parts_as_they_were() {
     }
 }
 
+/// `main` with its `calc` and `text` imports plugged into `provider`'s
+/// exports, as `wcomp compose` writes it: named instances, and the
+/// imports main leaves to the host imported (implicitly) by the
+/// composition.
+fn composition(provider: &[u8], main: &[u8]) -> Vec<u8> {
+    use wac_graph::{CompositionGraph, EncodeOptions, types::Package};
+    let mut graph = CompositionGraph::new();
+    let mut add = |name: &str, bytes: &[u8]| {
+        let package = Package::from_bytes(
+            &format!("test:{name}"),
+            None,
+            bytes.to_vec(),
+            graph.types_mut(),
+        )
+        .unwrap();
+        let package = graph.register_package(package).unwrap();
+        let node = graph.instantiate(package);
+        graph.set_node_name(node, name);
+        node
+    };
+    let (provider, main) = (add("provider", provider), add("main", main));
+    for name in ["calc", "text"] {
+        let export = graph.alias_instance_export(provider, name).unwrap();
+        graph
+            .set_instantiation_argument(main, name, export)
+            .unwrap();
+    }
+    let run = graph
+        .alias_instance_export(main, "wasi:cli/run@0.2.12")
+        .unwrap();
+    graph.export(run, "wasi:cli/run@0.2.12".to_owned()).unwrap();
+    graph
+        .encode(EncodeOptions {
+            define_components: true,
+            validate: true,
+            processor: None,
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_composition_taken_apart_runs_linked_under_its_instance_names() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), composition(&provider(), &main_component())).unwrap();
+    let host = support::host();
+    let loaded = host.load_decomposed(file.path()).expect("it comes apart");
+    assert_eq!(loaded.linked, 2);
+    let tracer = Arc::new(Tracer::new());
+    let run = Captured::new(b"");
+    let opts = run.opts.clone().with_tracer(tracer.clone());
+    assert_eq!(host.run_command(&loaded, &opts).await.unwrap(), 0);
+    assert_eq!(run.stdout(), "HELLO, LINKED\n");
+    let calls: Vec<String> = tracer
+        .finish()
+        .iter()
+        .map(|s| format!("{} -> {} {}", s.caller, s.callee, s.function))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "host -> main run",
+            "main -> provider shout",
+            "main -> provider double"
+        ]
+    );
+}
+
+#[test]
+fn what_is_not_a_composition_of_components_is_refused_with_the_reason() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), provider()).unwrap();
+    let err = support::host().load_decomposed(file.path()).err();
+    let Some(RunError::NotLinkable { why, .. }) = err else {
+        panic!("expected NotLinkable: {err:?}")
+    };
+    assert_eq!(
+        why,
+        "it cannot be taken apart: its outer component has core code of its own, not only components"
+    );
+}
+
+#[tokio::test]
+async fn a_trap_in_a_callee_shows_on_its_span_and_the_runs() {
+    // The provider's `double` traps.
+    let trapping = component(
+        r#"
+  export calc: interface { double: func(x: u32) -> u32; }
+  export text: interface { shout: func(s: string) -> string; }
+"#,
+        "",
+        r#"
+  (func (export "calc#double") (param i32) (result i32) unreachable)
+  (func (export "text#shout") (param i32 i32) (result i32)
+    (i32.store (i32.const 1024) (local.get 0))
+    (i32.store (i32.const 1028) (local.get 1))
+    (i32.const 1024))
+"#,
+    );
+    let main = main_component();
+    let host = support::host();
+    let loaded = host
+        .load_linked("app.wasm", &parts(&trapping, &main))
+        .unwrap();
+    let tracer = Arc::new(Tracer::new());
+    let run = Captured::new(b"");
+    let opts = run.opts.clone().with_tracer(tracer.clone());
+    let err = host.run_command(&loaded, &opts).await.err();
+    assert!(matches!(err, Some(RunError::Trap { .. })), "{err:?}");
+    let spans = tracer.finish();
+    let traps: Vec<(&str, Option<&str>)> = spans
+        .iter()
+        .map(|s| (s.function.as_str(), s.trap.as_deref()))
+        .collect();
+    let unreachable = Some("wasm `unreachable` instruction executed");
+    assert_eq!(
+        traps,
+        [
+            ("run", unreachable),
+            ("shout", None),
+            ("double", unreachable)
+        ]
+    );
+    assert_eq!(spans[2].result, None);
+}
+
 #[test]
 fn an_import_nothing_forwards_is_refused_at_linking() {
     let (provider, main) = (provider(), main_component());

@@ -7,6 +7,7 @@ use wcomp_host::Call;
 use wcomp_host::serve;
 
 use super::host_options::{LimitOptions, SandboxOptions};
+use super::trace_options::TraceOptions;
 use crate::build::BuildOptions;
 use crate::dev::{self, DevOptions, Hosts, Mode};
 use crate::ui::Ui;
@@ -61,6 +62,12 @@ pub struct DevCommand {
     #[arg(long)]
     pub release: bool,
 
+    /// Traced, each run (or each server, until the next change) writes its
+    /// trace to FILE, replacing the last one, and sends it to the
+    /// collector.
+    #[command(flatten)]
+    pub trace: TraceOptions,
+
     #[command(flatten)]
     pub sandbox: SandboxOptions,
 
@@ -75,14 +82,12 @@ impl DevCommand {
             (None, Some(addr)) => Mode::Serve(addr),
             (None, None) => Mode::Command(self.args),
         };
+        // Checks the collector's URL before the first build.
+        self.trace.start()?;
         let builder = self.limits.host_builder(ui).interruptible(true);
-        let linking = match mode {
-            Mode::Command(_) => Some(builder.clone().concurrency(false).build()?),
-            Mode::Invoke(_) | Mode::Serve(_) => None,
-        };
         let hosts = Hosts {
-            whole: Arc::new(builder.pooling_allocator(self.serve.is_some()).build()?),
-            linking,
+            host: Arc::new(builder.pooling_allocator(self.serve.is_some()).build()?),
+            trace: self.trace,
         };
         let opts = DevOptions {
             manifest: self.manifest,

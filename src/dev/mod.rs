@@ -31,6 +31,7 @@ use crate::build::{self, BuildOptions, ComponentError, Status, Summary};
 use crate::commands::compose::write_composed;
 use crate::commands::run::print_results;
 use crate::commands::serve::log as log_request;
+use crate::commands::trace_options::{TraceOptions, Tracing};
 use crate::ui::Ui;
 use watch::{Inputs, Watcher};
 
@@ -46,24 +47,14 @@ pub enum Mode {
     Serve(SocketAddr),
 }
 
-/// The hosts the loop runs apps on.
+/// The host the loop runs apps on, and whether it traces them.
 pub struct Hosts {
-    /// Runs the composed component.
-    pub whole: Arc<Host>,
-    /// Runs a command's components linked, so an edit recompiles only the
-    /// component that changed: built without concurrency (WASI 0.2 only;
-    /// see [`wcomp_host::linked`]). `None` runs everything composed.
-    pub linking: Option<Host>,
-}
-
-impl Hosts {
-    /// The host that loaded `loaded`, which must run it.
-    fn runner(&self, loaded: &Loaded) -> &Host {
-        match &self.linking {
-            Some(linking) if loaded.linked > 0 => linking,
-            _ => &self.whole,
-        }
-    }
+    /// Runs the app's components linked, so that an edit recompiles only
+    /// the component that changed (see [`wcomp_host::linked`]), or the
+    /// composed component when its wiring cannot be linked.
+    pub host: Arc<Host>,
+    /// Where each iteration's trace goes, if anywhere.
+    pub trace: TraceOptions,
 }
 
 /// How long requests in flight may take to finish when a change restarts
@@ -245,8 +236,9 @@ impl Session {
         signals: &mut Signals,
     ) -> Next {
         let started = Instant::now();
+        let tracing = self.tracing(loaded);
         let result = tokio::select! {
-            result = run(self.hosts.runner(loaded), loaded, &self.opts) => result,
+            result = run(&self.hosts.host, loaded, &self.opts, tracing.as_ref()) => result,
             files = next_real_change(watcher, self.app.as_ref(), &self.opts.build) => {
                 flush_guest_output();
                 self.ui.status("Stopped", format_args!("#{} after {}", self.iteration, Elapsed(started.elapsed())));
@@ -258,6 +250,7 @@ impl Session {
             }
         };
         flush_guest_output();
+        self.finish_trace(tracing, loaded);
         match result {
             Ok(code) => self.ui.status(
                 "Finished",
@@ -289,12 +282,17 @@ impl Session {
         watcher: &mut Watcher,
         signals: &mut Signals,
     ) -> Next {
-        let opts = ServeOptions::default()
+        let mut opts = ServeOptions::default()
             .with_grants(self.opts.grants.clone())
             .with_limits(self.opts.limits)
             .with_stdio(guest_stdio())
             .with_grace(SERVE_GRACE);
-        let server = match Server::bind(self.hosts.whole.clone(), loaded, addr, opts) {
+        let tracing = self.tracing(&loaded);
+        if let Some(tracing) = &tracing {
+            opts = opts.with_tracer(tracing.tracer.clone());
+        }
+        let traced = (loaded.name.clone(), loaded.linked);
+        let server = match Server::bind(self.hosts.host.clone(), loaded, addr, opts) {
             Ok(server) => server,
             Err(e) => {
                 show(e);
@@ -338,7 +336,11 @@ impl Session {
             () = signals.recv() => Next::Shutdown,
         };
         let _ = stop.send(());
-        if let Ok(stopped) = serving.await {
+        let stopped = serving.await;
+        if let Some(tracing) = tracing {
+            self.write_trace(&tracing, &traced.0, traced.1);
+        }
+        if let Ok(stopped) = stopped {
             self.ui.status(
                 "Stopped",
                 format_args!(
@@ -349,6 +351,26 @@ impl Session {
             );
         }
         next
+    }
+
+    /// A new trace for this iteration, when asked for and the app is
+    /// linked (a composed run is not traced: the reason was shown).
+    fn tracing(&self, loaded: &Loaded) -> Option<Tracing> {
+        let tracing = self.hosts.trace.start().ok().flatten()?;
+        (loaded.linked > 0).then_some(tracing)
+    }
+
+    /// Writes and sends an iteration's trace, if it was traced.
+    fn finish_trace(&self, tracing: Option<Tracing>, loaded: &Loaded) {
+        if let Some(tracing) = tracing {
+            self.write_trace(&tracing, &loaded.name, loaded.linked);
+        }
+    }
+
+    fn write_trace(&self, tracing: &Tracing, name: &str, linked: usize) {
+        if let Err(e) = tracing.finish(&self.ui, name, linked) {
+            eprintln!("{e:?}");
+        }
     }
 
     async fn next_change(&self, watcher: &mut Watcher, signals: &mut Signals) -> Next {
@@ -496,20 +518,16 @@ fn build_compose_load(
     // written while the parts load.
     let (composed, linked) = std::thread::scope(|scope| {
         let composed = scope.spawn(|| write_composition(app, &plan, &output));
-        let linked = hosts
-            .linking
-            .as_ref()
-            .map(|linking| crate::linking::load_linked(app, &plan, &output, linking, memo));
+        let linked = crate::linking::load_linked(app, &plan, &output, &hosts.host, memo);
         (composed.join().unwrap_or(Err(())), linked)
     });
     let (bytes, write_time) = composed?;
     let (loaded, composed_because) = match linked {
-        Some(Ok(loaded)) => (loaded, None),
-        Some(Err(why)) => (
-            hosts.whole.load_bytes(&output, &bytes).map_err(show)?,
+        Ok(loaded) => (loaded, None),
+        Err(why) => (
+            hosts.host.load_bytes(&output, &bytes).map_err(show)?,
             Some(why),
         ),
-        None => (hosts.whole.load_bytes(&output, &bytes).map_err(show)?, None),
     };
     let mut steps = format!(
         "{built} in {} · composed in {} · {}",
@@ -537,16 +555,24 @@ fn write_composition(
 }
 
 /// Runs the guest the way the mode asks; returns its exit code.
-async fn run(host: &Host, loaded: &Loaded, opts: &DevOptions) -> Result<i32, wcomp_host::RunError> {
+async fn run(
+    host: &Host,
+    loaded: &Loaded,
+    opts: &DevOptions,
+    tracing: Option<&Tracing>,
+) -> Result<i32, wcomp_host::RunError> {
     let args = match &opts.mode {
         Mode::Command(args) => args.clone(),
         Mode::Invoke(_) | Mode::Serve(_) => Vec::new(),
     };
-    let run_opts = RunOptions::default()
+    let mut run_opts = RunOptions::default()
         .with_args(std::iter::once(loaded.name.clone()).chain(args))
         .with_grants(opts.grants.clone())
         .with_limits(opts.limits)
         .with_stdio(guest_stdio());
+    if let Some(tracing) = tracing {
+        run_opts = run_opts.with_tracer(tracing.tracer.clone());
+    }
     match &opts.mode {
         Mode::Invoke(call) => host
             .invoke(loaded, call, &run_opts)

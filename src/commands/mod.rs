@@ -21,4 +21,5 @@ pub mod run;
 pub mod serve;
 pub mod setup;
 pub mod test;
+pub mod trace;
 pub mod undeploy;

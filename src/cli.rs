@@ -20,6 +20,7 @@ Examples:
   wcomp serve composed.wasm        or serve it, if it is an HTTP handler
   wcomp dev                        rebuild, recompose and rerun on every change
   wcomp test                       run the cases of tests/*.toml
+  wcomp trace trace.json           show the calls a `run --trace` recorded
   wcomp publish --package acme:app@1.0.0  publish it under a package name";
 
 /// Build, compose and run polyglot WebAssembly components.
@@ -67,6 +68,7 @@ pub enum Command {
     Serve(commands::serve::ServeCommand),
     Dev(commands::dev::DevCommand),
     Test(commands::test::TestCommand),
+    Trace(commands::trace::TraceCommand),
     Inspect(commands::inspect::InspectCommand),
     Push(commands::push::PushCommand),
     Pull(commands::pull::PullCommand),
@@ -96,6 +98,7 @@ impl Cli {
             Command::Serve(cmd) => cmd.exec(&ui),
             Command::Dev(cmd) => cmd.exec(&ui),
             Command::Test(cmd) => cmd.exec(&ui),
+            Command::Trace(cmd) => cmd.exec(&ui),
             Command::Inspect(cmd) => cmd.exec(&ui),
             Command::Push(cmd) => cmd.exec(&ui),
             Command::Pull(cmd) => cmd.exec(&ui),
@@ -123,6 +126,7 @@ impl Command {
                 | Command::Setup(_)
                 | Command::Cache(_)
                 | Command::Pull(_)
+                | Command::Trace(_)
         )
     }
 }

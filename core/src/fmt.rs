@@ -57,6 +57,27 @@ impl fmt::Display for Elapsed {
     }
 }
 
+/// A duration as a trace shows it, finer than [`Elapsed`] where calls
+/// are short: `850µs`, `2.35ms`, `12.3ms`, `250ms`, then as [`Elapsed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fine(pub Duration);
+
+impl fmt::Display for Fine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        let ms = d.as_secs_f64() * 1e3;
+        if d.as_micros() < 1000 {
+            write!(f, "{}µs", d.as_micros())
+        } else if ms < 10.0 {
+            write!(f, "{ms:.2}ms")
+        } else if ms < 100.0 {
+            write!(f, "{ms:.1}ms")
+        } else {
+            Elapsed(d).fmt(f)
+        }
+    }
+}
+
 /// Text from a file, safe to print to a terminal: control characters
 /// (C0, DEL, C1: ESC, BEL, CR...) and the bidirectional overrides are
 /// written as JSON writes them (`\u001b`, `\r`), and so is `\`, so what is
@@ -186,6 +207,20 @@ mod tests {
         assert_eq!(Elapsed(Duration::from_millis(250)).to_string(), "250ms");
         assert_eq!(Elapsed(Duration::from_secs(2)).to_string(), "2s");
         assert_eq!(Elapsed(Duration::from_millis(1500)).to_string(), "1.5s");
+    }
+
+    #[test]
+    fn fine_durations() {
+        for (micros, shown) in [
+            (0, "0µs"),
+            (850, "850µs"),
+            (2_346, "2.35ms"),
+            (12_340, "12.3ms"),
+            (250_400, "250ms"),
+            (1_500_000, "1.5s"),
+        ] {
+            assert_eq!(Fine(Duration::from_micros(micros)).to_string(), shown);
+        }
     }
 
     #[test]

@@ -21,5 +21,6 @@ pub mod run;
 pub mod serve;
 pub mod setup;
 pub mod test;
+pub mod trace;
 pub mod trace_options;
 pub mod undeploy;

@@ -9,6 +9,9 @@
 //! is one thread (`tid`) of the viewer, so its calls nest on one track.
 
 pub mod otlp;
+pub mod svg;
+pub mod tree;
+pub mod view;
 
 use std::path::Path;
 
@@ -106,8 +109,11 @@ pub enum TraceError {
     #[diagnostic(transparent)]
     Write(#[from] wcomp_core::fs::WriteError),
     /// The file could not be read.
-    #[error("cannot read the trace `{}`: {source}", path.display())]
-    #[diagnostic(code(wcomp::trace::read))]
+    #[error("cannot read the trace `{}`", path.display())]
+    #[diagnostic(
+        code(wcomp::trace::read),
+        help("write one with `wcomp run --trace FILE` or `wcomp serve --trace FILE`")
+    )]
     Read {
         /// The file.
         path: std::path::PathBuf,

@@ -13,6 +13,7 @@ fn help_texts() {
         &["run", "--help"],
         &["serve", "--help"],
         &["dev", "--help"],
+        &["trace", "--help"],
         &["inspect", "--help"],
         &["push", "--help"],
         &["pull", "--help"],
@@ -62,8 +63,8 @@ fn bad_usage() {
 fn book_cli_reference_matches_help() {
     let book = std::fs::read_to_string(repo().join("book/src/cli.md")).unwrap();
     for cmd in [
-        "", "new", "build", "compose", "run", "serve", "dev", "test", "inspect", "push", "pull",
-        "publish", "deploy", "undeploy", "lattice", "cache", "setup", "doctor",
+        "", "new", "build", "compose", "run", "serve", "dev", "test", "trace", "inspect", "push",
+        "pull", "publish", "deploy", "undeploy", "lattice", "cache", "setup", "doctor",
     ] {
         let args: Vec<&str> = [cmd, "--help"]
             .into_iter()

@@ -18,7 +18,7 @@
 //! [`RunError::NotLinkable`] (run it composed).
 //!
 //! Every forwarded call is one place to watch the calls between an app's
-//! components: with a [`Tracer`](crate::trace::Tracer) in the run's
+//! components: with a [`Tracer`] in the run's
 //! options, each is recorded as a span.
 
 use std::path::Path;
@@ -163,6 +163,7 @@ impl<T: Send + 'static> Host<T> {
         Ok(Loaded {
             name: name.to_owned(),
             component: main,
+            modules: Vec::new(),
             pre: Pre::Linked(Linked {
                 parts: pres,
                 main: parts.last().map(|p| p.name.to_owned()).unwrap_or_default(),

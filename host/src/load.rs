@@ -24,6 +24,9 @@ pub struct Loaded<T: 'static = ()> {
     pub name: String,
     /// The component, or a linked app's main component.
     pub(crate) component: Component,
+    /// The core modules compiled on their own and given to `component`
+    /// (see [`crate::split`]), by import name.
+    pub(crate) modules: Vec<(String, Module)>,
     pub(crate) pre: Pre<T>,
     /// Whether its code came from the cache (for a linked app: all of it).
     pub cache: Outcome,
@@ -115,6 +118,7 @@ impl<T: Send + 'static> Host<T> {
         Ok(Loaded {
             name,
             component: compiled.component,
+            modules: compiled.modules,
             pre: Pre::Whole(pre),
             cache: compiled.cache,
             functions: compiled.functions,

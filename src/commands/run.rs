@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use wcomp_core::fmt::{Count, Elapsed};
+use wcomp_host::profile::Profiler;
 use wcomp_host::trace::Tracer;
 use wcomp_host::{CacheOutcome, Call, Invocation, Loaded, ReadAheadStdin, RunOptions, Stdio};
 
@@ -21,6 +22,7 @@ use crate::ui::Ui;
 Examples:
   wcomp run composed.wasm -- --name world
   wcomp run app.wasm --dir ./data::/data --env LOG=debug --timeout 5s
+  wcomp run composed.wasm --profile run.json
   wcomp run lib.wasm --invoke 'greet(\"world\")'
   wcomp run pipe.wasm --invoke 'demo:pipe/pipe#transform(@input.bin, \"x\")'")]
 pub struct RunCommand {
@@ -44,6 +46,13 @@ pub struct RunCommand {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 
+    /// Sample the guest's wasm stack every 10 ms into FILE (the Firefox
+    /// Profiler's format: open it at https://profiler.firefox.com). Written
+    /// even when the guest traps or exits non-zero. Not with `--trace`,
+    /// which runs the app taken apart.
+    #[arg(long, value_name = "FILE", conflicts_with = "trace")]
+    pub profile: Option<PathBuf>,
+
     #[command(flatten)]
     pub sandbox: SandboxOptions,
 
@@ -61,6 +70,7 @@ impl RunCommand {
         };
         report_compile(ui, &loaded);
         let tracer = self.trace.as_ref().map(|_| Arc::new(Tracer::new()));
+        let profiler = self.profile.as_ref().map(|_| Arc::new(Profiler::new()));
         let mut opts = RunOptions::default()
             .with_args(std::iter::once(loaded.name.clone()).chain(self.args))
             .with_grants(self.sandbox.grants())
@@ -68,6 +78,9 @@ impl RunCommand {
             .with_stdio(process_stdio());
         if let Some(tracer) = &tracer {
             opts = opts.with_tracer(tracer.clone());
+        }
+        if let Some(profiler) = &profiler {
+            opts = opts.with_profiler(profiler.clone());
         }
         let code = block_on(async {
             match &call {
@@ -80,6 +93,9 @@ impl RunCommand {
         });
         if let (Some(path), Some(tracer)) = (&self.trace, &tracer) {
             write_trace(ui, path, tracer, &loaded)?;
+        }
+        if let (Some(path), Some(profiler)) = (&self.profile, &profiler) {
+            write_profile(ui, path, profiler)?;
         }
         let code = code?;
         // Exit codes beyond a byte wrap as they would for a native process.
@@ -106,6 +122,22 @@ pub(crate) fn write_trace(
             path.display()
         ),
     );
+    Ok(())
+}
+
+/// Writes the profile of the run, if it got as far as starting one.
+fn write_profile(ui: &Ui, path: &Path, profiler: &Profiler) -> miette::Result<()> {
+    if let Some(profile) = profiler.finish()? {
+        profile.write(path)?;
+        ui.status(
+            "Profiled",
+            format_args!(
+                "{} into `{}`",
+                Count(profile.samples, "sample"),
+                path.display()
+            ),
+        );
+    }
     Ok(())
 }
 

@@ -308,6 +308,7 @@ impl<T: Send + 'static> Server<T> {
                 },
                 stdio: opts.stdio,
                 tracer: None,
+                profiler: None,
             },
             timeout: opts.limits.timeout,
             fuel: opts.limits.fuel,

@@ -1,0 +1,184 @@
+//! Profiles of the guest's wasm code, in the Firefox Profiler's format.
+//!
+//! A [`Profiler`] given in [`RunOptions`](crate::RunOptions) samples the
+//! guest's wasm call stack at every epoch tick ([`TICK`], 10 ms, the same
+//! interval as `wasmtime run --profile=guest`), and marks each call from
+//! the guest into the host (WASI, the embedder's imports) as an interval.
+//! After the run, [`Profiler::finish`] gives the profile as the Firefox
+//! Profiler's processed-profile JSON, which <https://profiler.firefox.com>
+//! opens; its functions carry the names of each core module's name
+//! section.
+//!
+//! Sampling is Wasmtime's [`GuestProfiler`]: the host's epoch ticks, which
+//! timeouts already use, run a callback in the guest's thread at its next
+//! function entry or loop header, which records the stack there. So time
+//! spent inside host calls is not sampled (the markers show it instead),
+//! and a run shorter than a tick may have no sample. Without a profiler no
+//! callback or hook is installed and a run costs what it did.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use wcomp_host::{RunOptions, profile::Profiler};
+//! let profiler = Arc::new(Profiler::new());
+//! let opts = RunOptions::default().with_profiler(profiler.clone());
+//! // ... run with `opts`, then:
+//! assert!(profiler.finish()?.is_none(), "nothing ran");
+//! # Ok::<(), wcomp_host::profile::ProfileError>(())
+//! ```
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use wasmtime::{CallHook, Engine, GuestProfiler, Module, Store};
+use wcomp_core::fs::WriteError;
+
+use crate::state::StoreData;
+use crate::{Loaded, TICK};
+
+/// Samples one run of a guest; see the [module docs](self).
+///
+/// Given to several runs, it profiles the last one started.
+#[derive(Debug, Default)]
+pub struct Profiler {
+    running: Mutex<Option<Running>>,
+}
+
+/// A run being profiled.
+#[derive(Debug)]
+struct Running {
+    /// The profiled component, for messages.
+    component: String,
+    guest: GuestProfiler,
+    /// When the last sample was taken, or the run started.
+    last: Instant,
+    samples: u64,
+}
+
+/// A finished profile: processed-profile JSON and how many samples it has.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Profile {
+    /// The Firefox Profiler's processed-profile JSON.
+    pub json: Vec<u8>,
+    /// How many stack samples it holds.
+    pub samples: u64,
+}
+
+/// Finishing or writing a profile failed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
+pub enum ProfileError {
+    /// The profile could not be encoded as JSON.
+    #[error("cannot encode the profile of `{component}`")]
+    #[diagnostic(code(wcomp::profile::encode))]
+    Encode {
+        /// The profiled component.
+        component: String,
+        /// The underlying error, its chain kept.
+        #[source]
+        source: crate::Cause,
+    },
+
+    /// The profile could not be written.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Write(#[from] WriteError),
+}
+
+impl Profiler {
+    /// A profiler that has profiled nothing yet.
+    pub fn new() -> Self {
+        Profiler::default()
+    }
+
+    /// How many samples the current (or last) run has so far.
+    pub fn samples(&self) -> u64 {
+        self.lock().as_ref().map_or(0, |r| r.samples)
+    }
+
+    /// Ends the profile of the last run and gives it; `None` if no run
+    /// started (one that failed before its guest was instantiated, say).
+    /// The profiler is then ready for another run.
+    pub fn finish(&self) -> Result<Option<Profile>, ProfileError> {
+        let Some(running) = self.lock().take() else {
+            return Ok(None);
+        };
+        let Running {
+            component,
+            guest,
+            samples,
+            ..
+        } = running;
+        let mut json = Vec::new();
+        guest.finish(&mut json).map_err(|e| ProfileError::Encode {
+            component,
+            source: crate::error::cause(e),
+        })?;
+        Ok(Some(Profile { json, samples }))
+    }
+
+    /// Starts profiling a run of `loaded`: every core module of the
+    /// component, and those the host compiled on their own (see
+    /// [`crate::split`]), named by their name sections where they have one.
+    pub(crate) fn start<T>(&self, engine: &Engine, loaded: &Loaded<T>) -> wasmtime::Result<()> {
+        let split = loaded.modules.iter().map(|(import, module)| {
+            let name = module.name().unwrap_or(import).to_owned();
+            (name, module.clone())
+        });
+        let guest = GuestProfiler::new_component(
+            engine,
+            &loaded.name,
+            TICK,
+            loaded.component.clone(),
+            split.collect::<Vec<(String, Module)>>(),
+        )?;
+        *self.lock() = Some(Running {
+            component: loaded.name.clone(),
+            guest,
+            last: Instant::now(),
+            samples: 0,
+        });
+        Ok(())
+    }
+
+    /// Records the guest's stack now (from an epoch callback).
+    pub(crate) fn sample<T>(&self, store: impl wasmtime::AsContext<Data = T>) {
+        if let Some(running) = self.lock().as_mut() {
+            let now = Instant::now();
+            let delta: Duration = now - running.last;
+            running.guest.sample(&store, delta);
+            running.last = now;
+            running.samples += 1;
+        }
+    }
+
+    /// Marks a call into or out of the host (from a call hook).
+    fn call_hook<T>(&self, store: impl wasmtime::AsContext<Data = T>, kind: CallHook) {
+        if let Some(running) = self.lock().as_mut() {
+            running.guest.call_hook(&store, kind);
+        }
+    }
+
+    /// The state; a panic in another run's callback leaves it usable.
+    fn lock(&self) -> MutexGuard<'_, Option<Running>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Profile {
+    /// Writes the profile to `path`, atomically: a reader sees the old file
+    /// or the whole profile.
+    pub fn write(&self, path: &Path) -> Result<(), ProfileError> {
+        Ok(wcomp_core::fs::write_atomically(path, &self.json)?)
+    }
+}
+
+/// Marks the guest's calls into the host in `profiler`'s profile; the
+/// samples come from the epoch callback (see `crate::engine`).
+pub(crate) fn hook_calls<T>(store: &mut Store<StoreData<T>>, profiler: Arc<Profiler>) {
+    store.call_hook(move |store, kind| {
+        profiler.call_hook(&store, kind);
+        Ok(())
+    });
+}

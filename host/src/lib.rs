@@ -32,6 +32,7 @@ mod failure;
 pub mod limits;
 pub mod linked;
 mod load;
+mod module_names;
 mod outgoing;
 mod pooling;
 pub mod profile;

@@ -99,6 +99,20 @@ impl<T: Send + 'static> Host<T> {
         Ok(loaded)
     }
 
+    /// Like [`Host::load`], for a profiled run (see [`crate::profile`]):
+    /// each core module without a module name gets one saying where it is
+    /// (`upper/module 2`), so that the profile tells the modules apart.
+    /// Only `name` sections change, not the code; modules that had a name
+    /// keep their cache entries, and the others are cached anew.
+    pub fn load_for_profile(&self, path: &Path) -> Result<Loaded<T>, RunError> {
+        let started = Instant::now();
+        let bytes = decode::read(path)?;
+        let named = crate::module_names::name_modules(&bytes, &display_name(path));
+        let mut loaded = self.load_bytes(path, named.as_deref().unwrap_or(&bytes))?;
+        loaded.load_time = started.elapsed();
+        Ok(loaded)
+    }
+
     /// Like [`Host::load`], for bytes already in memory; `path` names the
     /// component in messages.
     pub fn load_bytes(&self, path: &Path, bytes: &[u8]) -> Result<Loaded<T>, RunError> {

@@ -7,7 +7,10 @@
 //! After the run, [`Profiler::finish`] gives the profile as the Firefox
 //! Profiler's processed-profile JSON, which <https://profiler.firefox.com>
 //! opens; its functions carry the names of each core module's name
-//! section.
+//! section. Each core module is a library of the profile, named by its
+//! module name; load the component with [`Host::load_for_profile`] to give
+//! the modules that have none (wit-component's glue) a name saying where
+//! they are, `upper/module 2`, rather than `<unknown>`.
 //!
 //! Sampling is Wasmtime's [`GuestProfiler`]: the host's epoch ticks, which
 //! timeouts already use, run a callback in the guest's thread at its next
@@ -33,6 +36,8 @@ use std::time::{Duration, Instant};
 use wasmtime::{CallHook, Engine, GuestProfiler, Module, Store};
 use wcomp_core::fs::WriteError;
 
+#[cfg(doc)]
+use crate::Host;
 use crate::state::StoreData;
 use crate::{Loaded, TICK};
 

@@ -64,9 +64,10 @@ impl RunCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let call = self.invoke.as_deref().map(Call::parse).transpose()?;
         let host = self.limits.host(ui)?;
-        let loaded = match &self.trace {
-            Some(_) => host.load_decomposed(&self.file)?,
-            None => host.load(&self.file)?,
+        let loaded = match (&self.trace, &self.profile) {
+            (Some(_), _) => host.load_decomposed(&self.file)?,
+            (None, Some(_)) => host.load_for_profile(&self.file)?,
+            (None, None) => host.load(&self.file)?,
         };
         report_compile(ui, &loaded);
         let tracer = self.trace.as_ref().map(|_| Arc::new(Tracer::new()));

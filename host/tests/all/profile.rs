@@ -1,7 +1,8 @@
 //! Profiles of a run: a guest that computes for a bounded while is
 //! sampled, its profile parses as the Firefox Profiler's JSON and names
-//! the functions of its name section; a trap or a timeout still leaves a
-//! profile; an unwritable path is named in the error.
+//! the functions of its name section, and its unnamed core module by its
+//! place; a trap or a timeout still leaves a profile; an unwritable path
+//! is named in the error.
 
 use crate::support;
 
@@ -48,7 +49,10 @@ async fn profiled(bytes: &[u8], limits: Limits) -> (Result<i32, wcomp_host::RunE
     let opts = RunOptions::default()
         .with_limits(limits)
         .with_profiler(profiler.clone());
-    let loaded = load("busy.wasm", bytes);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("busy.wasm");
+    std::fs::write(&path, bytes).expect("the component written");
+    let loaded = host().load_for_profile(&path).expect("busy.wasm loads");
     let outcome = host().run_command(&loaded, &opts).await;
     let profile = profiler
         .finish()
@@ -65,6 +69,14 @@ fn check_profile(profile: &Profile) {
         serde_json::from_slice(&profile.json).expect("the profile is JSON");
     assert_eq!(json["meta"]["product"], "busy.wasm");
     assert_eq!(json["meta"]["interval"], 10.0, "one sample per tick");
+    // The core module has no name of its own: it is named by its place.
+    let libs: Vec<&str> = json["libs"]
+        .as_array()
+        .expect("libs")
+        .iter()
+        .filter_map(|lib| lib["name"].as_str())
+        .collect();
+    assert_eq!(libs, ["busy.wasm/module 0"]);
     let [thread] = json["threads"].as_array().expect("threads").as_slice() else {
         panic!("one thread: {json}")
     };

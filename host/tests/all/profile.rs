@@ -13,9 +13,20 @@ use support::*;
 use wcomp_host::profile::{Profile, ProfileError, Profiler};
 use wcomp_host::{Limits, RunOptions};
 
-/// A WASI 0.2 command whose `run` calls `$work`, which calls `$spin-for`:
-/// a loop that reads the monotonic clock until 100 ms have passed (long
-/// enough for several ticks, whatever the machine's speed), then `tail`.
+/// The busy loop: `$work` calls `$spin-for`, which reads the monotonic
+/// clock until 100 ms have passed (long enough for several ticks, whatever
+/// the machine's speed).
+const BUSY: &str = r#"
+  (func $spin-for (param $nanos i64)
+    (local $until i64)
+    (local.set $until (i64.add (call $now) (local.get $nanos)))
+    (loop $more
+      (br_if $more (i64.lt_u (call $now) (local.get $until)))))
+  (func $work
+    (call $spin-for (i64.const 100000000)))
+"#;
+
+/// A WASI 0.2 command whose `run` calls `$work`, then `tail`.
 fn busy_command(tail: &str) -> Vec<u8> {
     component(
         r#"
@@ -26,14 +37,7 @@ fn busy_command(tail: &str) -> Vec<u8> {
   (import "wasi:clocks/monotonic-clock@0.2.12" "now" (func $now (result i64)))
 "#,
         &format!(
-            r#"
-  (func $spin-for (param $nanos i64)
-    (local $until i64)
-    (local.set $until (i64.add (call $now) (local.get $nanos)))
-    (loop $more
-      (br_if $more (i64.lt_u (call $now) (local.get $until)))))
-  (func $work
-    (call $spin-for (i64.const 100000000)))
+            r#"{BUSY}
   (func $run (export "wasi:cli/run@0.2.12#run") (result i32)
     (call $work)
     {tail})
@@ -42,9 +46,58 @@ fn busy_command(tail: &str) -> Vec<u8> {
     )
 }
 
-/// Runs `bytes` with a profiler and `limits`; returns the run's outcome
-/// and the profile.
-async fn profiled(bytes: &[u8], limits: Limits) -> (Result<i32, wcomp_host::RunError>, Profile) {
+/// A component exporting `run: func()`, which calls `$work`.
+fn busy_library() -> Vec<u8> {
+    component(
+        r#"
+  import wasi:clocks/monotonic-clock@0.2.12;
+  export run: func();
+"#,
+        r#"
+  (import "wasi:clocks/monotonic-clock@0.2.12" "now" (func $now (result i64)))
+"#,
+        &format!(
+            r#"{BUSY}
+  (func $run (export "run") (call $work))
+"#
+        ),
+    )
+}
+
+/// The same loop in a WASI 0.3 command, run concurrently: `run` is an
+/// async function lifted with a callback, which returns through
+/// `$task-return`.
+fn busy_p3_command() -> Vec<u8> {
+    component(
+        r#"
+  import wasi:clocks/monotonic-clock@0.3.0;
+  export wasi:cli/run@0.3.0;
+"#,
+        r#"
+  (import "wasi:clocks/monotonic-clock@0.3.0" "now" (func $now (result i64)))
+  (import "[export]wasi:cli/run@0.3.0" "[task-return]run" (func $task-return (param i32)))
+"#,
+        &format!(
+            r#"{BUSY}
+  (func $run (export "[async-lift]wasi:cli/run@0.3.0#run") (result i32)
+    (call $work)
+    (call $task-return (i32.const 0))
+    (i32.const 0))
+  (func (export "[callback][async-lift]wasi:cli/run@0.3.0#run")
+    (param i32 i32 i32) (result i32)
+    unreachable)
+"#
+        ),
+    )
+}
+
+/// Runs `bytes` with a profiler and `limits` (as a command, or by
+/// invoking `call`); returns the run's outcome and the profile.
+async fn profiled_call(
+    bytes: &[u8],
+    limits: Limits,
+    call: Option<&str>,
+) -> (Result<i32, wcomp_host::RunError>, Profile) {
     let profiler = Arc::new(Profiler::new());
     let opts = RunOptions::default()
         .with_limits(limits)
@@ -53,12 +106,20 @@ async fn profiled(bytes: &[u8], limits: Limits) -> (Result<i32, wcomp_host::RunE
     let path = dir.path().join("busy.wasm");
     std::fs::write(&path, bytes).expect("the component written");
     let loaded = host().load_for_profile(&path).expect("busy.wasm loads");
-    let outcome = host().run_command(&loaded, &opts).await;
+    let outcome = match call {
+        Some(call) => invoke_on(host(), &loaded, call, &opts).await.map(|_| 0),
+        None => host().run_command(&loaded, &opts).await,
+    };
     let profile = profiler
         .finish()
         .expect("a profile that encodes")
         .expect("a run was profiled");
     (outcome, profile)
+}
+
+/// Runs the command `bytes` with a profiler and `limits`.
+async fn profiled(bytes: &[u8], limits: Limits) -> (Result<i32, wcomp_host::RunError>, Profile) {
+    profiled_call(bytes, limits, None).await
 }
 
 /// Checks the profile parses as the Firefox Profiler's JSON, has samples,
@@ -100,6 +161,20 @@ fn check_profile(profile: &Profile) {
 async fn a_run_is_sampled_with_the_names_of_its_functions() {
     let (outcome, profile) = profiled(&busy_command("(i32.const 0)"), Limits::default()).await;
     assert_eq!(outcome.expect("the run succeeds"), 0);
+    check_profile(&profile);
+}
+
+#[tokio::test]
+async fn a_concurrent_run_is_sampled_too() {
+    let (outcome, profile) = profiled(&busy_p3_command(), Limits::default()).await;
+    assert_eq!(outcome.expect("the run succeeds"), 0);
+    check_profile(&profile);
+}
+
+#[tokio::test]
+async fn an_invoked_function_is_sampled_too() {
+    let (outcome, profile) = profiled_call(&busy_library(), Limits::default(), Some("run()")).await;
+    outcome.expect("the call succeeds");
     check_profile(&profile);
 }
 

@@ -164,6 +164,7 @@ impl<T: Send + 'static> Host<T> {
             name: name.to_owned(),
             component: main,
             modules: Vec::new(),
+            modules_named: false,
             pre: Pre::Linked(Linked {
                 parts: pres,
                 main: parts.last().map(|p| p.name.to_owned()).unwrap_or_default(),

@@ -27,6 +27,10 @@ pub struct Loaded<T: 'static = ()> {
     /// The core modules compiled on their own and given to `component`
     /// (see [`crate::split`]), by import name.
     pub(crate) modules: Vec<(String, Module)>,
+    /// Whether every core module of its bytes has a module name (see
+    /// [`Host::load_for_profile`]): the modules a profile finds unnamed
+    /// are then the adapters Wasmtime generates.
+    pub(crate) modules_named: bool,
     pub(crate) pre: Pre<T>,
     /// Whether its code came from the cache (for a linked app: all of it).
     pub cache: Outcome,
@@ -109,6 +113,7 @@ impl<T: Send + 'static> Host<T> {
         let bytes = decode::read(path)?;
         let named = crate::module_names::name_modules(&bytes, &display_name(path));
         let mut loaded = self.load_bytes(path, named.as_deref().unwrap_or(&bytes))?;
+        loaded.modules_named = named.is_some();
         loaded.load_time = started.elapsed();
         Ok(loaded)
     }
@@ -133,6 +138,7 @@ impl<T: Send + 'static> Host<T> {
             name,
             component: compiled.component,
             modules: compiled.modules,
+            modules_named: false,
             pre: Pre::Whole(pre),
             cache: compiled.cache,
             functions: compiled.functions,

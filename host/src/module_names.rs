@@ -11,6 +11,7 @@
 //! and its index among that component's core modules, `upper/module 2`.
 //! Only the `name` sections change: the code is the same.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use wasm_encoder::{Encode, NameSection};
@@ -19,15 +20,18 @@ use wasmparser::{KnownCustom, Name, Parser, Payload};
 use crate::split::{self, CORE_MODULE, NESTED_COMPONENT};
 
 /// The component `bytes` with each unnamed core module named after its
-/// place (`component` is the file name); `None` when every module has a
-/// name already, or the component cannot be read.
-pub(crate) fn name_modules(bytes: &[u8], component: &str) -> Option<Vec<u8>> {
+/// place (`component` is the file name): borrowed when every module has a
+/// name already; `None` when the component cannot be read.
+pub(crate) fn name_modules<'a>(bytes: &'a [u8], component: &str) -> Option<Cow<'a, [u8]>> {
     // A composition's parts by the instance names it gives them.
     let instances: Vec<(Range<usize>, String)> = crate::decompose::decompose(bytes)
         .map(|parts| parts.into_iter().map(|p| (p.range, p.name)).collect())
         .unwrap_or_default();
     let (named, changed) = rename(bytes, component, &instances)?;
-    changed.then_some(named)
+    Some(match changed {
+        true => Cow::Owned(named),
+        false => Cow::Borrowed(bytes),
+    })
 }
 
 /// Names the unnamed modules of the component `bytes` `{label}/module N`,
@@ -153,19 +157,20 @@ mod tests {
             part(Some("mine")),
         );
         let bytes = wat::parse_str(&wat).expect("a composition");
-        let named = name_modules(&bytes, "app.wasm").expect("a module to name");
+        let named = name_modules(&bytes, "app.wasm").expect("a composition");
         assert_eq!(module_names(&named), ["left/module 0", "mine"]);
         wasmparser::Validator::new()
             .validate_all(&named)
             .expect("still valid");
         // Once named, nothing is left to name.
-        assert!(name_modules(&named, "app.wasm").is_none());
+        let again = name_modules(&named, "app.wasm").expect("a composition");
+        assert!(matches!(again, Cow::Borrowed(_)));
     }
 
     #[test]
     fn a_component_of_its_own_names_modules_after_its_file() {
         let bytes = wat::parse_str(format!("(component {})", part(None))).expect("a component");
-        let named = name_modules(&bytes, "app.wasm").expect("a module to name");
+        let named = name_modules(&bytes, "app.wasm").expect("a component");
         assert_eq!(module_names(&named), ["app.wasm/module 0"]);
     }
 }

@@ -10,7 +10,9 @@
 //! section. Each core module is a library of the profile, named by its
 //! module name; load the component with [`Host::load_for_profile`] to give
 //! the modules that have none (wit-component's glue) a name saying where
-//! they are, `upper/module 2`, rather than `<unknown>`.
+//! they are, `upper/module 2`, rather than `<unknown>`; the modules
+//! Wasmtime generates to adapt calls between components are then named
+//! [`ADAPTERS`].
 //!
 //! Sampling is Wasmtime's [`GuestProfiler`]: the host's epoch ticks, which
 //! timeouts already use, run a callback in the guest's thread at its next
@@ -54,6 +56,8 @@ pub struct Profiler {
 struct Running {
     /// The profiled component, for messages.
     component: String,
+    /// Whether its modules without a name are Wasmtime's adapters.
+    modules_named: bool,
     guest: GuestProfiler,
     /// When the last sample was taken, or the run started.
     last: Instant,
@@ -111,15 +115,22 @@ impl Profiler {
         };
         let Running {
             component,
+            modules_named,
             guest,
             samples,
             ..
         } = running;
+        let encode_error = |source| ProfileError::Encode {
+            component: component.clone(),
+            source,
+        };
         let mut json = Vec::new();
-        guest.finish(&mut json).map_err(|e| ProfileError::Encode {
-            component,
-            source: crate::error::cause(e),
-        })?;
+        guest
+            .finish(&mut json)
+            .map_err(|e| encode_error(crate::error::cause(e)))?;
+        if modules_named {
+            json = name_adapters(&json).map_err(|e| encode_error(Box::new(e)))?;
+        }
         Ok(Some(Profile { json, samples }))
     }
 
@@ -140,6 +151,7 @@ impl Profiler {
         )?;
         *self.lock() = Some(Running {
             component: loaded.name.clone(),
+            modules_named: loaded.modules_named,
             guest,
             last: Instant::now(),
             samples: 0,
@@ -179,6 +191,50 @@ impl Profile {
     }
 }
 
+/// What a profile calls the modules Wasmtime generates to adapt calls
+/// between the components of a composition.
+pub const ADAPTERS: &str = "wasmtime adapters";
+
+/// The profile `json` with its libraries named `<unknown>` (the name
+/// Wasmtime gives modules without one) renamed [`ADAPTERS`], in the list
+/// of libraries and in each thread's resources: for a component whose own
+/// modules all have names, those are the only unnamed ones.
+fn name_adapters(json: &[u8]) -> serde_json::Result<Vec<u8>> {
+    use serde_json::Value;
+    let mut profile: Value = serde_json::from_slice(json)?;
+    let mut renamed = Vec::new();
+    for (index, lib) in profile["libs"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if lib["name"] == "<unknown>" {
+            lib["name"] = ADAPTERS.into();
+            renamed.push(Value::from(index));
+        }
+    }
+    for thread in profile["threads"].as_array_mut().into_iter().flatten() {
+        let strings = thread["stringArray"].as_array().map_or(0, Vec::len);
+        let resources = &mut thread["resourceTable"];
+        let libs = resources["lib"].as_array().cloned().unwrap_or_default();
+        let Some(names) = resources["name"].as_array_mut() else {
+            continue;
+        };
+        let mut used = false;
+        for (name, lib) in names.iter_mut().zip(&libs) {
+            if renamed.contains(lib) {
+                *name = strings.into();
+                used = true;
+            }
+        }
+        if let (true, Some(strings)) = (used, thread["stringArray"].as_array_mut()) {
+            strings.push(ADAPTERS.into());
+        }
+    }
+    serde_json::to_vec(&profile)
+}
+
 /// Marks the guest's calls into the host in `profiler`'s profile; the
 /// samples come from the epoch callback (see `crate::engine`).
 pub(crate) fn hook_calls<T>(store: &mut Store<StoreData<T>>, profiler: Arc<Profiler>) {
@@ -186,4 +242,33 @@ pub(crate) fn hook_calls<T>(store: &mut Store<StoreData<T>>, profiler: Arc<Profi
         profiler.call_hook(&store, kind);
         Ok(())
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unnamed_libraries_are_named_as_wasmtime_adapters() {
+        let json = br#"{
+            "libs": [{"name": "<unknown>"}, {"name": "cli.wasm"}],
+            "threads": [{
+                "stringArray": ["cli.wasm", "<unknown>"],
+                "resourceTable": {"lib": [1, 0], "name": [0, 1]}
+            }]
+        }"#;
+        let named: serde_json::Value =
+            serde_json::from_slice(&name_adapters(json).expect("renamed")).expect("JSON");
+        assert_eq!(named["libs"][0]["name"], ADAPTERS);
+        assert_eq!(named["libs"][1]["name"], "cli.wasm");
+        let thread = &named["threads"][0];
+        let name_of = |resource: usize| {
+            let index = thread["resourceTable"]["name"][resource]
+                .as_u64()
+                .expect("an index");
+            thread["stringArray"][index as usize].clone()
+        };
+        assert_eq!(name_of(0), "cli.wasm");
+        assert_eq!(name_of(1), ADAPTERS);
+    }
 }

@@ -146,7 +146,8 @@ impl<T: Send + 'static> HostBuilder<T> {
     /// Whether runs may have a timeout (the default). A timeout needs an
     /// epoch check at every function entry and loop of the guest's code;
     /// without them (`false`) guests run a few percent faster, and a store
-    /// that asks for a timeout is refused. An
+    /// that asks for a timeout, or a profile (see [`crate::profile`]), is
+    /// refused. An
     /// [interruptible](Self::interruptible) host always has them.
     pub fn timeouts(mut self, enabled: bool) -> Self {
         self.timeouts = enabled;

@@ -101,7 +101,8 @@ impl Profiler {
         Profiler::default()
     }
 
-    /// How many samples the current (or last) run has so far.
+    /// How many samples the run being profiled has so far (0 before a run
+    /// and after [`finish`](Self::finish)).
     pub fn samples(&self) -> u64 {
         self.lock().as_ref().map_or(0, |r| r.samples)
     }

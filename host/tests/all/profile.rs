@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use support::*;
 use wcomp_host::profile::{Profile, ProfileError, Profiler};
-use wcomp_host::{Limits, RunOptions};
+use wcomp_host::{Host, Limits, RunError, RunOptions};
 
 /// The busy loop: `$work` calls `$spin-for`, which reads the monotonic
 /// clock until 100 ms have passed (long enough for several ticks, whatever
@@ -97,7 +97,7 @@ async fn profiled_call(
     bytes: &[u8],
     limits: Limits,
     call: Option<&str>,
-) -> (Result<i32, wcomp_host::RunError>, Profile) {
+) -> (Result<i32, RunError>, Profile) {
     let profiler = Arc::new(Profiler::new());
     let opts = RunOptions::default()
         .with_limits(limits)
@@ -118,7 +118,7 @@ async fn profiled_call(
 }
 
 /// Runs the command `bytes` with a profiler and `limits`.
-async fn profiled(bytes: &[u8], limits: Limits) -> (Result<i32, wcomp_host::RunError>, Profile) {
+async fn profiled(bytes: &[u8], limits: Limits) -> (Result<i32, RunError>, Profile) {
     profiled_call(bytes, limits, None).await
 }
 
@@ -218,5 +218,30 @@ async fn an_unwritable_profile_path_is_named() {
 async fn nothing_is_profiled_before_a_run() {
     let profiler = Profiler::new();
     assert_eq!(profiler.samples(), 0);
+    assert!(profiler.finish().expect("no encoding").is_none());
+}
+
+#[tokio::test]
+async fn a_profile_needs_a_host_built_with_timeouts() {
+    // Samples are taken at the epoch checks that timeouts compile in.
+    let untimed = Host::builder()
+        .timeouts(false)
+        .build()
+        .expect("a host without timeouts");
+    let loaded = load_into(&untimed, "busy.wasm", &busy_command("(i32.const 0)"));
+    let profiler = Arc::new(Profiler::new());
+    let opts = RunOptions::default().with_profiler(profiler.clone());
+    let err = untimed
+        .run_command(&loaded, &opts)
+        .await
+        .expect_err("refused");
+    let RunError::Store { component, source } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(component, "busy.wasm");
+    assert!(
+        source.to_string().contains("`HostBuilder::timeouts`"),
+        "{source}"
+    );
     assert!(profiler.finish().expect("no encoding").is_none());
 }

@@ -15,6 +15,7 @@ use wasmtime::{Config, Engine, EngineWeak, Store, UpdateDeadline};
 use crate::cache::CodeCache;
 use crate::error::{RunError, cause};
 use crate::limits::MemoryLimiter;
+use crate::profile::Profiler;
 use crate::state::StoreData;
 use crate::{Loaded, RunOptions};
 
@@ -145,7 +146,8 @@ impl<T: Send + 'static> HostBuilder<T> {
     /// Whether runs may have a timeout (the default). A timeout needs an
     /// epoch check at every function entry and loop of the guest's code;
     /// without them (`false`) guests run a few percent faster, and a store
-    /// that asks for a timeout is refused. An
+    /// that asks for a timeout, or a profile (see [`crate::profile`]), is
+    /// refused. An
     /// [interruptible](Self::interruptible) host always has them.
     pub fn timeouts(mut self, enabled: bool) -> Self {
         self.timeouts = enabled;
@@ -359,34 +361,7 @@ impl<T: Send + 'static> Host<T> {
         let state = StoreData::new(opts, limiter, (self.data)())?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
-        if opts.limits.timeout.is_some() && !self.timeouts {
-            return Err(RunError::Store {
-                component: loaded.name.clone(),
-                source: cause(wasmtime::format_err!(
-                    "timeouts were turned off when the host was built (`HostBuilder::timeouts`)"
-                )),
-            });
-        }
-        match (opts.limits.timeout, self.interruptible) {
-            (None, false) if !self.timeouts => {}
-            (None, false) => store.set_epoch_deadline(NO_DEADLINE),
-            (timeout, interruptible) => {
-                self.ticker
-                    .ensure_running()
-                    .map_err(|source| RunError::Store {
-                        component: loaded.name.clone(),
-                        source: source.into(),
-                    })?;
-                match timeout {
-                    _ if interruptible => yield_every_tick(&mut store, timeout),
-                    Some(timeout) => {
-                        store.set_epoch_deadline(ticks(timeout));
-                        store.epoch_deadline_trap();
-                    }
-                    None => store.set_epoch_deadline(NO_DEADLINE),
-                }
-            }
-        }
+        self.set_deadline(&mut store, loaded, opts)?;
         let store_error = |e| RunError::Store {
             component: loaded.name.clone(),
             source: cause(e),
@@ -410,18 +385,88 @@ impl<T: Send + 'static> Host<T> {
         }
         Ok(store)
     }
+
+    /// Sets the store's epoch deadline: none, a timeout alone (a deadline
+    /// in ticks that traps), or a callback at every tick when the host is
+    /// interruptible or the run profiled. Only those install a callback,
+    /// so a run without them pays nothing for it.
+    fn set_deadline(
+        &self,
+        store: &mut Store<StoreData<T>>,
+        loaded: &Loaded<T>,
+        opts: &RunOptions,
+    ) -> Result<(), RunError> {
+        let refuse = |why: &str| RunError::Store {
+            component: loaded.name.clone(),
+            source: cause(wasmtime::Error::msg(why.to_owned())),
+        };
+        if !self.timeouts && opts.limits.timeout.is_some() {
+            return Err(refuse(
+                "timeouts were turned off when the host was built (`HostBuilder::timeouts`)",
+            ));
+        }
+        if !self.timeouts && opts.profiler.is_some() {
+            return Err(refuse(
+                "profiling needs the epoch checks of timeouts, which were turned off when the host was built (`HostBuilder::timeouts`)",
+            ));
+        }
+        if opts.profiler.is_some() && loaded.linked > 0 {
+            return Err(refuse(
+                "a linked app cannot be profiled: profile the composed component, loaded whole",
+            ));
+        }
+        let (timeout, profiler) = (opts.limits.timeout, opts.profiler.clone());
+        if timeout.is_none() && profiler.is_none() && !self.interruptible {
+            if self.timeouts {
+                store.set_epoch_deadline(NO_DEADLINE);
+            }
+            return Ok(());
+        }
+        self.ticker
+            .ensure_running()
+            .map_err(|source| RunError::Store {
+                component: loaded.name.clone(),
+                source: source.into(),
+            })?;
+        match (timeout, profiler) {
+            (Some(timeout), None) if !self.interruptible => {
+                store.set_epoch_deadline(ticks(timeout));
+                store.epoch_deadline_trap();
+            }
+            (timeout, profiler) => {
+                if let Some(profiler) = &profiler {
+                    profiler
+                        .start(&self.engine, loaded)
+                        .map_err(|e| refuse(&format!("cannot start the profiler: {e}")))?;
+                    crate::profile::hook_calls(store, profiler.clone());
+                }
+                every_tick(store, timeout, self.interruptible, profiler);
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Yields to the executor at every tick, so the run stops within a tick
-/// of its future being dropped; traps as a deadline would once `timeout`
-/// has passed.
-fn yield_every_tick<T>(store: &mut Store<StoreData<T>>, timeout: Option<Duration>) {
+/// Runs a callback at every tick: it samples the guest into `profiler`,
+/// if any; traps as a deadline would once `timeout` has passed; and, for
+/// an `interruptible` host, yields to the executor, so the run stops
+/// within a tick of its future being dropped.
+fn every_tick<T>(
+    store: &mut Store<StoreData<T>>,
+    timeout: Option<Duration>,
+    interruptible: bool,
+    profiler: Option<Arc<Profiler>>,
+) {
     let deadline = timeout.map(|t| Instant::now() + t);
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
+    store.epoch_deadline_callback(move |store| {
+        if let Some(profiler) = &profiler {
+            profiler.sample(&store);
+        }
         Ok(match deadline {
             Some(deadline) if Instant::now() >= deadline => UpdateDeadline::Interrupt,
-            _ => UpdateDeadline::Yield(1),
+            _ if interruptible => UpdateDeadline::Yield(1),
+            _ => UpdateDeadline::Continue(1),
         })
     });
 }

@@ -32,8 +32,10 @@ mod failure;
 pub mod limits;
 pub mod linked;
 mod load;
+mod module_names;
 mod outgoing;
 mod pooling;
+pub mod profile;
 mod read_ahead;
 pub mod serve;
 mod split;
@@ -80,6 +82,8 @@ pub struct RunOptions {
     /// Where the calls between a linked app's components are recorded, if
     /// anywhere (see [`trace`]).
     pub tracer: Option<std::sync::Arc<trace::Tracer>>,
+    /// What samples the guest's wasm code, if anything (see [`profile`]).
+    pub profiler: Option<std::sync::Arc<profile::Profiler>>,
 }
 
 impl RunOptions {
@@ -110,6 +114,12 @@ impl RunOptions {
     /// Records the calls between a linked app's components in `tracer`.
     pub fn with_tracer(mut self, tracer: std::sync::Arc<trace::Tracer>) -> Self {
         self.tracer = Some(tracer);
+        self
+    }
+
+    /// Samples the guest's wasm code into `profiler` (see [`profile`]).
+    pub fn with_profiler(mut self, profiler: std::sync::Arc<profile::Profiler>) -> Self {
+        self.profiler = Some(profiler);
         self
     }
 }

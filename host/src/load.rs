@@ -24,6 +24,13 @@ pub struct Loaded<T: 'static = ()> {
     pub name: String,
     /// The component, or a linked app's main component.
     pub(crate) component: Component,
+    /// The core modules compiled on their own and given to `component`
+    /// (see [`crate::split`]), by import name.
+    pub(crate) modules: Vec<(String, Module)>,
+    /// Whether every core module of its bytes has a module name (see
+    /// [`Host::load_for_profile`]): the modules a profile finds unnamed
+    /// are then the adapters Wasmtime generates.
+    pub(crate) modules_named: bool,
     pub(crate) pre: Pre<T>,
     /// Whether its code came from the cache (for a linked app: all of it).
     pub cache: Outcome,
@@ -96,6 +103,21 @@ impl<T: Send + 'static> Host<T> {
         Ok(loaded)
     }
 
+    /// Like [`Host::load`], for a profiled run (see [`crate::profile`]):
+    /// each core module without a module name gets one saying where it is
+    /// (`upper/module 2`), so that the profile tells the modules apart.
+    /// Only `name` sections change, not the code; modules that had a name
+    /// keep their cache entries, and the others are cached anew.
+    pub fn load_for_profile(&self, path: &Path) -> Result<Loaded<T>, RunError> {
+        let started = Instant::now();
+        let bytes = decode::read(path)?;
+        let named = crate::module_names::name_modules(&bytes, &display_name(path));
+        let mut loaded = self.load_bytes(path, named.as_deref().unwrap_or(&bytes))?;
+        loaded.modules_named = named.is_some();
+        loaded.load_time = started.elapsed();
+        Ok(loaded)
+    }
+
     /// Like [`Host::load`], for bytes already in memory; `path` names the
     /// component in messages.
     pub fn load_bytes(&self, path: &Path, bytes: &[u8]) -> Result<Loaded<T>, RunError> {
@@ -115,6 +137,8 @@ impl<T: Send + 'static> Host<T> {
         Ok(Loaded {
             name,
             component: compiled.component,
+            modules: compiled.modules,
+            modules_named: false,
             pre: Pre::Whole(pre),
             cache: compiled.cache,
             functions: compiled.functions,

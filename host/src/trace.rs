@@ -285,7 +285,10 @@ impl State {
 /// request the span it is made in. Shared by the store's forwarders and its
 /// HTTP hooks.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct InFlight(Arc<Mutex<Vec<(Entered, Arc<str>)>>>);
+pub(crate) struct InFlight(Arc<Mutex<Vec<InFlightCall>>>);
+
+/// A span in flight, and the component it called.
+type InFlightCall = (Entered, Arc<str>);
 
 impl InFlight {
     /// The innermost span in flight into `caller`: the call `caller` is
@@ -311,7 +314,7 @@ impl InFlight {
         self.lock().retain(|(e, _)| *e != entered);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Entered, Arc<str>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<InFlightCall>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

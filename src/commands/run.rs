@@ -1,7 +1,9 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use wcomp_core::fmt::Elapsed;
+use wcomp_core::fmt::{Count, Elapsed};
+use wcomp_host::profile::Profiler;
 use wcomp_host::{CacheOutcome, Call, Invocation, Loaded, ReadAheadStdin, RunOptions, Stdio};
 
 use super::host_options::{LimitOptions, SandboxOptions};
@@ -19,6 +21,7 @@ use crate::ui::Ui;
 Examples:
   wcomp run composed.wasm -- --name world
   wcomp run app.wasm --dir ./data::/data --env LOG=debug --timeout 5s
+  wcomp run composed.wasm --profile run.json
   wcomp run lib.wasm --invoke 'greet(\"world\")'
   wcomp run pipe.wasm --invoke 'demo:pipe/pipe#transform(@input.bin, \"x\")'")]
 pub struct RunCommand {
@@ -38,6 +41,13 @@ pub struct RunCommand {
     #[command(flatten)]
     pub trace: TraceOptions,
 
+    /// Sample the guest's wasm stack every 10 ms into FILE (the Firefox
+    /// Profiler's format: open it at https://profiler.firefox.com). Written
+    /// even when the guest traps or exits non-zero. Not with `--trace`,
+    /// which runs the app taken apart.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["trace", "otlp"])]
+    pub profile: Option<PathBuf>,
+
     #[command(flatten)]
     pub sandbox: SandboxOptions,
 
@@ -50,11 +60,13 @@ impl RunCommand {
         let call = self.invoke.as_deref().map(Call::parse).transpose()?;
         let host = self.limits.host(ui)?;
         let tracing = self.trace.start()?;
-        let loaded = match &tracing {
-            Some(_) => crate::linking::load_traced(&host, &self.file)?,
-            None => host.load(&self.file)?,
+        let loaded = match (&tracing, &self.profile) {
+            (Some(_), _) => crate::linking::load_traced(&host, &self.file)?,
+            (None, Some(_)) => host.load_for_profile(&self.file)?,
+            (None, None) => host.load(&self.file)?,
         };
         report_compile(ui, &loaded);
+        let profiler = self.profile.as_ref().map(|_| Arc::new(Profiler::new()));
         let mut opts = RunOptions::default()
             .with_args(std::iter::once(loaded.name.clone()).chain(self.args))
             .with_grants(self.sandbox.grants())
@@ -62,6 +74,9 @@ impl RunCommand {
             .with_stdio(process_stdio());
         if let Some(tracing) = &tracing {
             opts = opts.with_tracer(tracing.tracer.clone());
+        }
+        if let Some(profiler) = &profiler {
+            opts = opts.with_profiler(profiler.clone());
         }
         let code = block_on(async {
             match &call {
@@ -75,10 +90,29 @@ impl RunCommand {
         if let Some(tracing) = &tracing {
             tracing.finish(ui, &loaded.name, loaded.linked)?;
         }
+        if let (Some(path), Some(profiler)) = (&self.profile, &profiler) {
+            write_profile(ui, path, profiler)?;
+        }
         let code = code?;
         // Exit codes beyond a byte wrap as they would for a native process.
         Ok(ExitCode::from(code as u8))
     }
+}
+
+/// Writes the profile of the run, if it got as far as starting one.
+fn write_profile(ui: &Ui, path: &Path, profiler: &Profiler) -> miette::Result<()> {
+    if let Some(profile) = profiler.finish()? {
+        profile.write(path)?;
+        ui.status(
+            "Profiled",
+            format_args!(
+                "{} into `{}`",
+                Count(profile.samples, "sample"),
+                path.display()
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// The guest's stdio is wcomp's own; stdin is read ahead on a thread of

@@ -476,7 +476,7 @@ mod tests {
     use std::thread::JoinHandle;
 
     use serde_json::{Value, json};
-    use wcomp_host::trace::{Call, Context, Ending, Tracer};
+    use wcomp_host::trace::{Call, Ending, TraceContext, Tracer};
 
     use super::*;
 
@@ -489,12 +489,20 @@ mod tests {
     fn spans() -> (Tracer, Vec<Span>) {
         let tracer = Tracer::new();
         let call = |caller, callee, function| Call::new(caller, callee, Some("demo:x/y"), function);
-        let mut context = Context::default();
+        let mut context = TraceContext::default();
         context.trace = TRACE;
         context.remote_parent = Some(REMOTE);
         let root = tracer.enter_root(&call("host", "cli", "run"), "[]".into(), context);
-        let greet = tracer.enter(&call("cli", "greeter", "greet"), "\"Ada\"".into());
-        let upper = tracer.enter(&call("greeter", "util", "upper"), "\"Ada\"".into());
+        let greet = tracer.enter(
+            &call("cli", "greeter", "greet"),
+            "\"Ada\"".into(),
+            Some(root),
+        );
+        let upper = tracer.enter(
+            &call("greeter", "util", "upper"),
+            "\"Ada\"".into(),
+            Some(greet),
+        );
         tracer.exit(upper, Ending::Returned("\"ADA\"".into()));
         tracer.exit(greet, Ending::Trapped("unreachable".into()));
         tracer.exit(root, Ending::Returned("ok".into()));
@@ -585,7 +593,7 @@ mod tests {
         let root = tracer.enter_root(
             &Call::new("host", "cli", None, "run"),
             String::new(),
-            Context::default(),
+            TraceContext::default(),
         );
         tracer.exit(root, Ending::Returned("ok".into()));
         tracer

@@ -323,6 +323,7 @@ impl<T: Send + 'static> Server<T> {
                 },
                 stdio: opts.stdio,
                 tracer: opts.tracer.clone(),
+                profiler: None,
             },
             timeout: opts.limits.timeout,
             fuel: opts.limits.fuel,

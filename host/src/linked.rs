@@ -14,14 +14,16 @@
 //! of the host's resources included; a WASI 0.3 `async func` crosses as a
 //! concurrent host function, one more task of the store's event loop.
 //! Streams and futures cross too, on a host with concurrency: their ends
-//! move from one component to the other through the host. A guest's own
-//! resources cannot be forwarded this way: an app whose wiring passes them
-//! is refused with [`RunError::NotLinkable`] (run it composed).
+//! move from one component to the other through the host. A resource a
+//! component defines crosses as a proxy the host defines in its place (see
+//! [`proxy`]). What still cannot be forwarded (streams on a host without
+//! concurrency) is refused with [`RunError::NotLinkable`] (run it composed).
 //!
 //! Every forwarded call is one place to watch the calls between an app's
 //! components: with a [`Tracer`] in the run's
 //! options, each is recorded as a span.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -31,7 +33,7 @@ use wasmtime::component::{
     Accessor, Component, ComponentExportIndex, Instance, InstancePre, Linker, LinkerInstance, Type,
     Val,
 };
-use wasmtime::{Engine, Store, StoreContextMut};
+use wasmtime::{AsContextMut, Engine, Store, StoreContextMut};
 
 use crate::Host;
 use crate::cache::{FunctionReuse, Outcome};
@@ -39,6 +41,8 @@ use crate::error::RunError;
 use crate::load::{Compiled, Loaded, Pre};
 use crate::state::StoreData;
 use crate::trace::{Call, Ending, Entered, StoreTrace};
+
+pub(crate) mod proxy;
 
 /// One component of an app to link, given after every component it imports
 /// from.
@@ -259,6 +263,7 @@ impl<T: Send + 'static> Host<T> {
             .imports(&self.engine)
             .map(|(name, item)| (name.to_owned(), item.ty))
             .collect();
+        let defined = proxy::defined_resources(&self.engine, component);
         for wire in &part.wires {
             let not_linkable = |why: String| RunError::NotLinkable {
                 component: part.name.to_owned(),
@@ -281,10 +286,14 @@ impl<T: Send + 'static> Host<T> {
                         wire.export
                     ))
                 })?;
+            let proxies = define_proxies(&mut linker, wire, &defined).map_err(|e| {
+                not_linkable(format!("has a resource that cannot be defined: {e:#}"))
+            })?;
             let how = Forwarding {
                 concurrent: self.concurrency(),
                 caller: Arc::from(part.name),
                 callee: Arc::from(parts[wire.provider].name),
+                proxies,
             };
             define_forwarders(
                 &mut linker,
@@ -306,6 +315,25 @@ struct Forwarding {
     concurrent: bool,
     caller: Arc<str>,
     callee: Arc<str>,
+    /// The payloads of the proxies of the resources the import defines.
+    proxies: Arc<[u32]>,
+}
+
+/// Defines a proxy (see [`proxy`]) for each resource the import `wire`
+/// satisfies defines, of those `defined`; their payloads.
+fn define_proxies<T: Send + 'static>(
+    linker: &mut Linker<StoreData<T>>,
+    wire: &Wire,
+    defined: &[(String, String)],
+) -> wasmtime::Result<Arc<[u32]>> {
+    let mut payloads = Vec::new();
+    for (_, resource) in defined.iter().filter(|(import, _)| *import == wire.import) {
+        payloads.push(proxy::define(
+            &mut linker.instance(&wire.import)?,
+            resource,
+        )?);
+    }
+    Ok(payloads.into())
 }
 
 /// Defines `wire.import` in `linker`: a function, or an instance of
@@ -323,8 +351,8 @@ fn define_forwarders<T: Send + 'static>(
         ComponentItem::ComponentFunc(ty) => {
             forwardable(how, ty).map_err(|why| format!("is a function that {why}"))?;
             let call = Call::new(how.caller.clone(), how.callee.clone(), None, &*wire.import);
-            define_forwarder(&mut linker.root(), how, ty, call, wire.provider, export)
-                .map_err(link_error)
+            let target = Target::new(how, wire.provider, export);
+            define_forwarder(&mut linker.root(), how, ty, call, target).map_err(link_error)
         }
         ComponentItem::ComponentInstance(ty) => {
             let mut instance = linker.instance(&wire.import).map_err(link_error)?;
@@ -342,7 +370,8 @@ fn define_forwarders<T: Send + 'static>(
                             Some(&wire.import),
                             name,
                         );
-                        define_forwarder(&mut instance, how, &ty, call, wire.provider, func)
+                        let target = Target::new(how, wire.provider, func);
+                        define_forwarder(&mut instance, how, &ty, call, target)
                             .map_err(link_error)?;
                     }
                     // A resource the host defines was imported earlier
@@ -367,13 +396,31 @@ fn define_forwarder<T: Send + 'static>(
     how: &Forwarding,
     ty: &ComponentFunc,
     call: Call,
-    provider: usize,
-    func: ComponentExportIndex,
+    target: Target,
 ) -> wasmtime::Result<()> {
     let name = call.function.clone();
     match how.concurrent && ty.async_() {
-        true => instance.func_new_concurrent(&name, concurrent_forwarder(call, provider, func)),
-        false => instance.func_new_async(&name, forwarder(call, provider, func)),
+        true => instance.func_new_concurrent(&name, concurrent_forwarder(call, target)),
+        false => instance.func_new_async(&name, forwarder(call, target)),
+    }
+}
+
+/// Where a forwarded call goes: the provider's function, and the proxies
+/// of the resources its handles may be of.
+#[derive(Clone)]
+struct Target {
+    provider: usize,
+    func: ComponentExportIndex,
+    proxies: Arc<[u32]>,
+}
+
+impl Target {
+    fn new(how: &Forwarding, provider: usize, func: ComponentExportIndex) -> Self {
+        Target {
+            provider,
+            func,
+            proxies: how.proxies.clone(),
+        }
     }
 }
 
@@ -385,8 +432,7 @@ type Forwarded<'a> = Box<dyn Future<Output = wasmtime::Result<()>> + Send + 'a>;
 /// has a tracer.
 fn forwarder<T: Send + 'static>(
     call: Call,
-    provider: usize,
-    func: ComponentExportIndex,
+    target: Target,
 ) -> impl for<'a> Fn(
     StoreContextMut<'a, StoreData<T>>,
     ComponentFunc,
@@ -397,14 +443,19 @@ fn forwarder<T: Send + 'static>(
 + Sync
 + 'static {
     move |mut store, ty, params, results| {
-        let call = call.clone();
+        let (call, target) = (call.clone(), target.clone());
         Box::new(async move {
-            let instance = store.data().linked.get(provider).copied();
-            let target = instance
-                .and_then(|instance| instance.get_func(&mut store, func))
+            let instance = store.data().linked.get(target.provider).copied();
+            let func = instance
+                .and_then(|instance| instance.get_func(&mut store, target.func))
                 .ok_or_else(not_instantiated)?;
             let span = Traced::enter(store.data().trace.clone(), &call, &ty, params);
-            let outcome = target.call_async(&mut store, params, results).await;
+            let outcome = async {
+                let args = proxy::arguments(store.as_context_mut(), &target.proxies, &ty, params)?;
+                func.call_async(&mut store, &args, results).await?;
+                proxy::results(store.as_context_mut(), &target.proxies, &ty, results)
+            }
+            .await;
             span.exit(&ty, results, &outcome);
             outcome
         })
@@ -418,8 +469,7 @@ type ForwardedConcurrent<'a> =
 /// Like [`forwarder`], for a host with concurrency.
 fn concurrent_forwarder<T: Send + 'static>(
     call: Call,
-    provider: usize,
-    func: ComponentExportIndex,
+    target: Target,
 ) -> impl for<'a> Fn(
     &'a Accessor<StoreData<T>>,
     ComponentFunc,
@@ -430,16 +480,27 @@ fn concurrent_forwarder<T: Send + 'static>(
 + Sync
 + 'static {
     move |accessor, ty, params, results| {
-        let call = call.clone();
+        let (call, target) = (call.clone(), target.clone());
         Box::pin(async move {
-            let (target, trace) = accessor.with(|mut access| {
-                let instance = access.data_mut().linked.get(provider).copied();
-                let target = instance.and_then(|instance| instance.get_func(&mut access, func));
-                (target, access.data_mut().trace.clone())
+            let (func, trace) = accessor.with(|mut access| {
+                let instance = access.data_mut().linked.get(target.provider).copied();
+                let func =
+                    instance.and_then(|instance| instance.get_func(&mut access, target.func));
+                (func, access.data_mut().trace.clone())
             });
-            let target = target.ok_or_else(not_instantiated)?;
+            let func = func.ok_or_else(not_instantiated)?;
             let span = Traced::enter(trace, &call, &ty, params);
-            let outcome = target.call_concurrent(accessor, params, results).await;
+            let outcome = async {
+                let args = accessor.with(|mut access| {
+                    proxy::arguments(access.as_context_mut(), &target.proxies, &ty, params)
+                        .map(Cow::into_owned)
+                })?;
+                func.call_concurrent(accessor, &args, results).await?;
+                accessor.with(|mut access| {
+                    proxy::results(access.as_context_mut(), &target.proxies, &ty, results)
+                })
+            }
+            .await;
             span.exit(&ty, results, &outcome);
             outcome
         })
@@ -501,7 +562,7 @@ fn brief(value: &Val, ty: &Type) -> String {
         (Val::Stream(_), _) => "stream".to_owned(),
         (Val::Future(_), _) => "future".to_owned(),
         (Val::Resource(_), _) => "resource".to_owned(),
-        _ if !has_handle(value) => crate::wave::show(value, ty),
+        _ if crate::wave::wave_ty(ty).is_some() => crate::wave::show(value, ty),
         (Val::Result(Ok(Some(v))), Type::Result(r)) => r
             .ok()
             .map_or_else(|| "ok".to_owned(), |t| format!("ok({})", brief(v, &t))),
@@ -526,23 +587,11 @@ fn brief(value: &Val, ty: &Type) -> String {
     }
 }
 
-/// Whether `value` holds a stream, future or resource handle anywhere.
-fn has_handle(value: &Val) -> bool {
-    match value {
-        Val::Stream(_) | Val::Future(_) | Val::Resource(_) => true,
-        Val::List(vs) | Val::Tuple(vs) | Val::FixedLengthList(vs) => vs.iter().any(has_handle),
-        Val::Record(fields) => fields.iter().any(|(_, v)| has_handle(v)),
-        Val::Variant(_, Some(v)) | Val::Option(Some(v)) => has_handle(v),
-        Val::Result(Ok(Some(v)) | Err(Some(v))) => has_handle(v),
-        _ => false,
-    }
-}
-
 /// Whether a function passes only values the host can forward. A host
 /// with concurrency hands streams and futures on as they are (their ends
 /// move from one component to the other through it); one without cannot
 /// pass them, nor error contexts. Handles of the host's resources cross as
-/// values; a guest's resource fails at linking.
+/// values, a guest's through proxies.
 fn forwardable(how: &Forwarding, ty: &ComponentFunc) -> Result<(), String> {
     if how.concurrent {
         return Ok(());

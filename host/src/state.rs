@@ -179,6 +179,9 @@ pub struct StoreData<T = ()> {
     /// A linked app's instances, in order, for the calls one forwards to
     /// another (see [`crate::linked`]).
     pub(crate) linked: Vec<wasmtime::component::Instance>,
+    /// The provider's handles behind the proxy handles a linked app's
+    /// components hold (see [`crate::linked`]).
+    pub(crate) proxies: crate::linked::proxy::ProxyTable,
     /// Where a linked app's forwarded calls are recorded, when traced.
     pub(crate) trace: Option<crate::trace::StoreTrace>,
     data: T,
@@ -228,6 +231,7 @@ impl<T> StoreData<T> {
             },
             limiter,
             linked: Vec::new(),
+            proxies: Default::default(),
             trace,
             data,
         })

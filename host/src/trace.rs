@@ -292,11 +292,13 @@ type InFlightCall = (Entered, Arc<str>);
 
 impl InFlight {
     /// The innermost span in flight into `caller`: the call `caller` is
-    /// making its own calls from.
+    /// making its own calls from; or, for a call made while `caller` was
+    /// being instantiated (its start code, in no call of its own), the
+    /// outermost span, the run's or request's.
     pub(crate) fn parent_for(&self, caller: &str) -> Option<Entered> {
         let spans = self.lock();
         let found = spans.iter().rev().find(|(_, callee)| **callee == *caller);
-        found.map(|(entered, _)| *entered)
+        found.or(spans.first()).map(|(entered, _)| *entered)
     }
 
     /// The innermost span in flight, if any.

@@ -61,7 +61,7 @@ impl RunCommand {
         let host = self.limits.host(ui)?;
         let tracing = self.trace.start()?;
         let loaded = match (&tracing, &self.profile) {
-            (Some(_), _) => crate::linking::load_traced(&host, &self.file)?,
+            (Some(_), _) => host.load_decomposed(&self.file)?,
             (None, Some(_)) => host.load_for_profile(&self.file)?,
             (None, None) => host.load(&self.file)?,
         };

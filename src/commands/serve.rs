@@ -87,7 +87,7 @@ impl ServeCommand {
         serve::expect_handler(&self.file, &bytes)?;
         let tracing = self.trace.start()?.map(Arc::new);
         let loaded = match &tracing {
-            Some(_) => crate::linking::load_traced(&host, &self.file)?,
+            Some(_) => host.load_decomposed(&self.file)?,
             None => host.load_bytes(&self.file, &bytes)?,
         };
         drop(bytes);

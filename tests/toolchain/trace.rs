@@ -22,9 +22,12 @@ use crate::support::{run, wcomp};
 const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT: &str = "00f067aa0ba902b7";
 
+/// A call: `caller -> callee interface.function`, its parent, its event.
+type Traced = (String, Option<u64>, Value);
+
 /// Each call of a trace file: `caller -> callee interface.function`, its
 /// parent span, and its event.
-fn calls(trace: &Value) -> Vec<(String, Option<u64>, Value)> {
+fn calls(trace: &Value) -> Vec<Traced> {
     let events = trace["traceEvents"].as_array().expect("traceEvents");
     events
         .iter()
@@ -66,13 +69,29 @@ pub fn hello_polyglot_traces_every_cross_language_call() {
     assert!(
         traced
             .stderr
-            .contains("Traced 11 calls across 5 components"),
+            .contains("Traced 18 calls across 14 components"),
         "{}",
         traced.stderr
     );
 
     let trace: Value = serde_json::from_slice(&std::fs::read(file.path()).unwrap()).unwrap();
-    let calls = calls(&trace);
+    let (denied, calls) = without_denials(calls(&trace));
+    // The deny components that withhold capabilities are components of
+    // the composition too: a call to one is a capability asked for and
+    // refused. Greeter (Python) asks for its environment while greeting.
+    let env = denied
+        .iter()
+        .find(|(c, _, _)| {
+            c.starts_with("greeter -> deny-greeter-environment wasi:cli/environment@")
+        })
+        .expect("greeter's environment, denied");
+    assert!(env.0.ends_with(".get-environment"), "{}", env.0);
+    assert_eq!(env.2["args"]["result"], "[]", "no variable reaches it");
+    assert_eq!(
+        env.1,
+        calls[1].2["args"]["span"].as_u64(),
+        "asked inside the first greet"
+    );
     let names: Vec<&str> = calls.iter().map(|(c, _, _)| c.as_str()).collect();
     let greeting = "cli -> greeter hello:polyglot/greeting";
     assert_eq!(
@@ -118,6 +137,13 @@ pub fn hello_polyglot_traces_every_cross_language_call() {
         let ts = e["ts"].as_f64().unwrap();
         assert!(ts >= start && ts + e["dur"].as_f64().unwrap() <= end, "{e}");
     }
+}
+
+/// The calls to deny components, and the others.
+fn without_denials(calls: Vec<Traced>) -> (Vec<Traced>, Vec<Traced>) {
+    calls
+        .into_iter()
+        .partition(|(_, _, e)| e["args"]["callee"].as_str().unwrap().starts_with("deny-"))
 }
 
 /// An OTLP/HTTP receiver on 127.0.0.1: answers every POST with 200 and
@@ -209,7 +235,13 @@ pub async fn a_served_request_is_one_trace_through_every_component() {
     assert_eq!(code, 0, "{log:?}");
 
     let trace: Value = serde_json::from_slice(&std::fs::read(file.path()).unwrap()).unwrap();
-    let calls = calls(&trace);
+    let (denied, calls) = without_denials(calls(&trace));
+    assert!(
+        denied
+            .iter()
+            .all(|(c, _, _)| c.starts_with("greeter -> deny-greeter-")),
+        "{denied:?}"
+    );
     let names: Vec<&str> = calls.iter().map(|(c, _, _)| c.as_str()).collect();
     assert_eq!(
         names,
@@ -228,7 +260,7 @@ pub async fn a_served_request_is_one_trace_through_every_component() {
     // The collector got the same three spans, in the caller's trace, the
     // root under the caller's span.
     let spans = receiver.spans();
-    assert_eq!(spans.len(), 3, "{spans:?}");
+    assert_eq!(spans.len(), 3 + denied.len(), "{spans:?}");
     assert!(spans.iter().all(|s| s["traceId"] == TRACE), "{spans:?}");
     let root = spans
         .iter()

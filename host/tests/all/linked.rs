@@ -229,6 +229,124 @@ fn what_is_not_a_composition_of_components_is_refused_with_the_reason() {
     );
 }
 
+/// A provider of a resource: `counter`s that count up from where they
+/// were made, each in a cell of memory (its rep is the cell's address);
+/// dropping one zeroes its cell and counts the drop at 4096.
+fn counter_provider() -> Vec<u8> {
+    component(
+        r#"
+  export counters: interface {
+    resource counter {
+      constructor(start: u32);
+      bump: func() -> u32;
+    }
+    drops: func() -> u32;
+  }
+"#,
+        r#"
+  (import "[export]counters" "[resource-new]counter" (func $new (param i32) (result i32)))
+"#,
+        r#"
+  (global $next (mut i32) (i32.const 2048))
+  (func (export "counters#[constructor]counter") (param $start i32) (result i32)
+    (local $cell i32)
+    (local.set $cell (global.get $next))
+    (global.set $next (i32.add (global.get $next) (i32.const 4)))
+    (i32.store (local.get $cell) (local.get $start))
+    (call $new (local.get $cell)))
+  (func (export "counters#[method]counter.bump") (param $cell i32) (result i32)
+    (i32.store (local.get $cell) (i32.add (i32.load (local.get $cell)) (i32.const 1)))
+    (i32.load (local.get $cell)))
+  (func (export "counters#drops") (result i32) (i32.load (i32.const 4096)))
+  (func (export "counters#[dtor]counter") (param $cell i32)
+    (i32.store (local.get $cell) (i32.const 0))
+    (i32.store (i32.const 4096) (i32.add (i32.load (i32.const 4096)) (i32.const 1))))
+"#,
+    )
+}
+
+/// A command that makes a counter at 40, bumps it twice, drops it, and
+/// succeeds when the second bump gave 42 and the provider saw the drop.
+fn counter_user() -> Vec<u8> {
+    component(
+        r#"
+  import counters: interface {
+    resource counter {
+      constructor(start: u32);
+      bump: func() -> u32;
+    }
+    drops: func() -> u32;
+  }
+  export wasi:cli/run@0.2.12;
+"#,
+        r#"
+  (import "counters" "[constructor]counter" (func $new (param i32) (result i32)))
+  (import "counters" "drops" (func $drops (result i32)))
+  (import "counters" "[method]counter.bump" (func $bump (param i32) (result i32)))
+  (import "counters" "[resource-drop]counter" (func $drop (param i32)))
+"#,
+        r#"
+  (func (export "wasi:cli/run@0.2.12#run") (result i32)
+    (local $c i32) (local $last i32)
+    (local.set $c (call $new (i32.const 40)))
+    (drop (call $bump (local.get $c)))
+    (local.set $last (call $bump (local.get $c)))
+    (call $drop (local.get $c))
+    (if (i32.ne (call $drops) (i32.const 1)) (then (return (i32.const 2))))
+    (if (i32.eq (local.get $last) (i32.const 42)) (then (return (i32.const 0))))
+    (i32.const 1))
+"#,
+    )
+}
+
+#[tokio::test]
+async fn a_resource_one_component_defines_crosses_the_host_through_a_proxy() {
+    let (provider, user) = (counter_provider(), counter_user());
+    let parts = vec![
+        Part::new(
+            "counters",
+            Path::new("counters.wasm"),
+            &provider,
+            Vec::new(),
+        ),
+        Part::new(
+            "user",
+            Path::new("user.wasm"),
+            &user,
+            vec![Wire::new("counters", 0, "counters")],
+        ),
+    ];
+    for host in [support::host(), linking_host()] {
+        let loaded = host
+            .load_linked("app.wasm", &parts)
+            .expect("the parts link");
+        let tracer = Arc::new(Tracer::new());
+        let run = Captured::new(b"");
+        let opts = run.opts.clone().with_tracer(tracer.clone());
+        assert_eq!(
+            host.run_command(&loaded, &opts).await.unwrap(),
+            0,
+            "bumped to 42, and dropped in the provider"
+        );
+        let calls: Vec<(String, String, Option<String>)> = tracer
+            .finish()
+            .into_iter()
+            .skip(1)
+            .map(|s| (s.function, s.params, s.result))
+            .collect();
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            calls,
+            [
+                ("[constructor]counter".into(), "40".into(), some("resource")),
+                ("[method]counter.bump".into(), "resource".into(), some("41")),
+                ("[method]counter.bump".into(), "resource".into(), some("42")),
+                ("drops".into(), String::new(), some("1")),
+            ]
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_trap_in_a_callee_shows_on_its_span_and_the_runs() {
     // The provider's `double` traps.

@@ -147,24 +147,21 @@ fn to_provider<T: Send>(
     values: &mut [Val],
     types: impl Iterator<Item = Type>,
 ) -> wasmtime::Result<()> {
-    for (value, ty) in values.iter_mut().zip(types) {
-        each_handle(value, &ty, &mut |handle, _| {
-            let proxied = payloads
-                .iter()
-                .any(|p| handle.ty() == ResourceType::host_dynamic(*p));
-            if !proxied {
-                return Ok(handle);
-            }
-            let proxy = ResourceDynamic::try_from_resource_any(handle, &mut store)?;
-            let table = &mut store.data_mut().proxies;
-            let behind = match proxy.owned() {
-                true => table.take(proxy.rep()),
-                false => table.get(proxy.rep()),
-            };
-            behind.ok_or_else(|| wasmtime::format_err!("a proxied resource was already dropped"))
-        })?;
-    }
-    Ok(())
+    each_value(values, types, &mut |handle, _| {
+        let proxied = payloads
+            .iter()
+            .any(|p| handle.ty() == ResourceType::host_dynamic(*p));
+        if !proxied {
+            return Ok(handle);
+        }
+        let proxy = ResourceDynamic::try_from_resource_any(handle, &mut store)?;
+        let table = &mut store.data_mut().proxies;
+        let behind = match proxy.owned() {
+            true => table.take(proxy.rep()),
+            false => table.get(proxy.rep()),
+        };
+        behind.ok_or_else(|| wasmtime::format_err!("a proxied resource was already dropped"))
+    })
 }
 
 /// Swaps, in a call's results (of the importer's `types`), each handle of
@@ -175,17 +172,26 @@ fn to_importer<T: Send>(
     values: &mut [Val],
     types: impl Iterator<Item = Type>,
 ) -> wasmtime::Result<()> {
+    each_value(values, types, &mut |handle, declared| {
+        let payload = payloads
+            .iter()
+            .find(|p| *declared == ResourceType::host_dynamic(**p));
+        let Some(payload) = payload else {
+            return Ok(handle);
+        };
+        let rep = store.data_mut().proxies.insert(handle);
+        ResourceDynamic::new_own(rep, *payload).try_into_resource_any(&mut store)
+    })
+}
+
+/// [`each_handle`] over each of `values`, of the types `types`.
+fn each_value(
+    values: &mut [Val],
+    types: impl Iterator<Item = Type>,
+    swap: &mut impl FnMut(ResourceAny, &ResourceType) -> wasmtime::Result<ResourceAny>,
+) -> wasmtime::Result<()> {
     for (value, ty) in values.iter_mut().zip(types) {
-        each_handle(value, &ty, &mut |handle, declared| {
-            let payload = payloads
-                .iter()
-                .find(|p| *declared == ResourceType::host_dynamic(**p));
-            let Some(payload) = payload else {
-                return Ok(handle);
-            };
-            let rep = store.data_mut().proxies.insert(handle);
-            ResourceDynamic::new_own(rep, *payload).try_into_resource_any(&mut store)
-        })?;
+        each_handle(value, &ty, swap)?;
     }
     Ok(())
 }

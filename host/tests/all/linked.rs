@@ -10,8 +10,8 @@ use std::sync::{Arc, OnceLock};
 
 use support::{Captured, component};
 use wcomp_host::linked::{Part, Wire};
-use wcomp_host::trace::Tracer;
-use wcomp_host::{CacheOutcome, Host, RunError};
+use wcomp_host::trace::{Span, Tracer};
+use wcomp_host::{CacheOutcome, Host, Loaded, RunError};
 
 /// The host `wcomp dev` links commands with: no concurrency.
 fn linking_host() -> &'static Host {
@@ -82,6 +82,16 @@ fn main_component() -> Vec<u8> {
     (i32.const 1))
 "#,
     )
+}
+
+/// Runs `loaded` on `host` with a tracer: its exit code (or why it
+/// failed), its stdout, and the spans recorded.
+async fn traced_run(host: &Host, loaded: &Loaded) -> (Result<i32, RunError>, String, Vec<Span>) {
+    let tracer = Arc::new(Tracer::new());
+    let run = Captured::new(b"");
+    let opts = run.opts.clone().with_tracer(tracer.clone());
+    let code = host.run_command(loaded, &opts).await;
+    (code, run.stdout(), tracer.finish())
 }
 
 fn parts<'a>(provider: &'a [u8], main: &'a [u8]) -> Vec<Part<'a>> {
@@ -195,13 +205,9 @@ async fn a_composition_taken_apart_runs_linked_under_its_instance_names() {
     let host = support::host();
     let loaded = host.load_decomposed(file.path()).expect("it comes apart");
     assert_eq!(loaded.linked, 2);
-    let tracer = Arc::new(Tracer::new());
-    let run = Captured::new(b"");
-    let opts = run.opts.clone().with_tracer(tracer.clone());
-    assert_eq!(host.run_command(&loaded, &opts).await.unwrap(), 0);
-    assert_eq!(run.stdout(), "HELLO, LINKED\n");
-    let calls: Vec<String> = tracer
-        .finish()
+    let (code, stdout, spans) = traced_run(host, &loaded).await;
+    assert_eq!((code.unwrap(), stdout.as_str()), (0, "HELLO, LINKED\n"));
+    let calls: Vec<String> = spans
         .iter()
         .map(|s| format!("{} -> {} {}", s.caller, s.callee, s.function))
         .collect();
@@ -320,16 +326,13 @@ async fn a_resource_one_component_defines_crosses_the_host_through_a_proxy() {
         let loaded = host
             .load_linked("app.wasm", &parts)
             .expect("the parts link");
-        let tracer = Arc::new(Tracer::new());
-        let run = Captured::new(b"");
-        let opts = run.opts.clone().with_tracer(tracer.clone());
+        let (code, _, spans) = traced_run(host, &loaded).await;
         assert_eq!(
-            host.run_command(&loaded, &opts).await.unwrap(),
+            code.unwrap(),
             0,
             "bumped to 42, and dropped in the provider"
         );
-        let calls: Vec<(String, String, Option<String>)> = tracer
-            .finish()
+        let calls: Vec<(String, String, Option<String>)> = spans
             .into_iter()
             .skip(1)
             .map(|s| (s.function, s.params, s.result))
@@ -369,12 +372,8 @@ async fn a_trap_in_a_callee_shows_on_its_span_and_the_runs() {
     let loaded = host
         .load_linked("app.wasm", &parts(&trapping, &main))
         .unwrap();
-    let tracer = Arc::new(Tracer::new());
-    let run = Captured::new(b"");
-    let opts = run.opts.clone().with_tracer(tracer.clone());
-    let err = host.run_command(&loaded, &opts).await.err();
-    assert!(matches!(err, Some(RunError::Trap { .. })), "{err:?}");
-    let spans = tracer.finish();
+    let (code, _, spans) = traced_run(host, &loaded).await;
+    assert!(matches!(code, Err(RunError::Trap { .. })), "{code:?}");
     let traps: Vec<(&str, Option<&str>)> = spans
         .iter()
         .map(|s| (s.function.as_str(), s.trap.as_deref()))
@@ -431,13 +430,9 @@ async fn a_traced_run_records_each_forwarded_call_with_its_values() {
     let loaded = host
         .load_linked("app.wasm", &parts(&provider, &main))
         .expect("the parts link");
-    let tracer = Arc::new(Tracer::new());
-    let run = Captured::new(b"");
-    let opts = run.opts.clone().with_tracer(tracer.clone());
-    assert_eq!(host.run_command(&loaded, &opts).await.unwrap(), 0);
-    assert_eq!(run.stdout(), "HELLO, LINKED\n");
-    let spans: Vec<_> = tracer
-        .finish()
+    let (code, stdout, spans) = traced_run(host, &loaded).await;
+    assert_eq!((code.unwrap(), stdout.as_str()), (0, "HELLO, LINKED\n"));
+    let spans: Vec<_> = spans
         .into_iter()
         .map(|s| {
             let call = format!("{} -> {} {}", s.caller, s.callee, s.function);

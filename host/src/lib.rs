@@ -26,6 +26,7 @@ pub mod cache;
 pub mod call;
 mod command;
 pub mod decompose;
+mod determinism;
 mod engine;
 mod error;
 mod failure;
@@ -82,6 +83,12 @@ pub struct RunOptions {
     /// Where the calls between a linked app's components are recorded, if
     /// anywhere (see [`trace`]).
     pub tracer: Option<std::sync::Arc<trace::Tracer>>,
+    /// The time the guest's wall clock stands at, if fixed; its monotonic
+    /// clock then moves 1 µs per read, from 0.
+    pub clock: Option<std::time::SystemTime>,
+    /// The seed of both of the guest's `wasi:random` generators, if seeded:
+    /// the same bytes on every run (and so not secret).
+    pub random_seed: Option<u64>,
     /// What samples the guest's wasm code, if anything (see [`profile`]).
     pub profiler: Option<std::sync::Arc<profile::Profiler>>,
 }
@@ -108,6 +115,20 @@ impl RunOptions {
     /// Gives the guest this stdio.
     pub fn with_stdio(mut self, stdio: Stdio) -> Self {
         self.stdio = stdio;
+        self
+    }
+
+    /// Fixes the guest's wall clock at `time`, and makes its monotonic
+    /// clock move 1 µs per read from 0: the same times on every run.
+    pub fn with_clock(mut self, time: std::time::SystemTime) -> Self {
+        self.clock = Some(time);
+        self
+    }
+
+    /// Seeds the guest's `wasi:random` generators with `seed`: the same
+    /// bytes on every run, and never the host's entropy.
+    pub fn with_random_seed(mut self, seed: u64) -> Self {
+        self.random_seed = Some(seed);
         self
     }
 

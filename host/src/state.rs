@@ -217,6 +217,7 @@ impl<T> StoreData<T> {
             .stderr(Shared(opts.stdio.stderr.clone()))
             .args(&opts.args);
         grant(&mut wasi, &opts.grants)?;
+        fix(&mut wasi, opts);
         let trace = opts.tracer.clone().map(|tracer| crate::trace::StoreTrace {
             tracer,
             in_flight: Default::default(),
@@ -235,6 +236,24 @@ impl<T> StoreData<T> {
             trace,
             data,
         })
+    }
+}
+
+/// Fixes the clocks and seeds the randomness of a WASI context when `opts`
+/// ask for it (see [`crate::determinism`]).
+fn fix(wasi: &mut WasiCtxBuilder, opts: &RunOptions) {
+    use crate::determinism::{FixedWall, Seeded, SteppedMonotonic};
+    if let Some(time) = opts.clock {
+        wasi.wall_clock(FixedWall::at(time))
+            .monotonic_clock(SteppedMonotonic::default());
+    }
+    if let Some(seed) = opts.random_seed {
+        let mut seeds = Seeded::new(seed, 2);
+        let insecure_seed = u128::from(rand_core::Rng::next_u64(&mut seeds)) << 64
+            | u128::from(rand_core::Rng::next_u64(&mut seeds));
+        wasi.secure_random(Seeded::new(seed, 0))
+            .insecure_random(Seeded::new(seed, 1))
+            .insecure_random_seed(insecure_seed);
     }
 }
 

@@ -379,7 +379,7 @@ async fn run_case(
         Ok(s) => s,
         Err(e) => return Status::Failed(e),
     };
-    let opts = RunOptions::default()
+    let mut opts = RunOptions::default()
         .with_grants(grants(case, scratch.as_ref()))
         .with_limits(limits(case, defaults))
         .with_stdio(Stdio::new(
@@ -387,6 +387,12 @@ async fn run_case(
             stdout.clone(),
             stderr.clone(),
         ));
+    if let Some(time) = case.world.clock {
+        opts = opts.with_clock(time);
+    }
+    if let Some(seed) = case.world.random_seed {
+        opts = opts.with_random_seed(seed);
+    }
     match &case.run {
         Run::Request { .. } => check.fail("a request case runs against a server"),
         Run::Invoke { .. } => invoke(&mut check, host, loaded, case, opts).await,

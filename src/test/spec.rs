@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use miette::{NamedSource, SourceSpan};
 use serde::Deserialize;
@@ -85,6 +85,8 @@ struct RawCase {
     timeout: Option<Spanned<String>>,
     max_memory: Option<Spanned<String>>,
     fuel: Option<u64>,
+    clock: Option<Spanned<toml::value::Datetime>>,
+    random_seed: Option<u64>,
     #[serde(default)]
     mock: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, RawMockFunction>>,
     request: Option<Spanned<RawRequest>>,
@@ -218,7 +220,8 @@ pub enum Expected {
     Snapshot(PathBuf),
 }
 
-/// The guest's world: files, environment, network, limits.
+/// The guest's world: files, environment, network, limits, and its clock
+/// and randomness when they are fixed.
 #[derive(Debug, Clone, Default)]
 pub struct World {
     pub env: Vec<(String, String)>,
@@ -227,6 +230,10 @@ pub struct World {
     pub timeout: Option<Duration>,
     pub max_memory: Option<u64>,
     pub fuel: Option<u64>,
+    /// `clock = 2024-01-01T00:00:00Z`: the wall clock stands there.
+    pub clock: Option<SystemTime>,
+    /// `random-seed = 42`: `wasi:random` gives the same bytes every run.
+    pub random_seed: Option<u64>,
 }
 
 /// A folder the guest sees.
@@ -485,6 +492,21 @@ impl CaseReader<'_> {
                 crate::flags::parse_size(s).map_err(|e| e.to_string())
             })?,
             fuel: raw.fuel,
+            clock: raw.clock.as_ref().map(|c| self.clock(c)).transpose()?,
+            random_seed: raw.random_seed,
+        })
+    }
+
+    /// A `clock`: an offset date-time (`2024-01-01T00:00:00Z`), at or after
+    /// 1970.
+    fn clock(&self, clock: &Spanned<toml::value::Datetime>) -> Result<SystemTime, SpecError> {
+        unix_time(clock.get_ref()).ok_or_else(|| {
+            self.invalid(
+                clock.span(),
+                "`clock` must be a date and time with its offset, at or after 1970",
+                "not a point in time",
+                Some("write it like `clock = 2024-01-01T00:00:00Z`".to_owned()),
+            )
         })
     }
 
@@ -501,6 +523,37 @@ impl CaseReader<'_> {
             })
             .transpose()
     }
+}
+
+/// The point in time a TOML offset date-time names; `None` for a local
+/// date or time, or one before 1970.
+fn unix_time(datetime: &toml::value::Datetime) -> Option<SystemTime> {
+    use toml::value::Offset;
+    let (date, time, offset) = (datetime.date?, datetime.time?, datetime.offset?);
+    let offset_minutes = match offset {
+        Offset::Z => 0,
+        Offset::Custom { minutes } => i64::from(minutes),
+    };
+    let seconds = days_from_civil(i64::from(date.year), date.month.into(), date.day.into())
+        * 86_400
+        + i64::from(time.hour) * 3_600
+        + i64::from(time.minute) * 60
+        + i64::from(time.second.unwrap_or(0))
+        - offset_minutes * 60;
+    let seconds = u64::try_from(seconds).ok()?;
+    let nanos = time.nanosecond.unwrap_or(0);
+    Some(SystemTime::UNIX_EPOCH + Duration::new(seconds, nanos))
+}
+
+/// Days from 1970-01-01 to the date `year-month-day` of the proleptic
+/// Gregorian calendar (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// The mocks of a test, as written.
@@ -552,5 +605,27 @@ impl Case {
             Some(c) => format!("`{}`", c.get_ref()),
             None => "the app".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Option<u64> {
+        let datetime: toml::value::Datetime = text.parse().unwrap();
+        unix_time(&datetime).map(|t| t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs())
+    }
+
+    #[test]
+    fn clocks_are_points_in_time() {
+        assert_eq!(at("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(at("2024-01-01T00:00:00Z"), Some(1_704_067_200));
+        assert_eq!(at("2024-02-29T12:30:15.5+02:00"), Some(1_709_202_615));
+        assert_eq!(at("2000-03-01T00:00:00-00:30"), Some(951_870_600));
+        // A local date-time says no point in time; before 1970 is refused.
+        assert_eq!(at("2024-01-01T00:00:00"), None);
+        assert_eq!(at("2024-01-01"), None);
+        assert_eq!(at("1969-12-31T23:59:59Z"), None);
     }
 }

@@ -324,6 +324,8 @@ impl<T: Send + 'static> Server<T> {
                 stdio: opts.stdio,
                 tracer: opts.tracer.clone(),
                 profiler: None,
+                clock: None,
+                random_seed: None,
             },
             timeout: opts.limits.timeout,
             fuel: opts.limits.fuel,

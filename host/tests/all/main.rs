@@ -7,6 +7,7 @@ mod support;
 
 mod cache;
 mod deny;
+mod determinism;
 mod examples;
 mod invoke;
 mod linked;

@@ -115,13 +115,19 @@ impl BuildCommand {
 }
 
 /// `--target`: composes the built app as `wcomp compose` does, then
-/// transpiles it into `dir`.
+/// transpiles it into `dir`; an app jco cannot transpile is refused before
+/// its composed component is written.
 fn transpile(app: &App, target: Target, dir: &Path, ui: &Ui) -> miette::Result<()> {
     let plan = wcomp_compose::plan(app)?;
     for warning in plan.warnings() {
         ui.warn(warning);
     }
-    let composed = crate::commands::compose::compose_app(app, &plan, None, None, ui)?;
+    let bytes = plan.encode()?;
+    // A WASI 0.3 app is refused before anything is written.
+    let component = wcomp_core::decode::Component::from_bytes(&app.output(), &bytes)?;
+    web::check_transpilable(&component)?;
+    drop(component);
+    let composed = crate::commands::compose::compose_app(app, &plan, bytes, None, None, ui)?;
     let home = Home::from_env()?;
     let begun = std::time::Instant::now();
     let done = web::transpile(&composed, target, dir, &home)?;

@@ -82,23 +82,24 @@ impl ComposeCommand {
             }
             (None, false) => {}
         }
-        compose_app(&app, &plan, self.output, self.emit_wac.as_deref(), ui)?;
+        let bytes = plan.encode()?;
+        compose_app(&app, &plan, bytes, self.output, self.emit_wac.as_deref(), ui)?;
         Ok(ExitCode::SUCCESS)
     }
 }
 
-/// Encodes `plan` and writes it to `output` (`[app] output` by default), and
-/// the WAC to `wac` if asked, saying what was written: what `wcomp compose`
-/// does, and `wcomp build --target` after building. Returns the composed
-/// component's path.
+/// Writes `bytes`, `plan` encoded, to `output` (`[app] output` by
+/// default), and the WAC to `wac` if asked, saying what was written: what
+/// `wcomp compose` does, and `wcomp build --target` after building. Returns
+/// the composed component's path.
 pub(crate) fn compose_app(
     app: &App,
     plan: &Plan,
+    bytes: Vec<u8>,
     output: Option<PathBuf>,
     wac: Option<&Path>,
     ui: &Ui,
 ) -> miette::Result<PathBuf> {
-    let bytes = plan.encode()?;
     let size = bytes.len() as u64;
     let output = match output {
         Some(output) => output,

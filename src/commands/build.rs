@@ -71,7 +71,13 @@ pub struct BuildCommand {
 
     /// Also compose the app and transpile it with jco to run in a browser
     /// (`web`) or Node.js (`node`), into the folder `-o` names.
-    #[arg(long, value_enum, value_name = "TARGET", requires = "output", conflicts_with = "package")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "TARGET",
+        requires = "output",
+        conflicts_with = "package"
+    )]
     pub target: Option<Target>,
 
     /// The folder `--target` writes; replaced as a whole, once the new one

@@ -83,7 +83,14 @@ impl ComposeCommand {
             (None, false) => {}
         }
         let bytes = plan.encode()?;
-        compose_app(&app, &plan, bytes, self.output, self.emit_wac.as_deref(), ui)?;
+        compose_app(
+            &app,
+            &plan,
+            bytes,
+            self.output,
+            self.emit_wac.as_deref(),
+            ui,
+        )?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -249,7 +249,10 @@ mod tests {
     fn paths_resolve_inside_the_folder_only() {
         let (_tmp, root) = folder();
         assert_eq!(resolve(&root, "/"), Some(root.join("index.html")));
-        assert_eq!(resolve(&root, "/sub/a%20b.wasm"), Some(root.join("sub/a b.wasm")));
+        assert_eq!(
+            resolve(&root, "/sub/a%20b.wasm"),
+            Some(root.join("sub/a b.wasm"))
+        );
         assert_eq!(resolve(&root, "/./app.js"), Some(root.join("app.js")));
         for hostile in [
             "/../secret.txt",
@@ -282,7 +285,10 @@ mod tests {
         let (_tmp, root) = folder();
         let ok = respond(&root, &Method::GET, "/app.js").await;
         assert_eq!(ok.status(), StatusCode::OK);
-        assert_eq!(ok.headers()[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
+        assert_eq!(
+            ok.headers()[header::CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
         let head = respond(&root, &Method::HEAD, "/sub/a%20b.wasm").await;
         assert_eq!(head.headers()[header::CONTENT_TYPE], "application/wasm");
         assert_eq!(head.headers()[header::CONTENT_LENGTH], "4");

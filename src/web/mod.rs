@@ -183,8 +183,11 @@ pub fn transpile(
         Target::Web => write_page(home, staging.path(), &argv0)?,
         Target::Node => write_runner(home, staging.path(), &argv0)?,
     };
-    std::fs::write(staging.path().join(MARKER), "written by `wcomp build --target`\n")
-        .map_err(io(staging.path()))?;
+    std::fs::write(
+        staging.path().join(MARKER),
+        "written by `wcomp build --target`\n",
+    )
+    .map_err(io(staging.path()))?;
     let size = folder_size(staging.path()).map_err(io(staging.path()))?;
     replace_dir(staging, dir)?;
     Ok(Transpiled {

@@ -13,15 +13,23 @@ use crate::support::serving::Served;
 /// `content-type` header of the answer.
 fn get(addr: SocketAddr, method: &str, path: &str) -> (String, Option<String>) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).unwrap();
     let answer = String::from_utf8_lossy(&answer);
     let status = answer.lines().next().unwrap_or_default().to_owned();
-    let mime = answer
-        .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type: ").map(str::to_owned));
+    let mime = answer.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix("content-type: ")
+            .map(str::to_owned)
+    });
     (status, mime)
 }
 
@@ -61,7 +69,10 @@ fn serves_the_folder_with_mime_types_and_nothing_outside_it() {
         assert_eq!(got.as_deref(), Some(mime), "{path}");
     }
     assert_eq!(get(addr, "HEAD", "/app.js").0, "HTTP/1.1 200 OK");
-    assert_eq!(get(addr, "POST", "/app.js").0, "HTTP/1.1 405 Method Not Allowed");
+    assert_eq!(
+        get(addr, "POST", "/app.js").0,
+        "HTTP/1.1 405 Method Not Allowed"
+    );
     for path in [
         "/missing.js",
         "/../secret.txt",

@@ -69,11 +69,17 @@ pub fn chromium_shows_hello_polyglot() {
         &["--virtual-time-budget=60000", "--dump-dom", &url],
     );
     let page = String::from_utf8_lossy(&dom.stdout);
-    assert!(page.contains(r#"data-exit="0""#), "the app did not finish:\n{page}");
+    assert!(
+        page.contains(r#"data-exit="0""#),
+        "the app did not finish:\n{page}"
+    );
     assert_eq!(pre(&page, "stdout"), expected, "the page shows:\n{page}");
     assert_eq!(pre(&page, "stderr"), "");
     for section in ["(Python)", "(JavaScript)", "(C++)", "(Go)"] {
-        assert!(expected.contains(section), "{section} missing from {expected}");
+        assert!(
+            expected.contains(section),
+            "{section} missing from {expected}"
+        );
     }
 
     let artifacts = target_dir().join("test-artifacts");
@@ -91,7 +97,11 @@ pub fn chromium_shows_hello_polyglot() {
         ],
     );
     let png = std::fs::read(&shot).expect("Chromium wrote the screenshot");
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{}", shot.display());
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{}",
+        shot.display()
+    );
 
     // Every file the page needed came from the folder (a browser also
     // asks for a favicon, which the folder has not).
@@ -135,7 +145,12 @@ fn which(program: &str) -> Option<PathBuf> {
 fn headless(chromium: &Path, args: &[&str]) -> Output {
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(chromium)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(args)
         .stdin(Stdio::null())

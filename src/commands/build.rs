@@ -152,7 +152,7 @@ fn transpile(app: &App, target: Target, dir: &Path, ui: &Ui) -> miette::Result<(
         Target::Web => format!("wcomp serve --web {}", done.dir.display()),
         Target::Node => format!("node {}", done.entry.display()),
     };
-    ui.result("Ready", format_args!("run it with `{next}`"));
+    ui.status("Ready", format_args!("run it with `{next}`"));
     Ok(())
 }
 

@@ -164,7 +164,13 @@ impl FileServer {
                 let service = hyper::service::service_fn(move |request| {
                     let (root, log) = (root.clone(), log.clone());
                     async move {
-                        let response = respond(&root, request.method(), request.uri().path()).await;
+                        let response = respond(
+                            &root,
+                            request.method(),
+                            request.uri().path(),
+                            request.headers(),
+                        )
+                        .await;
                         log(request.method(), request.uri().path(), response.status());
                         Ok::<_, Infallible>(response)
                     }
@@ -177,15 +183,39 @@ impl FileServer {
     }
 }
 
-/// The answer to one request: the file, 404, or 405 for methods other than
-/// GET and HEAD.
-pub async fn respond(root: &Path, method: &Method, path: &str) -> Response<Full<Bytes>> {
+/// The answer to one request: the file, 304 when the browser's copy (its
+/// `If-None-Match`) is current, 404, or 405 for methods other than GET and
+/// HEAD.
+pub async fn respond(
+    root: &Path,
+    method: &Method,
+    path: &str,
+    headers: &header::HeaderMap,
+) -> Response<Full<Bytes>> {
     if method != Method::GET && method != Method::HEAD {
         return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n");
     }
     let Some(file) = resolve(root, path) else {
         return plain(StatusCode::NOT_FOUND, "not found\n");
     };
+    let Ok(meta) = tokio::fs::metadata(&file).await else {
+        return plain(StatusCode::NOT_FOUND, "not found\n");
+    };
+    let etag = etag(&meta);
+    let current = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|tags| tags.as_bytes() == etag.as_bytes());
+    // Rebuilt apps keep their file names: the browser revalidates each
+    // time, and keeps its compiled Wasm when the file has not changed.
+    let response = Response::builder()
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::ETAG, &etag);
+    if current {
+        return response
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Full::new(Bytes::new()))
+            .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "bad response\n"));
+    }
     let Ok(bytes) = tokio::fs::read(&file).await else {
         return plain(StatusCode::NOT_FOUND, "not found\n");
     };
@@ -194,14 +224,22 @@ pub async fn respond(root: &Path, method: &Method, path: &str) -> Response<Full<
         true => Bytes::new(),
         false => Bytes::from(bytes),
     };
-    Response::builder()
+    response
         .header(header::CONTENT_TYPE, mime_type(&file))
         .header(header::CONTENT_LENGTH, len)
-        // Rebuilt apps keep their file names: always revalidate.
-        .header(header::CACHE_CONTROL, "no-cache")
         .header("x-content-type-options", "nosniff")
         .body(Full::new(body))
         .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "bad response\n"))
+}
+
+/// A validator for a file's contents: its size and modification time.
+fn etag(meta: &std::fs::Metadata) -> String {
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("\"{:x}-{modified:x}\"", meta.len())
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
@@ -283,18 +321,23 @@ mod tests {
     #[tokio::test]
     async fn answers_have_status_type_and_body() {
         let (_tmp, root) = folder();
-        let ok = respond(&root, &Method::GET, "/app.js").await;
+        let none = header::HeaderMap::new();
+        let ok = respond(&root, &Method::GET, "/app.js", &none).await;
         assert_eq!(ok.status(), StatusCode::OK);
+        let mut cached = header::HeaderMap::new();
+        cached.insert(header::IF_NONE_MATCH, ok.headers()[header::ETAG].clone());
+        let again = respond(&root, &Method::GET, "/app.js", &cached).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
         assert_eq!(
             ok.headers()[header::CONTENT_TYPE],
             "text/javascript; charset=utf-8"
         );
-        let head = respond(&root, &Method::HEAD, "/sub/a%20b.wasm").await;
+        let head = respond(&root, &Method::HEAD, "/sub/a%20b.wasm", &none).await;
         assert_eq!(head.headers()[header::CONTENT_TYPE], "application/wasm");
         assert_eq!(head.headers()[header::CONTENT_LENGTH], "4");
-        let missing = respond(&root, &Method::GET, "/nope.wasm").await;
+        let missing = respond(&root, &Method::GET, "/nope.wasm", &none).await;
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-        let post = respond(&root, &Method::POST, "/app.js").await;
+        let post = respond(&root, &Method::POST, "/app.js", &none).await;
         assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
 }

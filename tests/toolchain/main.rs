@@ -135,6 +135,7 @@ fn main() {
         sync toolchain::interrupted_install_is_redone_and_priming_serves_the_first_app,
         sync web::node_runs_hello_polyglot_like_wcomp_run,
         sync web::chromium_shows_hello_polyglot,
+        sync web::wasi_0_3_examples_are_refused,
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     write_times();

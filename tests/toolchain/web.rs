@@ -193,3 +193,26 @@ fn pre(page: &str, id: &str) -> String {
         .replace("&#39;", "'")
         .replace("&amp;", "&")
 }
+
+/// The WASI 0.3 examples are refused before jco runs, with the reason, and
+/// nothing is written where `-o` points.
+pub fn wasi_0_3_examples_are_refused() {
+    for name in ["streams", "http-polyglot"] {
+        built(name);
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("dist");
+        for target in ["web", "node"] {
+            let refused = run(
+                wcomp()
+                    .current_dir(example(name))
+                    .args(["build", "--target", target, "-o"])
+                    .arg(&out),
+                &[],
+            );
+            assert_eq!(refused.code, 1, "{name}: {refused}");
+            assert!(refused.stderr.contains("wcomp::web::wasi_0_3"), "{refused}");
+            assert!(refused.stderr.contains("jco#617"), "{refused}");
+            assert!(!out.exists(), "{name}: {} was written", out.display());
+        }
+    }
+}

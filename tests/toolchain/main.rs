@@ -136,6 +136,7 @@ fn main() {
         sync web::node_runs_hello_polyglot_like_wcomp_run,
         sync web::chromium_shows_hello_polyglot,
         sync web::wasi_0_3_examples_are_refused,
+        sync web::node_passes_arguments_and_exit_codes_and_denies_the_environment,
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     write_times();

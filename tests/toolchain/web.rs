@@ -216,3 +216,45 @@ pub fn wasi_0_3_examples_are_refused() {
         }
     }
 }
+
+/// Under Node, `run.mjs` keeps `wcomp run`'s deny-by-default and passes
+/// arguments and the exit code through (the Rust hello fixture prints its
+/// arguments and `GREETING`, and exits through `exit(err)` for `--exit`).
+pub fn node_passes_arguments_and_exit_codes_and_denies_the_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        crate::support::guest("rust-hello-p2"),
+        tmp.path().join("hello.wasm"),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("app.toml"),
+        "[app]\nname = \"hello\"\nmain = \"hello\"\n\n[components.hello]\nwasm = \"hello.wasm\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("dist");
+    run(
+        wcomp()
+            .current_dir(tmp.path())
+            .args(["build", "--target", "node", "-o"])
+            .arg(&out),
+        &[],
+    )
+    .success();
+    let node = |args: &[&str]| {
+        Command::new("node")
+            .arg(out.join("run.mjs"))
+            .args(args)
+            .env("GREETING", "leaked")
+            .output()
+            .expect("node runs")
+    };
+    let ok = node(&["one", "--two"]);
+    assert!(ok.status.success(), "{ok:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout),
+        "hello from rust\narg: one\narg: --two\nGREETING unset\n"
+    );
+    let failed = node(&["--exit", "3"]);
+    assert_eq!(failed.status.code(), Some(1), "{failed:?}");
+}

@@ -12,6 +12,7 @@ use std::process::Command;
 
 use wcomp_compose::Lang;
 use wcomp_core::decode::{Component, DecodeError};
+use wcomp_core::fs::TemporaryDir;
 
 use crate::lang::js::{pins, toolchain as js};
 use crate::process::{self, ProcessError};
@@ -148,7 +149,7 @@ pub fn check_output(dir: &Path) -> Result<(), WebError> {
 /// Transpiles the composed component at `composed` for `target` into `dir`
 /// with the pinned jco (installed first if need be), adds the entry file and
 /// the shim, and then puts the folder in place of `dir` at once: a failure
-/// leaves `dir` as it was.
+/// (or Ctrl-C) leaves `dir` as it was.
 pub fn transpile(
     composed: &Path,
     target: Target,
@@ -170,10 +171,7 @@ pub fn transpile(
         move |source| WebError::Io { path, source }
     };
     std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".wcomp-web-")
-        .tempdir_in(parent)
-        .map_err(io(parent))?;
+    let staging = TemporaryDir::new(parent).map_err(io(parent))?;
     run_jco(home, composed, staging.path())?;
     remove_types(staging.path())?;
     let argv0 = composed
@@ -189,7 +187,7 @@ pub fn transpile(
     )
     .map_err(io(staging.path()))?;
     let size = folder_size(staging.path()).map_err(io(staging.path()))?;
-    replace_dir(staging, dir)?;
+    staging.replace(dir).map_err(io(dir))?;
     Ok(Transpiled {
         dir: dir.to_owned(),
         entry: dir.join(entry),
@@ -362,34 +360,4 @@ pub fn folder_size(dir: &Path) -> std::io::Result<u64> {
         };
     }
     Ok(total)
-}
-
-/// Puts the finished `staging` folder where `dir` is: the old folder (one
-/// [`check_output`] allowed) is moved aside first and removed after.
-fn replace_dir(staging: tempfile::TempDir, dir: &Path) -> Result<(), WebError> {
-    let io = |source| WebError::Io {
-        path: dir.to_owned(),
-        source,
-    };
-    let old = match dir.exists() {
-        true => {
-            let aside = staging.path().with_extension("old");
-            std::fs::rename(dir, &aside).map_err(io)?;
-            Some(aside)
-        }
-        false => None,
-    };
-    let staged = staging.keep();
-    if let Err(e) = std::fs::rename(&staged, dir) {
-        // Put the old folder back; the new one is dropped.
-        if let Some(old) = &old {
-            let _ = std::fs::rename(old, dir);
-        }
-        let _ = std::fs::remove_dir_all(&staged);
-        return Err(io(e));
-    }
-    if let Some(old) = old {
-        let _ = std::fs::remove_dir_all(old);
-    }
-    Ok(())
 }

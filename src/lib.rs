@@ -24,6 +24,7 @@ mod test;
 mod toolchain;
 mod trace;
 mod ui;
+mod web;
 mod wit;
 
 use std::process::ExitCode;

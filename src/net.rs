@@ -1,6 +1,7 @@
 //! HTTP/1 client connections for hyper: TCP, or TLS over it, adapted from
 //! tokio's I/O traits to hyper's (what `hyper_util::rt::TokioIo` does).
-//! Shared by the registry client and the OTLP trace exporter.
+//! Shared by the registry client and the OTLP trace exporter; the adapter
+//! also serves `wcomp serve --web`'s connections.
 
 use std::io;
 use std::pin::Pin;
@@ -98,8 +99,9 @@ fn tls_config() -> Arc<tokio_rustls::rustls::ClientConfig> {
         .clone()
 }
 
-/// A tokio stream as hyper's I/O.
-struct TokioIo<T>(T);
+/// A tokio stream as hyper's I/O, for clients here and the static file
+/// server of `wcomp serve --web`.
+pub(crate) struct TokioIo<T>(pub(crate) T);
 
 impl<T: AsyncRead + Unpin> hyper::rt::Read for TokioIo<T> {
     fn poll_read(

@@ -149,11 +149,15 @@ pub fn remove_temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
     live
 }
 
-/// Removes the listed temporary files that `which` picks, and unlists them.
+/// Removes the listed temporary files (and folders, see [`TemporaryDir`])
+/// that `which` picks, and unlists them.
 fn remove_listed(live: &mut Vec<PathBuf>, which: impl Fn(&Path) -> bool) {
     live.retain(|path| {
         if which(path) {
-            let _ = std::fs::remove_file(path);
+            match path.is_dir() {
+                true => drop(std::fs::remove_dir_all(path)),
+                false => drop(std::fs::remove_file(path)),
+            }
             false
         } else {
             true
@@ -205,6 +209,75 @@ impl Temporary {
         };
         drop(listed);
         persisted
+    }
+}
+
+/// A temporary folder, listed with the temporary files while it exists, so
+/// that a signal removes it as [`remove_temporaries`] removes them: a
+/// folder of outputs is made here, then put in place at once with
+/// [`TemporaryDir::replace`]. Dropped, it is removed.
+pub struct TemporaryDir {
+    dir: tempfile::TempDir,
+    listed: Listed,
+}
+
+impl TemporaryDir {
+    /// A new, listed, empty folder in `parent` (`.wcomp-*.tmp`).
+    pub fn new(parent: &Path) -> io::Result<Self> {
+        let mut live = temporaries();
+        let dir = tempfile::Builder::new()
+            .prefix(".wcomp-")
+            .suffix(".tmp")
+            .tempdir_in(parent)?;
+        live.push(dir.path().to_owned());
+        let listed = Listed(dir.path().to_owned());
+        Ok(TemporaryDir { dir, listed })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Puts the folder at `path`. A folder already there is moved aside
+    /// first, under the lock (a signal finds either the old folder or the
+    /// new one at `path`), and removed after; on failure it is put back.
+    pub fn replace(self, path: &Path) -> io::Result<()> {
+        let TemporaryDir { dir, listed } = self;
+        let staged = dir.keep();
+        let aside = staged.with_extension("old");
+        let moved = {
+            let mut live = temporaries();
+            let old = std::fs::symlink_metadata(path).is_ok();
+            let moved = match old {
+                true => std::fs::rename(path, &aside),
+                false => Ok(()),
+            };
+            let moved = moved.and_then(|()| {
+                std::fs::rename(&staged, path).inspect_err(|_| {
+                    if old {
+                        let _ = std::fs::rename(&aside, path);
+                    }
+                })
+            });
+            if moved.is_ok() && old {
+                live.push(aside.clone());
+            }
+            moved.map(|()| old)
+        };
+        drop(listed);
+        match moved {
+            Ok(true) => {
+                let _ = std::fs::remove_dir_all(&aside);
+                drop(Listed(aside));
+                Ok(())
+            }
+            Ok(false) => Ok(()),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&staged);
+                Err(e)
+            }
+        }
     }
 }
 
@@ -420,6 +493,32 @@ fn same_file(a: &Path, b: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_temporary_folder_replaces_a_folder_at_once_and_leaves_nothing_behind() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("dist");
+        for round in ["first", "second"] {
+            let staging = TemporaryDir::new(parent.path()).unwrap();
+            std::fs::write(staging.path().join("index.html"), round).unwrap();
+            assert!(temporaries().contains(&staging.path().to_owned()));
+            staging.replace(&out).unwrap();
+            assert_eq!(
+                std::fs::read_to_string(out.join("index.html")).unwrap(),
+                round
+            );
+            let names: Vec<_> = std::fs::read_dir(parent.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["dist"], "{round}");
+        }
+        // A temporary folder dropped unused is removed and unlisted.
+        let staging = TemporaryDir::new(parent.path()).unwrap();
+        let path = staging.path().to_owned();
+        drop(staging);
+        assert!(!path.exists() && !temporaries().contains(&path));
+    }
 
     #[test]
     fn refuses_what_is_not_a_regular_file() {

@@ -11,7 +11,9 @@ use crate::build::{self, BuildOptions, ComponentError, Status, Summary, WitUsed}
 use wcomp_core::fmt::{Elapsed, Size};
 
 use crate::commands::registry_options::{PackageOptions, report_synced};
+use crate::toolchain::Home;
 use crate::ui::Ui;
+use crate::web::{self, Target};
 
 /// Build every component of the app, each with its own toolchain.
 ///
@@ -21,13 +23,21 @@ use crate::ui::Ui;
 /// (sources, the WIT their world uses, their app.toml entry, toolchain and
 /// flags) have not changed. Toolchains are installed on first use. Each output
 /// is checked to be a component exporting exactly its world.
+///
+/// With `--target web` or `--target node`, the app is then composed and
+/// transpiled with the pinned jco into the folder `-o` names: an ES module,
+/// its core Wasm modules and the WASI shim, with an `index.html` that runs
+/// it in a browser (try it with `wcomp serve --web DIR`) or a `run.mjs` for
+/// `node DIR/run.mjs ARGS...`. WASI 0.2 apps only.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
   wcomp build
   wcomp build -p upper --force
   wcomp build -v                   say which WIT each component is built against
-  wcomp build --release --json")]
+  wcomp build --release --json
+  wcomp build --target web -o dist && wcomp serve --web dist
+  wcomp build --target node -o dist && node dist/run.mjs")]
 pub struct BuildCommand {
     /// The app manifest.
     #[arg(long, default_value = "app.toml", value_name = "PATH")]
@@ -59,6 +69,22 @@ pub struct BuildCommand {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// Also compose the app and transpile it with jco to run in a browser
+    /// (`web`) or Node.js (`node`), into the folder `-o` names.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "TARGET",
+        requires = "output",
+        conflicts_with = "package"
+    )]
+    pub target: Option<Target>,
+
+    /// The folder `--target` writes; replaced as a whole, once the new one
+    /// is ready.
+    #[arg(short, long, value_name = "DIR", requires = "target")]
+    pub output: Option<PathBuf>,
+
     #[command(flatten)]
     pub packages: PackageOptions,
 }
@@ -66,6 +92,10 @@ pub struct BuildCommand {
 impl BuildCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let app = App::load(&self.manifest)?;
+        if let Some(dir) = &self.output {
+            // A bad folder is refused before a long build.
+            web::check_output(dir)?;
+        }
         crate::registry::resolve::sync(&app, &self.packages.sync_options(), &report_synced(ui))?;
         let opts = BuildOptions {
             release: self.release,
@@ -83,8 +113,47 @@ impl BuildCommand {
             }
         }
         report.into_result()?;
+        if let (Some(target), Some(dir)) = (self.target, &self.output) {
+            transpile(&app, target, dir, ui)?;
+        }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// `--target`: composes the built app as `wcomp compose` does, then
+/// transpiles it into `dir`; an app jco cannot transpile is refused before
+/// its composed component is written.
+fn transpile(app: &App, target: Target, dir: &Path, ui: &Ui) -> miette::Result<()> {
+    let plan = wcomp_compose::plan(app)?;
+    for warning in plan.warnings() {
+        ui.warn(warning);
+    }
+    let bytes = plan.encode()?;
+    // A WASI 0.3 app is refused before anything is written.
+    let component = wcomp_core::decode::Component::from_bytes(&app.output(), &bytes)?;
+    web::check_transpilable(&component)?;
+    drop(component);
+    let composed = crate::commands::compose::compose_app(app, &plan, bytes, None, None, ui)?;
+    let home = Home::from_env()?;
+    let begun = std::time::Instant::now();
+    let done = web::transpile(&composed, target, dir, &home)?;
+    ui.status(
+        "Transpiled",
+        format_args!(
+            "`{}` with jco {} into `{}` ({}) in {}",
+            composed.display(),
+            crate::lang::js::pins::JCO,
+            done.dir.display(),
+            Size(done.size),
+            Elapsed(begun.elapsed())
+        ),
+    );
+    let next = match target {
+        Target::Web => format!("wcomp serve --web {}", done.dir.display()),
+        Target::Node => format!("node {}", done.entry.display()),
+    };
+    ui.status("Ready", format_args!("run it with `{next}`"));
+    Ok(())
 }
 
 /// Parses `--jobs`: a whole number, at least 1.

@@ -83,38 +83,61 @@ impl ComposeCommand {
             (None, false) => {}
         }
         let bytes = plan.encode()?;
-        let size = bytes.len() as u64;
-        let output = match self.output {
-            Some(output) => output,
-            None => app.checked_output()?,
-        };
-        write_composed(&app, &plan, &output, bytes, self.emit_wac.as_deref())?;
-        if let Some(wac) = &self.emit_wac {
-            ui.status("Wrote", format_args!("`{}`", wac.display()));
-        }
-        ui.status(
-            "Composed",
-            format_args!(
-                "{} component(s) into `{}` ({})",
-                plan.len(),
-                output.display(),
-                Size(size)
-            ),
-        );
-        let leftover = plan.leftover_imports();
-        if !leftover.is_empty() {
-            let grouped = wcomp_compose::group_by_package(leftover.iter().map(|i| i.name.as_str()));
-            ui.status(
-                "Imports",
-                format_args!(
-                    "{} left for the host: {}",
-                    leftover.len(),
-                    grouped.join(", ")
-                ),
-            );
-        }
+        compose_app(
+            &app,
+            &plan,
+            bytes,
+            self.output,
+            self.emit_wac.as_deref(),
+            ui,
+        )?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Writes `bytes`, `plan` encoded, to `output` (`[app] output` by
+/// default), and the WAC to `wac` if asked, saying what was written: what
+/// `wcomp compose` does, and `wcomp build --target` after building. Returns
+/// the composed component's path.
+pub(crate) fn compose_app(
+    app: &App,
+    plan: &Plan,
+    bytes: Vec<u8>,
+    output: Option<PathBuf>,
+    wac: Option<&Path>,
+    ui: &Ui,
+) -> miette::Result<PathBuf> {
+    let size = bytes.len() as u64;
+    let output = match output {
+        Some(output) => output,
+        None => app.checked_output()?,
+    };
+    write_composed(app, plan, &output, bytes, wac)?;
+    if let Some(wac) = wac {
+        ui.status("Wrote", format_args!("`{}`", wac.display()));
+    }
+    ui.status(
+        "Composed",
+        format_args!(
+            "{} component(s) into `{}` ({})",
+            plan.len(),
+            output.display(),
+            Size(size)
+        ),
+    );
+    let leftover = plan.leftover_imports();
+    if !leftover.is_empty() {
+        let grouped = wcomp_compose::group_by_package(leftover.iter().map(|i| i.name.as_str()));
+        ui.status(
+            "Imports",
+            format_args!(
+                "{} left for the host: {}",
+                leftover.len(),
+                grouped.join(", ")
+            ),
+        );
+    }
+    Ok(output)
 }
 
 /// Writes the composed component to `output`, and the plan as WAC to

@@ -1,5 +1,5 @@
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +11,7 @@ use super::host_options::{LimitOptions, SandboxOptions};
 use super::run::{process_stdio, report_compile};
 use super::trace_options::{TraceOptions, Tracing};
 use crate::ui::Ui;
+use crate::web::files::FileServer;
 
 /// Serve an HTTP handler component on a local address.
 ///
@@ -23,16 +24,26 @@ use crate::ui::Ui;
 /// is answered 500 or 504 and the server goes on. One line per request goes
 /// to stderr unless `--quiet`. Ctrl-C stops it: requests in flight finish
 /// first (within `--grace`).
+///
+/// With `--web`, FILE is instead a folder `wcomp build --target web` wrote,
+/// served as static files (GET and HEAD, nothing outside the folder) for
+/// trying the app in a browser; the options for handlers do not apply.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
   wcomp serve composed.wasm
   wcomp serve api.wasm --addr 0.0.0.0:3000 --timeout 5s --max-memory 128MiB
   wcomp serve api.wasm --allow-http api.example.com --env GREETING=hi
-  curl -d 'hello' http://127.0.0.1:8080/echo")]
+  curl -d 'hello' http://127.0.0.1:8080/echo
+  wcomp build --target web -o dist && wcomp serve --web dist")]
 pub struct ServeCommand {
-    /// The handler component.
+    /// The handler component (with `--web`, the folder to serve).
     pub file: PathBuf,
+
+    /// Serve FILE, a folder `wcomp build --target web -o DIR` wrote, as
+    /// static files instead: open the address it prints in a browser.
+    #[arg(long)]
+    pub web: bool,
 
     /// Where to listen, HOST:PORT (port 0 picks a free one).
     #[arg(long, value_name = "HOST:PORT", default_value = serve::DEFAULT_ADDR, value_parser = crate::flags::parse_addr)]
@@ -74,6 +85,9 @@ pub struct ServeCommand {
 
 impl ServeCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
+        if self.web {
+            return serve_folder(&self.file, self.addr, ui);
+        }
         let host = Arc::new(
             self.limits
                 .host_builder(ui)
@@ -145,7 +159,34 @@ impl ServeCommand {
     }
 }
 
-/// One request's line on stderr.
+/// `--web`: serves the folder `dir` until Ctrl-C, a line per request on
+/// stderr unless `--quiet`.
+fn serve_folder(dir: &Path, addr: SocketAddr, ui: &Ui) -> miette::Result<ExitCode> {
+    let server = FileServer::bind(dir, addr)?;
+    let local = server
+        .local_addr()
+        .map_err(|e| miette::miette!("cannot read the address it listens on: {e}"))?;
+    ui.result(
+        "Serving",
+        format_args!("`{}` on http://{local}/", dir.display()),
+    );
+    let quiet = ui.is_quiet();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))?;
+    runtime
+        .block_on(server.run(signal(), move |method, path, status| {
+            if !quiet {
+                eprintln!("{method} {path} {}", status.as_u16());
+            }
+        }))
+        .map_err(|e| miette::miette!("the file server stopped: {e}"))?;
+    runtime.shutdown_background();
+    ui.status("Stopped", "serving the folder");
+    Ok(ExitCode::SUCCESS)
+}
+
 /// How often a traced server sends its collector the spans of the
 /// requests that ended.
 const SEND_EVERY: Duration = Duration::from_secs(1);
@@ -165,6 +206,7 @@ async fn send_spans(tracing: Arc<Tracing>, service: String) {
     }
 }
 
+/// One request's line on stderr.
 pub(crate) fn log(record: &RequestRecord) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{record}");

@@ -25,3 +25,4 @@ mod http_templates;
 mod inspect;
 mod new;
 mod serve;
+mod serve_web;

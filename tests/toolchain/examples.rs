@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 use crate::support::{OncePerName, Run, repo, run, toolchains, wcomp};
 
-fn example(name: &str) -> PathBuf {
+pub fn example(name: &str) -> PathBuf {
     repo().join("examples").join(name)
 }
 
@@ -81,7 +81,7 @@ fn example_tests_pass(name: &str, cases: usize) {
     );
 }
 
-fn run_composed(composed: &Path, args: &[&str]) -> Run {
+pub fn run_composed(composed: &Path, args: &[&str]) -> Run {
     run(wcomp().args(["run", "-q"]).args(args).arg(composed), &[]).success()
 }
 

@@ -30,6 +30,7 @@ mod run;
 mod serve;
 mod toolchain;
 mod trace;
+mod web;
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Mutex;
@@ -132,6 +133,10 @@ fn main() {
         sync trace::hello_polyglot_traces_every_cross_language_call,
         async trace::a_served_request_is_one_trace_through_every_component,
         sync toolchain::interrupted_install_is_redone_and_priming_serves_the_first_app,
+        sync web::node_runs_hello_polyglot_like_wcomp_run,
+        sync web::chromium_shows_hello_polyglot,
+        sync web::wasi_0_3_examples_are_refused,
+        sync web::node_passes_arguments_and_exit_codes_and_denies_the_environment,
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     write_times();

@@ -58,6 +58,12 @@ pub fn bin(home: &Home, name: &str) -> PathBuf {
     home.dir(DIR).join("node_modules").join(".bin").join(name)
 }
 
+/// Where an npm package of the toolchain is installed, e.g.
+/// `package_dir(home, "@bytecodealliance/preview2-shim")`.
+pub fn package_dir(home: &Home, package: &str) -> PathBuf {
+    home.dir(DIR).join("node_modules").join(package)
+}
+
 /// The version of an npm package installed in the prefix, from its package.json.
 fn package_version(prefix: &Path, package: &str) -> Option<String> {
     let manifest = prefix

@@ -35,6 +35,7 @@ mod load;
 mod module_names;
 mod outgoing;
 mod pooling;
+pub mod precompiled;
 pub mod profile;
 mod read_ahead;
 pub mod serve;

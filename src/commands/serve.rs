@@ -74,23 +74,33 @@ pub struct ServeCommand {
 
 impl ServeCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
+        let precompiled = wcomp_host::precompiled::is_precompiled(&self.file)?;
         let host = Arc::new(
             self.limits
                 .host_builder(ui)
                 .pooling_allocator(true)
-                // Guests without a timeout run without epoch checks.
-                .timeouts(self.limits.timeout.is_some())
+                // Guests without a timeout run without epoch checks, but
+                // an artifact of `wcomp compile` has them compiled in.
+                .timeouts(self.limits.timeout.is_some() || precompiled)
                 .build()?,
         );
-        let bytes = wcomp_core::decode::read(&self.file).map_err(wcomp_host::RunError::from)?;
-        // A component that is not a handler is refused before it compiles.
-        serve::expect_handler(&self.file, &bytes)?;
-        let tracing = self.trace.start()?.map(Arc::new);
-        let loaded = match &tracing {
-            Some(_) => crate::linking::load_traced(&host, &self.file)?,
-            None => host.load_bytes(&self.file, &bytes)?,
+        // A component that is not a handler is refused before it compiles;
+        // an artifact, once it is loaded.
+        let bytes = match precompiled {
+            true => None,
+            false => {
+                let bytes =
+                    wcomp_core::decode::read(&self.file).map_err(wcomp_host::RunError::from)?;
+                serve::expect_handler(&self.file, &bytes)?;
+                Some(bytes)
+            }
         };
-        drop(bytes);
+        let tracing = self.trace.start()?.map(Arc::new);
+        let loaded = match (&tracing, bytes) {
+            (Some(_), _) => crate::linking::load_traced(&host, &self.file)?,
+            (None, Some(bytes)) => host.load_bytes(&self.file, &bytes)?,
+            (None, None) => host.load(&self.file)?,
+        };
         report_compile(ui, &loaded);
         let mut opts = ServeOptions::default()
             .with_grants(self.sandbox.grants())

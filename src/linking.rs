@@ -48,6 +48,13 @@ pub enum LinkError {
 /// components that withhold its capabilities, as `wcomp compose` wired
 /// them), else taken apart as it is (see [`wcomp_host::decompose`]).
 pub(crate) fn load_traced(host: &Host, file: &Path) -> miette::Result<Loaded> {
+    // An artifact's code cannot be taken apart: tracing needs its `.wasm`.
+    if wcomp_host::precompiled::is_precompiled(file)? {
+        let refused = wcomp_core::DecodeError::Precompiled {
+            path: file.to_owned(),
+        };
+        return Err(wcomp_host::RunError::from(refused).into());
+    }
     let Some(app) = app_of(file) else {
         return Ok(host.load_decomposed(file)?);
     };

@@ -31,7 +31,8 @@ Examples:
   wcomp serve api.wasm --allow-http api.example.com --env GREETING=hi
   curl -d 'hello' http://127.0.0.1:8080/echo")]
 pub struct ServeCommand {
-    /// The handler component.
+    /// The handler component, or its artifact of `wcomp compile` (whose
+    /// epoch checks are kept: timeouts are then always possible).
     pub file: PathBuf,
 
     /// Where to listen, HOST:PORT (port 0 picks a free one).

@@ -19,7 +19,7 @@
 //! is refused with [`RunError::NotLinkable`] (run it composed).
 //!
 //! Every forwarded call is one place to watch the calls between an app's
-//! components: with a [`Tracer`] in the run's
+//! components: with a [`Tracer`](crate::trace::Tracer) in the run's
 //! options, each is recorded as a span.
 
 use std::path::Path;

@@ -85,17 +85,7 @@ impl ServeCommand {
                 .timeouts(self.limits.timeout.is_some() || precompiled)
                 .build()?,
         );
-        // A component that is not a handler is refused before it compiles;
-        // an artifact, once it is loaded.
-        let bytes = match precompiled {
-            true => None,
-            false => {
-                let bytes =
-                    wcomp_core::decode::read(&self.file).map_err(wcomp_host::RunError::from)?;
-                serve::expect_handler(&self.file, &bytes)?;
-                Some(bytes)
-            }
-        };
+        let bytes = self.handler_bytes(precompiled)?;
         let tracing = self.trace.start()?.map(Arc::new);
         let loaded = match (&tracing, bytes) {
             (Some(_), _) => crate::linking::load_traced(&host, &self.file)?,
@@ -153,6 +143,20 @@ impl ServeCommand {
             ),
         );
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+impl ServeCommand {
+    /// The component's bytes, once they are known to be a handler's: one
+    /// that is not is refused before it compiles. An artifact is not read
+    /// here (`None`): it is checked once it is loaded.
+    fn handler_bytes(&self, precompiled: bool) -> miette::Result<Option<Vec<u8>>> {
+        if precompiled {
+            return Ok(None);
+        }
+        let bytes = wcomp_core::decode::read(&self.file).map_err(wcomp_host::RunError::from)?;
+        serve::expect_handler(&self.file, &bytes)?;
+        Ok(Some(bytes))
     }
 }
 

@@ -23,7 +23,7 @@ export COLUMNS=100 NO_COLOR=1
   printf 'errors), `-h`/`--help` and `-V`/`--version`. Status lines and diagnostics go\n'
   printf 'to stderr; results (`--json`, `--graph`, `inspect`, `--invoke` results) go to\n'
   printf 'stdout.\n'
-  for cmd in "" new build compose run serve dev test trace inspect push pull publish deploy undeploy lattice cache setup doctor; do
+  for cmd in "" new build compose compile run serve dev test trace inspect push pull publish deploy undeploy lattice cache setup doctor; do
     if [ -z "$cmd" ]; then
       printf '\n## wcomp\n\n```text\n'
       "$bin" --help

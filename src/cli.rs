@@ -64,6 +64,7 @@ pub enum Command {
     New(commands::new::NewCommand),
     Build(commands::build::BuildCommand),
     Compose(commands::compose::ComposeCommand),
+    Compile(commands::compile::CompileCommand),
     Run(commands::run::RunCommand),
     Serve(commands::serve::ServeCommand),
     Dev(commands::dev::DevCommand),
@@ -94,6 +95,7 @@ impl Cli {
             Command::New(cmd) => cmd.exec(&ui),
             Command::Build(cmd) => cmd.exec(&ui),
             Command::Compose(cmd) => cmd.exec(&ui),
+            Command::Compile(cmd) => cmd.exec(&ui),
             Command::Run(cmd) => cmd.exec(&ui),
             Command::Serve(cmd) => cmd.exec(&ui),
             Command::Dev(cmd) => cmd.exec(&ui),
@@ -123,6 +125,7 @@ impl Command {
             Command::New(_)
                 | Command::Build(_)
                 | Command::Compose(_)
+                | Command::Compile(_)
                 | Command::Setup(_)
                 | Command::Cache(_)
                 | Command::Pull(_)

@@ -45,6 +45,20 @@ pub enum DecodeError {
         prefix: String,
     },
 
+    /// The file is native code: an ahead-of-time compiled artifact
+    /// (`wcomp compile`, Wasmtime's ELF format), or another ELF file.
+    #[error("`{}` is compiled native code (ELF), not a WebAssembly file", path.display())]
+    #[diagnostic(
+        code(wcomp::decode::precompiled),
+        help(
+            "an artifact of `wcomp compile` runs with `wcomp run` and `wcomp serve`; for anything else, use the `.wasm` it was compiled from"
+        )
+    )]
+    Precompiled {
+        /// The file, as the caller named it.
+        path: PathBuf,
+    },
+
     /// The file starts like wasm but ends inside the 8-byte header.
     #[error("`{}` is a truncated WebAssembly file: it ends after {len} of the header's 8 bytes", path.display())]
     #[diagnostic(
@@ -168,6 +182,10 @@ pub fn binary_kind(path: &Path, bytes: &[u8]) -> Result<BinaryKind, DecodeError>
         Err(DecodeError::UnknownVersion {
             path: path.to_owned(),
             version: hex_bytes(&bytes[4..8]),
+        })
+    } else if bytes.starts_with(b"\x7fELF") {
+        Err(DecodeError::Precompiled {
+            path: path.to_owned(),
         })
     } else {
         let prefix = hex_bytes(&bytes[..bytes.len().min(4)]);

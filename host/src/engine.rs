@@ -38,6 +38,7 @@ pub struct HostBuilder<T: 'static = ()> {
     interruptible: bool,
     timeouts: bool,
     concurrency: bool,
+    target: Option<String>,
     data: MakeData<T>,
     links: Vec<Link<T>>,
 }
@@ -52,6 +53,7 @@ impl<T: 'static> Clone for HostBuilder<T> {
     fn clone(&self) -> Self {
         HostBuilder {
             cache_dir: self.cache_dir.clone(),
+            target: self.target.clone(),
             data: self.data.clone(),
             links: self.links.clone(),
             ..*self
@@ -75,6 +77,7 @@ impl<T: 'static> std::fmt::Debug for HostBuilder<T> {
             .field("interruptible", &self.interruptible)
             .field("timeouts", &self.timeouts)
             .field("concurrency", &self.concurrency)
+            .field("target", &self.target)
             .field("links", &self.links.len())
             .finish_non_exhaustive()
     }
@@ -92,6 +95,7 @@ impl<T: Send + 'static> HostBuilder<T> {
             interruptible: false,
             timeouts: true,
             concurrency: true,
+            target: None,
             data: Arc::new(data),
             links: Vec::new(),
         }
@@ -172,6 +176,16 @@ impl<T: Send + 'static> HostBuilder<T> {
         self
     }
 
+    /// Compiles for another target triple (e.g. `x86_64-apple-darwin`)
+    /// than this machine's, for [`Host::precompile`]; `None` (the default)
+    /// compiles for this machine. Cranelift cross-compiles to the
+    /// architectures wcomp was built with; a host for another target
+    /// compiles, but cannot run what it compiles.
+    pub fn target(mut self, triple: Option<String>) -> Self {
+        self.target = triple;
+        self
+    }
+
     /// Where compiled code is cached; `None` compiles every time.
     ///
     /// Every entry is checked before its code is used: it carries the key
@@ -232,6 +246,17 @@ impl<T: Send + 'static> HostBuilder<T> {
             .wasm_component_model_map(true)
             .epoch_interruption(timeouts)
             .consume_fuel(self.fuel);
+        config
+            .module_version(wasmtime::ModuleVersionStrategy::Custom(
+                crate::precompiled::MODULE_VERSION.to_owned(),
+            ))
+            .map_err(engine_error)?;
+        if let Some(triple) = &self.target {
+            config.target(triple).map_err(|e| RunError::Target {
+                triple: triple.clone(),
+                source: cause(e),
+            })?;
+        }
         let pooling = self.pooling && crate::pooling::configure(&mut config);
         if let Some(dir) = &self.cache_dir {
             crate::cache::check_permissions(dir)?;
@@ -244,7 +269,14 @@ impl<T: Send + 'static> HostBuilder<T> {
                 .enable_incremental_compilation(cache.function_store())
                 .map_err(engine_error)?;
         }
-        let engine = Engine::new(&config).map_err(engine_error)?;
+        let engine = Engine::new(&config).map_err(|e| match self.target {
+            // The triple parsed: Cranelift was built without its architecture.
+            Some(triple) => RunError::Target {
+                triple,
+                source: cause(e),
+            },
+            None => engine_error(e),
+        })?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_error)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(engine_error)?;

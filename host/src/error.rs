@@ -41,6 +41,23 @@ pub enum RunError {
         source: Cause,
     },
 
+    /// The target triple is not one Cranelift knows
+    /// ([`HostBuilder::target`](crate::HostBuilder::target)).
+    #[error("cannot compile for `{triple}`")]
+    #[diagnostic(
+        code(wcomp::run::target),
+        help(
+            "wcomp compiles for this machine's architecture, with any operating system: e.g. `x86_64-apple-darwin` on x86_64, `aarch64-unknown-linux-gnu` on aarch64"
+        )
+    )]
+    Target {
+        /// The triple asked for.
+        triple: String,
+        /// The underlying error, its chain kept.
+        #[source]
+        source: Cause,
+    },
+
     #[error("cannot add the embedder's imports to the host")]
     #[diagnostic(
         code(wcomp::run::imports),
@@ -88,6 +105,20 @@ pub enum RunError {
         /// One `import ...;` line per missing import.
         missing: String,
         /// What to do about them.
+        help: String,
+    },
+
+    /// An ahead-of-time compiled artifact (`.cwasm`) that this host does
+    /// not load: compiled for other engine settings, another target or
+    /// another release, or not a component's artifact at all.
+    #[error("`{}` was not compiled for this host: {reason}", file.display())]
+    #[diagnostic(code(wcomp::run::incompatible), help("{help}"))]
+    Incompatible {
+        /// The artifact.
+        file: PathBuf,
+        /// What differs, in Wasmtime's words.
+        reason: String,
+        /// How to get an artifact that fits.
         help: String,
     },
 

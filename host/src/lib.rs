@@ -36,6 +36,7 @@ mod load;
 mod module_names;
 mod outgoing;
 mod pooling;
+pub mod precompiled;
 pub mod profile;
 mod read_ahead;
 pub mod serve;

@@ -20,7 +20,7 @@
 //! concurrency) is refused with [`RunError::NotLinkable`] (run it composed).
 //!
 //! Every forwarded call is one place to watch the calls between an app's
-//! components: with a [`Tracer`] in the run's
+//! components: with a [`Tracer`](crate::trace::Tracer) in the run's
 //! options, each is recorded as a span.
 
 use std::borrow::Cow;
@@ -191,6 +191,7 @@ impl<T: Send + 'static> Host<T> {
         let started = Instant::now();
         let name = crate::display_name(path);
         let bytes = wcomp_core::decode::read(path)?;
+        wcomp_core::decode::expect_component(path, &bytes)?;
         let instantiated =
             crate::decompose::decompose(&bytes).map_err(|why| RunError::NotLinkable {
                 component: name.clone(),

@@ -95,7 +95,13 @@ impl<T: Send + 'static> Host<T> {
     /// Reads, compiles (or loads from the cache) and links the component at
     /// `path`. A file that is not a component, or that imports what the host
     /// cannot provide, fails here.
+    /// An ahead-of-time compiled artifact (`wcomp compile`, see
+    /// [`crate::precompiled`]) is loaded without compiling, when it was
+    /// compiled for this host's settings, and refused otherwise.
     pub fn load(&self, path: &Path) -> Result<Loaded<T>, RunError> {
+        if crate::precompiled::is_precompiled(path)? {
+            return self.load_precompiled(path);
+        }
         let started = Instant::now();
         let bytes = decode::read(path)?;
         let mut loaded = self.load_bytes(path, &bytes)?;
@@ -121,9 +127,24 @@ impl<T: Send + 'static> Host<T> {
     /// Like [`Host::load`], for bytes already in memory; `path` names the
     /// component in messages.
     pub fn load_bytes(&self, path: &Path, bytes: &[u8]) -> Result<Loaded<T>, RunError> {
+        if crate::precompiled::looks_precompiled(bytes) {
+            return self.load_precompiled_bytes(path, bytes);
+        }
+        let started = Instant::now();
+        let compiled = self.compile(path, &display_name(path), bytes)?;
+        let mut loaded = self.link_compiled(path, compiled)?;
+        loaded.load_time = started.elapsed();
+        Ok(loaded)
+    }
+
+    /// Links compiled code against the host's imports, ready to run.
+    pub(crate) fn link_compiled(
+        &self,
+        path: &Path,
+        compiled: Compiled,
+    ) -> Result<Loaded<T>, RunError> {
         let started = Instant::now();
         let name = display_name(path);
-        let compiled = self.compile(path, &name, bytes)?;
         let linked = match compiled.modules.is_empty() {
             true => self.linker.instantiate_pre(&compiled.component),
             false => {

@@ -11,7 +11,7 @@
 //!
 //! Spans nest as the calls do: a call's parent is the innermost call still
 //! in flight, in the same store, into the component that makes it (see
-//! [`InFlight`]). Under WASI 0.3 a component may have several calls in
+//! `InFlight`). Under WASI 0.3 a component may have several calls in
 //! flight at once; the innermost one is then the best guess the host has,
 //! and is the right one for calls that do not overlap. A server that
 //! traces gives each instance one request at a time for that reason.

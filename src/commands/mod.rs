@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod cache;
+pub mod compile;
 pub mod completions;
 pub mod compose;
 pub mod deploy;

@@ -15,7 +15,8 @@ use crate::ui::Ui;
 /// A command (exporting `wasi:cli/run`) is run with the arguments after the
 /// file; `--invoke` calls any exported function instead. The guest gets no
 /// files, environment variables or network unless granted, and its exit code
-/// becomes wcomp's. Compiled code is cached under `$WCOMP_HOME`.
+/// becomes wcomp's. Compiled code is cached under `$WCOMP_HOME`; an
+/// artifact of `wcomp compile` (`.cwasm`) runs without compiling.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -25,7 +26,7 @@ Examples:
   wcomp run lib.wasm --invoke 'greet(\"world\")'
   wcomp run pipe.wasm --invoke 'demo:pipe/pipe#transform(@input.bin, \"x\")'")]
 pub struct RunCommand {
-    /// The component to run.
+    /// The component to run, or its artifact of `wcomp compile`.
     pub file: PathBuf,
 
     /// Arguments passed to the guest.

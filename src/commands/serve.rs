@@ -37,7 +37,9 @@ Examples:
   curl -d 'hello' http://127.0.0.1:8080/echo
   wcomp build --target web -o dist && wcomp serve --web dist")]
 pub struct ServeCommand {
-    /// The handler component (with `--web`, the folder to serve).
+    /// The handler component, or its artifact of `wcomp compile` (whose
+    /// epoch checks are kept: timeouts are then always possible); with
+    /// `--web`, the folder to serve.
     pub file: PathBuf,
 
     /// Serve FILE, a folder `wcomp build --target web -o DIR` wrote, as
@@ -88,23 +90,23 @@ impl ServeCommand {
         if self.web {
             return serve_folder(&self.file, self.addr, ui);
         }
+        let precompiled = wcomp_host::precompiled::is_precompiled(&self.file)?;
         let host = Arc::new(
             self.limits
                 .host_builder(ui)
                 .pooling_allocator(true)
-                // Guests without a timeout run without epoch checks.
-                .timeouts(self.limits.timeout.is_some())
+                // Guests without a timeout run without epoch checks, but
+                // an artifact of `wcomp compile` has them compiled in.
+                .timeouts(self.limits.timeout.is_some() || precompiled)
                 .build()?,
         );
-        let bytes = wcomp_core::decode::read(&self.file).map_err(wcomp_host::RunError::from)?;
-        // A component that is not a handler is refused before it compiles.
-        serve::expect_handler(&self.file, &bytes)?;
+        let bytes = self.handler_bytes(precompiled)?;
         let tracing = self.trace.start()?.map(Arc::new);
-        let loaded = match &tracing {
-            Some(_) => host.load_decomposed(&self.file)?,
-            None => host.load_bytes(&self.file, &bytes)?,
+        let loaded = match (&tracing, bytes) {
+            (Some(_), _) => host.load_decomposed(&self.file)?,
+            (None, Some(bytes)) => host.load_bytes(&self.file, &bytes)?,
+            (None, None) => host.load(&self.file)?,
         };
-        drop(bytes);
         report_compile(ui, &loaded);
         let mut opts = ServeOptions::default()
             .with_grants(self.sandbox.grants())
@@ -185,6 +187,20 @@ fn serve_folder(dir: &Path, addr: SocketAddr, ui: &Ui) -> miette::Result<ExitCod
     runtime.shutdown_background();
     ui.status("Stopped", "serving the folder");
     Ok(ExitCode::SUCCESS)
+}
+
+impl ServeCommand {
+    /// The component's bytes, once they are known to be a handler's: one
+    /// that is not is refused before it compiles. An artifact is not read
+    /// here (`None`): it is checked once it is loaded.
+    fn handler_bytes(&self, precompiled: bool) -> miette::Result<Option<Vec<u8>>> {
+        if precompiled {
+            return Ok(None);
+        }
+        let bytes = wcomp_core::decode::read(&self.file).map_err(wcomp_host::RunError::from)?;
+        serve::expect_handler(&self.file, &bytes)?;
+        Ok(Some(bytes))
+    }
 }
 
 /// How often a traced server sends its collector the spans of the

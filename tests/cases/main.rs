@@ -78,6 +78,10 @@ enum Setup {
     /// A copy of a file or folder of the repository (`*.wat` assembled to
     /// `*.wasm`, as the case's own files are).
     Copy { from: PathBuf, to: PathBuf },
+    /// What an earlier `wcomp` command writes: it runs with these
+    /// arguments in the scratch folder (with a home of its own), and must
+    /// succeed.
+    Wcomp(Vec<String>),
     /// A text file too long to keep in the repository: `before`, then
     /// `fill` `times` times, then `after`.
     Long {
@@ -235,6 +239,7 @@ fn setup(scratch: &Path, step: &Setup) -> Result<(), String> {
         Setup::Copy { from, to } => {
             copy_tree(&repo().join(from), &scratch.join(to)).map_err(fail)?
         }
+        Setup::Wcomp(args) => run_setup_command(scratch, args)?,
         Setup::Long {
             at,
             before,
@@ -247,6 +252,27 @@ fn setup(scratch: &Path, step: &Setup) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Runs `wcomp ARGS` in `scratch` for a case's setup.
+fn run_setup_command(scratch: &Path, args: &[String]) -> Result<(), String> {
+    let home = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let out = Command::new(env!("CARGO_BIN_EXE_wcomp"))
+        .args(args)
+        .current_dir(scratch)
+        .env("WCOMP_HOME", home.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("setup `wcomp {}`: {e}", args.join(" ")))?;
+    match out.status.success() {
+        true => Ok(()),
+        false => Err(format!(
+            "setup `wcomp {}` failed:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        )),
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {

@@ -10,6 +10,7 @@ fn help_texts() {
         &["new", "--help"],
         &["build", "--help"],
         &["compose", "--help"],
+        &["compile", "--help"],
         &["run", "--help"],
         &["serve", "--help"],
         &["dev", "--help"],
@@ -63,8 +64,9 @@ fn bad_usage() {
 fn book_cli_reference_matches_help() {
     let book = std::fs::read_to_string(repo().join("book/src/cli.md")).unwrap();
     for cmd in [
-        "", "new", "build", "compose", "run", "serve", "dev", "test", "trace", "inspect", "push",
-        "pull", "publish", "deploy", "undeploy", "lattice", "cache", "setup", "doctor",
+        "", "new", "build", "compose", "compile", "run", "serve", "dev", "test", "trace",
+        "inspect", "push", "pull", "publish", "deploy", "undeploy", "lattice", "cache", "setup",
+        "doctor",
     ] {
         let args: Vec<&str> = [cmd, "--help"]
             .into_iter()

@@ -12,6 +12,7 @@ mod examples;
 mod invoke;
 mod linked;
 mod pipe;
+mod precompiled;
 mod profile;
 mod run;
 mod serve;

@@ -1,0 +1,2 @@
+;; A core module: wcomp compiles components only.
+(module (func (export "run")))

@@ -125,11 +125,16 @@ pub fn to_val(v: &WValue) -> Val {
 
 /// A `Val` as a WAVE value of type `ty`, for printing.
 pub fn from_val(v: &Val, ty: &WType) -> Result<WValue, WasmValueError> {
-    let mismatch = || WasmValueError::WrongValueType {
-        ty: wasm_wave::wasm::DisplayType(ty).to_string(),
-        val: format!("{v:?}"),
-    };
-    Ok(match v {
+    match scalar(v) {
+        Some(value) => Ok(value),
+        None => compound(v, ty),
+    }
+}
+
+/// A scalar `Val` (a number, `bool`, `char` or string) as a WAVE value;
+/// `None` for any other kind.
+fn scalar(v: &Val) -> Option<WValue> {
+    Some(match v {
         Val::Bool(x) => WValue::make_bool(*x),
         Val::S8(x) => WValue::make_s8(*x),
         Val::U8(x) => WValue::make_u8(*x),
@@ -143,14 +148,26 @@ pub fn from_val(v: &Val, ty: &WType) -> Result<WValue, WasmValueError> {
         Val::Float64(x) => WValue::make_f64(*x),
         Val::Char(x) => WValue::make_char(*x),
         Val::String(s) => WValue::make_string(Cow::Borrowed(s)),
+        _ => return None,
+    })
+}
+
+/// The error for a `Val` that does not fit the WAVE type `ty`.
+fn mismatch(v: &Val, ty: &WType) -> WasmValueError {
+    WasmValueError::WrongValueType {
+        ty: wasm_wave::wasm::DisplayType(ty).to_string(),
+        val: format!("{v:?}"),
+    }
+}
+
+/// A `Val` made of other values (a list, record, tuple, map, flags or an
+/// enum, or one with an optional payload) as a WAVE value of type `ty`.
+fn compound(v: &Val, ty: &WType) -> Result<WValue, WasmValueError> {
+    Ok(match v {
         Val::List(xs) | Val::FixedLengthList(xs) => {
-            let et = ty.list_element_type().ok_or_else(mismatch)?;
-            WValue::make_list(
-                ty,
-                xs.iter()
-                    .map(|x| from_val(x, &et))
-                    .collect::<Result<Vec<_>, _>>()?,
-            )?
+            let et = ty.list_element_type().ok_or_else(|| mismatch(v, ty))?;
+            let items = xs.iter().map(|x| from_val(x, &et));
+            WValue::make_list(ty, items.collect::<Result<Vec<_>, _>>()?)?
         }
         Val::Record(fs) => {
             let tys: Vec<_> = ty.record_fields().map(|(_, t)| t).collect();
@@ -163,67 +180,55 @@ pub fn from_val(v: &Val, ty: &WType) -> Result<WValue, WasmValueError> {
         }
         Val::Tuple(xs) => {
             let tys: Vec<_> = ty.tuple_element_types().collect();
-            WValue::make_tuple(
-                ty,
-                xs.iter()
-                    .zip(&tys)
-                    .map(|(x, t)| from_val(x, t))
-                    .collect::<Result<Vec<_>, _>>()?,
-            )?
-        }
-        Val::Variant(case, payload) => {
-            let pt = ty
-                .variant_cases()
-                .find(|(n, _)| n == case)
-                .and_then(|(_, t)| t);
-            let p = match (payload, pt) {
-                (Some(x), Some(t)) => Some(from_val(x, &t)?),
-                _ => None,
-            };
-            WValue::make_variant(ty, case, p)?
+            let items = xs.iter().zip(&tys).map(|(x, t)| from_val(x, t));
+            WValue::make_tuple(ty, items.collect::<Result<Vec<_>, _>>()?)?
         }
         Val::Enum(case) => WValue::make_enum(ty, case)?,
-        Val::Option(x) => {
-            let t = ty.option_some_type().ok_or_else(mismatch)?;
-            let p = match x {
-                Some(x) => Some(from_val(x, &t)?),
-                None => None,
-            };
-            WValue::make_option(ty, p)?
-        }
-        Val::Result(r) => {
-            let (ok_t, err_t) = ty.result_types().ok_or_else(mismatch)?;
-            let conv = |x: &Option<Box<Val>>, t: Option<WType>| -> Result<Option<WValue>, _> {
-                match (x, t) {
-                    (Some(x), Some(t)) => Ok(Some(from_val(x, &t)?)),
-                    _ => Ok(None),
-                }
-            };
-            WValue::make_result(
-                ty,
-                match r {
-                    Ok(x) => Ok(conv(x, ok_t)?),
-                    Err(x) => Err(conv(x, err_t)?),
-                },
-            )?
-        }
         Val::Flags(names) => WValue::make_flags(ty, names.iter().map(|s| s.as_str()))?,
         Val::Map(entries) => {
-            let (key_t, value_t) = ty.map_key_value_types().ok_or_else(mismatch)?;
-            WValue::make_map(
-                ty,
-                entries
-                    .iter()
-                    .map(|(k, v)| Ok((from_val(k, &key_t)?, from_val(v, &value_t)?)))
-                    .collect::<Result<Vec<_>, _>>()?,
-            )?
+            let (key_t, value_t) = ty.map_key_value_types().ok_or_else(|| mismatch(v, ty))?;
+            let pairs = entries
+                .iter()
+                .map(|(k, v)| Ok((from_val(k, &key_t)?, from_val(v, &value_t)?)));
+            WValue::make_map(ty, pairs.collect::<Result<Vec<_>, _>>()?)?
         }
-        Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
+        Val::Variant(..) | Val::Option(_) | Val::Result(_) => with_payload(v, ty)?,
+        _ => {
             return Err(WasmValueError::UnsupportedType(
                 wasm_wave::wasm::DisplayType(ty).to_string(),
             ));
         }
     })
+}
+
+/// A variant, option or result `Val` as a WAVE value of type `ty`.
+fn with_payload(v: &Val, ty: &WType) -> Result<WValue, WasmValueError> {
+    let payload = |x: &Option<Box<Val>>, t: Option<WType>| match (x, t) {
+        (Some(x), Some(t)) => from_val(x, &t).map(Some),
+        _ => Ok(None),
+    };
+    match v {
+        Val::Variant(case, x) => {
+            let t = ty
+                .variant_cases()
+                .find(|(n, _)| n == case)
+                .and_then(|(_, t)| t);
+            WValue::make_variant(ty, case, payload(x, t)?)
+        }
+        Val::Option(x) => {
+            let t = ty.option_some_type().ok_or_else(|| mismatch(v, ty))?;
+            WValue::make_option(ty, payload(x, Some(t))?)
+        }
+        Val::Result(r) => {
+            let (ok_t, err_t) = ty.result_types().ok_or_else(|| mismatch(v, ty))?;
+            let r = match r {
+                Ok(x) => Ok(payload(x, ok_t)?),
+                Err(x) => Err(payload(x, err_t)?),
+            };
+            WValue::make_result(ty, r)
+        }
+        _ => Err(mismatch(v, ty)),
+    }
 }
 
 /// `val` of type `ty` in WAVE syntax; values WAVE cannot write (resources)

@@ -132,7 +132,8 @@ struct State {
     done: Vec<Span>,
     /// How many of `done` [`Tracer::take_unsent`] handed out.
     sent: usize,
-    remote_parents: Vec<(u64, u64)>,
+    /// The remote parent of each root span started under one, by span.
+    remote_parents: std::collections::HashMap<u64, u64>,
 }
 
 /// A span in flight.
@@ -173,7 +174,7 @@ impl Tracer {
         let mut state = self.lock();
         let entered = state.open(self.span(call, params, None, trace));
         if let Some(remote) = context.remote_parent {
-            state.remote_parents.push((entered.0, remote));
+            state.remote_parents.insert(entered.0, remote);
         }
         entered
     }
@@ -216,8 +217,7 @@ impl Tracer {
     /// The remote parent a root span was started under, if any.
     pub fn remote_parent(&self, id: u64) -> Option<u64> {
         let state = self.lock();
-        let found = state.remote_parents.iter().find(|(span, _)| *span == id);
-        found.map(|(_, remote)| *remote)
+        state.remote_parents.get(&id).copied()
     }
 
     /// Every finished span, in the order they started. Spans still in

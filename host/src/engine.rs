@@ -398,6 +398,9 @@ impl<T: Send + 'static> Host<T> {
             component: loaded.name.clone(),
             source: cause(e),
         };
+        if opts.tracer.as_ref().is_some_and(|t| t.traces_host_calls()) {
+            crate::trace::host_calls::watch(&mut store).map_err(|e| store_error(e.into()))?;
+        }
         match (opts.limits.fuel, self.fuel) {
             (Some(_), false) => {
                 return Err(store_error(wasmtime::format_err!(

@@ -101,6 +101,9 @@ impl Wire {
 /// is the app's main component.
 pub(crate) struct Linked<T: 'static> {
     parts: Vec<InstancePre<StoreData<T>>>,
+    /// Each part's name, for the spans of the host calls it makes while
+    /// it is instantiated.
+    names: Vec<Arc<str>>,
     /// The main component's name, for the root span of a traced run.
     pub(crate) main: String,
 }
@@ -113,9 +116,16 @@ impl<T: Send + 'static> Linked<T> {
         store: &mut Store<StoreData<T>>,
     ) -> wasmtime::Result<Instance> {
         store.data_mut().linked.clear();
-        for pre in &self.parts {
-            let instance = pre.instantiate_async(&mut *store).await?;
-            store.data_mut().linked.push(instance);
+        let trace = store.data().trace.clone();
+        for (pre, name) in self.parts.iter().zip(&self.names) {
+            if let Some(trace) = &trace {
+                trace.in_flight.instantiating(Some(name.clone()));
+            }
+            let instance = pre.instantiate_async(&mut *store).await;
+            if let Some(trace) = &trace {
+                trace.in_flight.instantiating(None);
+            }
+            store.data_mut().linked.push(instance?);
         }
         store
             .data()
@@ -172,6 +182,7 @@ impl<T: Send + 'static> Host<T> {
             modules_named: false,
             pre: Pre::Linked(Linked {
                 parts: pres,
+                names: parts.iter().map(|p| Arc::from(p.name)).collect(),
                 main: parts.last().map(|p| p.name.to_owned()).unwrap_or_default(),
             }),
             cache,

@@ -19,6 +19,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+pub(crate) mod host_calls;
+
+pub use host_calls::{HOST, SubscriberTaken};
+
 /// The longest argument or result text a span keeps, in characters; the
 /// rest is cut and marked with `…`.
 pub const SHORT_FORM: usize = 120;
@@ -122,6 +126,7 @@ pub struct TraceContext {
 pub struct Tracer {
     epoch: Instant,
     wall: SystemTime,
+    host_calls: bool,
     state: Mutex<State>,
 }
 
@@ -155,8 +160,25 @@ impl Tracer {
         Tracer {
             epoch: Instant::now(),
             wall: SystemTime::now(),
+            host_calls: false,
             state: Mutex::new(State::default()),
         }
+    }
+
+    /// Records the calls the app's components make to the host's WASI
+    /// too, each a span whose callee is [`HOST`], nested in the call in
+    /// flight into the component that makes it (see `host_calls`). A
+    /// process can trace host calls only if it has no global `tracing`
+    /// subscriber of its own: a store is refused with
+    /// [`SubscriberTaken`] otherwise.
+    pub fn with_host_calls(mut self) -> Self {
+        self.host_calls = true;
+        self
+    }
+
+    /// Whether host calls are recorded.
+    pub fn traces_host_calls(&self) -> bool {
+        self.host_calls
     }
 
     /// The wall-clock time the tracer's spans are counted from.
@@ -204,6 +226,15 @@ impl Tracer {
             Ending::Trapped(message) => span.trap = Some(message),
         }
         state.done.push(span);
+    }
+
+    /// Sets the arguments of `entered`, a span still in flight, when they
+    /// are known only after it started.
+    pub(crate) fn set_params(&self, entered: Entered, params: String) {
+        let mut state = self.lock();
+        if let Some(open) = state.open.iter_mut().find(|o| o.span.id == entered.0) {
+            open.span.params = short(params);
+        }
     }
 
     /// The trace id and span id of a span in flight, for a `traceparent`
@@ -285,7 +316,12 @@ impl State {
 /// request the span it is made in. Shared by the store's forwarders and its
 /// HTTP hooks.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct InFlight(Arc<Mutex<Vec<InFlightCall>>>);
+pub(crate) struct InFlight {
+    calls: Arc<Mutex<Vec<InFlightCall>>>,
+    /// The part being instantiated, if one is: the component running, in
+    /// no call of its own.
+    instantiating: Arc<Mutex<Option<Arc<str>>>>,
+}
 
 /// A span in flight, and the component it called.
 type InFlightCall = (Entered, Arc<str>);
@@ -299,6 +335,24 @@ impl InFlight {
         let spans = self.lock();
         let found = spans.iter().rev().find(|(_, callee)| **callee == *caller);
         found.or(spans.first()).map(|(entered, _)| *entered)
+    }
+
+    /// The component running now, as far as the host can tell: the part
+    /// being instantiated, else the callee of the innermost call into a
+    /// component.
+    pub(crate) fn running(&self) -> Option<Arc<str>> {
+        let instantiating = self.instantiating.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(part) = &*instantiating {
+            return Some(part.clone());
+        }
+        let spans = self.lock();
+        let guest = spans.iter().rev().find(|(_, callee)| **callee != *HOST);
+        guest.map(|(_, callee)| callee.clone())
+    }
+
+    /// `part` is being instantiated now (`None`: no part is).
+    pub(crate) fn instantiating(&self, part: Option<Arc<str>>) {
+        *self.instantiating.lock().unwrap_or_else(|e| e.into_inner()) = part;
     }
 
     /// The innermost span in flight, if any.
@@ -317,7 +371,7 @@ impl InFlight {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<InFlightCall>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

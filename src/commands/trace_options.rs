@@ -25,6 +25,21 @@ pub struct TraceOptions {
     /// e.g. `http://127.0.0.1:4318`; traces the app like `--trace`.
     #[arg(long, value_name = "URL")]
     pub otlp: Option<String>,
+
+    /// What to record besides the calls between the app's components:
+    /// `host` adds a span for every call a component makes to the host's
+    /// WASI, with its arguments and result (lists shown as `...`).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub trace_level: Option<TraceLevel>,
+}
+
+/// How much a traced run records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TraceLevel {
+    /// The calls between the app's components (the default).
+    Calls,
+    /// Those, and every call to the host's WASI.
+    Host,
 }
 
 /// A traced run's tracer and where its spans go.
@@ -45,11 +60,21 @@ impl TraceOptions {
     /// checked now, before anything runs.
     pub fn start(&self) -> miette::Result<Option<Tracing>> {
         if !self.enabled() {
+            if self.trace_level.is_some() {
+                miette::bail!(
+                    help = "add `--trace FILE` or `--otlp URL`",
+                    "`--trace-level` says what a trace records, and nothing is traced"
+                );
+            }
             return Ok(None);
         }
         let exporter = self.otlp.as_deref().map(Exporter::new).transpose()?;
+        let tracer = match self.trace_level {
+            Some(TraceLevel::Host) => Tracer::new().with_host_calls(),
+            Some(TraceLevel::Calls) | None => Tracer::new(),
+        };
         Ok(Some(Tracing {
-            tracer: Arc::new(Tracer::new()),
+            tracer: Arc::new(tracer),
             file: self.trace.clone(),
             exporter,
         }))

@@ -467,3 +467,48 @@ async fn a_traced_run_records_each_forwarded_call_with_its_values() {
         ]
     );
 }
+
+#[tokio::test]
+async fn host_calls_show_as_spans_of_the_component_that_made_them() {
+    let (provider, main) = (provider(), main_component());
+    for host in [linking_host(), support::host()] {
+        let loaded = host
+            .load_linked("app.wasm", &parts(&provider, &main))
+            .expect("the parts link");
+        let tracer = Arc::new(Tracer::new().with_host_calls());
+        let run = Captured::new(b"");
+        let code = host
+            .run_command(&loaded, &run.opts.clone().with_tracer(tracer.clone()))
+            .await;
+        assert_eq!(code.expect("the app runs"), 0);
+        let spans: Vec<_> = tracer
+            .finish()
+            .into_iter()
+            .map(|s| {
+                let call = format!("{} -> {} {}", s.caller, s.callee, s.function);
+                (call, s.interface.unwrap_or_default(), s.parent)
+            })
+            .collect();
+        let span = |call: &str, interface: &str, parent| (call.to_owned(), interface.into(), parent);
+        assert_eq!(
+            spans,
+            [
+                span("host -> main run", "wasi:cli/run", None),
+                span("main -> provider shout", "text", Some(1)),
+                span("main -> host get-stdout", "wasi:cli/stdout", Some(1)),
+                span(
+                    "main -> host [method]output-stream.blocking-write-and-flush",
+                    "wasi:io/streams",
+                    Some(1)
+                ),
+                span("main -> provider double", "calc", Some(1)),
+            ]
+        );
+        let write = &tracer.finish()[3];
+        // The stream's handle, then the bytes, which the bindings elide.
+        let (handle, contents) = write.params.split_once(", ").expect("two arguments");
+        assert!(handle.starts_with("self: borrow#"), "{handle}");
+        assert_eq!(contents, r#"contents: "...""#);
+        assert_eq!(write.result.as_deref(), Some("Ok(())"));
+    }
+}

@@ -43,6 +43,8 @@ use crate::state::StoreData;
 use crate::trace::{Call, Ending, Entered, StoreTrace};
 
 pub(crate) mod proxy;
+mod relay;
+mod values;
 
 /// One component of an app to link, given after every component it imports
 /// from.
@@ -463,9 +465,12 @@ fn forwarder<T: Send + 'static>(
                 .ok_or_else(not_instantiated)?;
             let span = Traced::enter(store.data().trace.clone(), &call, &ty, params);
             let outcome = async {
-                let args = proxy::arguments(store.as_context_mut(), &target.proxies, &ty, params)?;
+                let mut args =
+                    proxy::arguments(store.as_context_mut(), &target.proxies, &ty, params)?;
+                span.relay_arguments(store.as_context_mut(), &call, &ty, &mut args)?;
                 func.call_async(&mut store, &args, results).await?;
-                proxy::results(store.as_context_mut(), &target.proxies, &ty, results)
+                proxy::results(store.as_context_mut(), &target.proxies, &ty, results)?;
+                span.relay_results(store.as_context_mut(), &call, &ty, results)
             }
             .await;
             span.exit(&ty, results, &outcome);
@@ -503,13 +508,16 @@ fn concurrent_forwarder<T: Send + 'static>(
             let func = func.ok_or_else(not_instantiated)?;
             let span = Traced::enter(trace, &call, &ty, params);
             let outcome = async {
-                let args = accessor.with(|mut access| {
-                    proxy::arguments(access.as_context_mut(), &target.proxies, &ty, params)
-                        .map(Cow::into_owned)
+                let args = accessor.with(|mut access| -> wasmtime::Result<Vec<Val>> {
+                    let mut args =
+                        proxy::arguments(access.as_context_mut(), &target.proxies, &ty, params)?;
+                    span.relay_arguments(access.as_context_mut(), &call, &ty, &mut args)?;
+                    Ok(args.into_owned())
                 })?;
                 func.call_concurrent(accessor, &args, results).await?;
                 accessor.with(|mut access| {
-                    proxy::results(access.as_context_mut(), &target.proxies, &ty, results)
+                    proxy::results(access.as_context_mut(), &target.proxies, &ty, results)?;
+                    span.relay_results(access.as_context_mut(), &call, &ty, results)
                 })
             }
             .await;
@@ -534,6 +542,39 @@ impl Traced {
             let entered = trace.enter(call, show_all(params, types), None);
             (trace, entered)
         }))
+    }
+
+    /// Puts a counting relay in place of each byte stream among the
+    /// arguments `args` of `call`, when traced (see [`relay`]).
+    fn relay_arguments<T: Send + 'static>(
+        &self,
+        store: StoreContextMut<'_, T>,
+        call: &Call,
+        ty: &ComponentFunc,
+        args: &mut Cow<'_, [Val]>,
+    ) -> wasmtime::Result<()> {
+        let Some((trace, entered)) = &self.0 else {
+            return Ok(());
+        };
+        let types = ty.params().map(|(_, ty)| ty);
+        let way = relay::Way::Arguments;
+        relay::relay_streams(store, (trace, *entered), call, way, args.to_mut(), types)
+    }
+
+    /// Puts a counting relay in place of each byte stream among the
+    /// `results` of `call`, when traced.
+    fn relay_results<T: Send + 'static>(
+        &self,
+        store: StoreContextMut<'_, T>,
+        call: &Call,
+        ty: &ComponentFunc,
+        results: &mut [Val],
+    ) -> wasmtime::Result<()> {
+        let Some((trace, entered)) = &self.0 else {
+            return Ok(());
+        };
+        let way = relay::Way::Results;
+        relay::relay_streams(store, (trace, *entered), call, way, results, ty.results())
     }
 
     /// Ends it with the call's `results`, or its trap.

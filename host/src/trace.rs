@@ -57,6 +57,10 @@ pub struct Span {
     pub result: Option<String>,
     /// The trap's message, if the callee trapped.
     pub trap: Option<String>,
+    /// For the span of a byte stream that crossed between components (a
+    /// traced WASI 0.3 app, see `linked::relay`), the bytes it moved; the
+    /// span lasts from the crossing until the stream was done.
+    pub bytes: Option<u64>,
 }
 
 /// A call about to be made, as its forwarder sees it.
@@ -97,6 +101,8 @@ pub enum Ending {
     Returned(String),
     /// It trapped with this message.
     Trapped(String),
+    /// A byte stream was done, having moved this many bytes.
+    Streamed(u64),
 }
 
 /// A span in flight, as [`Tracer::enter`] returns it.
@@ -224,6 +230,10 @@ impl Tracer {
         match ending {
             Ending::Returned(result) => span.result = Some(short(result)),
             Ending::Trapped(message) => span.trap = Some(message),
+            Ending::Streamed(bytes) => {
+                span.result = Some(format!("{bytes} bytes"));
+                span.bytes = Some(bytes);
+            }
         }
         state.done.push(span);
     }
@@ -291,6 +301,7 @@ impl Tracer {
             params: short(params),
             result: None,
             trap: None,
+            bytes: None,
         }
     }
 

@@ -81,6 +81,10 @@ pub struct CallArgs {
     /// The trap's message, when the callee trapped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trap: Option<String>,
+    /// For a byte stream that crossed between components, the bytes it
+    /// moved: its span lasts as long as the stream, beside the calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
 }
 
 /// What was traced.
@@ -201,6 +205,7 @@ impl Event {
                 params: span.params.clone(),
                 result: span.result.clone(),
                 trap: span.trap.clone(),
+                bytes: span.bytes,
             },
         }
     }

@@ -466,6 +466,9 @@ fn attributes(span: &Span) -> Vec<KeyValue> {
     if let Some(result) = &span.result {
         attributes.push(KeyValue::new("wcomp.result", result));
     }
+    if let Some(bytes) = span.bytes {
+        attributes.push(KeyValue::new("wcomp.stream.bytes", &bytes.to_string()));
+    }
     attributes
 }
 

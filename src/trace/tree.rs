@@ -152,7 +152,14 @@ impl<'e> Walk<'_, 'e> {
                 .copied()
                 .filter(|&k| !self.seen[k])
                 .collect();
-            let children_us: f64 = kids.iter().map(|&k| self.events[k].dur.max(0.0)).sum();
+            // A stream lasts beside the calls, not in them: its time is
+            // not taken from its parent's.
+            let children_us: f64 = kids
+                .iter()
+                .map(|&k| &self.events[k])
+                .filter(|kid| kid.args.bytes.is_none())
+                .map(|kid| kid.dur.max(0.0))
+                .sum();
             self.traces[at].calls.push(Call {
                 event,
                 depth,
@@ -190,6 +197,7 @@ pub(crate) mod tests {
                 params: String::new(),
                 result: Some("ok".to_owned()),
                 trap: None,
+                bytes: None,
             },
         }
     }

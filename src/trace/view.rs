@@ -131,7 +131,8 @@ struct ComponentTime {
 /// Each callee's calls and time, the most self time first (ties by name).
 fn by_component<'a>(traces: &[Trace<'a>]) -> Vec<(&'a str, ComponentTime)> {
     let mut times: BTreeMap<&'a str, ComponentTime> = BTreeMap::new();
-    for call in traces.iter().flat_map(|trace| &trace.calls) {
+    let calls = traces.iter().flat_map(|trace| &trace.calls);
+    for call in calls.filter(|call| call.event.args.bytes.is_none()) {
         let time = times.entry(call.event.args.callee.as_str()).or_default();
         time.calls += 1;
         time.total_us += call.event.dur.max(0.0);
@@ -176,6 +177,22 @@ fn summary(out: &mut String, traces: &[Trace]) {
             Fine(micros(time.self_us)).to_string(),
         );
     }
+    streams(out, traces);
+}
+
+/// A line for the byte streams that crossed between components, if any:
+/// how many, and the bytes they moved.
+fn streams(out: &mut String, traces: &[Trace]) {
+    let calls = traces.iter().flat_map(|trace| &trace.calls);
+    let moved: Vec<u64> = calls.filter_map(|call| call.event.args.bytes).collect();
+    if !moved.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} moved {} between components",
+            Count(moved.len() as u64, "stream"),
+            Count(moved.iter().sum(), "byte"),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -183,6 +200,19 @@ mod tests {
     use super::*;
     use crate::trace::tree::tests::event;
     use crate::trace::tree::traces;
+
+    #[test]
+    fn streams_last_beside_the_calls_and_are_summed_apart() {
+        let mut events = vec![event(1, None, 0.0, 100.0), event(2, Some(1), 10.0, 80.0)];
+        events[1].args.bytes = Some(4096);
+        events[1].args.result = Some("4096 bytes".to_owned());
+        let traces = traces(&events);
+        assert_eq!(traces[0].calls[0].self_us, 100.0, "the stream is not a call in it");
+        let rows = by_component(&traces);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let view = render(&traces);
+        assert!(view.ends_with("1 stream moved 4096 bytes between components\n"), "{view}");
+    }
 
     #[test]
     fn self_time_per_component_is_the_sum_of_its_calls() {

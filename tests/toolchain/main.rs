@@ -132,6 +132,7 @@ fn main() {
         sync toolchain::setup_is_idempotent_and_doctor_reports_ready,
         sync trace::hello_polyglot_traces_every_cross_language_call,
         async trace::a_served_request_is_one_trace_through_every_component,
+        sync trace::streams_crossing_components_are_spans_with_their_bytes,
         sync toolchain::interrupted_install_is_redone_and_priming_serves_the_first_app,
         sync web::node_runs_hello_polyglot_like_wcomp_run,
         sync web::chromium_shows_hello_polyglot,

@@ -127,6 +127,7 @@ pub fn hello_polyglot_traces_every_cross_language_call() {
         calls[5].2["args"]["result"],
         "err(\"no known ages among Linus\")"
     );
+    host_level_adds_the_wasi_calls(&dir, &plain.stdout, &calls);
     // Children start within their parent and end before it.
     let run = &calls[0].2;
     let (start, end) = (
@@ -136,6 +137,50 @@ pub fn hello_polyglot_traces_every_cross_language_call() {
     for (_, _, e) in &calls[1..] {
         let ts = e["ts"].as_f64().unwrap();
         assert!(ts >= start && ts + e["dur"].as_f64().unwrap() <= end, "{e}");
+    }
+}
+
+/// `--trace-level host` adds a span for each WASI call, under the call in
+/// flight into the component that made it; the calls between components
+/// are the same.
+fn host_level_adds_the_wasi_calls(dir: &std::path::Path, plain: &str, between: &[Traced]) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let traced = run(
+        wcomp()
+            .current_dir(dir)
+            .args(["run", "composed.wasm", "--trace-level", "host", "--trace"])
+            .arg(file.path()),
+        &[],
+    )
+    .success();
+    assert_eq!(traced.stdout, plain, "tracing changes nothing the app prints");
+    let trace: Value = serde_json::from_slice(&std::fs::read(file.path()).unwrap()).unwrap();
+    let all = calls(&trace);
+    let (host, others): (Vec<_>, Vec<_>) = all
+        .iter()
+        .cloned()
+        .partition(|(_, _, e)| e["args"]["callee"] == "host");
+    let (_, others) = without_denials(others);
+    let names = |calls: &[Traced]| calls.iter().map(|c| c.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&others), names(between));
+    assert!(
+        host.iter().any(|(c, parent, _)| {
+            c == "cli -> host wasi:io/streams.[method]output-stream.write"
+                && *parent == Some(1)
+        }),
+        "the Rust cli prints through the host: {:?}",
+        names(&host)
+    );
+    // A WASI call is nested in a call into its caller, or in the run.
+    let callee_of = |span: Option<u64>| {
+        all.iter()
+            .find(|(_, _, e)| e["args"]["span"].as_u64() == span)
+            .map(|(_, _, e)| e["args"]["callee"].as_str().unwrap().to_owned())
+    };
+    for (call, parent, event) in &host {
+        let caller = event["args"]["caller"].as_str().unwrap();
+        let inside = callee_of(*parent).expect("a parent span");
+        assert!(inside == caller || *parent == Some(1), "{call} inside {inside}");
     }
 }
 
@@ -275,4 +320,64 @@ pub async fn a_served_request_is_one_trace_through_every_component() {
         .find(|s| s["parentSpanId"] == router["spanId"])
         .expect("router's call");
     assert_eq!(greet["name"], "greeter: greet");
+}
+
+/// The streams example traced: each byte stream that crosses between its
+/// components (stdin's to Rust, Rust's to JS, JS's to Python, and each
+/// stage's output back) is a span that lasts as long as the stream, with
+/// the bytes it moved, and the output is what it is untraced.
+pub fn streams_crossing_components_are_spans_with_their_bytes() {
+    let composed = built("streams");
+    let dir = composed.parent().unwrap().to_owned();
+    let input = "the quick brown fox jumps over the lazy dog\n".repeat(20_000);
+    let stdin = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(stdin.path(), &input).unwrap();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let traced = run(
+        wcomp()
+            .current_dir(&dir)
+            .args(["run", "composed.wasm", "--trace"])
+            .arg(file.path())
+            .stdin(std::fs::File::open(stdin.path()).unwrap()),
+        &[],
+    )
+    .success();
+    assert_eq!(traced.stdout.len(), input.len(), "every byte came through");
+    assert!(
+        traced.stdout.starts_with("GUR DHVPX OEBJA SBK"),
+        "upper-cased, then rot13"
+    );
+    let trace: Value = serde_json::from_slice(&std::fs::read(file.path()).unwrap()).unwrap();
+    let streams: Vec<(String, Option<u64>, Value)> = calls(&trace)
+        .into_iter()
+        .filter(|(_, _, e)| e["args"]["bytes"].is_u64())
+        .collect();
+    let names: Vec<&str> = streams.iter().map(|(c, _, _)| c.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "cli -> upper streams:pipeline/upper.upper stream",
+            "upper -> cli streams:pipeline/upper.upper stream",
+            "cli -> rot13 streams:pipeline/rot13.rot13 stream",
+            "rot13 -> cli streams:pipeline/rot13.rot13 stream",
+            "cli -> count streams:pipeline/count.count stream",
+            "count -> cli streams:pipeline/count.count stream",
+        ]
+    );
+    let all = calls(&trace);
+    for (name, parent, event) in &streams {
+        assert_eq!(event["args"]["bytes"], input.len() as u64, "{name}");
+        assert_eq!(event["args"]["result"], format!("{} bytes", input.len()));
+        // Each is a child of the call it crossed in, and outlasts it.
+        let (_, _, call) = all
+            .iter()
+            .find(|(_, _, e)| e["args"]["span"].as_u64() == *parent)
+            .expect("the call it crossed in");
+        assert!(call["args"]["bytes"].is_null(), "{name} is in a call");
+        let end = |e: &Value| e["ts"].as_f64().unwrap() + e["dur"].as_f64().unwrap();
+        assert!(end(event) >= end(call), "{name} ends after its call");
+    }
+    let view = run(wcomp().args(["trace"]).arg(file.path()), &[]).success();
+    let moved = format!("6 streams moved {} bytes between components", 6 * input.len());
+    assert!(view.stdout.contains(&moved), "{}", view.stdout);
 }

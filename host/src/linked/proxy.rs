@@ -184,66 +184,18 @@ fn to_importer<T: Send>(
     })
 }
 
-/// [`each_handle`] over each of `values`, of the types `types`.
+/// Calls `swap` on every resource handle in `values` (of the types
+/// `types`) with the handle and its declared resource type, and puts back
+/// what it returns.
 fn each_value(
     values: &mut [Val],
     types: impl Iterator<Item = Type>,
     swap: &mut impl FnMut(ResourceAny, &ResourceType) -> wasmtime::Result<ResourceAny>,
 ) -> wasmtime::Result<()> {
-    for (value, ty) in values.iter_mut().zip(types) {
-        each_handle(value, &ty, swap)?;
-    }
-    Ok(())
-}
-
-/// Calls `swap` on every resource handle in `value` (of type `ty`) with
-/// the handle and its declared resource type, and puts back what it
-/// returns.
-fn each_handle(
-    value: &mut Val,
-    ty: &Type,
-    swap: &mut impl FnMut(ResourceAny, &ResourceType) -> wasmtime::Result<ResourceAny>,
-) -> wasmtime::Result<()> {
-    match (value, ty) {
-        (Val::Resource(handle), Type::Own(declared) | Type::Borrow(declared)) => {
+    super::values::each_leaf_of(values, types, &mut |value, ty| {
+        if let (Val::Resource(handle), Type::Own(declared) | Type::Borrow(declared)) = (value, ty) {
             *handle = swap(*handle, declared)?;
         }
-        (Val::List(values), Type::List(list)) => {
-            let ty = list.ty();
-            for value in values {
-                each_handle(value, &ty, swap)?;
-            }
-        }
-        (Val::Record(fields), Type::Record(record)) => {
-            for ((_, value), field) in fields.iter_mut().zip(record.fields()) {
-                each_handle(value, &field.ty, swap)?;
-            }
-        }
-        (Val::Tuple(values), Type::Tuple(tuple)) => {
-            for (value, ty) in values.iter_mut().zip(tuple.types()) {
-                each_handle(value, &ty, swap)?;
-            }
-        }
-        (Val::Option(Some(value)), Type::Option(option)) => {
-            each_handle(value, &option.ty(), swap)?;
-        }
-        (Val::Result(Ok(Some(value))), Type::Result(result)) => {
-            if let Some(ty) = result.ok() {
-                each_handle(value, &ty, swap)?;
-            }
-        }
-        (Val::Result(Err(Some(value))), Type::Result(result)) => {
-            if let Some(ty) = result.err() {
-                each_handle(value, &ty, swap)?;
-            }
-        }
-        (Val::Variant(name, Some(value)), Type::Variant(variant)) => {
-            let case = variant.cases().find(|case| case.name == name.as_str());
-            if let Some(ty) = case.and_then(|case| case.ty) {
-                each_handle(value, &ty, swap)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
+        Ok(())
+    })
 }

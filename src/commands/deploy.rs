@@ -5,7 +5,7 @@ use std::time::Duration;
 use wcomp_compose::App;
 
 use crate::commands::push::parse_reference;
-use crate::deploy::protocol::{HostHeartbeat, HttpWorld, State};
+use crate::deploy::protocol::{HostHeartbeat, HttpWorld, Spec, State};
 use crate::deploy::{self, DeployError, Deployment, Lattice, Record, kubernetes};
 use crate::registry::{Registries, transfer};
 use crate::toolchain::Home;
@@ -44,6 +44,12 @@ pub struct DeployCommand {
     /// which wasi:http it serves).
     #[arg(long)]
     pub no_push: bool,
+
+    /// Give the component an environment variable (repeatable). Its
+    /// capability policy still holds: a dependency denied its environment
+    /// sees none of them.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = crate::flags::parse_env)]
+    pub env: Vec<(String, String)>,
 
     /// How many hosts run it, one replica each.
     #[arg(long, default_value_t = 1)]
@@ -100,11 +106,13 @@ impl DeployCommand {
         let image = self.image.expect("clap requires --image");
         let reference = parse_reference(&image)?;
 
-        let workload = Workload {
+        let environment = self.env.into_iter().collect();
+        let workload = Spec {
             name: &name,
             image: &image,
             http,
             vhost: &vhost,
+            environment: &environment,
         };
         if let Some(emit) = self.emit {
             emit_manifests(ui, &emit, &workload, self.replicas)?;
@@ -135,20 +143,12 @@ fn http_world(file: &std::path::Path) -> miette::Result<HttpWorld> {
     })
 }
 
-/// What each replica runs, and how it is routed.
-struct Workload<'a> {
-    name: &'a str,
-    image: &'a str,
-    http: HttpWorld,
-    vhost: &'a str,
-}
-
 /// `--emit KIND DIR`: writes the manifests of `kind` (only `kubernetes`)
 /// into `dir` instead of deploying.
 fn emit_manifests(
     ui: &Ui,
     emit: &[String],
-    workload: &Workload<'_>,
+    workload: &Spec<'_>,
     replicas: usize,
 ) -> miette::Result<()> {
     let (kind, dir) = (&emit[0], PathBuf::from(&emit[1]));
@@ -157,16 +157,11 @@ fn emit_manifests(
     }
     std::fs::create_dir_all(&dir)
         .map_err(|e| miette::miette!("cannot create `{}`: {e}", dir.display()))?;
-    let Workload {
-        name,
-        image,
-        http,
-        vhost,
-    } = *workload;
+    let (name, image) = (workload.name, workload.image);
     for (file_name, value) in [
         (
             "workloaddeployment.yaml",
-            kubernetes::workload_deployment(name, image, replicas, http, vhost),
+            kubernetes::workload_deployment(workload, replicas),
         ),
         ("spinapp.yaml", kubernetes::spin_app(name, image, replicas)),
     ] {
@@ -235,7 +230,7 @@ async fn deploy(
     ui: &Ui,
     home: &Home,
     url: &str,
-    workload: &Workload<'_>,
+    workload: &Spec<'_>,
     replicas: usize,
     wait: Duration,
 ) -> Result<(), DeployError> {
@@ -246,7 +241,10 @@ async fn deploy(
     let mut running = running_on(&lattice, &hosts, name).await?;
     let previous = record.deployments.remove(name).unwrap_or_default();
     warn_lost_hosts(ui, &previous, &hosts, name);
-    if previous.image != workload.image || previous.vhost != workload.vhost {
+    let changed = previous.image != workload.image
+        || previous.vhost != workload.vhost
+        || previous.environment != *workload.environment;
+    if changed {
         stop_replicas(&lattice, &hosts, &running, name).await?;
         running.clear();
     }
@@ -260,6 +258,7 @@ async fn deploy(
     let mut deployment = Deployment {
         image: workload.image.to_owned(),
         vhost: workload.vhost.to_owned(),
+        environment: workload.environment.clone(),
         replicas,
         hosts: Default::default(),
     };
@@ -356,15 +355,12 @@ async fn start_replica(
     ui: &Ui,
     lattice: &Lattice,
     host: &HostHeartbeat,
-    workload: &Workload<'_>,
+    workload: &Spec<'_>,
 ) -> Result<(), DeployError> {
-    let Workload {
-        name,
-        image,
-        http,
-        vhost,
+    let Spec {
+        name, http, vhost, ..
     } = *workload;
-    let answer = lattice.start(host, name, image, http, vhost).await?;
+    let answer = lattice.start(host, workload).await?;
     let status = answer.workload_status;
     if status.workload_state != State::Running {
         return Err(DeployError::StartFailed {

@@ -6,18 +6,18 @@
 
 use serde_json::{Value, json};
 
-use super::protocol::HttpWorld;
+use super::protocol::Spec;
 
-/// wasmCloud's `WorkloadDeployment` of `image` with `replicas` replicas,
-/// serving `vhost` through the wasi:http the component exports.
-pub fn workload_deployment(
-    name: &str,
-    image: &str,
-    replicas: usize,
-    http: HttpWorld,
-    vhost: &str,
-) -> Value {
-    let interface = http.host_interface(vhost);
+/// wasmCloud's `WorkloadDeployment` of `spec` with `replicas` replicas,
+/// serving its virtual host through the wasi:http the component exports,
+/// with its environment.
+pub fn workload_deployment(spec: &Spec<'_>, replicas: usize) -> Value {
+    let interface = spec.http.host_interface(spec.vhost);
+    let (name, image) = (spec.name, spec.image);
+    let mut component = json!({ "name": name, "image": image });
+    if !spec.environment.is_empty() {
+        component["localResources"] = json!({ "environment": { "config": spec.environment } });
+    }
     json!({
         "apiVersion": "runtime.wasmcloud.dev/v1alpha1",
         "kind": "WorkloadDeployment",
@@ -26,7 +26,7 @@ pub fn workload_deployment(
             "replicas": replicas,
             "template": {
                 "spec": {
-                    "components": [{ "name": name, "image": image }],
+                    "components": [component],
                     "hostInterfaces": [{
                         "namespace": interface.namespace,
                         "package": interface.package,
@@ -126,16 +126,34 @@ fn empty_or_scalar(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deploy::protocol::HttpWorld;
+
+    /// What `demo` runs: `image`, serving `vhost` through `http`.
+    fn spec<'a>(
+        image: &'a str,
+        http: HttpWorld,
+        vhost: &'a str,
+        environment: &'a std::collections::BTreeMap<String, String>,
+    ) -> Spec<'a> {
+        Spec {
+            name: "demo",
+            image,
+            http,
+            vhost,
+            environment,
+        }
+    }
 
     #[test]
     fn workload_deployment_yaml() {
-        let yaml = to_yaml(&workload_deployment(
-            "demo",
+        let none = Default::default();
+        let spec = spec(
             "ghcr.io/acme/demo:1",
-            2,
             HttpWorld::P3,
             "demo.example.com",
-        ));
+            &none,
+        );
+        let yaml = to_yaml(&workload_deployment(&spec, 2));
         assert_eq!(
             yaml,
             r#"apiVersion: "runtime.wasmcloud.dev/v1alpha1"
@@ -248,15 +266,18 @@ spec:
     fn manifests_fit_the_upstream_crds() {
         let wd = include_str!("crds/workloaddeployment.schema.json");
         let spin = include_str!("crds/spinapp.schema.json");
+        let environment = [("SECRET".to_owned(), "hush".to_owned())].into();
         for http in [HttpWorld::P2, HttpWorld::P3] {
-            check(
-                &workload_deployment("demo", "ghcr.io/acme/demo:1", 2, http, "demo.local"),
-                wd,
-            );
+            let spec = spec("ghcr.io/acme/demo:1", http, "demo.local", &environment);
+            let manifest = workload_deployment(&spec, 2);
+            let local = &manifest["spec"]["template"]["spec"]["components"][0]["localResources"];
+            assert_eq!(local["environment"]["config"]["SECRET"], "hush");
+            check(&manifest, wd);
         }
         check(&spin_app("demo", "ghcr.io/acme/demo:1", 2), spin);
 
-        let mut bad = workload_deployment("demo", "x:1", 2, HttpWorld::P2, "d");
+        let none = Default::default();
+        let mut bad = workload_deployment(&spec("x:1", HttpWorld::P2, "d", &none), 2);
         bad["spec"]["replicas"] = json!("two");
         bad["spec"]["template"]["spec"]["hostInterfaces"][0]["interfaces"] = json!([]);
         bad["spec"]["template"]["spec"]["nonsense"] = json!(1);

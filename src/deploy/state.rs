@@ -26,6 +26,8 @@ pub struct Record {
 pub struct Deployment {
     pub image: String,
     pub vhost: String,
+    /// The environment it was started with.
+    pub environment: BTreeMap<String, String>,
     pub replicas: usize,
     /// Host id → host name, where it was started.
     pub hosts: BTreeMap<String, String>,

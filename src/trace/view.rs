@@ -207,11 +207,17 @@ mod tests {
         events[1].args.bytes = Some(4096);
         events[1].args.result = Some("4096 bytes".to_owned());
         let traces = traces(&events);
-        assert_eq!(traces[0].calls[0].self_us, 100.0, "the stream is not a call in it");
+        assert_eq!(
+            traces[0].calls[0].self_us, 100.0,
+            "the stream is not a call in it"
+        );
         let rows = by_component(&traces);
         assert_eq!(rows.len(), 1, "{rows:?}");
         let view = render(&traces);
-        assert!(view.ends_with("1 stream moved 4096 bytes between components\n"), "{view}");
+        assert!(
+            view.ends_with("1 stream moved 4096 bytes between components\n"),
+            "{view}"
+        );
     }
 
     #[test]

@@ -306,4 +306,54 @@ pub fn http_polyglot_deploys_from_its_manifest() {
     for port in [18111, 18112] {
         assert_eq!(get(port, "poly.local"), 404, "port {port}");
     }
+    the_policy_travels_inside_the_artifact(h, [18111, 18112]);
+}
+
+/// The capabilities fixture as an HTTP app (a Rust handler and its Rust
+/// dependency, default policy), deployed with an environment variable: the
+/// handler sees it, the dependency still does not, under wasmCloud's host
+/// as under `wcomp run`, because the deny component is inside the file.
+fn the_policy_travels_inside_the_artifact(home: &std::path::Path, ports: [u16; 2]) {
+    let fixture = crate::support::repo().join("tests/guests/caps");
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path();
+    crate::support::copy_dir(&fixture.join("wit"), &app.join("wit"));
+    crate::support::copy_dir(&fixture.join("http-main"), &app.join("main"));
+    crate::support::copy_dir(&fixture.join("dep-rust"), &app.join("dep"));
+    std::fs::write(
+        app.join("app.toml"),
+        "[app]\nname = \"caps\"\nmain = \"main\"\n\n[components.main]\nlang = \"rust\"\nworld = \"http-main\"\n\n[components.dep]\nlang = \"rust\"\nworld = \"dep\"\n",
+    )
+    .unwrap();
+    let manifest = app.join("app.toml").display().to_string();
+    let image = "127.0.0.1:15002/test/caps:1";
+    let out = wcomp(
+        home,
+        &[
+            "deploy",
+            &manifest,
+            "--image",
+            image,
+            "--env",
+            "SECRET=hush",
+            "--replicas",
+            "2",
+        ],
+    );
+    assert_eq!(out.matches("Started").count(), 2, "{out}");
+    for port in ports {
+        let body = Command::new("curl")
+            .args(["-s", "-m", "20", "-H", "Host: caps.local"])
+            .arg(format!(
+                "http://127.0.0.1:{port}/?var=SECRET&path=/data/secret.txt"
+            ))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&body.stdout),
+            "main: file=denied env=hush\ndep:  file=denied env=unset\n",
+            "port {port}: the host gives the handler its environment; the dependency's deny component keeps it out"
+        );
+    }
+    wcomp(home, &["undeploy", "caps"]);
 }

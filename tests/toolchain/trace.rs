@@ -153,7 +153,10 @@ fn host_level_adds_the_wasi_calls(dir: &std::path::Path, plain: &str, between: &
         &[],
     )
     .success();
-    assert_eq!(traced.stdout, plain, "tracing changes nothing the app prints");
+    assert_eq!(
+        traced.stdout, plain,
+        "tracing changes nothing the app prints"
+    );
     let trace: Value = serde_json::from_slice(&std::fs::read(file.path()).unwrap()).unwrap();
     let all = calls(&trace);
     let (host, others): (Vec<_>, Vec<_>) = all
@@ -165,8 +168,7 @@ fn host_level_adds_the_wasi_calls(dir: &std::path::Path, plain: &str, between: &
     assert_eq!(names(&others), names(between));
     assert!(
         host.iter().any(|(c, parent, _)| {
-            c == "cli -> host wasi:io/streams.[method]output-stream.write"
-                && *parent == Some(1)
+            c == "cli -> host wasi:io/streams.[method]output-stream.write" && *parent == Some(1)
         }),
         "the Rust cli prints through the host: {:?}",
         names(&host)
@@ -180,7 +182,10 @@ fn host_level_adds_the_wasi_calls(dir: &std::path::Path, plain: &str, between: &
     for (call, parent, event) in &host {
         let caller = event["args"]["caller"].as_str().unwrap();
         let inside = callee_of(*parent).expect("a parent span");
-        assert!(inside == caller || *parent == Some(1), "{call} inside {inside}");
+        assert!(
+            inside == caller || *parent == Some(1),
+            "{call} inside {inside}"
+        );
     }
 }
 
@@ -378,6 +383,9 @@ pub fn streams_crossing_components_are_spans_with_their_bytes() {
         assert!(end(event) >= end(call), "{name} ends after its call");
     }
     let view = run(wcomp().args(["trace"]).arg(file.path()), &[]).success();
-    let moved = format!("6 streams moved {} bytes between components", 6 * input.len());
+    let moved = format!(
+        "6 streams moved {} bytes between components",
+        6 * input.len()
+    );
     assert!(view.stdout.contains(&moved), "{}", view.stdout);
 }

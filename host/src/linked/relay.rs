@@ -95,7 +95,12 @@ impl Relay {
             Way::Results => (&call.callee, &call.caller),
         };
         let function = format!("{} stream", call.function);
-        let stream = Call::new(from.clone(), to.clone(), call.interface.as_deref(), function);
+        let stream = Call::new(
+            from.clone(),
+            to.clone(),
+            call.interface.as_deref(),
+            function,
+        );
         let span = trace.tracer.enter(&stream, String::new(), Some(parent));
         Arc::new(Relay {
             state: Mutex::new(State::default()),

@@ -276,8 +276,14 @@ fn handles_named(text: &str) -> String {
             out.push_str(&rest[at..]);
             return out;
         };
-        let (rep, state) = after[..end].split_once(", state: \"").unwrap_or((&after[..end], ""));
-        let kind = if state.starts_with("borrow") { "borrow" } else { "own" };
+        let (rep, state) = after[..end]
+            .split_once(", state: \"")
+            .unwrap_or((&after[..end], ""));
+        let kind = if state.starts_with("borrow") {
+            "borrow"
+        } else {
+            "own"
+        };
         let _ = write!(out, "{kind}#{rep}");
         rest = &after[end + 2..];
     }

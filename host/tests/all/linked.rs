@@ -489,7 +489,8 @@ async fn host_calls_show_as_spans_of_the_component_that_made_them() {
                 (call, s.interface.unwrap_or_default(), s.parent)
             })
             .collect();
-        let span = |call: &str, interface: &str, parent| (call.to_owned(), interface.into(), parent);
+        let span =
+            |call: &str, interface: &str, parent| (call.to_owned(), interface.into(), parent);
         assert_eq!(
             spans,
             [

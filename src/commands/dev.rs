@@ -36,6 +36,7 @@ Examples:
   wcomp dev --invoke 'greet(\"world\")'  call an export on every change
   wcomp dev --serve                    serve an HTTP handler on 127.0.0.1:8080
   wcomp dev --serve 127.0.0.1:3000
+  wcomp dev --test                     rerun the tests a change affects
   wcomp dev examples/app.toml --release")]
 pub struct DevCommand {
     /// The app manifest.
@@ -58,6 +59,15 @@ pub struct DevCommand {
           conflicts_with_all = ["args", "invoke"])]
     pub serve: Option<SocketAddr>,
 
+    /// Run the app's tests (`tests/*.toml`, as `wcomp test` does) instead
+    /// of the app: every case first, then on each change the cases it
+    /// affects (those of a changed test file or rebuilt component, and the
+    /// composed app's after any rebuild). FILTER keeps the cases whose
+    /// `file: name` contains it.
+    #[arg(long, value_name = "FILTER", num_args = 0..=1, default_missing_value = "",
+          conflicts_with_all = ["args", "invoke", "serve"])]
+    pub test: Option<String>,
+
     /// Build with optimizations (Rust: `cargo build --release`).
     #[arg(long)]
     pub release: bool,
@@ -77,14 +87,17 @@ pub struct DevCommand {
 
 impl DevCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
-        let mode = match (&self.invoke, self.serve) {
-            (Some(call), _) => Mode::Invoke(Call::parse(call)?),
-            (None, Some(addr)) => Mode::Serve(addr),
-            (None, None) => Mode::Command(self.args),
+        let mode = match (&self.invoke, self.serve, &self.test) {
+            (_, _, Some(filter)) => Mode::Test(Some(filter.clone()).filter(|f| !f.is_empty())),
+            (Some(call), _, None) => Mode::Invoke(Call::parse(call)?),
+            (None, Some(addr), None) => Mode::Serve(addr),
+            (None, None, None) => Mode::Command(self.args),
         };
         // Checks the collector's URL before the first build.
         self.trace.start()?;
-        let builder = self.limits.host_builder(ui).interruptible(true);
+        // A test case may set its fuel.
+        let fuel = self.test.is_some() || self.limits.fuel.is_some();
+        let builder = self.limits.host_builder(ui).interruptible(true).fuel(fuel);
         let hosts = Hosts {
             host: Arc::new(builder.pooling_allocator(self.serve.is_some()).build()?),
             trace: self.trace,

@@ -45,6 +45,10 @@ pub enum Mode {
     /// Serves the composed HTTP handler on this address until the next
     /// change, which restarts the server with the new composition.
     Serve(SocketAddr),
+    /// Runs the app's tests (`tests/*.toml`) whose `file: name` contains
+    /// the filter, if any: all of them first, then on each change the ones
+    /// it affects (see [`crate::test::affected`]).
+    Test(Option<String>),
 }
 
 /// The host the loop runs apps on, and whether it traces them.
@@ -139,13 +143,13 @@ impl Session {
             };
             let prepared = match prepared {
                 Ok((app, prepared)) => {
-                    watcher.watch(Inputs::of(&app));
+                    watcher.watch(self.inputs(&app));
                     self.app = Some(app);
                     prepared
                 }
                 Err(app) => {
                     watcher.watch(match &app {
-                        Some(app) => Inputs::of(app),
+                        Some(app) => self.inputs(app),
                         None => Inputs::manifest(&self.opts.manifest),
                     });
                     self.app = app;
@@ -158,15 +162,19 @@ impl Session {
             let next = match prepared {
                 Some(ready) => {
                     self.header(&changed, &ready.steps);
-                    match self.opts.mode {
-                        Mode::Serve(addr) => {
-                            self.serve(ready.loaded, addr, &mut watcher, &mut signals)
+                    match (&self.opts.mode, ready.loaded) {
+                        (Mode::Test(filter), _) => {
+                            let filter = filter.as_deref();
+                            self.test(filter, &ready.built, &changed, &mut watcher, &mut signals)
                                 .await
                         }
-                        _ => {
-                            self.run_guest(&ready.loaded, &mut watcher, &mut signals)
-                                .await
+                        (Mode::Serve(addr), Some(loaded)) => {
+                            self.serve(loaded, *addr, &mut watcher, &mut signals).await
                         }
+                        (_, Some(loaded)) => {
+                            self.run_guest(&loaded, &mut watcher, &mut signals).await
+                        }
+                        (_, None) => self.next_change(&mut watcher, &mut signals).await,
                     }
                 }
                 None => {
@@ -215,6 +223,93 @@ impl Session {
         None
     }
 
+    /// What the loop watches of `app`: its inputs, and its tests when it
+    /// runs them.
+    fn inputs(&self, app: &App) -> Inputs {
+        let inputs = Inputs::of(app);
+        match matches!(self.opts.mode, Mode::Test(_)) {
+            true => inputs.with(&crate::test::tests_dir(app)),
+            false => inputs,
+        }
+    }
+
+    /// The app's tests folder, when the loop runs its tests: a change
+    /// there is a change to act on.
+    fn tests_dir(&self) -> Option<PathBuf> {
+        let app = self.app.as_ref()?;
+        let dir = crate::test::tests_dir(app);
+        let dir = std::path::absolute(&dir).unwrap_or(dir);
+        matches!(self.opts.mode, Mode::Test(_)).then_some(dir)
+    }
+
+    /// Runs the cases `changed` files and the components `built` affect
+    /// (every case, the first time), then waits for the next change.
+    async fn test(
+        &self,
+        filter: Option<&str>,
+        built: &[String],
+        changed: &[PathBuf],
+        watcher: &mut Watcher,
+        signals: &mut Signals,
+    ) -> Next {
+        let Some(app) = self.app.clone() else {
+            return self.next_change(watcher, signals).await;
+        };
+        let cases = crate::test::discover(&app, filter).map(|cases| match self.iteration {
+            1 => cases,
+            _ => crate::test::affected(cases, &app, changed, built),
+        });
+        match cases {
+            Ok(cases) if cases.is_empty() => self.ui.status(
+                "Tested",
+                format_args!(
+                    "#{}: no case is affected; watching for changes",
+                    self.iteration
+                ),
+            ),
+            Ok(cases) => self.run_tests(app, cases).await,
+            Err(e) => eprintln!("{e:?}"),
+        }
+        self.next_change(watcher, signals).await
+    }
+
+    /// Runs `cases` of `app` as `wcomp test` does, a line per case and the
+    /// count at the end.
+    async fn run_tests(&self, app: App, cases: Vec<crate::test::spec::Case>) {
+        use crate::test::{report, run};
+        let started = Instant::now();
+        let (host, ui, iteration) = (self.hosts.host.clone(), self.ui, self.iteration);
+        let opts = run::Options {
+            update: false,
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            limits: self.opts.limits.clone(),
+        };
+        let ran = tokio::task::spawn_blocking(move || {
+            ui.status(
+                "Testing",
+                format_args!("#{iteration}: {}", Count(cases.len() as u64, "case")),
+            );
+            run::run_all(host, &app, cases, &opts, |outcome| {
+                println!("{}", report::line(outcome))
+            })
+        })
+        .await;
+        match ran {
+            Ok(Ok(outcomes)) => {
+                println!("{}", report::summary(&outcomes));
+                self.ui.status(
+                    "Tested",
+                    format_args!(
+                        "#{iteration} in {}; watching for changes",
+                        Elapsed(started.elapsed())
+                    ),
+                );
+            }
+            Ok(Err(report)) => eprintln!("{report:?}"),
+            Err(e) => eprintln!("the test run ended early: {e}"),
+        }
+    }
+
     /// The iteration's header: what changed and how long each step took.
     fn header(&self, changed: &[PathBuf], steps: &str) {
         let what = match (changed, &self.app) {
@@ -239,7 +334,7 @@ impl Session {
         let tracing = self.tracing(loaded);
         let result = tokio::select! {
             result = run(&self.hosts.host, loaded, &self.opts, tracing.as_ref()) => result,
-            files = next_real_change(watcher, self.app.as_ref(), &self.opts.build) => {
+            files = next_real_change(watcher, self.app.as_ref(), &self.opts.build, self.tests_dir()) => {
                 flush_guest_output();
                 self.ui.status("Stopped", format_args!("#{} after {}", self.iteration, Elapsed(started.elapsed())));
                 return Next::Changed(files);
@@ -332,7 +427,7 @@ impl Session {
                 }
                 return self.next_change(watcher, signals).await;
             }
-            files = next_real_change(watcher, self.app.as_ref(), &self.opts.build) => Next::Changed(files),
+            files = next_real_change(watcher, self.app.as_ref(), &self.opts.build, self.tests_dir()) => Next::Changed(files),
             () = signals.recv() => Next::Shutdown,
         };
         let _ = stop.send(());
@@ -375,7 +470,7 @@ impl Session {
 
     async fn next_change(&self, watcher: &mut Watcher, signals: &mut Signals) -> Next {
         tokio::select! {
-            files = next_real_change(watcher, self.app.as_ref(), &self.opts.build) => Next::Changed(files),
+            files = next_real_change(watcher, self.app.as_ref(), &self.opts.build, self.tests_dir()) => Next::Changed(files),
             () = signals.recv() => Next::Shutdown,
         }
     }
@@ -392,6 +487,7 @@ async fn next_real_change(
     watcher: &mut Watcher,
     app: Option<&App>,
     build: &BuildOptions,
+    tests: Option<PathBuf>,
 ) -> Vec<PathBuf> {
     loop {
         let files = watcher.changes().await;
@@ -401,8 +497,12 @@ async fn next_real_change(
             files: Some(files.clone()),
         };
         let (app, build) = (app.cloned(), build.clone());
-        let check =
-            tokio::task::spawn_blocking(move || changes_app(&files, app.as_ref(), &build)).await;
+        let tests = tests.clone();
+        let check = tokio::task::spawn_blocking(move || {
+            let touches_tests = |dir: &PathBuf| files.iter().any(|f| f.starts_with(dir));
+            tests.as_ref().is_some_and(touches_tests) || changes_app(&files, app.as_ref(), &build)
+        })
+        .await;
         let files = unchecked.files.take().unwrap_or_default();
         // A check that panicked counts as a change, as a failed one does.
         if check.unwrap_or(true) {
@@ -452,7 +552,10 @@ fn changes_app(files: &[PathBuf], app: Option<&App>, build: &BuildOptions) -> bo
 
 /// What an iteration made ready to run.
 struct Ready {
-    loaded: Loaded,
+    /// What to run; `None` when the loop runs tests, which load their own.
+    loaded: Option<Loaded>,
+    /// The components this iteration built.
+    built: Vec<String>,
     /// The header's account of the steps.
     steps: String,
 }
@@ -489,23 +592,7 @@ fn build_compose_load(
     phase: &Phase,
     memo: &Mutex<Memo>,
 ) -> Result<Ready, ()> {
-    let begun = Instant::now();
-    // Published components (`package = ...`): from the lock and the cache
-    // after the first iteration.
-    let packages = crate::registry::resolve::SyncOptions::default();
-    crate::registry::resolve::sync(app, &packages, &|_| {}).map_err(show)?;
-    phase.building.store(true, Ordering::SeqCst);
-    let report = build::build(app, &opts.build, &DevProgress { ui, phase });
-    phase.building.store(false, Ordering::SeqCst);
-    let report = report.map_err(show)?;
-    let built = describe_built(&report.summaries);
-    report.into_result().map_err(|e| {
-        if !phase.stopping.load(Ordering::SeqCst) {
-            show(e)
-        }
-    })?;
-    let build_time = begun.elapsed();
-
+    let (built, build_time) = build_stale(app, opts, ui, phase)?;
     let begun = Instant::now();
     let memo = &mut *memo.lock().unwrap_or_else(|e| e.into_inner());
     let plan = wcomp_compose::plan_with(app, memo).map_err(show)?;
@@ -514,6 +601,24 @@ fn build_compose_load(
     }
     let plan_time = begun.elapsed();
     let output = app.checked_output().map_err(show)?;
+    let built_and_composed = |compose_time| {
+        format!(
+            "{} in {} · composed in {}",
+            describe_built(&built),
+            Elapsed(build_time),
+            Elapsed(plan_time + compose_time)
+        )
+    };
+    if let Mode::Test(_) = opts.mode {
+        // Tests load what they run themselves.
+        let (_, write_time) = write_composition(app, &plan, &output)?;
+        let steps = built_and_composed(write_time);
+        return Ok(Ready {
+            steps,
+            built,
+            loaded: None,
+        });
+    }
     // A linked run needs only the plan: the composition is encoded and
     // written while the parts load.
     let (composed, linked) = std::thread::scope(|scope| {
@@ -530,15 +635,49 @@ fn build_compose_load(
         ),
     };
     let mut steps = format!(
-        "{built} in {} · composed in {} · {}",
-        Elapsed(build_time),
-        Elapsed(plan_time + write_time),
+        "{} · {}",
+        built_and_composed(write_time),
         describe_load(&loaded)
     );
     if let Some(why) = composed_because {
         steps.push_str(&format!(" (run composed: {why})"));
     }
-    Ok(Ready { steps, loaded })
+    Ok(Ready {
+        steps,
+        built,
+        loaded: Some(loaded),
+    })
+}
+
+/// Fetches the app's published components and builds what is stale;
+/// gives back the components built, and how long it took.
+fn build_stale(
+    app: &App,
+    opts: &DevOptions,
+    ui: &Ui,
+    phase: &Phase,
+) -> Result<(Vec<String>, Duration), ()> {
+    let begun = Instant::now();
+    // Published components (`package = ...`): from the lock and the cache
+    // after the first iteration.
+    let packages = crate::registry::resolve::SyncOptions::default();
+    crate::registry::resolve::sync(app, &packages, &|_| {}).map_err(show)?;
+    phase.building.store(true, Ordering::SeqCst);
+    let report = build::build(app, &opts.build, &DevProgress { ui, phase });
+    phase.building.store(false, Ordering::SeqCst);
+    let report = report.map_err(show)?;
+    let built = report
+        .summaries
+        .iter()
+        .filter(|s| s.status == Status::Built)
+        .map(|s| s.name.clone())
+        .collect();
+    report.into_result().map_err(|e| {
+        if !phase.stopping.load(Ordering::SeqCst) {
+            show(e)
+        }
+    })?;
+    Ok((built, begun.elapsed()))
 }
 
 /// Encodes and writes the composition, as `wcomp compose` does; gives back
@@ -563,7 +702,7 @@ async fn run(
 ) -> Result<i32, wcomp_host::RunError> {
     let args = match &opts.mode {
         Mode::Command(args) => args.clone(),
-        Mode::Invoke(_) | Mode::Serve(_) => Vec::new(),
+        Mode::Invoke(_) | Mode::Serve(_) | Mode::Test(_) => Vec::new(),
     };
     let mut run_opts = RunOptions::default()
         .with_args(std::iter::once(loaded.name.clone()).chain(args))
@@ -578,8 +717,11 @@ async fn run(
             .invoke(loaded, call, &run_opts)
             .await
             .map(|invocation| print_results(&invocation)),
-        // `Serve` never gets here: `Session::serve` serves the handler.
-        Mode::Command(_) | Mode::Serve(_) => host.run_command(loaded, &run_opts).await,
+        // `Serve` and `Test` never get here: `Session::serve` serves the
+        // handler, `Session::test` runs the tests.
+        Mode::Command(_) | Mode::Serve(_) | Mode::Test(_) => {
+            host.run_command(loaded, &run_opts).await
+        }
     }
 }
 
@@ -619,12 +761,7 @@ fn describe(files: &[PathBuf], app_dir: &Path) -> String {
 }
 
 /// `built cli, greeter`, or `nothing to rebuild`.
-fn describe_built(summaries: &[Summary]) -> String {
-    let built: Vec<&str> = summaries
-        .iter()
-        .filter(|s| s.status == Status::Built)
-        .map(|s| s.name.as_str())
-        .collect();
+fn describe_built(built: &[String]) -> String {
     if built.is_empty() {
         "nothing to rebuild".to_owned()
     } else {

@@ -63,6 +63,13 @@ impl Inputs {
         inputs
     }
 
+    /// These inputs and `path` (a folder, with everything under it, or a
+    /// file).
+    pub fn with(mut self, path: &Path) -> Self {
+        self.add(path);
+        self
+    }
+
     /// A folder as a tree, a file as itself.
     fn add(&mut self, path: &Path) {
         let path = absolute(path);

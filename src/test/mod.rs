@@ -48,6 +48,35 @@ pub fn discover(app: &App, filter: Option<&str>) -> miette::Result<Vec<Case>> {
     Ok(cases)
 }
 
+/// The cases of `cases` a change affects, for `wcomp dev --test`: those of
+/// a test file among `changed`, those of a component among `built` (or a
+/// prebuilt one whose file is among `changed`), and those of the composed
+/// app when any component is new or app.toml changed.
+pub fn affected(cases: Vec<Case>, app: &App, changed: &[PathBuf], built: &[String]) -> Vec<Case> {
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let changed: Vec<PathBuf> = changed.iter().map(|p| absolute(p)).collect();
+    // Built, or prebuilt and replaced.
+    let mut new: Vec<String> = built.to_vec();
+    new.extend(app.components().filter_map(|entry| {
+        let name = entry.name().as_str();
+        let wasm = app
+            .component_wasm(name)
+            .filter(|_| entry.lang().is_none())?;
+        changed.contains(&absolute(&wasm)).then(|| name.to_owned())
+    }));
+    let app_changed = !new.is_empty() || changed.contains(&absolute(app.path()));
+    cases
+        .into_iter()
+        .filter(|case| {
+            changed.contains(&absolute(&case.file))
+                || match &case.component {
+                    Some(component) => new.iter().any(|n| n == component.get_ref()),
+                    None => app_changed,
+                }
+        })
+        .collect()
+}
+
 /// How a case is named in reports and matched by a filter: its file's
 /// name without `.toml`, then its own name (`math: adds`).
 pub fn case_id(case: &Case) -> String {

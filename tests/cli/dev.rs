@@ -156,3 +156,37 @@ fn invoke_calls_the_export_on_each_run() {
     );
     assert_eq!(dev.interrupt(), 0);
 }
+
+#[test]
+fn test_mode_reruns_the_cases_a_change_affects() {
+    let app = app(&hello("first version"));
+    let tests = app.path().join("tests");
+    std::fs::create_dir(&tests).unwrap();
+    let case = |expected: &str| {
+        format!("[[test]]\nname = \"prints\"\nargs = []\nstdout = \"{expected}\\n\"\n")
+    };
+    std::fs::write(tests.join("hello.toml"), case("first version")).unwrap();
+    // A file whose cases no change below touches.
+    std::fs::write(
+        tests.join("other.toml"),
+        "[[test]]\nname = \"exports\"\ncomponent = \"hello\"\nargs = []\nexit = 0\n",
+    )
+    .unwrap();
+    let mut dev = Session::start(app.path(), &["--test"]);
+    dev.wait_for("Testing #1: 2 cases", WAIT);
+    dev.wait_for("2 passed, 0 failed", WAIT);
+    dev.wait_for("Tested #1", WAIT);
+
+    // A new component reruns every case of the app and of the component;
+    // the old expectation now fails, with a diff.
+    replace(app.path(), &hello("second version"));
+    dev.wait_for("Testing #2: 2 cases", WAIT);
+    dev.wait_for("+ second version", WAIT);
+    dev.wait_for("1 passed, 1 failed", WAIT);
+
+    // A test file changed reruns its own cases only.
+    std::fs::write(tests.join("hello.toml"), case("second version")).unwrap();
+    dev.wait_for("Testing #3: 1 case", WAIT);
+    dev.wait_for("test hello: prints ... ok", WAIT);
+    dev.wait_for("1 passed, 0 failed", WAIT);
+}

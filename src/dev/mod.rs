@@ -282,7 +282,7 @@ impl Session {
         let opts = run::Options {
             update: false,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            limits: self.opts.limits.clone(),
+            limits: self.opts.limits,
         };
         let ran = tokio::task::spawn_blocking(move || {
             ui.status(

@@ -1,8 +1,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use wcomp_compose::Lang;
+use wcomp_compose::{App, Lang, PackageSpec};
 
+use crate::commands::registry_options::{PackageOptions, report_synced};
+use crate::registry::RegistryError;
+use crate::registry::resolve::{self, SyncOptions};
 use crate::scaffold::{self, ChangedFiles, Existing, NewOptions};
 use crate::ui::Ui;
 
@@ -12,6 +15,10 @@ use crate::ui::Ui;
 /// generated from the world's exports, and adds it to app.toml (creating
 /// app.toml and a starter `wit/` package when there is none). Without
 /// `--world`, the guest is a command that prints a greeting.
+///
+/// A fully qualified `--world ns:pkg/world@1.2.3` whose package is not in
+/// the app's WIT is fetched from its registry (as `[wit.deps]` fetches
+/// WIT packages) and added to app.toml's `[wit.deps]`, pinned.
 ///
 /// With `--force`, files already in NAME are replaced only while they are
 /// as `wcomp new` wrote them (it records their hashes in
@@ -24,6 +31,7 @@ Examples:
   wcomp new codec --lang c --world codec
   wcomp new cli --lang rust --wit ../shared-wit --world cli
   wcomp new api --lang python --world wasi:http/service
+  wcomp new api --lang rust --world wasi:http/proxy@0.2.6   fetched if not local
   wcomp new codec --lang c --world codec --force    new stubs, your edits kept")]
 pub struct NewCommand {
     /// The component's name (kebab-case); its directory by default. Without
@@ -55,12 +63,22 @@ pub struct NewCommand {
     /// aside first to `NAME.wcomp-backup`.
     #[arg(long)]
     pub overwrite_sources: bool,
+
+    #[command(flatten)]
+    pub packages: PackageOptions,
 }
 
 impl NewCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let cwd = std::env::current_dir()
             .map_err(|e| miette::miette!("cannot read the current directory: {e}"))?;
+        let manifest = cwd.join(wcomp_compose::manifest::FILE_NAME);
+        let sync = self.packages.sync_options();
+        sync_existing(&manifest, &sync, ui)?;
+        let fetch = |spec: &PackageSpec| -> Result<_, RegistryError> {
+            let (entry, file) = resolve::fetch_wit_package(&manifest, spec, &sync)?;
+            Ok((entry.version, file))
+        };
         let created = scaffold::new(
             &cwd,
             &NewOptions {
@@ -75,7 +93,16 @@ impl NewCommand {
                     ChangedFiles::Keep
                 },
             },
+            Some(&fetch),
         )?;
+        if let Some((name, requirement)) = &created.wit_dep {
+            let app = App::load(&created.manifest)?;
+            resolve::sync(&app, &sync, &report_synced(ui))?;
+            ui.status(
+                "Added",
+                format_args!("`\"{name}\" = \"{requirement}\"` to `[wit.deps]`"),
+            );
+        }
         let shown = |path: &std::path::Path| {
             path.strip_prefix(&cwd)
                 .unwrap_or(path)
@@ -131,5 +158,17 @@ impl NewCommand {
             format_args!("`wcomp build`, then `wcomp compose` and `wcomp {then} composed.wasm`"),
         );
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// The `[wit.deps]` of the app `wcomp new` adds to, in place before its
+/// WIT is read. A manifest that does not load is left for `new` to report.
+fn sync_existing(manifest: &std::path::Path, sync: &SyncOptions, ui: &Ui) -> miette::Result<()> {
+    match App::load(manifest) {
+        Ok(app) if !app.wit_deps().is_empty() => {
+            resolve::sync(&app, sync, &report_synced(ui))?;
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }

@@ -76,8 +76,9 @@ impl NewCommand {
         let sync = self.packages.sync_options();
         sync_existing(&manifest, &sync, ui)?;
         let fetch = |spec: &PackageSpec| -> Result<_, RegistryError> {
-            let (entry, file) = resolve::fetch_wit_package(&manifest, spec, &sync)?;
-            Ok((entry.version, file))
+            let (fetched, file) = resolve::fetch_wit_package(&manifest, spec, &sync)?;
+            report_synced(ui)(&fetched);
+            Ok((fetched.version, file))
         };
         let created = scaffold::new(
             &cwd,
@@ -95,13 +96,9 @@ impl NewCommand {
             },
             Some(&fetch),
         )?;
-        if let Some((name, requirement)) = &created.wit_dep {
-            let app = App::load(&created.manifest)?;
-            resolve::sync(&app, &sync, &report_synced(ui))?;
-            ui.status(
-                "Added",
-                format_args!("`\"{name}\" = \"{requirement}\"` to `[wit.deps]`"),
-            );
+        if created.wit_dep.is_some() {
+            // The lock and `target/wcomp/wit-deps` follow the new entry.
+            resolve::sync(&App::load(&created.manifest)?, &sync, &|_| {})?;
         }
         let shown = |path: &std::path::Path| {
             path.strip_prefix(&cwd)
@@ -152,6 +149,12 @@ impl NewCommand {
                     .display()
             ),
         );
+        if let Some((name, requirement)) = &created.wit_dep {
+            ui.status(
+                "Added",
+                format_args!("`\"{name}\" = \"{requirement}\"` to `[wit.deps]` in app.toml"),
+            );
+        }
         let then = if created.http { "serve" } else { "run" };
         ui.status(
             "Next",
@@ -166,7 +169,13 @@ impl NewCommand {
 fn sync_existing(manifest: &std::path::Path, sync: &SyncOptions, ui: &Ui) -> miette::Result<()> {
     match App::load(manifest) {
         Ok(app) if !app.wit_deps().is_empty() => {
-            resolve::sync(&app, sync, &report_synced(ui))?;
+            // Only what had to be fetched is worth a line here.
+            let report = report_synced(ui);
+            resolve::sync(&app, sync, &|synced| {
+                if synced.origin == resolve::Origin::Registry {
+                    report(synced);
+                }
+            })?;
             Ok(())
         }
         _ => Ok(()),

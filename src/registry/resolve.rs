@@ -214,23 +214,29 @@ fn check_wit_package(entry: &Locked, bytes: &[u8]) -> Result<(), RegistryError> 
 /// Resolves and fetches WIT package `spec` for the app at `manifest`
 /// (its lock, else the registry; with `--offline`, the cache) without
 /// writing anything but the cache: `wcomp new --world` on a world that
-/// is not local. Returns the lock entry and the checked bytes' file in
+/// is not local. Returns what was fetched and the checked bytes' file in
 /// the cache.
 pub fn fetch_wit_package(
     manifest: &Path,
     spec: &PackageSpec,
     opts: &SyncOptions,
-) -> Result<(Locked, PathBuf), RegistryError> {
+) -> Result<(Synced, PathBuf), RegistryError> {
     crate::registry::block_on(async {
         let lock_path = Lock::path_for(manifest);
         let old = Lock::load(&lock_path)?;
         let mut registries = Registries::new(opts.config.clone())?;
         let entry = resolve(&mut registries, old.as_ref(), &lock_path, spec, opts).await?;
-        let (bytes, _) = fetch_locked(&mut registries, &entry, opts.offline).await?;
+        let (bytes, origin) = fetch_locked(&mut registries, &entry, opts.offline).await?;
         check_wit_package(&entry, &bytes)?;
         registries.cache().remember(&entry);
-        let path = registries.cache().blob_path(&entry.digest);
-        Ok((entry, path))
+        let fetched = Synced {
+            role: Role::Wit,
+            package: entry.name.clone(),
+            version: entry.version.clone(),
+            origin,
+            size: bytes.len() as u64,
+        };
+        Ok((fetched, registries.cache().blob_path(&entry.digest)))
     })
 }
 

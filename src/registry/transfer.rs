@@ -183,7 +183,7 @@ pub async fn push_file(
             .next()
             .unwrap_or("component")
     );
-    let mut annotations = BTreeMap::new();
+    let mut annotations = artifact::annotations(&bytes);
     if let Some(version) = reference.tag().and_then(|t| semver::Version::parse(t).ok()) {
         annotations.insert(artifact::VERSION.to_owned(), version.to_string());
     }
@@ -273,7 +273,8 @@ pub async fn publish(
         &version.to_string(),
     );
     let client = registries.client(location.endpoint);
-    let annotations = BTreeMap::from([(artifact::VERSION.to_owned(), version.to_string())]);
+    let mut annotations = artifact::annotations(&bytes);
+    annotations.insert(artifact::VERSION.to_owned(), version.to_string());
     let title = format!("{}.wasm", name.name());
     registries.cache().insert(&Digest::of(&bytes), &bytes)?;
     push(

@@ -242,6 +242,53 @@ pub fn interop_with_wkg_and_skopeo_and_bad_input() {
         "1.0.0"
     );
 
+    // The component's metadata becomes the annotations `wkg publish` writes.
+    let described = wat::parse_str(
+        r#"(component
+            (@custom "description" "Adds two numbers")
+            (@custom "licenses" "Apache-2.0")
+            (@custom "source" "https://github.com/acme/adder")
+            (@custom "homepage" "https://acme.dev/adder")
+            (@custom "authors" "Ada <ada@acme.dev>")
+            (@custom "revision" "80a8d16"))"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("described.wasm"), described).unwrap();
+    wcomp_with(
+        dir,
+        &config,
+        &[
+            "publish",
+            "described.wasm",
+            "--package",
+            "docs:described@1.0.0",
+        ],
+    )
+    .success();
+    let inspected = tool(
+        Command::new(registry::skopeo())
+            .args(["inspect", "--raw", "--tls-verify=false"])
+            .arg(format!("docker://{}/docs/described:1.0.0", reg.addr)),
+    );
+    let manifest: serde_json::Value = serde_json::from_str(&inspected).unwrap();
+    let annotations = &manifest["annotations"];
+    for (key, value) in [
+        ("version", "1.0.0"),
+        ("description", "Adds two numbers"),
+        ("licenses", "Apache-2.0"),
+        ("source", "https://github.com/acme/adder"),
+        ("url", "https://acme.dev/adder"),
+        ("authors", "Ada <ada@acme.dev>"),
+        ("revision", "80a8d16"),
+    ] {
+        assert_eq!(
+            annotations[format!("org.opencontainers.image.{key}")],
+            value,
+            "{inspected}"
+        );
+    }
+    assert!(annotations["org.opencontainers.image.created"].is_string());
+
     // wkg pushes, wcomp pulls.
     std::fs::write(dir.join("other.wasm"), adder("pushed by wkg")).unwrap();
     let reference = format!("{}/acme/other:2.0.0", reg.addr);

@@ -31,7 +31,7 @@ Examples:
   wcomp new codec --lang c --world codec
   wcomp new cli --lang rust --wit ../shared-wit --world cli
   wcomp new api --lang python --world wasi:http/service
-  wcomp new api --lang rust --world wasi:http/proxy@0.2.6   fetched if not local
+  wcomp new cli --lang rust --world docs:calc/cli@0.1.0      fetched if not local
   wcomp new codec --lang c --world codec --force    new stubs, your edits kept")]
 pub struct NewCommand {
     /// The component's name (kebab-case); its directory by default. Without
@@ -100,31 +100,7 @@ impl NewCommand {
             // The lock and `target/wcomp/wit-deps` follow the new entry.
             resolve::sync(&App::load(&created.manifest)?, &sync, &|_| {})?;
         }
-        let shown = |path: &std::path::Path| {
-            path.strip_prefix(&cwd)
-                .unwrap_or(path)
-                .display()
-                .to_string()
-        };
-        for existing in &created.existing {
-            match existing {
-                Existing::Replaced(path) => ui.status(
-                    "Replaced",
-                    format_args!("`{}`, unchanged since `wcomp new` wrote it", shown(path)),
-                ),
-                Existing::Kept(path) => ui.status(
-                    "Kept",
-                    format_args!(
-                        "`{}`, which you changed (`--overwrite-sources` replaces it, keeping a copy)",
-                        shown(path)
-                    ),
-                ),
-                Existing::BackedUp { path, backup } => ui.status(
-                    "Backed up",
-                    format_args!("`{}` to `{}`, then replaced it", shown(path), shown(backup)),
-                ),
-            }
-        }
+        report_existing(ui, &cwd, &created.existing);
         if created.created_app {
             ui.status(
                 "Created",
@@ -149,10 +125,13 @@ impl NewCommand {
                     .display()
             ),
         );
-        if let Some((name, requirement)) = &created.wit_dep {
+        if let Some(dep) = &created.wit_dep {
             ui.status(
                 "Added",
-                format_args!("`\"{name}\" = \"{requirement}\"` to `[wit.deps]` in app.toml"),
+                format_args!(
+                    "`\"{}\" = \"{}\"` to `[wit.deps]` in app.toml",
+                    dep.name, dep.requirement
+                ),
             );
         }
         let then = if created.http { "serve" } else { "run" };
@@ -179,5 +158,34 @@ fn sync_existing(manifest: &std::path::Path, sync: &SyncOptions, ui: &Ui) -> mie
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+/// What became of the files `--force` found in the way.
+fn report_existing(ui: &Ui, cwd: &std::path::Path, existing: &[Existing]) {
+    let shown = |path: &std::path::Path| {
+        path.strip_prefix(cwd)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    for existing in existing {
+        match existing {
+            Existing::Replaced(path) => ui.status(
+                "Replaced",
+                format_args!("`{}`, unchanged since `wcomp new` wrote it", shown(path)),
+            ),
+            Existing::Kept(path) => ui.status(
+                "Kept",
+                format_args!(
+                    "`{}`, which you changed (`--overwrite-sources` replaces it, keeping a copy)",
+                    shown(path)
+                ),
+            ),
+            Existing::BackedUp { path, backup } => ui.status(
+                "Backed up",
+                format_args!("`{}` to `{}`, then replaced it", shown(path), shown(backup)),
+            ),
+        }
     }
 }

@@ -43,9 +43,8 @@ pub struct Created {
     pub js_backend: Option<JsBackend>,
     /// A wasi:http handler (or middleware): served, not run.
     pub http: bool,
-    /// The WIT package fetched for the world, added to `[wit.deps]`:
-    /// its name and the requirement written.
-    pub wit_dep: Option<(String, String)>,
+    /// The WIT package fetched for the world, added to `[wit.deps]`.
+    pub wit_dep: Option<WitDep>,
     /// The person's files that were in the way (`--force`), and what
     /// became of each.
     pub existing: Vec<Existing>,
@@ -121,6 +120,13 @@ pub enum NewError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A `[wit.deps]` entry `wcomp new` adds: `"name" = "requirement"`.
+#[derive(Debug, Clone)]
+pub struct WitDep {
+    pub name: String,
+    pub requirement: String,
 }
 
 /// Fetches a WIT package the app does not have, for `wcomp new --world
@@ -448,7 +454,7 @@ fn resolve_world(
     opts: &NewOptions,
     fetch: Option<FetchWit>,
     writes: &mut Writes,
-) -> Result<(World, String, Option<(String, String)>), NewError> {
+) -> Result<(World, String, Option<WitDep>), NewError> {
     let fetched = target
         .existing
         .as_ref()
@@ -494,7 +500,7 @@ fn fetched_world(
     name: PackageName,
     version: Option<semver::Version>,
     fetch: FetchWit,
-) -> Result<(World, (String, String)), NewError> {
+) -> Result<(World, WitDep), NewError> {
     let requirement = match &version {
         Some(v) => semver::VersionReq {
             comparators: vec![semver::Comparator {
@@ -515,7 +521,11 @@ fn fetched_world(
         Some(_) => requirement.to_string(),
         None => resolved.to_string(),
     };
-    Ok((world, (name.to_string(), written)))
+    let dep = WitDep {
+        name: name.to_string(),
+        requirement: written,
+    };
+    Ok((world, dep))
 }
 
 /// The package of a fully qualified world, `ns:pkg/world[@version]`.
@@ -600,8 +610,8 @@ struct ManifestEntry<'a> {
     world: &'a str,
     wit: Option<&'a str>,
     js_backend: Option<JsBackend>,
-    /// A `[wit.deps]` entry to add: name, requirement.
-    wit_dep: Option<&'a (String, String)>,
+    /// A `[wit.deps]` entry to add.
+    wit_dep: Option<&'a WitDep>,
 }
 
 /// The manifest with `[components.NAME]` added, the file's formatting and
@@ -651,8 +661,8 @@ fn manifest_with(
         doc["components"] = toml_edit::Item::Table(components);
     }
     doc["components"][new.name] = toml_edit::Item::Table(entry);
-    if let Some((name, requirement)) = new.wit_dep {
-        add_wit_dep(&mut doc, name, requirement);
+    if let Some(dep) = new.wit_dep {
+        add_wit_dep(&mut doc, &dep.name, &dep.requirement);
     }
     Ok(doc.to_string())
 }

@@ -1400,6 +1400,40 @@ mod tests {
     }
 
     #[test]
+    fn wit_deps_are_package_requirements_sorted_by_name() {
+        let app = parse(
+            r#"
+            [app]
+            name = "calc"
+            main = "cli"
+
+            [components.cli]
+            lang = "rust"
+
+            [wit.deps]
+            "wasi:keyvalue" = "=0.2.0-draft"
+            "docs:adder" = "0.1"
+            "#,
+        )
+        .unwrap();
+        let deps: Vec<String> = app.wit_deps().iter().map(ToString::to_string).collect();
+        assert_eq!(deps, ["docs:adder@^0.1", "wasi:keyvalue@=0.2.0-draft"]);
+        let adder = &app.wit_deps()[0];
+        assert!(adder.requirement().matches(&"0.1.7".parse().unwrap()));
+        assert!(!adder.requirement().matches(&"0.2.0".parse().unwrap()));
+        assert_eq!(
+            app.fetched_wit_dir(),
+            PathBuf::from("./target/wcomp/wit-deps")
+        );
+        let none = parse("[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nwasm = \"x.wasm\"\n");
+        assert!(none.unwrap().wit_deps().is_empty());
+        let unknown = parse(
+            "[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nwasm = \"x.wasm\"\n[wit]\npath = \"w\"\n",
+        );
+        assert!(matches!(unknown, Err(ManifestError::Syntax { .. })));
+    }
+
+    #[test]
     fn a_full_manifest() {
         let app = parse(
             r#"

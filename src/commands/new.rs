@@ -163,12 +163,8 @@ fn sync_existing(manifest: &std::path::Path, sync: &SyncOptions, ui: &Ui) -> mie
 
 /// What became of the files `--force` found in the way.
 fn report_existing(ui: &Ui, cwd: &std::path::Path, existing: &[Existing]) {
-    let shown = |path: &std::path::Path| {
-        path.strip_prefix(cwd)
-            .unwrap_or(path)
-            .display()
-            .to_string()
-    };
+    let shown =
+        |path: &std::path::Path| path.strip_prefix(cwd).unwrap_or(path).display().to_string();
     for existing in existing {
         match existing {
             Existing::Replaced(path) => ui.status(

@@ -2,8 +2,10 @@
 //! reference client, wkg 0.16.1: a package pushed by wkg built into an
 //! app, composed and run, then again offline with the registry stopped;
 //! what `wcomp publish` writes fetched byte-identical by `wkg get` and seen
-//! by skopeo with the CNCF media types; a login; and every bad input,
-//! each leaving nothing written.
+//! by skopeo with the CNCF media types and the annotations; a login; WIT
+//! packages published by `wkg publish`, fetched by `wcomp new --world` and
+//! `[wit.deps]`, built against and run, offline from the lock and from the
+//! cache alone; and every bad input, each leaving nothing written.
 
 use std::path::Path;
 use std::process::Command;

@@ -52,10 +52,15 @@ pub enum Role {
 /// One package, in place.
 #[derive(Debug, Clone)]
 pub struct Synced {
+    /// What it is to the app.
     pub role: Role,
+    /// `ns:name`.
     pub package: String,
+    /// The version resolved.
     pub version: semver::Version,
+    /// Whether it had to be fetched.
     pub origin: Origin,
+    /// Its size in bytes.
     pub size: u64,
 }
 

@@ -125,7 +125,9 @@ pub enum NewError {
 /// A `[wit.deps]` entry `wcomp new` adds: `"name" = "requirement"`.
 #[derive(Debug, Clone)]
 pub struct WitDep {
+    /// `ns:name`.
     pub name: String,
+    /// The requirement written: `=1.2.3` for a version `--world` named.
     pub requirement: String,
 }
 

@@ -1036,6 +1036,40 @@ mod tests {
         let set = WitSet::load_with(Some(&wit), &[], None, std::slice::from_ref(&fetched)).unwrap();
         assert!(set.world("adder").is_err());
 
+        // The packages a fetched one uses come with it (here `docs:types`,
+        // which neither the app nor the vendored WASI defines).
+        let mut resolve = wcomp_core::wasi::resolve().clone();
+        resolve
+            .push_str(
+                "types.wit",
+                "package docs:types@0.1.0;\ninterface t {\n  type num = u64;\n}\n",
+            )
+            .unwrap();
+        let id = resolve
+            .push_str(
+                "wide.wit",
+                "package docs:wide@0.1.0;\ninterface add {\n  use docs:types/t@0.1.0.{num};\n  add: func(a: num, b: num) -> num;\n}\n",
+            )
+            .unwrap();
+        let wide = dir.path().join("docs-wide@0.1.0.wasm");
+        std::fs::write(&wide, wit_component::encode(&resolve, id, false).unwrap()).unwrap();
+        std::fs::write(
+            wit.join("calc.wit"),
+            "package docs:calc@0.1.0;\nworld cli {\n  import docs:wide/add@0.1.0;\n  export wasi:cli/run@0.2.12;\n}\n",
+        )
+        .unwrap();
+        let set = WitSet::load_with(Some(&wit), &[], None, std::slice::from_ref(&wide)).unwrap();
+        let world = super::World::from_set(set, "cli").unwrap();
+        assert!(
+            world
+                .resolve
+                .package_names
+                .keys()
+                .any(|n| n.to_string() == "docs:types@0.1.0"),
+            "{:?}",
+            world.resolve.package_names.keys().collect::<Vec<_>>()
+        );
+
         // A component is not a WIT package.
         let component = dir.path().join("component.wasm");
         std::fs::write(&component, wat::parse_str("(component)").unwrap()).unwrap();

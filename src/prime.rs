@@ -122,6 +122,7 @@ impl Starter {
                 force: false,
                 changed_files: scaffold::ChangedFiles::Keep,
             },
+            None,
         )?;
         let app = App::load(&dir.path().join("app.toml"))?;
         let begun = Instant::now();

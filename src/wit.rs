@@ -11,6 +11,11 @@
 //! The WASI that wcomp vendors is always in reach: its packages are added
 //! unless the WIT defines them itself (the same name and version).
 //!
+//! So are the WIT packages the app fetches from registries (`[wit.deps]`
+//! in app.toml, kept as Wasm-encoded WIT packages): each joins the
+//! dependencies unless the WIT defines a package of that name and version
+//! itself (local WIT wins).
+//!
 //! A world is then [materialized](World::materialize) for the toolchains:
 //! only the packages it uses, its own package first, written under the
 //! build directory, so each toolchain sees one simple layout whatever the
@@ -159,11 +164,13 @@ impl WitSet {
     /// with `extra` files joining the folder's own package; with no
     /// `path`, the vendored WASI and `extra` alone. Links inside the folder
     /// are followed within it and within `app_dir`, the folder of the app
-    /// it belongs to.
+    /// it belongs to. `fetched` are Wasm-encoded WIT packages from
+    /// registries ([`fetched_packages`]), which join the dependencies.
     pub fn load_with(
         path: Option<&Path>,
         extra: &Extra,
         app_dir: Option<&Path>,
+        fetched: &[PathBuf],
     ) -> Result<WitSet, WitError> {
         let groups = match path {
             Some(path) => read_groups(path, extra, app_dir)?,
@@ -178,18 +185,24 @@ impl WitSet {
         };
         let path = path.unwrap_or(Path::new("wit"));
         let top_names = package_names(&groups.top);
-        let dep_names = package_names(&groups.deps);
+        let mut dep_names = package_names(&groups.deps);
         let mut all: Vec<UnresolvedPackageGroup> =
             groups.top.into_iter().chain(groups.deps).collect();
         // The vendored packages the WIT does not define itself, version for
         // version: they depend on each other by exact version, so none is
         // left out for being defined in another version.
-        let defined: BTreeSet<&PackageName> = top_names.iter().chain(&dep_names).collect();
-        all.extend(
-            wcomp_core::wasi::unresolved()
-                .into_iter()
-                .filter(|g| !defined.contains(&g.main.name)),
-        );
+        let local: BTreeSet<PackageName> = top_names.iter().chain(&dep_names).cloned().collect();
+        let vendored: Vec<UnresolvedPackageGroup> = wcomp_core::wasi::unresolved()
+            .into_iter()
+            .filter(|g| !local.contains(&g.main.name))
+            .collect();
+        // The fetched packages neither defines.
+        let mut defined = local;
+        defined.extend(vendored.iter().map(|g| g.main.name.clone()));
+        let (fetched_groups, fetched_names) = fetched_groups(fetched, &defined)?;
+        all.extend(fetched_groups);
+        all.extend(vendored);
+        dep_names.extend(fetched_names);
         let mut resolve = Resolve::default();
         if !all.is_empty() {
             let main = all.remove(0);
@@ -201,9 +214,11 @@ impl WitSet {
                 })?;
         }
         let id = |name: &PackageName| resolve.package_names.get(name).copied();
+        let top = top_names.iter().filter_map(id).collect();
+        let deps = dep_names.iter().filter_map(id).collect();
         Ok(WitSet {
-            top: top_names.iter().filter_map(id).collect(),
-            deps: dep_names.iter().filter_map(id).collect(),
+            top,
+            deps,
             path: path.to_owned(),
             resolve,
         })
@@ -346,6 +361,84 @@ impl WitSet {
             "the worlds in reach are:\n{out}and {wasi} WASI worlds, such as `wasi:cli/command@0.3.0` and `wasi:http/proxy@0.2.12`"
         )
     }
+}
+
+/// The WIT packages an app fetched for `[wit.deps]` (kept in
+/// [`App::fetched_wit_dir`](wcomp_compose::App::fetched_wit_dir) by
+/// `wcomp build`, `compose`, `dev` and `new`), sorted; none when the app
+/// declares none.
+pub fn fetched_packages(app: &wcomp_compose::App) -> Vec<PathBuf> {
+    if app.wit_deps().is_empty() {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(app.fetched_wit_dir()) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The Wasm-encoded WIT packages in `fetched` as WIT to resolve with the
+/// rest: each file's package, and the packages it uses, except those
+/// `defined` elsewhere (the local WIT, the vendored WASI), which win. The
+/// views several files have of one package they use are unified first.
+/// Returns the groups and the names of the files' own packages.
+fn fetched_groups(
+    fetched: &[PathBuf],
+    defined: &BTreeSet<PackageName>,
+) -> Result<(Vec<UnresolvedPackageGroup>, Vec<PackageName>), WitError> {
+    let mut merged = Resolve::default();
+    let mut mains = Vec::new();
+    for file in fetched {
+        let fail = |detail: String| WitError::Parse {
+            path: file.to_owned(),
+            detail,
+        };
+        let bytes = std::fs::read(file).map_err(|source| WitError::Read {
+            path: file.to_owned(),
+            source,
+        })?;
+        let decoded = wit_component::decode(&bytes).map_err(|e| fail(format!("{e:#}")))?;
+        let wit_component::DecodedWasm::WitPackage(package, id) = decoded else {
+            return Err(fail("it is a component, not a WIT package".into()));
+        };
+        let name = package.packages[id].name.clone();
+        if defined.contains(&name) {
+            continue;
+        }
+        merged.merge(package).map_err(|e| {
+            fail(format!(
+                "it does not agree with the other fetched packages: {e:#}"
+            ))
+        })?;
+        mains.push(name);
+    }
+    let mut groups = Vec::new();
+    for (id, package) in merged.packages.iter() {
+        if defined.contains(&package.name) {
+            continue;
+        }
+        let at = fetched.first().map_or_else(PathBuf::new, |f| {
+            f.with_file_name(package_file_name(&package.name))
+        });
+        let mut printer = wit_component::WitPrinter::default();
+        printer
+            .print(&merged, id, &[])
+            .map_err(|e| WitError::Parse {
+                path: at.clone(),
+                detail: format!("{e:#}"),
+            })?;
+        groups.push(parse_files(
+            &at,
+            vec![(at.clone(), String::from(printer.output))],
+        )?);
+    }
+    Ok((groups, mains))
 }
 
 /// The unresolved package groups at `path`, `extra` joining its own package.
@@ -868,7 +961,7 @@ fn package_file_name(name: &PackageName) -> String {
 pub(crate) fn test_world(wit: &str, name: &str) -> World {
     let dir = tempfile::tempdir().expect("a temporary folder");
     std::fs::write(dir.path().join("w.wit"), wit).expect("the WIT written");
-    let set = WitSet::load_with(Some(dir.path()), &[], None).expect("the WIT resolves");
+    let set = WitSet::load_with(Some(dir.path()), &[], None, &[]).expect("the WIT resolves");
     World::from_set(set, name).expect("the world is there")
 }
 
@@ -893,5 +986,96 @@ mod tests {
         ] {
             assert_eq!(super::looks_like_wit(text), expected, "{text:?}");
         }
+    }
+
+    /// `wit` (one package) encoded as Wasm, as `wkg wit build` writes it.
+    fn encoded_package(wit: &str) -> Vec<u8> {
+        let mut resolve = wcomp_core::wasi::resolve().clone();
+        let id = resolve.push_str("fetched.wit", wit).unwrap();
+        wit_component::encode(&resolve, id, false).unwrap()
+    }
+
+    #[test]
+    fn fetched_packages_join_the_dependencies_unless_local() {
+        use super::{WitError, WitSet};
+        let dir = tempfile::tempdir().unwrap();
+        let wit = dir.path().join("wit");
+        std::fs::create_dir_all(&wit).unwrap();
+        std::fs::write(
+            wit.join("calc.wit"),
+            "package docs:calc@0.1.0;\nworld cli {\n  import docs:adder/add@0.1.0;\n  export wasi:cli/run@0.2.12;\n}\n",
+        )
+        .unwrap();
+        let fetched = dir.path().join("docs-adder@0.1.0.wasm");
+        std::fs::write(
+            &fetched,
+            encoded_package(
+                "package docs:adder@0.1.0;\ninterface add {\n  use wasi:io/streams@0.2.12.{input-stream};\n  add: func(a: u32, b: u32) -> u32;\n}\nworld adder {\n  export add;\n}\n",
+            ),
+        )
+        .unwrap();
+        let missing = WitSet::load_with(Some(&wit), &[], None, &[]).err().unwrap();
+        assert!(matches!(missing, WitError::Parse { .. }), "{missing:?}");
+
+        let set = WitSet::load_with(Some(&wit), &[], None, std::slice::from_ref(&fetched)).unwrap();
+        let cli = set.world("cli").unwrap();
+        assert_eq!(set.qualified_name(cli), "docs:calc/cli@0.1.0");
+        // Its worlds are in reach by their short names, as a `deps/` one's.
+        assert_eq!(
+            set.qualified_name(set.world("adder").unwrap()),
+            "docs:adder/adder@0.1.0"
+        );
+
+        // Local WIT of the same package wins: the fetched one is not read.
+        std::fs::create_dir_all(wit.join("deps")).unwrap();
+        std::fs::write(
+            wit.join("deps/adder.wit"),
+            "package docs:adder@0.1.0;\ninterface add {\n  add: func(a: u32, b: u32) -> u32;\n}\n",
+        )
+        .unwrap();
+        let set = WitSet::load_with(Some(&wit), &[], None, std::slice::from_ref(&fetched)).unwrap();
+        assert!(set.world("adder").is_err());
+
+        // The packages a fetched one uses come with it (here `docs:types`,
+        // which neither the app nor the vendored WASI defines).
+        let mut resolve = wcomp_core::wasi::resolve().clone();
+        resolve
+            .push_str(
+                "types.wit",
+                "package docs:types@0.1.0;\ninterface t {\n  type num = u64;\n}\n",
+            )
+            .unwrap();
+        let id = resolve
+            .push_str(
+                "wide.wit",
+                "package docs:wide@0.1.0;\ninterface add {\n  use docs:types/t@0.1.0.{num};\n  add: func(a: num, b: num) -> num;\n}\n",
+            )
+            .unwrap();
+        let wide = dir.path().join("docs-wide@0.1.0.wasm");
+        std::fs::write(&wide, wit_component::encode(&resolve, id, false).unwrap()).unwrap();
+        std::fs::write(
+            wit.join("calc.wit"),
+            "package docs:calc@0.1.0;\nworld cli {\n  import docs:wide/add@0.1.0;\n  export wasi:cli/run@0.2.12;\n}\n",
+        )
+        .unwrap();
+        let set = WitSet::load_with(Some(&wit), &[], None, std::slice::from_ref(&wide)).unwrap();
+        let world = super::World::from_set(set, "cli").unwrap();
+        assert!(
+            world
+                .resolve
+                .package_names
+                .keys()
+                .any(|n| n.to_string() == "docs:types@0.1.0"),
+            "{:?}",
+            world.resolve.package_names.keys().collect::<Vec<_>>()
+        );
+
+        // A component is not a WIT package.
+        let component = dir.path().join("component.wasm");
+        std::fs::write(&component, wat::parse_str("(component)").unwrap()).unwrap();
+        let err = WitSet::load_with(Some(&wit), &[], None, &[component])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("component.wasm"), "{err}");
     }
 }

@@ -25,6 +25,9 @@
 //!
 //! [components.cli.plug]
 //! "demo:text/transform" = "upper"
+//!
+//! [wit.deps]                      # WIT packages fetched from a registry
+//! "wasi:http" = "0.2.6"
 //! ```
 //!
 //! Unknown keys are errors, names are kebab-case, and every error points at
@@ -44,7 +47,7 @@ use toml::Spanned;
 
 use crate::Lang;
 use crate::capabilities::{Capabilities, Capability};
-use crate::package::PackageSpec;
+use crate::package::{PackageName, PackageSpec};
 
 /// The default manifest file name.
 pub const FILE_NAME: &str = "app.toml";
@@ -235,6 +238,29 @@ pub enum ManifestError {
         /// The `package` value.
         #[label("not a package requirement")]
         span: SourceSpan,
+    },
+
+    /// A `[wit.deps]` entry that is not `"namespace:name" = "requirement"`.
+    #[error("invalid WIT dependency `{name}`: {reason}")]
+    #[diagnostic(
+        code(wcomp::manifest::invalid_wit_dep),
+        help(
+            "write `\"namespace:name\" = \"requirement\"`, e.g. `\"wasi:http\" = \"0.2.6\"` (any 0.2.x from 0.2.6) or `\"=0.2.6\"`; requirements follow Cargo's rules"
+        )
+    )]
+    InvalidWitDep {
+        /// The package name, as written.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+        /// The manifest's text, which the label points into.
+        #[source_code]
+        src: Source,
+        /// The name or the requirement, whichever is wrong.
+        #[label("{label}")]
+        span: SourceSpan,
+        /// The label: `not a package name` or `not a version requirement`.
+        label: &'static str,
     },
 
     /// A key that only some languages take is given to a component of
@@ -539,6 +565,15 @@ struct RawComponent {
     plug: BTreeMap<String, Spanned<String>>,
 }
 
+/// `[wit]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWit {
+    /// `"ns:name" = "requirement"`.
+    #[serde(default)]
+    deps: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
 /// The whole file as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -546,6 +581,8 @@ struct RawManifest {
     app: RawApp,
     #[serde(default)]
     components: BTreeMap<Spanned<String>, RawComponent>,
+    #[serde(default)]
+    wit: RawWit,
 }
 
 /// One component of the app, checked.
@@ -655,6 +692,7 @@ pub struct App {
     output: Option<(PathBuf, Range<usize>)>,
     host_imports: Vec<String>,
     components: BTreeMap<KebabName, ComponentEntry>,
+    wit_deps: Vec<PackageSpec>,
 }
 
 /// Reads the whole of the manifest at `path`.
@@ -741,6 +779,7 @@ impl App {
             main_span: raw.app.main.span(),
             output: check.output(raw.app.output)?,
             host_imports: check.host_imports(raw.app.host_imports)?,
+            wit_deps: check.wit_deps(raw.wit.deps)?,
             source: src.clone(),
             components,
         };
@@ -825,6 +864,20 @@ impl App {
     /// names, or packages as `ns:pkg/*`.
     pub fn host_imports(&self) -> &[String] {
         &self.host_imports
+    }
+
+    /// The WIT packages `[wit.deps]` fetches from registries, sorted by
+    /// name: every component's WIT may use them, as if they were in its
+    /// `deps/`.
+    pub fn wit_deps(&self) -> &[PackageSpec] {
+        &self.wit_deps
+    }
+
+    /// Where the WIT packages of `[wit.deps]` are kept once fetched, each
+    /// as `<namespace>-<name>@<version>.wasm` (a WIT package encoded as
+    /// Wasm, as `wkg wit build` writes it): `target/wcomp/wit-deps`.
+    pub fn fetched_wit_dir(&self) -> PathBuf {
+        self.build_dir().join("wit-deps")
     }
 
     /// The component called `name`.
@@ -1227,6 +1280,40 @@ impl Checker<'_> {
         }
     }
 
+    /// `[wit.deps]`: package names and the versions they may have.
+    fn wit_deps(
+        &self,
+        deps: BTreeMap<Spanned<String>, Spanned<String>>,
+    ) -> Result<Vec<PackageSpec>, ManifestError> {
+        let invalid = |name: &Spanned<String>, reason, span: Range<usize>, label| {
+            ManifestError::InvalidWitDep {
+                name: name.get_ref().clone(),
+                reason,
+                src: self.src.clone(),
+                span: span.into(),
+                label,
+            }
+        };
+        deps.into_iter()
+            .map(|(name, requirement)| {
+                let package: PackageName = name
+                    .get_ref()
+                    .parse()
+                    .map_err(|reason| invalid(&name, reason, name.span(), "not a package name"))?;
+                let text = requirement.get_ref();
+                let req = semver::VersionReq::parse(text.trim()).map_err(|e| {
+                    invalid(
+                        &name,
+                        format!("`{text}` is not a version requirement ({e})"),
+                        requirement.span(),
+                        "not a version requirement",
+                    )
+                })?;
+                Ok(PackageSpec::new(package, req))
+            })
+            .collect()
+    }
+
     fn host_imports(&self, entries: Vec<Spanned<String>>) -> Result<Vec<String>, ManifestError> {
         entries
             .into_iter()
@@ -1310,6 +1397,40 @@ mod tests {
             assert!(KebabName::new(suggestion).is_ok(), "{suggestion}");
             assert_eq!(KebabName::new(bad).unwrap_err(), suggestion, "{bad}");
         }
+    }
+
+    #[test]
+    fn wit_deps_are_package_requirements_sorted_by_name() {
+        let app = parse(
+            r#"
+            [app]
+            name = "calc"
+            main = "cli"
+
+            [components.cli]
+            lang = "rust"
+
+            [wit.deps]
+            "wasi:keyvalue" = "=0.2.0-draft"
+            "docs:adder" = "0.1"
+            "#,
+        )
+        .unwrap();
+        let deps: Vec<String> = app.wit_deps().iter().map(ToString::to_string).collect();
+        assert_eq!(deps, ["docs:adder@^0.1", "wasi:keyvalue@=0.2.0-draft"]);
+        let adder = &app.wit_deps()[0];
+        assert!(adder.requirement().matches(&"0.1.7".parse().unwrap()));
+        assert!(!adder.requirement().matches(&"0.2.0".parse().unwrap()));
+        assert_eq!(
+            app.fetched_wit_dir(),
+            PathBuf::from("./target/wcomp/wit-deps")
+        );
+        let none = parse("[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nwasm = \"x.wasm\"\n");
+        assert!(none.unwrap().wit_deps().is_empty());
+        let unknown = parse(
+            "[app]\nname = \"a\"\nmain = \"x\"\n[components.x]\nwasm = \"x.wasm\"\n[wit]\npath = \"w\"\n",
+        );
+        assert!(matches!(unknown, Err(ManifestError::Syntax { .. })));
     }
 
     #[test]

@@ -75,6 +75,11 @@ pub struct PackageSpec {
 }
 
 impl PackageSpec {
+    /// A dependency on `name`, any version `requirement` accepts.
+    pub fn new(name: PackageName, requirement: VersionReq) -> Self {
+        PackageSpec { name, requirement }
+    }
+
     /// The package's name.
     pub fn name(&self) -> &PackageName {
         &self.name

@@ -439,11 +439,12 @@ fn load_world(
     entry: &ComponentEntry,
     wit: &ComponentWit,
 ) -> Result<World, ComponentError> {
+    let fetched = crate::wit::fetched_packages(app);
     let load = || {
         let set = if wit.origin == WitOrigin::App && !wit.path.exists() {
-            WitSet::load_with(None, &[], None)?
+            WitSet::load_with(None, &[], None, &fetched)?
         } else {
-            WitSet::load_with(Some(&wit.path), &[], Some(app.dir()))?
+            WitSet::load_with(Some(&wit.path), &[], Some(app.dir()), &fetched)?
         };
         World::from_set(set, entry.world())
     };
@@ -452,7 +453,7 @@ fn load_world(
         // A folder's own `wit/` now hides the app's: say so when the world
         // the component names is in the app's.
         let in_app_wit = || {
-            WitSet::load_with(Some(&app.wit_dir()), &[], Some(app.dir()))
+            WitSet::load_with(Some(&app.wit_dir()), &[], Some(app.dir()), &fetched)
                 .is_ok_and(|set| set.world(entry.world()).is_ok())
         };
         if wit.origin == WitOrigin::Own

@@ -7,6 +7,7 @@ use wcomp_host::Call;
 use wcomp_host::serve;
 
 use super::host_options::{LimitOptions, SandboxOptions};
+use super::registry_options::PackageOptions;
 use super::trace_options::TraceOptions;
 use crate::build::BuildOptions;
 use crate::dev::{self, DevOptions, Hosts, Mode};
@@ -28,6 +29,10 @@ use crate::ui::Ui;
 ///
 /// With `--serve`, an HTTP handler app is served as `wcomp serve` serves
 /// it, and each change restarts the server with the new composition.
+///
+/// Packages from registries (`package = ...`, `[wit.deps]`) are resolved
+/// on each iteration as `wcomp build` resolves them, with `--locked` and
+/// `--offline` as there.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -83,6 +88,9 @@ pub struct DevCommand {
 
     #[command(flatten)]
     pub limits: LimitOptions,
+
+    #[command(flatten)]
+    pub packages: PackageOptions,
 }
 
 impl DevCommand {
@@ -113,6 +121,7 @@ impl DevCommand {
             mode,
             grants: self.sandbox.grants(),
             limits: self.limits.limits(),
+            packages: self.packages.sync_options(),
         };
         dev::dev(opts, hosts, ui)?;
         Ok(ExitCode::SUCCESS)

@@ -1,8 +1,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use wcomp_compose::Lang;
+use wcomp_compose::{App, Lang, PackageSpec};
 
+use crate::commands::registry_options::{PackageOptions, report_synced};
+use crate::registry::RegistryError;
+use crate::registry::resolve::{self, SyncOptions};
 use crate::scaffold::{self, ChangedFiles, Existing, NewOptions};
 use crate::ui::Ui;
 
@@ -12,6 +15,10 @@ use crate::ui::Ui;
 /// generated from the world's exports, and adds it to app.toml (creating
 /// app.toml and a starter `wit/` package when there is none). Without
 /// `--world`, the guest is a command that prints a greeting.
+///
+/// A fully qualified `--world ns:pkg/world@1.2.3` whose package is not in
+/// the app's WIT is fetched from its registry (as `[wit.deps]` fetches
+/// WIT packages) and added to app.toml's `[wit.deps]`, pinned.
 ///
 /// With `--force`, files already in NAME are replaced only while they are
 /// as `wcomp new` wrote them (it records their hashes in
@@ -24,6 +31,7 @@ Examples:
   wcomp new codec --lang c --world codec
   wcomp new cli --lang rust --wit ../shared-wit --world cli
   wcomp new api --lang python --world wasi:http/service
+  wcomp new cli --lang rust --world docs:calc/cli@0.1.0      fetched if not local
   wcomp new codec --lang c --world codec --force    new stubs, your edits kept")]
 pub struct NewCommand {
     /// The component's name (kebab-case); its directory by default. Without
@@ -55,12 +63,23 @@ pub struct NewCommand {
     /// aside first to `NAME.wcomp-backup`.
     #[arg(long)]
     pub overwrite_sources: bool,
+
+    #[command(flatten)]
+    pub packages: PackageOptions,
 }
 
 impl NewCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let cwd = std::env::current_dir()
             .map_err(|e| miette::miette!("cannot read the current directory: {e}"))?;
+        let manifest = cwd.join(wcomp_compose::manifest::FILE_NAME);
+        let sync = self.packages.sync_options();
+        sync_existing(&manifest, &sync, ui)?;
+        let fetch = |spec: &PackageSpec| -> Result<_, RegistryError> {
+            let (fetched, file) = resolve::fetch_wit_package(&manifest, spec, &sync)?;
+            report_synced(ui)(&fetched);
+            Ok((fetched.version, file))
+        };
         let created = scaffold::new(
             &cwd,
             &NewOptions {
@@ -75,32 +94,13 @@ impl NewCommand {
                     ChangedFiles::Keep
                 },
             },
+            Some(&fetch),
         )?;
-        let shown = |path: &std::path::Path| {
-            path.strip_prefix(&cwd)
-                .unwrap_or(path)
-                .display()
-                .to_string()
-        };
-        for existing in &created.existing {
-            match existing {
-                Existing::Replaced(path) => ui.status(
-                    "Replaced",
-                    format_args!("`{}`, unchanged since `wcomp new` wrote it", shown(path)),
-                ),
-                Existing::Kept(path) => ui.status(
-                    "Kept",
-                    format_args!(
-                        "`{}`, which you changed (`--overwrite-sources` replaces it, keeping a copy)",
-                        shown(path)
-                    ),
-                ),
-                Existing::BackedUp { path, backup } => ui.status(
-                    "Backed up",
-                    format_args!("`{}` to `{}`, then replaced it", shown(path), shown(backup)),
-                ),
-            }
+        if created.wit_dep.is_some() {
+            // The lock and `target/wcomp/wit-deps` follow the new entry.
+            resolve::sync(&App::load(&created.manifest)?, &sync, &|_| {})?;
         }
+        report_existing(ui, &cwd, &created.existing);
         if created.created_app {
             ui.status(
                 "Created",
@@ -125,11 +125,63 @@ impl NewCommand {
                     .display()
             ),
         );
+        if let Some(dep) = &created.wit_dep {
+            ui.status(
+                "Added",
+                format_args!(
+                    "`\"{}\" = \"{}\"` to `[wit.deps]` in app.toml",
+                    dep.name, dep.requirement
+                ),
+            );
+        }
         let then = if created.http { "serve" } else { "run" };
         ui.status(
             "Next",
             format_args!("`wcomp build`, then `wcomp compose` and `wcomp {then} composed.wasm`"),
         );
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// The `[wit.deps]` of the app `wcomp new` adds to, in place before its
+/// WIT is read. A manifest that does not load is left for `new` to report.
+fn sync_existing(manifest: &std::path::Path, sync: &SyncOptions, ui: &Ui) -> miette::Result<()> {
+    match App::load(manifest) {
+        Ok(app) if !app.wit_deps().is_empty() => {
+            // Only what had to be fetched is worth a line here.
+            let report = report_synced(ui);
+            resolve::sync(&app, sync, &|synced| {
+                if synced.origin == resolve::Origin::Registry {
+                    report(synced);
+                }
+            })?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What became of the files `--force` found in the way.
+fn report_existing(ui: &Ui, cwd: &std::path::Path, existing: &[Existing]) {
+    let shown =
+        |path: &std::path::Path| path.strip_prefix(cwd).unwrap_or(path).display().to_string();
+    for existing in existing {
+        match existing {
+            Existing::Replaced(path) => ui.status(
+                "Replaced",
+                format_args!("`{}`, unchanged since `wcomp new` wrote it", shown(path)),
+            ),
+            Existing::Kept(path) => ui.status(
+                "Kept",
+                format_args!(
+                    "`{}`, which you changed (`--overwrite-sources` replaces it, keeping a copy)",
+                    shown(path)
+                ),
+            ),
+            Existing::BackedUp { path, backup } => ui.status(
+                "Backed up",
+                format_args!("`{}` to `{}`, then replaced it", shown(path), shown(backup)),
+            ),
+        }
     }
 }

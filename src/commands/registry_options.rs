@@ -39,23 +39,21 @@ pub struct ConfigOption {
     pub config: Option<PathBuf>,
 }
 
-/// Shows each package component as it is put in place.
+/// Shows each package (a component, or WIT) as it is put in place.
 pub fn report_synced(ui: &crate::ui::Ui) -> impl Fn(&crate::registry::resolve::Synced) + '_ {
-    use crate::registry::resolve::Origin;
+    use crate::registry::resolve::{Origin, Role};
     move |synced| {
         let verb = match synced.origin {
             Origin::Cache => "Cached",
             Origin::Registry => "Fetched",
         };
-        ui.status(
-            verb,
-            format_args!(
-                "{} ({}@{}, {})",
-                synced.component,
-                synced.package,
-                synced.version,
-                wcomp_core::fmt::Size(synced.size)
-            ),
-        );
+        let size = wcomp_core::fmt::Size(synced.size);
+        let (package, version) = (&synced.package, &synced.version);
+        match &synced.role {
+            Role::Component(name) => {
+                ui.status(verb, format_args!("{name} ({package}@{version}, {size})"))
+            }
+            Role::Wit => ui.status(verb, format_args!("WIT {package}@{version} ({size})")),
+        }
     }
 }

@@ -73,6 +73,8 @@ pub struct DevOptions {
     pub mode: Mode,
     pub grants: Grants,
     pub limits: Limits,
+    /// How packages from registries are resolved (`--locked`, `--offline`).
+    pub packages: crate::registry::resolve::SyncOptions,
 }
 
 /// Watches and reruns the app until Ctrl-C or SIGTERM. `host` must be
@@ -658,10 +660,9 @@ fn build_stale(
     phase: &Phase,
 ) -> Result<(Vec<String>, Duration), ()> {
     let begun = Instant::now();
-    // Published components (`package = ...`): from the lock and the cache
-    // after the first iteration.
-    let packages = crate::registry::resolve::SyncOptions::default();
-    crate::registry::resolve::sync(app, &packages, &|_| {}).map_err(show)?;
+    // Packages from registries (`package = ...`, `[wit.deps]`): from the
+    // lock and the cache after the first iteration.
+    crate::registry::resolve::sync(app, &opts.packages, &|_| {}).map_err(show)?;
     phase.building.store(true, Ordering::SeqCst);
     let report = build::build(app, &opts.build, &DevProgress { ui, phase });
     phase.building.store(false, Ordering::SeqCst);

@@ -16,10 +16,23 @@ pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.wasm.config.v0+json";
 pub const LAYER_MEDIA_TYPE: &str = "application/wasm";
 
 /// The OCI annotations wkg writes: the layer's file name, the version.
-/// (wkg also copies a component's description, licenses, source, homepage
-/// and authors custom sections; wcomp does not read those yet.)
 pub const TITLE: &str = "org.opencontainers.image.title";
 pub const VERSION: &str = "org.opencontainers.image.version";
+/// When the artifact was made (also the config's `created`).
+pub const CREATED: &str = "org.opencontainers.image.created";
+
+/// The custom sections of a component's metadata (as `wasm-tools metadata
+/// add` and wasm-metadata write them, each a UTF-8 string) and the OCI
+/// annotation each becomes. The first five are the ones `wkg publish`
+/// copies; `revision` has an OCI annotation of its own too.
+pub const METADATA_ANNOTATIONS: [(&str, &str); 6] = [
+    ("description", "org.opencontainers.image.description"),
+    ("licenses", "org.opencontainers.image.licenses"),
+    ("source", "org.opencontainers.image.source"),
+    ("homepage", "org.opencontainers.image.url"),
+    ("authors", "org.opencontainers.image.authors"),
+    ("revision", "org.opencontainers.image.revision"),
+];
 
 /// A content descriptor.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -154,6 +167,34 @@ pub fn describe(bytes: &[u8]) -> Result<Described, String> {
     Ok(Described { info, package })
 }
 
+/// The OCI annotations of a component (or WIT package) read from its own
+/// metadata, its top-level custom sections ([`METADATA_ANNOTATIONS`]; the
+/// modules and components inside it have their own, as wasm-metadata
+/// reads them); a section that is not UTF-8 is left out. With the time it
+/// is published, as `org.opencontainers.image.created`.
+pub fn annotations(bytes: &[u8]) -> BTreeMap<String, String> {
+    let mut annotations = BTreeMap::from([(CREATED.to_owned(), created())]);
+    let mut depth = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload {
+            Ok(wasmparser::Payload::ModuleSection { .. })
+            | Ok(wasmparser::Payload::ComponentSection { .. }) => depth += 1,
+            Ok(wasmparser::Payload::End(_)) => depth = depth.saturating_sub(1),
+            Ok(wasmparser::Payload::CustomSection(section)) if depth == 0 => {
+                let key = METADATA_ANNOTATIONS
+                    .iter()
+                    .find(|(name, _)| *name == section.name());
+                if let (Some((_, key)), Ok(text)) = (key, std::str::from_utf8(section.data())) {
+                    annotations.insert((*key).to_owned(), text.to_owned());
+                }
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    annotations
+}
+
 /// The config blob and manifest for `layer`, titled `title`, with the
 /// manifest annotations `annotations`. Returns (config bytes, manifest
 /// bytes).
@@ -277,6 +318,40 @@ mod tests {
     fn dates_are_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_709_251_199), "2024-02-29T23:59:59Z");
+    }
+
+    #[test]
+    fn annotations_come_from_the_top_level_metadata() {
+        let component = wat::parse_str(
+            r#"(component
+                (core module (@custom "description" "the inner module's"))
+                (@custom "description" "Adds two numbers")
+                (@custom "licenses" "Apache-2.0 WITH LLVM-exception")
+                (@custom "source" "https://github.com/acme/adder")
+                (@custom "homepage" "https://acme.dev/adder")
+                (@custom "authors" "Ada <ada@acme.dev>")
+                (@custom "revision" "80a8d16")
+                (@custom "salt" "not an annotation"))"#,
+        )
+        .unwrap();
+        let found = annotations(&component);
+        let key = |k: &str| {
+            found
+                .get(&format!("org.opencontainers.image.{k}"))
+                .map(String::as_str)
+        };
+        assert_eq!(key("description"), Some("Adds two numbers"));
+        assert_eq!(key("licenses"), Some("Apache-2.0 WITH LLVM-exception"));
+        assert_eq!(key("source"), Some("https://github.com/acme/adder"));
+        assert_eq!(key("url"), Some("https://acme.dev/adder"));
+        assert_eq!(key("authors"), Some("Ada <ada@acme.dev>"));
+        assert_eq!(key("revision"), Some("80a8d16"));
+        assert!(key("created").is_some_and(|c| c.ends_with('Z')));
+        assert_eq!(found.len(), 7, "{found:?}");
+        assert_eq!(
+            annotations(&wat::parse_str("(component)").unwrap()).len(),
+            1
+        );
     }
 
     #[test]

@@ -93,6 +93,19 @@ pub enum RegistryError {
     )]
     NotAComponent { reference: String, reason: String },
 
+    #[error("`{package}` (`{reference}`) is not a WIT package: {reason}")]
+    #[diagnostic(
+        code(wcomp::registry::not_a_wit_package),
+        help(
+            "`[wit.deps]` takes WIT packages encoded as Wasm, as `wkg wit build` writes them and `wkg publish` or `wcomp publish` publishes them; a component goes in `[components.NAME] package = ...`"
+        )
+    )]
+    NotAWitPackage {
+        package: String,
+        reference: String,
+        reason: String,
+    },
+
     #[error("`{}` is not a component or a WIT package: {reason}", path.display())]
     #[diagnostic(code(wcomp::registry::not_a_component_file))]
     NotAComponentFile { path: PathBuf, reason: String },

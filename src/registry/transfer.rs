@@ -183,7 +183,7 @@ pub async fn push_file(
             .next()
             .unwrap_or("component")
     );
-    let mut annotations = BTreeMap::new();
+    let mut annotations = artifact::annotations(&bytes);
     if let Some(version) = reference.tag().and_then(|t| semver::Version::parse(t).ok()) {
         annotations.insert(artifact::VERSION.to_owned(), version.to_string());
     }
@@ -273,10 +273,12 @@ pub async fn publish(
         &version.to_string(),
     );
     let client = registries.client(location.endpoint);
-    let annotations = BTreeMap::from([(artifact::VERSION.to_owned(), version.to_string())]);
+    let mut annotations = artifact::annotations(&bytes);
+    annotations.insert(artifact::VERSION.to_owned(), version.to_string());
     let title = format!("{}.wasm", name.name());
-    registries.cache().insert(&Digest::of(&bytes), &bytes)?;
-    push(
+    let digest = Digest::of(&bytes);
+    registries.cache().insert(&digest, &bytes)?;
+    let pushed = push(
         &client,
         &reference,
         bytes,
@@ -285,7 +287,17 @@ pub async fn publish(
         annotations,
         true,
     )
-    .await
+    .await?;
+    // What this machine published, `--offline` can resolve to.
+    registries.cache().remember(&crate::registry::lock::Locked {
+        name: name.to_string(),
+        version,
+        registry: location.registry,
+        reference: reference.to_string(),
+        manifest: pushed.digest.clone(),
+        digest,
+    });
+    Ok(pushed)
 }
 
 fn no_name(file: &Path, package: &str) -> RegistryError {

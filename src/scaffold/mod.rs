@@ -11,7 +11,7 @@ mod writes;
 use std::path::{Path, PathBuf};
 
 use wcomp_compose::manifest;
-use wcomp_compose::{App, JsBackend, KebabName, Lang, ManifestError};
+use wcomp_compose::{App, JsBackend, KebabName, Lang, ManifestError, PackageName, PackageSpec};
 
 use crate::wit::{WitError, WitSet, World};
 use writes::Writes;
@@ -43,6 +43,8 @@ pub struct Created {
     pub js_backend: Option<JsBackend>,
     /// A wasi:http handler (or middleware): served, not run.
     pub http: bool,
+    /// The WIT package fetched for the world, added to `[wit.deps]`.
+    pub wit_dep: Option<WitDep>,
     /// The person's files that were in the way (`--force`), and what
     /// became of each.
     pub existing: Vec<Existing>,
@@ -72,6 +74,10 @@ pub enum NewError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Wit(#[from] WitError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
 
     #[error("cannot copy the WIT: `{}` is a link {reason}", link.display())]
     #[diagnostic(
@@ -115,6 +121,21 @@ pub enum NewError {
         source: std::io::Error,
     },
 }
+
+/// A `[wit.deps]` entry `wcomp new` adds: `"name" = "requirement"`.
+#[derive(Debug, Clone)]
+pub struct WitDep {
+    /// `ns:name`.
+    pub name: String,
+    /// The requirement written: `=1.2.3` for a version `--world` named.
+    pub requirement: String,
+}
+
+/// Fetches a WIT package the app does not have, for `wcomp new --world
+/// ns:pkg/world@1.2.3`: the version it resolved to and the Wasm-encoded
+/// package's file (in the cache: nothing of the app's is written).
+pub type FetchWit<'a> =
+    &'a dyn Fn(&PackageSpec) -> Result<(semver::Version, PathBuf), crate::registry::RegistryError>;
 
 /// A file to write, relative to the component's directory.
 pub struct File {
@@ -229,10 +250,12 @@ struct WitSource {
 }
 
 /// Scaffolds a component in `cwd`'s app (creating the app if there is none).
+/// A fully qualified `--world` whose package is not local is fetched with
+/// `fetch`, if given, and added to `[wit.deps]`.
 ///
 /// Everything is planned and checked in memory first; then the files are
 /// written all or none, app.toml last.
-pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
+pub fn new(cwd: &Path, opts: &NewOptions, fetch: Option<FetchWit>) -> Result<Created, NewError> {
     let target = target(cwd, opts)?;
     let source = wit_source(cwd, &target, opts.wit.as_deref())?;
     let mut writes = Writes::default();
@@ -243,9 +266,12 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         .as_deref()
         .and_then(http::Starter::parse)
         .filter(|_| opts.wit.is_none() && !source.own);
-    let (world, world_spec) = match http {
-        Some(starter) => http_world(cwd, &target, &source, starter, opts.lang, &mut writes)?,
-        None => resolve_world(cwd, &target, &source, opts, &mut writes)?,
+    let (world, world_spec, wit_dep) = match http {
+        Some(starter) => {
+            let (world, spec) = http_world(cwd, &target, &source, starter, opts.lang, &mut writes)?;
+            (world, spec, None)
+        }
+        None => resolve_world(cwd, &target, &source, opts, fetch, &mut writes)?,
     };
     let language = crate::lang::driver(opts.lang);
     language.check_world(&world)?;
@@ -275,6 +301,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         world: &world_spec,
         wit: source.recorded.as_deref(),
         js_backend,
+        wit_dep: wit_dep.as_ref(),
     };
     let manifest_text = manifest_with(target.existing.as_ref(), &target.app_name, &entry)?;
     let existing = writes.settle(cwd, opts.changed_files)?;
@@ -300,6 +327,7 @@ pub fn new(cwd: &Path, opts: &NewOptions) -> Result<Created, NewError> {
         js_backend,
         http: http.is_some(),
         existing,
+        wit_dep,
     })
 }
 
@@ -417,37 +445,109 @@ fn wit_source(cwd: &Path, target: &Target, given: Option<&Path>) -> Result<WitSo
     })
 }
 
-/// The world to implement, and how app.toml names it. Without `--world`,
-/// the world named after the component if the WIT has one, else a starter
-/// command added to the app's `wit/` package (queued in `writes`).
+/// The world to implement, how app.toml names it, and the WIT package
+/// fetched for it (`[wit.deps]`'s new entry). Without `--world`, the world
+/// named after the component if the WIT has one, else a starter command
+/// added to the app's `wit/` package (queued in `writes`).
 fn resolve_world(
     cwd: &Path,
     target: &Target,
     source: &WitSource,
     opts: &NewOptions,
+    fetch: Option<FetchWit>,
     writes: &mut Writes,
-) -> Result<(World, String), NewError> {
-    let set = WitSet::load_with(source.read_from.as_deref(), &[], Some(cwd))?;
+) -> Result<(World, String, Option<WitDep>), NewError> {
+    let fetched = target
+        .existing
+        .as_ref()
+        .map(crate::wit::fetched_packages)
+        .unwrap_or_default();
+    let set = WitSet::load_with(source.read_from.as_deref(), &[], Some(cwd), &fetched)?;
     let spec = opts
         .world
         .clone()
         .unwrap_or_else(|| target.name.to_string());
-    match World::from_set(set, &spec) {
-        Ok(world) => Ok((world, spec)),
-        Err(WitError::NoWorld { .. })
+    let remote = remote_package(&spec).filter(|(name, version)| !has_package(&set, name, version));
+    match (World::from_set(set, &spec), remote.zip(fetch)) {
+        (Ok(world), _) => Ok((world, spec, None)),
+        (Err(WitError::NoWorld { .. }), Some(((name, version), fetch))) => {
+            let (world, dep) = fetched_world(cwd, source, fetched, &spec, name, version, fetch)?;
+            Ok((world, spec, Some(dep)))
+        }
+        (Err(WitError::NoWorld { .. }), None)
             if opts.world.is_none() && source.recorded.is_none() && !source.own =>
         {
             let name = target.name.as_str();
             let starter = starter_files(cwd, &target.app_name, name, starter_world(name))?;
-            let set = WitSet::load_with(source.read_from.as_deref(), &starter, Some(cwd))?;
+            let set =
+                WitSet::load_with(source.read_from.as_deref(), &starter, Some(cwd), &fetched)?;
             let world = World::from_set(set, &spec)?;
             for (path, text) in starter {
                 writes.add(path, text);
             }
-            Ok((world, spec))
+            Ok((world, spec, None))
         }
-        Err(e) => Err(e.into()),
+        (Err(e), _) => Err(e.into()),
     }
+}
+
+/// World `spec` of package `name`, which the app does not have, from the
+/// registry (`version` exactly, else the highest there is), and the
+/// `[wit.deps]` entry that keeps it: a version named in `--world` pinned.
+fn fetched_world(
+    cwd: &Path,
+    source: &WitSource,
+    mut fetched: Vec<PathBuf>,
+    spec: &str,
+    name: PackageName,
+    version: Option<semver::Version>,
+    fetch: FetchWit,
+) -> Result<(World, WitDep), NewError> {
+    let requirement = match &version {
+        Some(v) => semver::VersionReq {
+            comparators: vec![semver::Comparator {
+                op: semver::Op::Exact,
+                major: v.major,
+                minor: Some(v.minor),
+                patch: Some(v.patch),
+                pre: v.pre.clone(),
+            }],
+        },
+        None => semver::VersionReq::STAR,
+    };
+    let (resolved, file) = fetch(&PackageSpec::new(name.clone(), requirement.clone()))?;
+    fetched.push(file);
+    let set = WitSet::load_with(source.read_from.as_deref(), &[], Some(cwd), &fetched)?;
+    let world = World::from_set(set, spec)?;
+    let written = match version {
+        Some(_) => requirement.to_string(),
+        None => resolved.to_string(),
+    };
+    let dep = WitDep {
+        name: name.to_string(),
+        requirement: written,
+    };
+    Ok((world, dep))
+}
+
+/// The package of a fully qualified world, `ns:pkg/world[@version]`.
+fn remote_package(world: &str) -> Option<(PackageName, Option<semver::Version>)> {
+    let (package, rest) = world.split_once('/')?;
+    let name: PackageName = package.parse().ok()?;
+    let version = match rest.split_once('@') {
+        Some((_, version)) => Some(semver::Version::parse(version).ok()?),
+        None => None,
+    };
+    Some((name, version))
+}
+
+/// Whether `set` has package `name` (at `version`, if given).
+fn has_package(set: &WitSet, name: &PackageName, version: &Option<semver::Version>) -> bool {
+    set.resolve.packages.iter().any(|(_, p)| {
+        p.name.namespace == name.namespace()
+            && p.name.name == name.name()
+            && (version.is_none() || p.name.version == *version)
+    })
 }
 
 /// The world of an HTTP starter, written into the app's `wit/` as
@@ -463,7 +563,12 @@ fn http_world(
     let name = target.name.as_str();
     let text = starter.world_wit(lang)?.replace("{{name}}", name);
     let files = starter_files(cwd, &target.app_name, name, text)?;
-    let set = WitSet::load_with(source.read_from.as_deref(), &files, Some(cwd))?;
+    let fetched = target
+        .existing
+        .as_ref()
+        .map(crate::wit::fetched_packages)
+        .unwrap_or_default();
+    let set = WitSet::load_with(source.read_from.as_deref(), &files, Some(cwd), &fetched)?;
     let world = World::from_set(set, name)?;
     for (path, text) in files {
         writes.add(path, text);
@@ -507,6 +612,8 @@ struct ManifestEntry<'a> {
     world: &'a str,
     wit: Option<&'a str>,
     js_backend: Option<JsBackend>,
+    /// A `[wit.deps]` entry to add.
+    wit_dep: Option<&'a WitDep>,
 }
 
 /// The manifest with `[components.NAME]` added, the file's formatting and
@@ -556,7 +663,23 @@ fn manifest_with(
         doc["components"] = toml_edit::Item::Table(components);
     }
     doc["components"][new.name] = toml_edit::Item::Table(entry);
+    if let Some(dep) = new.wit_dep {
+        add_wit_dep(&mut doc, &dep.name, &dep.requirement);
+    }
     Ok(doc.to_string())
+}
+
+/// `[wit.deps] "name" = "requirement"`, the table made if there is none.
+fn add_wit_dep(doc: &mut toml_edit::DocumentMut, name: &str, requirement: &str) {
+    let wit = doc.entry("wit").or_insert_with(|| {
+        let mut wit = toml_edit::Table::new();
+        wit.set_implicit(true);
+        toml_edit::Item::Table(wit)
+    });
+    if wit.get("deps").is_none() {
+        wit["deps"] = toml_edit::Item::Table(toml_edit::Table::new());
+    }
+    wit["deps"][name] = toml_edit::value(requirement);
 }
 
 /// `to` relative to `from` (both under the app directory).

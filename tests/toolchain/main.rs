@@ -116,6 +116,7 @@ fn main() {
         sync registry::a_package_pushed_by_wkg_builds_composes_and_runs_offline,
         sync registry::interop_with_wkg_and_skopeo_and_bad_input,
         sync registry::a_registry_with_a_login,
+        sync registry::wit_packages_published_by_wkg_build_and_run,
         sync run::hello_commands_in_every_language,
         sync run::arguments_and_exit_codes_pass_through,
         sync run::environment_is_denied_unless_granted,

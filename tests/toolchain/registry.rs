@@ -2,8 +2,10 @@
 //! reference client, wkg 0.16.1: a package pushed by wkg built into an
 //! app, composed and run, then again offline with the registry stopped;
 //! what `wcomp publish` writes fetched byte-identical by `wkg get` and seen
-//! by skopeo with the CNCF media types; a login; and every bad input,
-//! each leaving nothing written.
+//! by skopeo with the CNCF media types and the annotations; a login; WIT
+//! packages published by `wkg publish`, fetched by `wcomp new --world` and
+//! `[wit.deps]`, built against and run, offline from the lock and from the
+//! cache alone; and every bad input, each leaving nothing written.
 
 use std::path::Path;
 use std::process::Command;
@@ -242,6 +244,53 @@ pub fn interop_with_wkg_and_skopeo_and_bad_input() {
         "1.0.0"
     );
 
+    // The component's metadata becomes the annotations `wkg publish` writes.
+    let described = wat::parse_str(
+        r#"(component
+            (@custom "description" "Adds two numbers")
+            (@custom "licenses" "Apache-2.0")
+            (@custom "source" "https://github.com/acme/adder")
+            (@custom "homepage" "https://acme.dev/adder")
+            (@custom "authors" "Ada <ada@acme.dev>")
+            (@custom "revision" "80a8d16"))"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("described.wasm"), described).unwrap();
+    wcomp_with(
+        dir,
+        &config,
+        &[
+            "publish",
+            "described.wasm",
+            "--package",
+            "docs:described@1.0.0",
+        ],
+    )
+    .success();
+    let inspected = tool(
+        Command::new(registry::skopeo())
+            .args(["inspect", "--raw", "--tls-verify=false"])
+            .arg(format!("docker://{}/docs/described:1.0.0", reg.addr)),
+    );
+    let manifest: serde_json::Value = serde_json::from_str(&inspected).unwrap();
+    let annotations = &manifest["annotations"];
+    for (key, value) in [
+        ("version", "1.0.0"),
+        ("description", "Adds two numbers"),
+        ("licenses", "Apache-2.0"),
+        ("source", "https://github.com/acme/adder"),
+        ("url", "https://acme.dev/adder"),
+        ("authors", "Ada <ada@acme.dev>"),
+        ("revision", "80a8d16"),
+    ] {
+        assert_eq!(
+            annotations[format!("org.opencontainers.image.{key}")],
+            value,
+            "{inspected}"
+        );
+    }
+    assert!(annotations["org.opencontainers.image.created"].is_string());
+
     // wkg pushes, wcomp pulls.
     std::fs::write(dir.join("other.wasm"), adder("pushed by wkg")).unwrap();
     let reference = format!("{}/acme/other:2.0.0", reg.addr);
@@ -443,4 +492,184 @@ pub fn a_registry_with_a_login() {
         std::fs::read(dir.join("back.wasm")).unwrap(),
         adder("login")
     );
+}
+
+/// `wit` (a folder, with its `deps/`) encoded as a WIT package, as `wkg
+/// wit build` writes it.
+fn wit_package(dir: &Path, wit: &[(&str, &str)]) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("deps")).unwrap();
+    for (file, text) in wit {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    let mut resolve = wit_parser::Resolve::default();
+    let (id, _) = resolve.push_dir(dir).unwrap();
+    let path = dir.with_extension("wasm");
+    std::fs::write(&path, wit_component::encode(&resolve, id, false).unwrap()).unwrap();
+    path
+}
+
+/// `[wit.deps]` and `wcomp new --world` on WIT packages `wkg publish`
+/// published: a world fetched by `new`, the package it imports from
+/// `[wit.deps]`, both locked, built into a Rust component, composed and
+/// run; offline from the lock, then from the cache alone; and each bad
+/// reference refused with nothing written. Also checks why `wkg publish`
+/// (0.16.1) refuses a component, as the book says.
+pub fn wit_packages_published_by_wkg_build_and_run() {
+    toolchains();
+    let mut reg = Registry::start(false);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = reg.wkg_config(tmp.path(), "");
+    let adder_wit = |version: &str| {
+        format!(
+            "package docs:adder@{version};\n\ninterface add {{\n  add: func(a: u32, b: u32) -> u32;\n}}\n\nworld adder {{\n  export add;\n}}\n"
+        )
+    };
+    let calc_wit = "package docs:calc@0.1.0;\n\nworld cli {\n  import docs:adder/add@0.1.0;\n  export wasi:cli/run@0.2.12;\n}\n";
+    let wit = tmp.path().join("wit");
+    let mut published = Vec::new();
+    for version in ["0.1.0", "0.2.0"] {
+        let text = adder_wit(version);
+        published.push(wit_package(
+            &wit.join(format!("adder-{version}")),
+            &[("adder.wit", &text)],
+        ));
+    }
+    let calc = wit.join("calc");
+    crate::support::copy_dir(
+        &crate::support::repo().join("wit/wasi-0.2"),
+        &calc.join("deps"),
+    );
+    std::fs::create_dir_all(calc.join("deps/adder")).unwrap();
+    std::fs::write(calc.join("deps/adder/adder.wit"), adder_wit("0.1.0")).unwrap();
+    published.push(wit_package(&calc, &[("calc.wit", calc_wit)]));
+    for package in &published {
+        tool(
+            Command::new(wkg())
+                .arg("publish")
+                .arg(package)
+                .env("WKG_CONFIG_FILE", &config)
+                .env("WKG_CACHE_DIR", tmp.path().join("wkg-cache")),
+        );
+    }
+
+    // `new` fetches the world's package; `[wit.deps]` adds the one it imports.
+    let app = tmp.path().join("calc");
+    std::fs::create_dir_all(&app).unwrap();
+    let new = wcomp_with(
+        &app,
+        &config,
+        &[
+            "new",
+            "cli",
+            "--lang",
+            "rust",
+            "--world",
+            "docs:calc/cli@0.1.0",
+        ],
+    )
+    .success();
+    // Fetched, or cached by an earlier run (the bytes are the same).
+    assert!(new.stderr.contains(" WIT docs:calc@0.1.0 ("), "{new}");
+    let manifest = std::fs::read_to_string(app.join("app.toml")).unwrap();
+    assert!(
+        manifest.contains("[wit.deps]\n\"docs:calc\" = \"=0.1.0\""),
+        "{manifest}"
+    );
+    std::fs::write(app.join("adder.wasm"), adder("wit deps")).unwrap();
+    std::fs::write(
+        app.join("app.toml"),
+        format!(
+            "{manifest}\"docs:adder\" = \"0.1\"\n\n[components.adder]\nwasm = \"adder.wasm\"\n"
+        ),
+    )
+    .unwrap();
+    let lib = app.join("cli/src/lib.rs");
+    let source = std::fs::read_to_string(&lib).unwrap().replace(
+        "println!(\"Hello from cli!\");",
+        "println!(\"2 + 3 = {}\", docs::adder::add::add(2, 3));",
+    );
+    std::fs::write(&lib, source).unwrap();
+    let built = wcomp_with(&app, &config, &["build"]).success();
+    assert!(built.stderr.contains(" WIT docs:adder@0.1.0 ("), "{built}");
+    let lock = std::fs::read_to_string(app.join("wcomp.lock")).unwrap();
+    for reference in ["/docs/adder:0.1.0\"", "/docs/calc:0.1.0\""] {
+        assert!(lock.contains(reference), "{lock}");
+    }
+    wcomp_with(&app, &config, &["compose", "--locked"]).success();
+    let ran = wcomp_with(&app, &config, &["run", "composed.wasm"]).success();
+    assert_eq!(ran.stdout, "2 + 3 = 5\n");
+
+    let bad = wit_errors(&app, &config, &reg);
+
+    // wkg 0.16.1 takes a component's package from its decoded world, whose
+    // package is always `root:component` without a version, before
+    // `--package` is applied: `wkg publish` cannot publish a component.
+    let refused = Command::new(wkg())
+        .arg("publish")
+        .arg(app.join("adder.wasm"))
+        .args(["--package", "docs:adder-impl@1.0.0"])
+        .env("WKG_CONFIG_FILE", &config)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && said.contains("component package version not found"),
+        "{said}"
+    );
+
+    // Offline, the registry gone: from the lock, then from the cache alone.
+    reg.stop();
+    std::fs::remove_dir_all(app.join("target/wcomp")).unwrap();
+    let offline = wcomp_with(&app, &config, &["build", "--offline", "--locked"]).success();
+    assert!(
+        offline.stderr.contains("Cached WIT docs:adder@0.1.0"),
+        "{offline}"
+    );
+    std::fs::remove_file(app.join("wcomp.lock")).unwrap();
+    std::fs::remove_file(app.join("composed.wasm")).unwrap();
+    wcomp_with(&app, &config, &["compose", "--offline"]).success();
+    assert_eq!(
+        std::fs::read_to_string(app.join("wcomp.lock")).unwrap(),
+        lock
+    );
+    let ran = wcomp_with(&app, &config, &["run", "composed.wasm"]).success();
+    assert_eq!(ran.stdout, "2 + 3 = 5\n");
+    insta::assert_snapshot!("registry-wit-bad-input", bad);
+}
+
+/// `wcomp new --world` on packages that cannot be fetched as WIT: each an
+/// error naming the reference, and nothing written.
+fn wit_errors(app: &Path, config: &Path, reg: &Registry) -> String {
+    // A component where a WIT package is expected.
+    tool(
+        Command::new(wkg())
+            .args(["oci", "push", "--insecure", &reg.addr])
+            .arg(format!("{}/docs/impl:1.0.0", reg.addr))
+            .arg(app.join("adder.wasm")),
+    );
+    let before = std::fs::read_to_string(app.join("app.toml")).unwrap();
+    let lock = std::fs::read_to_string(app.join("wcomp.lock")).unwrap();
+    let mut errors = String::new();
+    for (title, world) in [
+        ("unknown package", "docs:nope/cli@1.0.0"),
+        ("no matching version", "docs:adder/adder@0.3.0"),
+        ("not a WIT package", "docs:impl/adder@1.0.0"),
+    ] {
+        let failed = wcomp_with(
+            app,
+            config,
+            &["new", "x", "--lang", "rust", "--world", world],
+        );
+        case_text(&mut errors, title, &failed, &reg.addr);
+    }
+    assert!(!app.join("x").exists());
+    assert_eq!(
+        std::fs::read_to_string(app.join("app.toml")).unwrap(),
+        before
+    );
+    assert_eq!(
+        std::fs::read_to_string(app.join("wcomp.lock")).unwrap(),
+        lock
+    );
+    errors
 }

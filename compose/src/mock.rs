@@ -103,7 +103,15 @@ pub fn result_type(
     let Some(ty) = func.result else {
         return Ok(None);
     };
-    let wave = match ty {
+    Ok(Some((
+        wave_type(resolve, &ty)?,
+        crate::signature::ty(resolve, &ty),
+    )))
+}
+
+/// The WAVE type of a WIT type.
+fn wave_type(resolve: &Resolve, ty: &Type) -> Result<WaveType, WasmValueError> {
+    Ok(match *ty {
         Type::Id(id) => wasm_wave::value::resolve_wit_type(resolve, id)?,
         Type::Bool => WaveType::BOOL,
         Type::U8 => WaveType::U8,
@@ -121,8 +129,53 @@ pub fn result_type(
         Type::ErrorContext => {
             return Err(WasmValueError::UnsupportedType("error-context".into()));
         }
+    })
+}
+
+/// Checks `text`, the arguments of a call of `func` as a call writes them
+/// (`(1, "a")`, `(1)` for one, `()` for none), against its parameters.
+pub fn check_arguments(
+    resolve: &Resolve,
+    interface: &str,
+    func: &Function,
+    text: &str,
+) -> Result<(), MockError> {
+    let params: Vec<String> = func
+        .params
+        .iter()
+        .map(|p| crate::signature::ty(resolve, &p.ty))
+        .collect();
+    let bad = |reason: String| MockError::BadValue {
+        function: func.name.clone(),
+        index: 0,
+        value: text.to_owned(),
+        ty: format!("({})", params.join(", ")),
+        reason,
     };
-    Ok(Some((wave, crate::signature::ty(resolve, &ty))))
+    let inner = text
+        .trim()
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .ok_or_else(|| bad("arguments are written in parentheses, like a call's".into()))?;
+    let types: Vec<WaveType> = func
+        .params
+        .iter()
+        .map(|p| wave_type(resolve, &p.ty))
+        .collect::<Result<_, _>>()
+        .map_err(|e| MockError::Unsupported {
+            interface: interface.to_owned(),
+            reason: format!("an argument of `{}` is {e}", func.name),
+        })?;
+    let parsed = match types.as_slice() {
+        [] if inner.trim().is_empty() => Ok(()),
+        [] => return Err(bad(format!("`{}` takes no arguments: `()`", func.name))),
+        [one] => wasm_wave::from_str::<Value>(one, inner).map(drop),
+        many => match WaveType::tuple(many.to_vec()) {
+            Some(tuple) => wasm_wave::from_str::<Value>(&tuple, &format!("({inner})")).map(drop),
+            None => Ok(()),
+        },
+    };
+    parsed.map_err(|e| bad(wave_reason(&e)))
 }
 
 /// Parses the WAVE values declared for `func` against its result type.

@@ -58,6 +58,9 @@ pub use load::Loaded;
 pub use outgoing::OutgoingHttp;
 pub use state::{DirGrant, Grants, Stdio, StoreData};
 pub use stdin::ReadAheadStdin;
+/// The Wasmtime this host is built on, for embedders that write host
+/// functions or an [`Intercept`](linked::Intercept) with its types.
+pub use wasmtime;
 
 /// How one run is set up: the guest's arguments, what it may touch, its
 /// limits and its stdio. The default grants nothing, limits nothing, and
@@ -92,6 +95,9 @@ pub struct RunOptions {
     pub random_seed: Option<u64>,
     /// What samples the guest's wasm code, if anything (see [`profile`]).
     pub profiler: Option<std::sync::Arc<profile::Profiler>>,
+    /// What sees, and may answer, the calls between a linked app's
+    /// components (see [`linked::Intercept`]).
+    pub intercept: Option<std::sync::Arc<dyn linked::Intercept>>,
 }
 
 impl RunOptions {
@@ -136,6 +142,13 @@ impl RunOptions {
     /// Records the calls between a linked app's components in `tracer`.
     pub fn with_tracer(mut self, tracer: std::sync::Arc<trace::Tracer>) -> Self {
         self.tracer = Some(tracer);
+        self
+    }
+
+    /// Offers each call between a linked app's components to `intercept`
+    /// before it is forwarded (see [`linked::Intercept`]).
+    pub fn with_intercept(mut self, intercept: std::sync::Arc<dyn linked::Intercept>) -> Self {
+        self.intercept = Some(intercept);
         self
     }
 

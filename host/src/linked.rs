@@ -42,8 +42,11 @@ use crate::load::{Compiled, Loaded, Pre};
 use crate::state::StoreData;
 use crate::trace::{Call, Ending, Entered, StoreTrace};
 
+mod intercept;
 pub(crate) mod proxy;
 mod relay;
+
+pub use intercept::{Intercept, parse_arguments, parse_value, show_arguments};
 mod values;
 
 /// One component of an app to link, given after every component it imports
@@ -201,12 +204,18 @@ impl<T: Send + 'static> Host<T> {
     /// needs. A composition that cannot be taken apart, or whose wiring
     /// the host cannot forward, is [`RunError::NotLinkable`].
     pub fn load_decomposed(&self, path: &Path) -> Result<Loaded<T>, RunError> {
+        let bytes = wcomp_core::decode::read(path)?;
+        self.load_decomposed_bytes(path, &bytes)
+    }
+
+    /// Like [`Host::load_decomposed`], for a composition already read:
+    /// `path` names it.
+    pub fn load_decomposed_bytes(&self, path: &Path, bytes: &[u8]) -> Result<Loaded<T>, RunError> {
         let started = Instant::now();
         let name = crate::display_name(path);
-        let bytes = wcomp_core::decode::read(path)?;
-        wcomp_core::decode::expect_component(path, &bytes)?;
+        wcomp_core::decode::expect_component(path, bytes)?;
         let instantiated =
-            crate::decompose::decompose(&bytes).map_err(|why| RunError::NotLinkable {
+            crate::decompose::decompose(bytes).map_err(|why| RunError::NotLinkable {
                 component: name.clone(),
                 why: format!("it cannot be taken apart: {why}"),
             })?;
@@ -464,7 +473,11 @@ fn forwarder<T: Send + 'static>(
                 .and_then(|instance| instance.get_func(&mut store, target.func))
                 .ok_or_else(not_instantiated)?;
             let span = Traced::enter(store.data().trace.clone(), &call, &ty, params);
+            let intercept = store.data().intercept.clone();
             let outcome = async {
+                if answered(intercept.as_deref(), &call, &ty, params, results)? {
+                    return Ok(());
+                }
                 let mut args =
                     proxy::arguments(store.as_context_mut(), &target.proxies, &ty, params)?;
                 span.relay_arguments(store.as_context_mut(), &call, &ty, &mut args)?;
@@ -499,15 +512,19 @@ fn concurrent_forwarder<T: Send + 'static>(
     move |accessor, ty, params, results| {
         let (call, target) = (call.clone(), target.clone());
         Box::pin(async move {
-            let (func, trace) = accessor.with(|mut access| {
+            let (func, trace, intercept) = accessor.with(|mut access| {
                 let instance = access.data_mut().linked.get(target.provider).copied();
                 let func =
                     instance.and_then(|instance| instance.get_func(&mut access, target.func));
-                (func, access.data_mut().trace.clone())
+                let data = access.data_mut();
+                (func, data.trace.clone(), data.intercept.clone())
             });
             let func = func.ok_or_else(not_instantiated)?;
             let span = Traced::enter(trace, &call, &ty, params);
             let outcome = async {
+                if answered(intercept.as_deref(), &call, &ty, params, results)? {
+                    return Ok(());
+                }
                 let args = accessor.with(|mut access| -> wasmtime::Result<Vec<Val>> {
                     let mut args =
                         proxy::arguments(access.as_context_mut(), &target.proxies, &ty, params)?;
@@ -524,6 +541,20 @@ fn concurrent_forwarder<T: Send + 'static>(
             span.exit(&ty, results, &outcome);
             outcome
         })
+    }
+}
+
+/// Whether the store's intercept, if any, answered `call` itself.
+fn answered(
+    intercept: Option<&dyn Intercept>,
+    call: &Call,
+    ty: &ComponentFunc,
+    params: &[Val],
+    results: &mut [Val],
+) -> wasmtime::Result<bool> {
+    match intercept {
+        Some(intercept) => intercept.intercept(call, ty, params, results),
+        None => Ok(false),
     }
 }
 

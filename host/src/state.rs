@@ -184,6 +184,8 @@ pub struct StoreData<T = ()> {
     pub(crate) proxies: crate::linked::proxy::ProxyTable,
     /// Where a linked app's forwarded calls are recorded, when traced.
     pub(crate) trace: Option<crate::trace::StoreTrace>,
+    /// What may answer a linked app's calls in the callee's place.
+    pub(crate) intercept: Option<std::sync::Arc<dyn crate::linked::Intercept>>,
     data: T,
 }
 
@@ -234,6 +236,7 @@ impl<T> StoreData<T> {
             linked: Vec::new(),
             proxies: Default::default(),
             trace,
+            intercept: opts.intercept.clone(),
             data,
         })
     }

@@ -6,6 +6,7 @@
 //! or a CI system reads.
 
 pub mod http;
+pub mod intercept;
 pub mod report;
 pub mod run;
 pub mod spec;

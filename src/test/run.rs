@@ -14,6 +14,7 @@ use wcomp_core::names::{did_you_mean, plug_matches};
 use wcomp_host::{DirGrant, Grants, Host, Limits, Loaded, RunError, RunOptions, Stdio};
 
 use super::http::{self, Served};
+use super::intercept::{Answers, Recorded, same_arguments};
 use super::spec::{Case, DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, Expected, Input, Run};
 use super::target;
 
@@ -140,9 +141,16 @@ fn load_target(
     runtime: &tokio::runtime::Runtime,
 ) -> miette::Result<(Compiled, Option<Served>)> {
     let t = target::build(app, &cases[0], scratch)?;
+    // Mocks that match or record arguments need every call between the
+    // target's components to cross the host.
+    let linked = cases.iter().any(Case::intercepted);
     let load = || {
-        host.load_bytes(Path::new(&t.name), &t.bytes)
-            .map_err(miette::Report::new)
+        let path = Path::new(&t.name);
+        let loaded = match linked {
+            true => host.load_decomposed_bytes(path, &t.bytes),
+            false => host.load_bytes(path, &t.bytes),
+        };
+        loaded.map_err(miette::Report::new)
     };
     let loaded = load()?;
     let requests = cases.iter().any(|c| matches!(c.run, Run::Request { .. }));
@@ -393,6 +401,10 @@ async fn run_case(
     if let Some(seed) = case.world.random_seed {
         opts = opts.with_random_seed(seed);
     }
+    let answers = case.intercepted().then(|| Arc::new(Answers::of(case)));
+    if let Some(answers) = &answers {
+        opts = opts.with_intercept(answers.clone());
+    }
     match &case.run {
         Run::Request { .. } => check.fail("a request case runs against a server"),
         Run::Invoke { .. } => invoke(&mut check, host, loaded, case, opts).await,
@@ -412,7 +424,8 @@ async fn run_case(
     {
         check.fail(hint);
     }
-    mock_calls(&mut check, case, &stderr.contents());
+    let calls = calls_made(answers.as_deref(), &stderr.contents());
+    mock_calls(&mut check, case, &calls);
     if let (Some(files), Some(dir)) = (&case.world.files, &scratch)
         && let Some(expect) = &files.expect
     {
@@ -623,28 +636,74 @@ fn unanswered(case: &Case, stderr: &[u8]) -> Option<String> {
     })
 }
 
-/// Checks the calls each mock was to receive.
-fn mock_calls(check: &mut Check, case: &Case, stderr: &[u8]) {
+/// The calls the case's mocks got: as the host saw them, arguments and
+/// all, when it intercepted them; else as the mocks marked them on
+/// stderr (without arguments).
+fn calls_made(answers: Option<&Answers>, stderr: &[u8]) -> Vec<Recorded> {
+    if let Some(answers) = answers {
+        return answers.calls();
+    }
     let (_, calls) = wcomp_compose::mock::take_calls(stderr);
+    calls
+        .iter()
+        .filter_map(|c| c.split_once('#'))
+        .map(|(interface, function)| Recorded {
+            interface: interface.to_owned(),
+            function: function.to_owned(),
+            args: String::new(),
+        })
+        .collect()
+}
+
+/// Checks the calls each mock was to receive: how many, and with which
+/// arguments.
+fn mock_calls(check: &mut Check, case: &Case, calls: &[Recorded]) {
     for mock in &case.mocks {
         for f in &mock.functions {
-            let Some(want) = &f.calls else { continue };
-            let got = calls
+            let name = format!("{}#{}", mock.interface.get_ref(), f.name.get_ref());
+            let got: Vec<&str> = calls
                 .iter()
-                .filter_map(|c| c.split_once('#'))
-                .filter(|(iface, func)| {
-                    plug_matches(mock.interface.get_ref(), iface) && func == f.name.get_ref()
+                .filter(|c| {
+                    plug_matches(mock.interface.get_ref(), &c.interface)
+                        && c.function == *f.name.get_ref()
                 })
-                .count();
-            if got != *want.get_ref() as usize {
+                .map(|c| c.args.as_str())
+                .collect();
+            if let Some(want) = &f.calls
+                && got.len() != *want.get_ref() as usize
+            {
                 check.fail(format!(
-                    "the mock of `{}#{}` was called {got} time(s), expected {}",
-                    mock.interface.get_ref(),
-                    f.name.get_ref(),
+                    "the mock of `{name}` was called {} time(s), expected {}",
+                    got.len(),
                     want.get_ref()
                 ));
             }
+            if let Some(want) = &f.args {
+                check_arguments(check, &name, want, &got);
+            }
         }
+    }
+}
+
+/// One line each.
+fn lines(items: &[&str]) -> String {
+    items.iter().map(|item| format!("{item}\n")).collect()
+}
+
+/// Checks that the calls of the mock `name` had the arguments `want`, in
+/// order; a difference is shown as a diff of one call per line.
+fn check_arguments(check: &mut Check, name: &str, want: &[toml::Spanned<String>], got: &[&str]) {
+    let same = want.len() == got.len()
+        && want
+            .iter()
+            .zip(got)
+            .all(|(w, g)| same_arguments(w.get_ref(), g));
+    if !same {
+        let want: Vec<&str> = want.iter().map(|w| w.get_ref().as_str()).collect();
+        check.fail(format!(
+            "the calls of the mock of `{name}` had other arguments:\n{}",
+            indent(&diff(&lines(&want), &lines(got)))
+        ));
     }
 }
 

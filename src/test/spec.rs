@@ -152,6 +152,17 @@ struct RawMockFunction {
     #[serde(default)]
     returns: Vec<Spanned<String>>,
     calls: Option<Spanned<u32>>,
+    #[serde(default)]
+    when: Vec<RawWhen>,
+    args: Option<Vec<Spanned<String>>>,
+}
+
+/// `when = [{ args = "(1, 2)", returns = "3" }]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWhen {
+    args: Spanned<String>,
+    returns: Option<Spanned<String>>,
 }
 
 /// One test case, checked.
@@ -258,8 +269,32 @@ pub struct Mock {
 #[derive(Debug, Clone)]
 pub struct MockFunction {
     pub name: Spanned<String>,
+    /// The answers to calls no `when` matches, one per call, the last
+    /// repeated.
     pub returns: Vec<Spanned<String>>,
+    /// How many calls it must get.
     pub calls: Option<Spanned<u32>>,
+    /// Answers for calls with given arguments, the first match winning.
+    pub when: Vec<When>,
+    /// The arguments each call must have, in order (WAVE, as a call writes
+    /// them: `(1, 2)`).
+    pub args: Option<Vec<Spanned<String>>>,
+}
+
+impl MockFunction {
+    /// Whether the host must see its calls: to match or record their
+    /// arguments.
+    pub fn intercepted(&self) -> bool {
+        !self.when.is_empty() || self.args.is_some()
+    }
+}
+
+/// An answer for the calls whose arguments are `args`.
+#[derive(Debug, Clone)]
+pub struct When {
+    pub args: Spanned<String>,
+    /// What such a call returns (nothing, for a function without a result).
+    pub returns: Option<Spanned<String>>,
 }
 
 /// Limits of a case unless it says otherwise.
@@ -567,6 +602,15 @@ fn mocks(raw: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, RawMockFunctio
                     name,
                     returns: f.returns,
                     calls: f.calls,
+                    when: f
+                        .when
+                        .into_iter()
+                        .map(|w| When {
+                            args: w.args,
+                            returns: w.returns,
+                        })
+                        .collect(),
+                    args: f.args,
                 })
                 .collect(),
         })
@@ -581,6 +625,13 @@ fn expected(dir: &Path, raw: &RawOutput) -> Expected {
 }
 
 impl Case {
+    /// Whether its mocks match or record arguments, which the host does
+    /// with the target's components linked (see [`crate::test::intercept`]).
+    pub fn intercepted(&self) -> bool {
+        let functions = self.mocks.iter().flat_map(|m| &m.functions);
+        functions.into_iter().any(MockFunction::intercepted)
+    }
+
     /// An error about this case, pointing at `span` in its file.
     pub fn error(
         &self,

@@ -28,6 +28,10 @@ pub fn key(case: &Case) -> String {
         .component
         .as_ref()
         .map_or(String::new(), |c| c.get_ref().clone());
+    if case.intercepted() {
+        // Loaded linked, for the host to see the mocks' calls.
+        key.push_str("|linked");
+    }
     for m in &case.mocks {
         key.push_str(&format!("|{}", m.interface.get_ref()));
         for f in &m.functions {
@@ -36,6 +40,18 @@ pub fn key(case: &Case) -> String {
                 f.name.get_ref(),
                 f.returns.iter().map(|r| r.get_ref()).collect::<Vec<_>>()
             ));
+            // Checked when the target is made: cases that differ in them
+            // get targets of their own (the same bytes, compiled once).
+            let when: Vec<(&String, Option<&String>)> = f
+                .when
+                .iter()
+                .map(|w| (w.args.get_ref(), w.returns.as_ref().map(|r| r.get_ref())))
+                .collect();
+            let args: Option<Vec<&String>> = f
+                .args
+                .as_ref()
+                .map(|a| a.iter().map(|a| a.get_ref()).collect());
+            key.push_str(&format!("/when={when:?}/args={args:?}"));
         }
     }
     key
@@ -230,6 +246,7 @@ fn generate(
         let texts: Vec<String> = f.returns.iter().map(|r| r.get_ref().clone()).collect();
         let values = mock::parse_returns(resolve, &import, func, &texts)
             .map_err(|e| returns_error(case, f, e))?;
+        check_arguments(case, f, resolve, &import, func)?;
         answers.insert(f.name.get_ref().clone(), values);
     }
     let bytes = mock::mock_component(resolve, interface, &answers)?;
@@ -334,6 +351,43 @@ fn returns_error(case: &Case, f: &MockFunction, e: MockError) -> miette::Report 
         ),
         other => miette::Report::new(other),
     }
+}
+
+/// Checks the arguments and answers of `f`'s `when` and its `args`
+/// against `func`'s parameters and result; a bad one points at itself.
+fn check_arguments(
+    case: &Case,
+    f: &MockFunction,
+    resolve: &wit_parser::Resolve,
+    import: &str,
+    func: &wit_parser::Function,
+) -> miette::Result<()> {
+    let fname = f.name.get_ref();
+    let asserted = f.args.iter().flatten();
+    for args in f.when.iter().map(|w| &w.args).chain(asserted) {
+        mock::check_arguments(resolve, import, func, args.get_ref()).map_err(|e| match e {
+            MockError::BadValue { ty, reason, .. } => miette::Report::new(case.error(
+                args.span(),
+                format!("`{}` are not arguments of `{fname}{ty}`", args.get_ref()),
+                format!("expected `{ty}`"),
+                Some(format!(
+                    "{reason}; write them as a call does, e.g. `(1, \"a\")`"
+                )),
+            )),
+            other => miette::Report::new(other),
+        })?;
+    }
+    for answer in f.when.iter().filter_map(|w| w.returns.as_ref()) {
+        let text = [answer.get_ref().clone()];
+        mock::parse_returns(resolve, import, func, &text).map_err(|e| {
+            let one = MockFunction {
+                returns: vec![answer.clone()],
+                ..f.clone()
+            };
+            returns_error(case, &one, e)
+        })?;
+    }
+    Ok(())
 }
 
 /// The interfaces a component imports, by name.

@@ -92,7 +92,7 @@ pub fn hello_polyglot() {
         run_composed(&composed, &[]).stdout
     );
     // The greeter alone, the cli with its imports mocked, the app end to end.
-    example_tests_pass("hello-polyglot", 6);
+    example_tests_pass("hello-polyglot", 7);
 }
 
 pub fn diamond_shares_one_instance() {

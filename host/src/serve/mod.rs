@@ -326,6 +326,7 @@ impl<T: Send + 'static> Server<T> {
                 profiler: None,
                 clock: None,
                 random_seed: None,
+                intercept: None,
             },
             timeout: opts.limits.timeout,
             fuel: opts.limits.fuel,

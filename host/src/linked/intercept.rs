@@ -1,0 +1,106 @@
+//! Answering calls between linked components in the host: what `wcomp
+//! test`'s mocks use to match on arguments and to record them.
+//!
+//! Every call one linked component makes to another crosses the host (see
+//! [`crate::linked`]). An [`Intercept`] given in
+//! [`RunOptions`](crate::RunOptions) sees each one first, with its
+//! arguments as [`Val`]s, and may answer it in the callee's place; a call
+//! it lets through goes on to the callee as it would have.
+
+use wasm_wave::value::{Type as WType, Value as WValue};
+use wasm_wave::wasm::DisplayType;
+use wasmtime::component::types::ComponentFunc;
+use wasmtime::component::{Type, Val};
+
+use crate::trace::Call;
+
+/// Sees each call between an app's linked components before it is
+/// forwarded.
+pub trait Intercept: Send + Sync + std::fmt::Debug + 'static {
+    /// Answers `call` (of the function type `ty`) with `params` in the
+    /// callee's place: writes `results` and returns `true`; or returns
+    /// `false` to let the call through to the callee. An error traps the
+    /// caller, with its message.
+    fn intercept(
+        &self,
+        call: &Call,
+        ty: &ComponentFunc,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> wasmtime::Result<bool>;
+}
+
+/// The arguments `text` writes for parameters of `types`, in WAVE as a
+/// call writes them: `(1, "a")`, `(1)` for one, `()` for none; or why not.
+pub fn parse_arguments(text: &str, types: &[Type]) -> Result<Vec<Val>, String> {
+    let inner = text
+        .trim()
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .ok_or_else(|| format!("`{text}` is not arguments in parentheses, like `(1, \"a\")`"))?;
+    match types {
+        [] if inner.trim().is_empty() => Ok(Vec::new()),
+        [] => Err(format!(
+            "the function takes no arguments, so `{text}` is `()`"
+        )),
+        [one] => Ok(vec![parse_value(inner, one)?]),
+        many => {
+            let waves: Option<Vec<WType>> = many.iter().map(crate::wave::wave_ty).collect();
+            let tuple = waves
+                .and_then(WType::tuple)
+                .ok_or_else(|| format!("`{text}`: a parameter's type cannot be written in WAVE"))?;
+            match parse(&format!("({inner})"), &tuple)? {
+                Val::Tuple(values) => Ok(values),
+                other => Ok(vec![other]),
+            }
+        }
+    }
+}
+
+/// The value `text` writes, of type `ty`, or why not.
+pub fn parse_value(text: &str, ty: &Type) -> Result<Val, String> {
+    let wave = crate::wave::wave_ty(ty)
+        .ok_or_else(|| format!("`{text}`: its type cannot be written in WAVE"))?;
+    parse(text, &wave)
+}
+
+fn parse(text: &str, ty: &WType) -> Result<Val, String> {
+    let value: WValue = wasm_wave::from_str(ty, text)
+        .map_err(|e| format!("`{text}` is not a `{}`: {e}", DisplayType(ty)))?;
+    Ok(crate::wave::to_val(&value))
+}
+
+/// `values` of `types` in WAVE, as a call writes them: `(1, "a")`.
+pub fn show_arguments(values: &[Val], types: &[Type]) -> String {
+    let shown: Vec<String> = values
+        .iter()
+        .zip(types)
+        .map(|(value, ty)| crate::wave::show(value, ty))
+        .collect();
+    format!("({})", shown.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_read_and_shown_as_a_call_writes_them() {
+        let (u32_, string) = (Type::U32, Type::String);
+        let two = parse_arguments("(1, \"a\")", &[u32_.clone(), string.clone()]).unwrap();
+        assert_eq!(two, [Val::U32(1), Val::String("a".into())]);
+        assert_eq!(show_arguments(&two, &[u32_.clone(), string]), "(1, \"a\")");
+        assert_eq!(
+            parse_arguments(" (7) ", std::slice::from_ref(&u32_)).unwrap(),
+            [Val::U32(7)]
+        );
+        assert_eq!(parse_arguments("()", &[]).unwrap(), []);
+        assert!(parse_arguments("1, 2", &[u32_.clone(), u32_.clone()]).is_err());
+        assert!(
+            parse_arguments("(\"x\")", std::slice::from_ref(&u32_))
+                .unwrap_err()
+                .contains("u32")
+        );
+        assert!(parse_arguments("(1)", &[]).is_err());
+    }
+}

@@ -88,6 +88,7 @@ impl TestCommand {
             ),
         );
         let opts = run::Options {
+            filter: self.filter.clone(),
             update: self.update,
             limits: self.limits.limits(),
             jobs: self.jobs.map_or_else(

@@ -269,7 +269,7 @@ impl Session {
                     self.iteration
                 ),
             ),
-            Ok(cases) => self.run_tests(app, cases).await,
+            Ok(cases) => self.run_tests(app, cases, filter).await,
             Err(e) => eprintln!("{e:?}"),
         }
         self.next_change(watcher, signals).await
@@ -277,11 +277,12 @@ impl Session {
 
     /// Runs `cases` of `app` as `wcomp test` does, a line per case and the
     /// count at the end.
-    async fn run_tests(&self, app: App, cases: Vec<crate::test::spec::Case>) {
+    async fn run_tests(&self, app: App, cases: Vec<crate::test::spec::Case>, filter: Option<&str>) {
         use crate::test::{report, run};
         let started = Instant::now();
         let (host, ui, iteration) = (self.hosts.host.clone(), self.ui, self.iteration);
         let opts = run::Options {
+            filter: filter.map(str::to_owned),
             update: false,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             limits: self.opts.limits,

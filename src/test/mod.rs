@@ -5,6 +5,7 @@
 //! store, in parallel, and [`report`] turns the outcomes into what a person
 //! or a CI system reads.
 
+pub mod components;
 pub mod http;
 pub mod intercept;
 pub mod report;
@@ -46,6 +47,10 @@ pub fn discover(app: &App, filter: Option<&str>) -> miette::Result<Vec<Case>> {
             }
         }
     }
+    // A test component's cases are known once it runs; the filter is
+    // applied to them then.
+    let listings = components::discover(app, cases.len());
+    cases.extend(listings);
     Ok(cases)
 }
 

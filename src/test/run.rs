@@ -13,6 +13,7 @@ use wcomp_compose::App;
 use wcomp_core::names::{did_you_mean, plug_matches};
 use wcomp_host::{DirGrant, Grants, Host, Limits, Loaded, RunError, RunOptions, Stdio};
 
+use super::components;
 use super::http::{self, Served};
 use super::intercept::{Answers, Recorded, same_arguments};
 use super::spec::{Case, DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, Expected, Input, Run};
@@ -53,6 +54,9 @@ pub struct Options {
     pub update: bool,
     /// How many cases run at once.
     pub jobs: usize,
+    /// Only the cases a test component lists whose `file: name` contains
+    /// this (the others are filtered when they are found).
+    pub filter: Option<String>,
     /// The limits of a case that sets none itself (then the defaults,
     /// [`DEFAULT_TIMEOUT`] and [`DEFAULT_MAX_MEMORY`]).
     pub limits: Limits,
@@ -90,8 +94,20 @@ pub fn run_all(
             Ok((compiled, served)) => {
                 servers.extend(served);
                 for case in cases {
-                    let task = run_one(case, compiled.clone(), jobs.clone(), opts.clone());
-                    tasks.spawn_on(task, runtime.handle());
+                    let listed = match &case.run {
+                        Run::Listed => match runtime.block_on(list(&compiled, &case, opts)) {
+                            Ok(listed) => listed,
+                            Err(why) => {
+                                record(outcome(&case, Status::Failed(why), started));
+                                continue;
+                            }
+                        },
+                        _ => vec![case],
+                    };
+                    for case in listed {
+                        let task = run_one(case, compiled.clone(), jobs.clone(), opts.clone());
+                        tasks.spawn_on(task, runtime.handle());
+                    }
                 }
             }
             Err(report) => {
@@ -106,9 +122,38 @@ pub fn run_all(
     }
     runtime.block_on(join_all(tasks, servers, &mut record))?;
     runtime.shutdown_background();
-    // Reported in the order the files list them, whatever order they ended in.
+    // Reported in the order the files list them, whatever order they ended
+    // in; a test component's cases, in the order it lists them.
     outcomes.sort_by_key(|o| o.order);
     Ok(outcomes)
+}
+
+/// The cases the test component of `listing` lists (those `opts.filter`
+/// keeps), asked in an instance of its own; or why they could not be.
+async fn list(compiled: &Compiled, listing: &Case, opts: &Options) -> Result<Vec<Case>, String> {
+    let call = wcomp_host::Call::parse("list-cases()").map_err(|e| format!("{e:?}"))?;
+    let run_opts = RunOptions::default()
+        .with_args([compiled.loaded.name.clone()])
+        .with_limits(limits(listing, opts.limits));
+    let invocation = compiled
+        .host
+        .invoke(&compiled.loaded, &call, &run_opts)
+        .await
+        .map_err(|e| format!("`list-cases` failed: {:?}", miette::Report::new(e)))?;
+    let names = components::names(&invocation.results).map_err(|e| format!("{e:?}"))?;
+    let mut cases = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let mut case = components::listed(listing, name).map_err(|e| format!("{e:?}"))?;
+        case.order = listing.order * 10_000 + i;
+        if opts
+            .filter
+            .as_deref()
+            .is_none_or(|f| super::case_id(&case).contains(f))
+        {
+            cases.push(case);
+        }
+    }
+    Ok(cases)
 }
 
 /// `cases` grouped by the target they run on (one composition and one
@@ -407,6 +452,7 @@ async fn run_case(
     }
     match &case.run {
         Run::Request { .. } => check.fail("a request case runs against a server"),
+        Run::Listed => check.fail("a test component's cases are listed before they run"),
         Run::Invoke { .. } => invoke(&mut check, host, loaded, case, opts).await,
         Run::Command { .. } => {
             command(&mut check, host, loaded, case, opts).await;
@@ -445,7 +491,7 @@ fn stdin(case: &Case) -> Result<Vec<u8>, String> {
             stdin: Input::Text(text),
             ..
         } => Ok(text.clone().into_bytes()),
-        Run::Invoke { .. } | Run::Request { .. } => Ok(Vec::new()),
+        Run::Invoke { .. } | Run::Request { .. } | Run::Listed => Ok(Vec::new()),
     }
 }
 

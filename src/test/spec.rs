@@ -206,6 +206,9 @@ pub enum Run {
         expect_headers: Vec<(String, String)>,
         expect_body: Option<Expected>,
     },
+    /// The cases a test component lists (see [`super::components`]),
+    /// each run on its own.
+    Listed,
     /// A run of the command (`wasi:cli/run`).
     Command {
         args: Vec<String>,

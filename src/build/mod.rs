@@ -434,7 +434,7 @@ fn job<'a>(
 /// The world a component implements, from the WIT [`App::component_wit`]
 /// chooses (the vendored WASI alone when that is the app's `wit/` and the
 /// app has none).
-fn load_world(
+pub(crate) fn load_world(
     app: &App,
     entry: &ComponentEntry,
     wit: &ComponentWit,

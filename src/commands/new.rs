@@ -53,6 +53,17 @@ pub struct NewCommand {
     #[arg(long)]
     pub world: Option<String>,
 
+    /// Scaffold a test component of COMPONENT (an app component): its
+    /// world, `wit/NAME.wit`, imports what COMPONENT exports and exports
+    /// `wcomp:test/cases`, which `wcomp test` runs case by case.
+    #[arg(
+        long,
+        value_name = "COMPONENT",
+        conflicts_with = "world",
+        requires = "name"
+    )]
+    pub test_for: Option<String>,
+
     /// Scaffold into a directory that is not empty: add the missing files,
     /// regenerate bindings and the files still as `wcomp new` wrote them,
     /// and keep the ones you changed.
@@ -80,13 +91,20 @@ impl NewCommand {
             report_synced(ui)(&fetched);
             Ok((fetched.version, file))
         };
+        let (world, written) = match (&self.test_for, &self.name) {
+            (Some(component), Some(name)) => {
+                let written = scaffold::test_for::write_world(&cwd, name, component)?;
+                (Some(name.clone()), Some(written))
+            }
+            _ => (self.world, None),
+        };
         let created = scaffold::new(
             &cwd,
             &NewOptions {
                 name: self.name,
                 lang: self.lang,
                 wit: self.wit,
-                world: self.world,
+                world,
                 force: self.force || self.overwrite_sources,
                 changed_files: if self.overwrite_sources {
                     ChangedFiles::BackUpAndReplace
@@ -95,7 +113,12 @@ impl NewCommand {
                 },
             },
             Some(&fetch),
-        )?;
+        )
+        .inspect_err(|_| {
+            written
+                .into_iter()
+                .for_each(scaffold::test_for::Written::undo)
+        })?;
         if created.wit_dep.is_some() {
             // The lock and `target/wcomp/wit-deps` follow the new entry.
             resolve::sync(&App::load(&created.manifest)?, &sync, &|_| {})?;
@@ -135,6 +158,13 @@ impl NewCommand {
             );
         }
         let then = if created.http { "serve" } else { "run" };
+        if self.test_for.is_some() {
+            ui.status(
+                "Next",
+                "write its cases (`list-cases`, `run-case`), then `wcomp build` and `wcomp test`",
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         ui.status(
             "Next",
             format_args!("`wcomp build`, then `wcomp compose` and `wcomp {then} composed.wasm`"),

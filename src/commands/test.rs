@@ -96,12 +96,19 @@ impl TestCommand {
                 usize::from,
             ),
         };
-        let total = cases.len();
+        // A test component's cases are counted once it lists them.
+        let total = match cases
+            .iter()
+            .any(|c| matches!(c.run, test::spec::Run::Listed))
+        {
+            true => String::new(),
+            false => format!("/{}", cases.len()),
+        };
         let mut finished = 0;
         let outcomes = run::run_all(Arc::new(host), &app, cases, &opts, |outcome| {
             finished += 1;
             if !ui.is_quiet() {
-                println!("{} [{finished}/{total}]", report::line(outcome));
+                println!("{} [{finished}{total}]", report::line(outcome));
             }
         })?;
         if let Some(path) = &self.junit {

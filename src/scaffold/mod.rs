@@ -5,6 +5,7 @@
 //! written, app.toml last and atomically, so a failed `new` writes nothing.
 
 pub(crate) mod http;
+pub(crate) mod test_for;
 pub(crate) mod world;
 mod writes;
 

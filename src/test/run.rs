@@ -470,6 +470,9 @@ async fn run_case(
     {
         check.fail(hint);
     }
+    if !check.failures.is_empty() && matches!(case.run, Run::Invoke { .. }) {
+        show_stderr(&mut check, &stderr.contents());
+    }
     let calls = calls_made(answers.as_deref(), &stderr.contents());
     mock_calls(&mut check, case, &calls);
     if let (Some(files), Some(dir)) = (&case.world.files, &scratch)
@@ -660,6 +663,19 @@ fn trapped(
             check.fail(format!("{report:?}"));
         }
         (_, None) => check.fail(indent(&message)),
+    }
+}
+
+/// Adds what a failed call wrote on stderr, if anything (the last lines: a
+/// Python traceback, a Rust panic), to its failure.
+fn show_stderr(check: &mut Check, stderr: &[u8]) {
+    const LINES: usize = 20;
+    let (written, _) = wcomp_compose::mock::take_calls(stderr);
+    let text = String::from_utf8_lossy(&written);
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    if !lines.is_empty() {
+        let tail = lines[lines.len().saturating_sub(LINES)..].join("\n");
+        check.fail(format!("its stderr ends with:\n{}", indent(&tail)));
     }
 }
 

@@ -107,19 +107,52 @@ pub fn resolve() -> &'static Resolve {
 }
 
 /// Every interface the host provides to a guest, by name.
+///
+/// Read from the vendored WIT text, one `interface NAME {` line at a time
+/// (each package declares its interfaces at the top level), not from
+/// [`resolve`]: parsing and resolving every WASI package costs more than
+/// the rest of a `wcomp compose` together, and only the names are needed
+/// here. A test checks that both give the same names.
 pub fn provided_interfaces() -> &'static [InterfaceName] {
     static PROVIDED: OnceLock<Vec<InterfaceName>> = OnceLock::new();
     PROVIDED.get_or_init(|| {
-        let resolve = resolve();
-        let mut names: Vec<InterfaceName> = resolve
-            .interfaces
+        let mut names: Vec<InterfaceName> = PACKAGES
             .iter()
-            .filter_map(|(id, _)| InterfaceName::parse(&resolve.id_of(id)?))
+            .flat_map(declared_interfaces)
             .filter(|name| !EXPORTED_ONLY.contains(&name.unversioned().as_str()))
             .collect();
         names.sort();
         names
     })
+}
+
+/// The interfaces a vendored package declares, named with its version;
+/// those gated `@unstable` are left out, as resolving leaves them out.
+fn declared_interfaces(package: &WasiPackage) -> Vec<InterfaceName> {
+    let (path, version) = package
+        .name
+        .split_once('@')
+        .unwrap_or((package.name, ""));
+    let mut names = Vec::new();
+    let mut unstable = false;
+    for line in package.wit.lines() {
+        if line.starts_with("@unstable") {
+            unstable = true;
+        } else if let Some(rest) = line.strip_prefix("interface ") {
+            let interface = rest.split([' ', '{']).next().unwrap_or_default();
+            let interface = interface.trim_start_matches('%');
+            if !unstable
+                && let Some(name) = InterfaceName::parse(&format!("{path}/{interface}@{version}"))
+            {
+                names.push(name);
+            }
+            unstable = false;
+        } else if !line.starts_with('@') && !line.starts_with("///") && !line.trim().is_empty() {
+            // Anything else ends the gates written above an item.
+            unstable = false;
+        }
+    }
+    names
 }
 
 /// Whether the host provides an import named `name`, under the version rule
@@ -160,6 +193,19 @@ mod tests {
             );
         }
         assert!(provided_interfaces().len() > 40);
+    }
+
+    #[test]
+    fn provided_interfaces_are_those_the_resolved_wit_declares() {
+        let resolve = resolve();
+        let mut resolved: Vec<InterfaceName> = resolve
+            .interfaces
+            .iter()
+            .filter_map(|(id, _)| InterfaceName::parse(&resolve.id_of(id)?))
+            .filter(|name| !EXPORTED_ONLY.contains(&name.unversioned().as_str()))
+            .collect();
+        resolved.sort();
+        assert_eq!(provided_interfaces(), resolved.as_slice());
     }
 
     #[test]

@@ -135,7 +135,13 @@ fn declared_interfaces(package: &WasiPackage) -> Vec<InterfaceName> {
         .unwrap_or((package.name, ""));
     let mut names = Vec::new();
     let mut unstable = false;
-    for line in package.wit.lines() {
+    // Only top-level lines matter: items and their gates start in column 0.
+    let top_level = package.wit.split('\n').filter(|line| {
+        line.as_bytes()
+            .first()
+            .is_some_and(|b| !b.is_ascii_whitespace())
+    });
+    for line in top_level {
         if line.starts_with("@unstable") {
             unstable = true;
         } else if let Some(rest) = line.strip_prefix("interface ") {
@@ -147,7 +153,7 @@ fn declared_interfaces(package: &WasiPackage) -> Vec<InterfaceName> {
                 names.push(name);
             }
             unstable = false;
-        } else if !line.starts_with('@') && !line.starts_with("///") && !line.trim().is_empty() {
+        } else if !line.starts_with('@') && !line.starts_with("//") {
             // Anything else ends the gates written above an item.
             unstable = false;
         }

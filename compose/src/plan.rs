@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::mem::discriminant;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 use wac_graph::{
@@ -24,6 +24,7 @@ use crate::error::quoted;
 use wcomp_core::{Component, DecodeError};
 
 use crate::capabilities::{self, Capabilities, Capability};
+use crate::inputs::{self, Input, Worlds};
 use crate::manifest::ComponentEntry;
 use crate::memo::Memo;
 use crate::{App, ComposeError, ComposeWarning, signature};
@@ -152,18 +153,31 @@ pub fn plan_with(app: &App, memo: &mut Memo) -> Result<Plan, ComposeError> {
 }
 
 fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
+    let inputs = inputs::read_all(app, memo.as_deref())?;
+    inputs::check_and_plan(app, &inputs, memo, |worlds| {
+        plan_decoded(app, &inputs, worlds)
+    })
+}
+
+/// Wires the components of `app`, read as `inputs` and decoded as
+/// `worlds`, starting from `main`, and encodes the composition.
+fn plan_decoded(
+    app: &App,
+    inputs: &[Input<'_>],
+    worlds: &Worlds<'_>,
+) -> Result<Plan, ComposeError> {
     let mut graph = CompositionGraph::new();
-    let mut components = BTreeMap::new();
     let mut packages = BTreeMap::new();
-    for (name, bytes, component) in decode_all(app, memo)? {
-        packages.insert(name.to_owned(), package(&mut graph, name, bytes)?);
-        components.insert(name.to_owned(), component);
+    for input in inputs {
+        // A copy: another thread is validating these bytes meanwhile.
+        let package = package(&mut graph, input.name, input.bytes.clone())?;
+        packages.insert(input.name.to_owned(), package);
     }
     let mut planner = Planner {
         app,
         graph: &graph,
         packages: &packages,
-        components: &components,
+        components: worlds,
         done: BTreeSet::new(),
         stack: Vec::new(),
         instances: Vec::new(),
@@ -189,7 +203,7 @@ fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
         generated,
         bytes: Vec::new(),
     };
-    plan.build_graph(&mut graph, app, &components, packages)?;
+    plan.build_graph(&mut graph, app, worlds, packages)?;
     plan.bytes = graph
         .encode(encode_options())
         .map_err(|e| plan.encode_error(e))?;
@@ -238,7 +252,7 @@ impl Plan {
         // Everything composition writes (types, imports, instantiations,
         // aliases, exports) is validated. Function bodies are copied verbatim,
         // each with its module, from the input components, which planning
-        // validated whole (`decode_and_validate`), and from deny components,
+        // validated whole (see `inputs`), and from deny components,
         // which are validated as they are generated; checking them again
         // would double the time of a 30 MB composition.
         let invalid = |e: wasmparser::BinaryReaderError| ComposeError::Internal {
@@ -291,7 +305,7 @@ impl Plan {
         &self,
         graph: &mut CompositionGraph,
         app: &App,
-        components: &BTreeMap<String, Component>,
+        components: &Worlds<'_>,
         mut packages: BTreeMap<String, Package>,
     ) -> Result<(), ComposeError> {
         let mut nodes: BTreeMap<&str, NodeId> = BTreeMap::new();
@@ -430,7 +444,7 @@ struct Planner<'a> {
     graph: &'a CompositionGraph,
     packages: &'a BTreeMap<String, Package>,
     /// Each component's world, for its deny components.
-    components: &'a BTreeMap<String, Component>,
+    components: &'a Worlds<'a>,
     /// Deny components made so far, by instance name.
     generated: BTreeMap<String, Vec<u8>>,
     /// Components already planned.
@@ -596,7 +610,7 @@ impl Planner<'_> {
     /// the capability that governs it, in which case a deny component
     /// (generated from the importer's own view of the interface) answers it.
     fn deny_or_leave(&mut self, importer: &str, import: &str) -> Result<Source, ComposeError> {
-        let component = &self.components[importer];
+        let component = self.components[importer];
         let granted = self.app.granted(importer);
         let denied =
             capabilities::deny_import(&component.resolve, component.world, import, &granted)
@@ -981,53 +995,6 @@ fn top_level_imports(bytes: &[u8]) -> Result<Vec<String>, wasmparser::BinaryRead
     Ok(names)
 }
 
-/// A component of the app as read: its name, bytes and decoding.
-type Read<'a> = (&'a str, Vec<u8>, Component);
-
-/// Reads every component of `app` and decodes it as WIT (for
-/// diagnostics), or takes it from `memo` (and keeps it there): each name
-/// with its bytes and its decoding, in the app's order.
-fn decode_all<'a>(
-    app: &'a App,
-    mut memo: Option<&mut Memo>,
-) -> Result<Vec<Read<'a>>, ComposeError> {
-    app.component_names()
-        .map(|name| {
-            let (path, bytes) = read(app, name)?;
-            let component = match memo.as_ref().and_then(|memo| memo.decoded(name, &bytes)) {
-                // The memo holds only bytes that were validated.
-                Some(component) => component,
-                None => {
-                    let component = decode_and_validate(&path, &bytes)
-                        .map_err(|e| decode_error(app, name, e))?;
-                    if let Some(memo) = memo.as_deref_mut() {
-                        memo.remember(name, &bytes, &component);
-                    }
-                    component
-                }
-            };
-            Ok((name, bytes, component))
-        })
-        .collect()
-}
-
-/// Decodes a component's world and validates its code, function bodies
-/// included (see [`wcomp_core::decode::validate`]): the two side by side,
-/// decoding's error first when both fail, as it says more.
-fn decode_and_validate(path: &Path, bytes: &[u8]) -> Result<Component, DecodeError> {
-    let (component, valid) = std::thread::scope(|scope| {
-        let validating = scope.spawn(|| wcomp_core::decode::validate(path, bytes));
-        let component = Component::from_bytes(path, bytes);
-        let valid = validating
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (component, valid)
-    });
-    let component = component?;
-    valid?;
-    Ok(component)
-}
-
 /// Where component `name` is, and its bytes; a clear error when it is
 /// missing.
 pub(crate) fn read(app: &App, name: &str) -> Result<(PathBuf, Vec<u8>), ComposeError> {
@@ -1079,7 +1046,8 @@ pub(crate) fn package(
     })
 }
 
-fn decode_error(app: &App, name: &str, source: DecodeError) -> ComposeError {
+/// Component `name`'s decoding or validation error, pointing at app.toml.
+pub(crate) fn decode_error(app: &App, name: &str, source: DecodeError) -> ComposeError {
     let span = match &app.component(name).and_then(|e| e.wasm.as_ref()) {
         Some(wasm) => wasm.span(),
         None => app.component_span(name),
@@ -1095,16 +1063,16 @@ fn decode_error(app: &App, name: &str, source: DecodeError) -> ComposeError {
 
 fn type_mismatch(
     app: &App,
-    components: &BTreeMap<String, Component>,
+    components: &Worlds<'_>,
     (importer, import): (&str, &str),
     (exporter, export): (&str, &str),
     plugged: bool,
     reason: String,
 ) -> ComposeError {
     let mut differences = signature::differences(
-        (importer, &components[importer]),
+        (importer, components[importer]),
         import,
-        (exporter, &components[exporter]),
+        (exporter, components[exporter]),
         export,
     );
     if differences.is_empty() {

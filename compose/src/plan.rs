@@ -249,6 +249,24 @@ impl Plan {
     /// that [`Plan::leftover_imports`] can name imports as the result does;
     /// the same inputs always give the same bytes.
     pub fn encode(&self) -> Result<Vec<u8>, ComposeError> {
+        self.validate_encoded()?;
+        Ok(self.bytes.clone())
+    }
+
+    /// [`Plan::encode`], handing over the composed bytes rather than a copy
+    /// of them (10 MB for three debug builds), for a caller that writes the
+    /// composition once. The plan keeps everything else; encoding it again
+    /// is an error.
+    pub fn take_encoded(&mut self) -> Result<Vec<u8>, ComposeError> {
+        self.validate_encoded()?;
+        Ok(std::mem::take(&mut self.bytes))
+    }
+
+    /// Validates the composed component (see [`Plan::encode`]).
+    fn validate_encoded(&self) -> Result<(), ComposeError> {
+        if self.bytes.is_empty() {
+            return Err(internal("the plan's composition was taken already"));
+        }
         // Everything composition writes (types, imports, instantiations,
         // aliases, exports) is validated. Function bodies are copied verbatim,
         // each with its module, from the input components, which planning
@@ -265,7 +283,7 @@ impl Plan {
                 .payload(&payload.map_err(invalid)?)
                 .map_err(invalid)?;
         }
-        Ok(self.bytes.clone())
+        Ok(())
     }
 
     /// The instances of the composition, each after the instances it imports

@@ -1,9 +1,9 @@
 //! Reading and checking an app's components for a plan.
 //!
-//! Each component is read once; its world is decoded on the planning
-//! thread while another thread validates it whole (function bodies
-//! included), so planning never waits for validation, only the result
-//! does. Errors are those of checking each component in turn: the first
+//! Each component is read once, and its bytes handed to wac-graph; its
+//! world is decoded on the planning thread while another thread validates
+//! it whole (function bodies included), reading the bytes wac-graph holds,
+//! so planning never waits for validation, only the result does. Errors are those of checking each component in turn: the first
 //! component that fails, with decoding's error first when both fail, as
 //! it says more.
 
@@ -11,12 +11,15 @@
 // carry what the user needs to see; boxing them would only obscure that.
 #![allow(clippy::result_large_err)]
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use wac_graph::CompositionGraph;
+use wac_types::Package;
 use wcomp_core::{Component, DecodeError};
 
-use crate::plan::{decode_error, read};
+use crate::plan::{decode_error, package, read};
 use crate::{App, ComposeError, Memo};
 
 /// A component of the app as read.
@@ -24,6 +27,7 @@ pub(crate) struct Input<'a> {
     /// Its name in app.toml.
     pub name: &'a str,
     pub path: PathBuf,
+    /// Its bytes, until [`packages`] hands them to wac-graph.
     pub bytes: Vec<u8>,
     /// Its decoding from the memo, when the memo holds these bytes (which
     /// were validated then).
@@ -51,7 +55,10 @@ pub(crate) fn read_all<'a>(
         let (path, bytes) = match read(app, name) {
             Ok(read) => read,
             // A component before it that does not check out comes first.
-            Err(e) => return Err(first_failure_of(app, &inputs).unwrap_or(e)),
+            Err(e) => {
+                let read = inputs.iter().map(|i| Cow::from(i.bytes.as_slice()));
+                return Err(first_failure(app, &inputs, read).unwrap_or(e));
+            }
         };
         let remembered = memo.and_then(|memo| memo.decoded(name, &bytes));
         inputs.push(Input {
@@ -64,25 +71,55 @@ pub(crate) fn read_all<'a>(
     Ok(inputs)
 }
 
+/// Makes each input a package of `graph`, handing it the input's bytes.
+/// wac-graph validates what it reads; when it refuses a component, the
+/// first component that does not decode or validate is the error, as if
+/// all had been checked first.
+pub(crate) fn packages(
+    app: &App,
+    graph: &mut CompositionGraph,
+    inputs: &mut [Input<'_>],
+) -> Result<BTreeMap<String, Package>, ComposeError> {
+    let mut packages = BTreeMap::new();
+    for index in 0..inputs.len() {
+        let name = inputs[index].name;
+        let bytes = std::mem::take(&mut inputs[index].bytes);
+        match package(graph, name, bytes) {
+            Ok(package) => packages.insert(name.to_owned(), package),
+            Err(e) => {
+                // The refused bytes are gone: read again, for the message.
+                let refused = read(app, name).map_or_else(|_| Vec::new(), |(_, bytes)| bytes);
+                let bytes = inputs.iter().enumerate().map(|(i, input)| match i {
+                    i if i < index => Cow::from(packages[input.name].bytes()),
+                    i if i == index => Cow::from(refused.as_slice()),
+                    _ => Cow::from(input.bytes.as_slice()),
+                });
+                return Err(first_failure(app, inputs, bytes).unwrap_or(e));
+            }
+        };
+    }
+    Ok(packages)
+}
+
 /// Decodes every input and, meanwhile, validates those the memo did not
-/// hold; `plan` runs on the decoded worlds while validation goes on. What
-/// checked out goes into `memo`. The error is the first component's that
-/// failed, or else `plan`'s.
+/// hold, reading their bytes from `packages`; `plan` runs on the decoded
+/// worlds while validation goes on. What checked out goes into `memo`.
+/// The error is the first component's that failed, or else `plan`'s; with
+/// the result come the decoded worlds, in the inputs' order.
 pub(crate) fn check_and_plan<T>(
     app: &App,
     inputs: &[Input<'_>],
+    packages: &BTreeMap<String, Package>,
     memo: Option<&mut Memo>,
     plan: impl FnOnce(&Worlds<'_>) -> Result<T, ComposeError>,
-) -> Result<T, ComposeError> {
+) -> Result<(T, Vec<Component>), ComposeError> {
+    let bytes: Vec<&[u8]> = inputs.iter().map(|i| packages[i.name].bytes()).collect();
     let (decoded, planned, invalid) = std::thread::scope(|scope| {
-        let validating = scope.spawn(|| first_invalid(inputs));
-        let (decoded, failed) = decode_each(inputs);
+        let validating = scope.spawn(|| first_invalid(inputs, &bytes));
+        let (decoded, failed) = decode_each(inputs, &bytes);
         let planned = match failed {
             Some((index, error)) => Err(Failure::Decode(index, error)),
-            None => {
-                let worlds = inputs.iter().map(|i| i.name).zip(&decoded).collect();
-                plan(&worlds).map_err(Failure::Plan)
-            }
+            None => plan(&worlds(inputs, &decoded)).map_err(Failure::Plan),
         };
         let invalid = validating
             .join()
@@ -91,9 +128,9 @@ pub(crate) fn check_and_plan<T>(
     });
     if let Some(memo) = memo {
         let valid = invalid.as_ref().map_or(inputs.len(), |(index, _)| *index);
-        for (input, component) in inputs.iter().zip(&decoded).take(valid) {
+        for ((input, component), bytes) in inputs.iter().zip(&decoded).zip(&bytes).take(valid) {
             if input.remembered.is_none() {
-                memo.remember(input.name, &input.bytes, component);
+                memo.remember(input.name, bytes, component);
             }
         }
     }
@@ -108,18 +145,26 @@ pub(crate) fn check_and_plan<T>(
             Err(decode_error(app, inputs[failed].name, error))
         }
         (_, Err(Failure::Plan(error))) => Err(error),
-        (None, Ok(planned)) => Ok(planned),
+        (None, Ok(planned)) => Ok((planned, decoded)),
     }
+}
+
+/// The inputs' decoded worlds, by name.
+pub(crate) fn worlds<'a>(inputs: &[Input<'a>], decoded: &'a [Component]) -> Worlds<'a> {
+    inputs.iter().map(|i| i.name).zip(decoded).collect()
 }
 
 /// Each input's world, in order, up to the first that does not decode:
 /// that one's index and error.
-fn decode_each(inputs: &[Input<'_>]) -> (Vec<Component>, Option<(usize, DecodeError)>) {
+fn decode_each(
+    inputs: &[Input<'_>],
+    bytes: &[&[u8]],
+) -> (Vec<Component>, Option<(usize, DecodeError)>) {
     let mut decoded = Vec::with_capacity(inputs.len());
-    for (index, input) in inputs.iter().enumerate() {
+    for (index, (input, bytes)) in inputs.iter().zip(bytes).enumerate() {
         let component = match &input.remembered {
             Some(component) => Ok(component.clone()),
-            None => Component::from_bytes(&input.path, &input.bytes),
+            None => Component::from_bytes(&input.path, bytes),
         };
         match component {
             Ok(component) => decoded.push(component),
@@ -132,26 +177,33 @@ fn decode_each(inputs: &[Input<'_>]) -> (Vec<Component>, Option<(usize, DecodeEr
 /// The first input, in order, that does not validate whole (see
 /// [`wcomp_core::decode::validate`]): its index and error. Inputs from
 /// the memo were validated before.
-fn first_invalid(inputs: &[Input<'_>]) -> Option<(usize, DecodeError)> {
+fn first_invalid(inputs: &[Input<'_>], bytes: &[&[u8]]) -> Option<(usize, DecodeError)> {
     inputs
         .iter()
+        .zip(bytes)
         .enumerate()
-        .filter(|(_, input)| input.remembered.is_none())
-        .find_map(|(index, input)| {
-            wcomp_core::decode::validate(&input.path, &input.bytes)
+        .filter(|(_, (input, _))| input.remembered.is_none())
+        .find_map(|(index, (input, bytes))| {
+            wcomp_core::decode::validate(&input.path, bytes)
                 .err()
                 .map(|error| (index, error))
         })
 }
 
-/// The error of the first of `inputs` that does not decode or validate.
-fn first_failure_of(app: &App, inputs: &[Input<'_>]) -> Option<ComposeError> {
+/// The error of the first of `inputs` (whose bytes are `bytes`) that does
+/// not decode or validate.
+fn first_failure<'b>(
+    app: &App,
+    inputs: &[Input<'_>],
+    bytes: impl Iterator<Item = Cow<'b, [u8]>>,
+) -> Option<ComposeError> {
     inputs
         .iter()
-        .filter(|input| input.remembered.is_none())
-        .find_map(|input| {
-            Component::from_bytes(&input.path, &input.bytes)
-                .and_then(|_| wcomp_core::decode::validate(&input.path, &input.bytes))
+        .zip(bytes)
+        .filter(|(input, _)| input.remembered.is_none())
+        .find_map(|(input, bytes)| {
+            Component::from_bytes(&input.path, &bytes)
+                .and_then(|_| wcomp_core::decode::validate(&input.path, &bytes))
                 .err()
                 .map(|error| decode_error(app, input.name, error))
         })

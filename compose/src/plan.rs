@@ -24,7 +24,7 @@ use crate::error::quoted;
 use wcomp_core::{Component, DecodeError};
 
 use crate::capabilities::{self, Capabilities, Capability};
-use crate::inputs::{self, Input, Worlds};
+use crate::inputs::{self, Worlds};
 use crate::manifest::ComponentEntry;
 use crate::memo::Memo;
 use crate::{App, ComposeError, ComposeWarning, signature};
@@ -153,30 +153,35 @@ pub fn plan_with(app: &App, memo: &mut Memo) -> Result<Plan, ComposeError> {
 }
 
 fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
-    let inputs = inputs::read_all(app, memo.as_deref())?;
-    inputs::check_and_plan(app, &inputs, memo, |worlds| {
-        plan_decoded(app, &inputs, worlds)
-    })
+    let mut inputs = inputs::read_all(app, memo.as_deref())?;
+    let mut graph = CompositionGraph::new();
+    let packages = inputs::packages(app, &mut graph, &mut inputs)?;
+    let (mut plan, decoded) = inputs::check_and_plan(app, &inputs, &packages, memo, |worlds| {
+        wire(app, &graph, &packages, worlds)
+    })?;
+    let worlds = inputs::worlds(&inputs, &decoded);
+    plan.build_graph(&mut graph, app, &worlds, packages)?;
+    plan.bytes = graph
+        .encode(encode_options())
+        .map_err(|e| plan.encode_error(e))?;
+    plan.rename_leftover_imports()?;
+    plan.bytes.extend(plan.policy_section());
+    Ok(plan)
 }
 
-/// Wires the components of `app`, read as `inputs` and decoded as
-/// `worlds`, starting from `main`, and encodes the composition.
-fn plan_decoded(
+/// Decides, starting from `main`, what satisfies each import of the
+/// components of `app` (read into `graph` as `packages`, decoded as
+/// `worlds`): the plan, not yet encoded.
+fn wire(
     app: &App,
-    inputs: &[Input<'_>],
+    graph: &CompositionGraph,
+    packages: &BTreeMap<String, Package>,
     worlds: &Worlds<'_>,
 ) -> Result<Plan, ComposeError> {
-    let mut graph = CompositionGraph::new();
-    let mut packages = BTreeMap::new();
-    for input in inputs {
-        // A copy: another thread is validating these bytes meanwhile.
-        let package = package(&mut graph, input.name, input.bytes.clone())?;
-        packages.insert(input.name.to_owned(), package);
-    }
     let mut planner = Planner {
         app,
-        graph: &graph,
-        packages: &packages,
+        graph,
+        packages,
         components: worlds,
         done: BTreeSet::new(),
         stack: Vec::new(),
@@ -190,26 +195,19 @@ fn plan_decoded(
         generated,
         ..
     } = planner;
-    let mut plan = Plan {
+    Ok(Plan {
         app: app.name().to_string(),
         main: app.main().to_string(),
         leftover: share_leftover_imports(&instances),
-        warnings: unused_warnings(app, &graph, &packages, &instances, &done),
-        exports: wireable_exports(&graph, &packages[app.main().as_str()])
+        warnings: unused_warnings(app, graph, packages, &instances, &done),
+        exports: wireable_exports(graph, &packages[app.main().as_str()])
             .into_iter()
             .map(|(name, _)| name)
             .collect(),
         instances,
         generated,
         bytes: Vec::new(),
-    };
-    plan.build_graph(&mut graph, app, worlds, packages)?;
-    plan.bytes = graph
-        .encode(encode_options())
-        .map_err(|e| plan.encode_error(e))?;
-    plan.rename_leftover_imports()?;
-    plan.bytes.extend(plan.policy_section());
-    Ok(plan)
+    })
 }
 
 /// How wac-graph encodes the composition: components defined inside it,

@@ -14,9 +14,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use wac_graph::CompositionGraph;
 use wac_types::Package;
+use wcomp_core::decode::FunctionToValidate;
 use wcomp_core::{Component, DecodeError};
 
 use crate::plan::{decode_error, package, read};
@@ -114,16 +117,24 @@ pub(crate) fn check_and_plan<T>(
     plan: impl FnOnce(&Worlds<'_>) -> Result<T, ComposeError>,
 ) -> Result<(T, Vec<Component>), ComposeError> {
     let bytes: Vec<&[u8]> = inputs.iter().map(|i| packages[i.name].bytes()).collect();
+    let validation = Validation::default();
     let (decoded, planned, invalid) = std::thread::scope(|scope| {
-        let validating = scope.spawn(|| first_invalid(inputs, &bytes));
+        let validating = scope.spawn(|| validation.run(inputs, &bytes));
         let (decoded, failed) = decode_each(inputs, &bytes);
         let planned = match failed {
             Some((index, error)) => Err(Failure::Decode(index, error)),
             None => plan(&worlds(inputs, &decoded)).map_err(Failure::Plan),
         };
-        let invalid = validating
+        // Planning is done: help validate the function bodies left.
+        validation.help();
+        validating
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let invalid = match validation.failed.load(Ordering::Acquire) {
+            // Which component, and where: checked again in order.
+            true => first_invalid(inputs, &bytes),
+            false => None,
+        };
         (decoded, planned, invalid)
     });
     if let Some(memo) = memo {
@@ -172,6 +183,64 @@ fn decode_each(
         }
     }
     (decoded, None)
+}
+
+/// Validating the inputs whole, shared between threads: one validates
+/// every input's sections, then it and any thread that [helps](Self::help)
+/// validate the function bodies, in no particular order; only whether all
+/// are valid is kept.
+#[derive(Default)]
+struct Validation<'a> {
+    /// Function bodies whose sections validated, still to validate.
+    functions: Mutex<Vec<FunctionToValidate<'a>>>,
+    /// Whether every input's sections are validated: no more functions come.
+    sections_done: AtomicBool,
+    /// Whether something did not validate.
+    failed: AtomicBool,
+}
+
+impl<'a> Validation<'a> {
+    /// Validates the sections of each input the memo did not hold, in
+    /// order, queueing their function bodies; then validates bodies.
+    fn run(&self, inputs: &[Input<'_>], bytes: &[&'a [u8]]) {
+        for (input, bytes) in inputs.iter().zip(bytes) {
+            if input.remembered.is_some() {
+                continue;
+            }
+            match wcomp_core::decode::validate_sections(bytes) {
+                Ok(functions) => self.queue().extend(functions),
+                Err(_) => {
+                    self.failed.store(true, Ordering::Release);
+                    break;
+                }
+            }
+        }
+        self.sections_done.store(true, Ordering::Release);
+        self.help();
+    }
+
+    /// Validates queued function bodies until none is left, or one fails.
+    fn help(&self) {
+        let mut allocations = wasmparser::FuncValidatorAllocations::default();
+        while !self.failed.load(Ordering::Acquire) {
+            // Read before the queue: when done, the queue holds everything.
+            let done = self.sections_done.load(Ordering::Acquire);
+            let Some(function) = self.queue().pop() else {
+                if done {
+                    return;
+                }
+                std::thread::yield_now();
+                continue;
+            };
+            if function.validate(&mut allocations).is_err() {
+                self.failed.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<FunctionToValidate<'a>>> {
+        self.functions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// The first input, in order, that does not validate whole (see

@@ -227,23 +227,49 @@ pub fn validate(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
 /// decodes each operator twice and formats an error for each, to check
 /// wasmparser itself: that doubled the time of validating a component.
 fn validate_all(bytes: &[u8]) -> Result<(), wasmparser::BinaryReaderError> {
+    let mut allocations = wasmparser::FuncValidatorAllocations::default();
+    for function in validate_sections(bytes)? {
+        function.validate(&mut allocations)?;
+    }
+    Ok(())
+}
+
+/// Validates `bytes` as [`validate`] does, all but the function bodies:
+/// those are returned, in order, to validate next, on any thread.
+pub fn validate_sections(
+    bytes: &[u8],
+) -> Result<Vec<FunctionToValidate<'_>>, wasmparser::BinaryReaderError> {
     let features = host_features();
     let mut validator = wasmparser::Validator::new_with_features(features);
     let mut parser = wasmparser::Parser::new(0);
     parser.set_features(features);
-    let mut bodies = Vec::new();
+    let mut functions = Vec::new();
     for payload in parser.parse_all(bytes) {
         if let wasmparser::ValidPayload::Func(func, body) = validator.payload(&payload?)? {
-            bodies.push((func, body));
+            functions.push(FunctionToValidate { func, body });
         }
     }
-    let mut allocations = wasmparser::FuncValidatorAllocations::default();
-    for (func, body) in bodies {
-        let mut func = func.into_validator(allocations);
-        validate_body(&mut func, &body)?;
-        allocations = func.into_allocations();
+    Ok(functions)
+}
+
+/// A function body whose module's sections validated (see
+/// [`validate_sections`]), still to validate itself.
+pub struct FunctionToValidate<'a> {
+    func: wasmparser::FuncToValidate<wasmparser::ValidatorResources>,
+    body: wasmparser::FunctionBody<'a>,
+}
+
+impl FunctionToValidate<'_> {
+    /// Validates the body, reusing `allocations` from one body to the next.
+    pub fn validate(
+        self,
+        allocations: &mut wasmparser::FuncValidatorAllocations,
+    ) -> Result<(), wasmparser::BinaryReaderError> {
+        let mut func = self.func.into_validator(std::mem::take(allocations));
+        validate_body(&mut func, &self.body)?;
+        *allocations = func.into_allocations();
+        Ok(())
     }
-    Ok(())
 }
 
 /// One function body, as `FuncValidator::validate` checks it in a release

@@ -116,13 +116,24 @@ pub fn resolve() -> &'static Resolve {
 pub fn provided_interfaces() -> &'static [InterfaceName] {
     static PROVIDED: OnceLock<Vec<InterfaceName>> = OnceLock::new();
     PROVIDED.get_or_init(|| {
-        let mut names: Vec<InterfaceName> = PACKAGES
-            .iter()
-            .flat_map(declared_interfaces)
-            .filter(|name| !EXPORTED_ONLY.contains(&name.unversioned().as_str()))
+        let mut names: Vec<InterfaceName> = (0..PACKAGES.len())
+            .flat_map(|index| provided_by(index).iter().cloned())
             .collect();
         names.sort();
         names
+    })
+}
+
+/// The interfaces the host provides from vendored package `PACKAGES[index]`,
+/// each package read once, when first asked about.
+fn provided_by(index: usize) -> &'static [InterfaceName] {
+    static PROVIDED: [OnceLock<Vec<InterfaceName>>; PACKAGES.len()] =
+        [const { OnceLock::new() }; PACKAGES.len()];
+    PROVIDED[index].get_or_init(|| {
+        declared_interfaces(&PACKAGES[index])
+            .into_iter()
+            .filter(|name| !EXPORTED_ONLY.contains(&name.unversioned().as_str()))
+            .collect()
     })
 }
 
@@ -164,11 +175,16 @@ fn declared_interfaces(package: &WasiPackage) -> Vec<InterfaceName> {
 /// Whether the host provides an import named `name`, under the version rule
 /// of [`InterfaceName::is_compatible_with`].
 pub fn host_provides(name: &str) -> bool {
-    InterfaceName::parse(name).is_some_and(|name| {
-        provided_interfaces()
-            .iter()
-            .any(|p| p.is_compatible_with(&name))
-    })
+    let Some(name) = InterfaceName::parse(name) else {
+        return false;
+    };
+    // Only the packages of the same name can provide it.
+    let package = name.package_name();
+    PACKAGES
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.name.split_once('@').is_some_and(|(path, _)| path == package))
+        .any(|(index, _)| provided_by(index).iter().any(|p| p.is_compatible_with(&name)))
 }
 
 /// The versions of the WASI interface `name` that the host provides, for

@@ -239,7 +239,9 @@ impl<'a> Validation<'a> {
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Vec<FunctionToValidate<'a>>> {
-        self.functions.lock().unwrap_or_else(PoisonError::into_inner)
+        self.functions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -695,6 +695,9 @@ mod tests {
         let lean = without_nested_custom_sections(&full).expect("sections parse");
         assert_eq!(lean, component(&module(&[docs])));
         validate(Path::new("lean.wasm"), &lean).expect("still valid");
-        assert_eq!(without_nested_custom_sections(&full[..full.len() - 1]), None);
+        assert_eq!(
+            without_nested_custom_sections(&full[..full.len() - 1]),
+            None
+        );
     }
 }

@@ -140,10 +140,7 @@ fn provided_by(index: usize) -> &'static [InterfaceName] {
 /// The interfaces a vendored package declares, named with its version;
 /// those gated `@unstable` are left out, as resolving leaves them out.
 fn declared_interfaces(package: &WasiPackage) -> Vec<InterfaceName> {
-    let (path, version) = package
-        .name
-        .split_once('@')
-        .unwrap_or((package.name, ""));
+    let (path, version) = package.name.split_once('@').unwrap_or((package.name, ""));
     let mut names = Vec::new();
     let mut unstable = false;
     // Only top-level lines matter: items and their gates start in column 0.
@@ -183,8 +180,16 @@ pub fn host_provides(name: &str) -> bool {
     PACKAGES
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.name.split_once('@').is_some_and(|(path, _)| path == package))
-        .any(|(index, _)| provided_by(index).iter().any(|p| p.is_compatible_with(&name)))
+        .filter(|(_, p)| {
+            p.name
+                .split_once('@')
+                .is_some_and(|(path, _)| path == package)
+        })
+        .any(|(index, _)| {
+            provided_by(index)
+                .iter()
+                .any(|p| p.is_compatible_with(&name))
+        })
 }
 
 /// The versions of the WASI interface `name` that the host provides, for

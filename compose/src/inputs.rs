@@ -12,8 +12,9 @@
 #![allow(clippy::result_large_err)]
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -32,16 +33,66 @@ pub(crate) struct Input<'a> {
     pub path: PathBuf,
     /// Its bytes, until [`packages`] hands them to wac-graph.
     pub bytes: Vec<u8>,
-    /// Its decoding from the memo, when the memo holds these bytes (which
-    /// were validated then).
-    pub remembered: Option<Component>,
+    /// Whether these very bytes were validated before (the memo has them).
+    pub validated: bool,
+    /// Its world: from the memo, or decoded when first asked for.
+    pub world: OnceCell<Component>,
 }
 
-/// Each component's decoded world, by name.
-pub(crate) type Worlds<'a> = BTreeMap<&'a str, &'a Component>;
+/// The worlds of the app's components, each decoded when first asked
+/// for: planning needs the world of a component only to make its deny
+/// components, and to say how types differ.
+pub(crate) struct Worlds<'a> {
+    app: &'a App,
+    inputs: &'a [Input<'a>],
+    /// Each input's bytes; `None` once wac-graph has taken them for good,
+    /// when a world still needed is decoded from the file read again.
+    bytes: Option<&'a [&'a [u8]]>,
+}
 
-/// Why planning stopped: a component that does not decode, by its index
-/// among the inputs, or an error of planning itself.
+impl<'a> Worlds<'a> {
+    /// The worlds of `inputs`, whose bytes are `bytes` (see the field).
+    pub(crate) fn new(
+        app: &'a App,
+        inputs: &'a [Input<'a>],
+        bytes: Option<&'a [&'a [u8]]>,
+    ) -> Self {
+        Self { app, inputs, bytes }
+    }
+
+    /// Component `name`'s world.
+    pub(crate) fn get(&self, name: &str) -> Result<&'a Component, ComposeError> {
+        let Some(index) = self.inputs.iter().position(|input| input.name == name) else {
+            return Err(ComposeError::Internal {
+                message: format!("no component `{name}` to decode"),
+            });
+        };
+        let input = &self.inputs[index];
+        if let Some(world) = input.world.get() {
+            return Ok(world);
+        }
+        let world = match self.bytes {
+            Some(bytes) => Component::from_bytes(&input.path, bytes[index]),
+            None => {
+                let (path, bytes) = read(self.app, name)?;
+                Component::from_bytes(&path, &bytes)
+            }
+        };
+        let world = world.map_err(|e| decode_error(self.app, name, e))?;
+        Ok(input.world.get_or_init(|| world))
+    }
+}
+
+/// An input to validate: its index among the inputs, path and bytes.
+struct Unchecked<'a> {
+    index: usize,
+    path: &'a Path,
+    bytes: &'a [u8],
+}
+
+/// Why planning stopped: a component that is not one (its sections do
+/// not parse), by its index among the inputs, or an error of planning
+/// itself (a world that does not decode among them).
 pub(crate) enum Failure {
     Decode(usize, DecodeError),
     Plan(ComposeError),
@@ -63,12 +114,13 @@ pub(crate) fn read_all<'a>(
                 return Err(first_failure(app, &inputs, read).unwrap_or(e));
             }
         };
-        let remembered = memo.and_then(|memo| memo.decoded(name, &bytes));
+        let seen = memo.and_then(|memo| memo.validated(name, &bytes));
         inputs.push(Input {
             name,
             path,
             bytes,
-            remembered,
+            validated: seen.is_some(),
+            world: seen.flatten().map_or_else(OnceCell::new, OnceCell::from),
         });
     }
     Ok(inputs)
@@ -104,26 +156,33 @@ pub(crate) fn packages(
     Ok(packages)
 }
 
-/// Decodes every input and, meanwhile, validates those the memo did not
-/// hold, reading their bytes from `packages`; `plan` runs on the decoded
-/// worlds while validation goes on. What checked out goes into `memo`.
-/// The error is the first component's that failed, or else `plan`'s; with
-/// the result come the decoded worlds, in the inputs' order.
+/// Checks that every input is a component and, meanwhile, validates those
+/// the memo did not hold, reading their bytes from `packages`; `plan`
+/// runs while validation goes on. What checked out goes into `memo`, with
+/// the worlds planning decoded. The error is the first component's that
+/// failed, or else `plan`'s.
 pub(crate) fn check_and_plan<T>(
     app: &App,
     inputs: &[Input<'_>],
     packages: &BTreeMap<String, Package>,
     memo: Option<&mut Memo>,
     plan: impl FnOnce(&Worlds<'_>) -> Result<T, ComposeError>,
-) -> Result<(T, Vec<Component>), ComposeError> {
+) -> Result<T, ComposeError> {
     let bytes: Vec<&[u8]> = inputs.iter().map(|i| packages[i.name].bytes()).collect();
+    let unchecked: Vec<Unchecked<'_>> = (inputs.iter().zip(&bytes).enumerate())
+        .filter(|(_, (input, _))| !input.validated)
+        .map(|(index, (input, bytes))| Unchecked {
+            index,
+            path: &input.path,
+            bytes,
+        })
+        .collect();
     let validation = Validation::default();
-    let (decoded, planned, invalid) = std::thread::scope(|scope| {
-        let validating = scope.spawn(|| validation.run(inputs, &bytes));
-        let (decoded, failed) = decode_each(inputs, &bytes);
-        let planned = match failed {
+    let (planned, invalid) = std::thread::scope(|scope| {
+        let validating = scope.spawn(|| validation.run(&unchecked));
+        let planned = match first_malformed(inputs, &bytes) {
             Some((index, error)) => Err(Failure::Decode(index, error)),
-            None => plan(&worlds(inputs, &decoded)).map_err(Failure::Plan),
+            None => plan(&Worlds::new(app, inputs, Some(&bytes))).map_err(Failure::Plan),
         };
         // Planning is done: help validate the function bodies left.
         validation.help();
@@ -132,17 +191,21 @@ pub(crate) fn check_and_plan<T>(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let invalid = match validation.failed.load(Ordering::Acquire) {
             // Which component, and where: checked again in order.
-            true => first_invalid(inputs, &bytes),
+            true => first_invalid(&unchecked),
             false => None,
         };
-        (decoded, planned, invalid)
+        (planned, invalid)
     });
     if let Some(memo) = memo {
-        let valid = invalid.as_ref().map_or(inputs.len(), |(index, _)| *index);
-        for ((input, component), bytes) in inputs.iter().zip(&decoded).zip(&bytes).take(valid) {
-            if input.remembered.is_none() {
-                memo.remember(input.name, bytes, component);
-            }
+        let malformed = match &planned {
+            Err(Failure::Decode(index, _)) => *index,
+            _ => inputs.len(),
+        };
+        let valid = invalid
+            .as_ref()
+            .map_or(malformed, |(index, _)| malformed.min(*index));
+        for (input, bytes) in inputs.iter().zip(&bytes).take(valid) {
+            memo.remember(input.name, bytes, input.world.get());
         }
     }
     match (invalid, planned) {
@@ -156,33 +219,24 @@ pub(crate) fn check_and_plan<T>(
             Err(decode_error(app, inputs[failed].name, error))
         }
         (_, Err(Failure::Plan(error))) => Err(error),
-        (None, Ok(planned)) => Ok((planned, decoded)),
+        (None, Ok(planned)) => Ok(planned),
     }
 }
 
-/// The inputs' decoded worlds, by name.
-pub(crate) fn worlds<'a>(inputs: &[Input<'a>], decoded: &'a [Component]) -> Worlds<'a> {
-    inputs.iter().map(|i| i.name).zip(decoded).collect()
-}
-
-/// Each input's world, in order, up to the first that does not decode:
-/// that one's index and error.
-fn decode_each(
-    inputs: &[Input<'_>],
-    bytes: &[&[u8]],
-) -> (Vec<Component>, Option<(usize, DecodeError)>) {
-    let mut decoded = Vec::with_capacity(inputs.len());
-    for (index, (input, bytes)) in inputs.iter().zip(bytes).enumerate() {
-        let component = match &input.remembered {
-            Some(component) => Ok(component.clone()),
-            None => Component::from_bytes(&input.path, bytes),
-        };
-        match component {
-            Ok(component) => decoded.push(component),
-            Err(error) => return (decoded, Some((index, error))),
-        }
-    }
-    (decoded, None)
+/// The first input, in order, that is not a component whose sections all
+/// parse (see [`wcomp_core::decode::expect_component`]): its index and
+/// error.
+fn first_malformed(inputs: &[Input<'_>], bytes: &[&[u8]]) -> Option<(usize, DecodeError)> {
+    inputs
+        .iter()
+        .zip(bytes)
+        .enumerate()
+        .filter(|(_, (input, _))| !input.validated)
+        .find_map(|(index, (input, bytes))| {
+            wcomp_core::decode::expect_component(&input.path, bytes)
+                .err()
+                .map(|error| (index, error))
+        })
 }
 
 /// Validating the inputs whole, shared between threads: one validates
@@ -200,14 +254,11 @@ struct Validation<'a> {
 }
 
 impl<'a> Validation<'a> {
-    /// Validates the sections of each input the memo did not hold, in
-    /// order, queueing their function bodies; then validates bodies.
-    fn run(&self, inputs: &[Input<'_>], bytes: &[&'a [u8]]) {
-        for (input, bytes) in inputs.iter().zip(bytes) {
-            if input.remembered.is_some() {
-                continue;
-            }
-            match wcomp_core::decode::validate_sections(bytes) {
+    /// Validates the sections of each input, in order, queueing their
+    /// function bodies; then validates bodies.
+    fn run(&self, unchecked: &[Unchecked<'a>]) {
+        for input in unchecked {
+            match wcomp_core::decode::validate_sections(input.bytes) {
                 Ok(functions) => self.queue().extend(functions),
                 Err(_) => {
                     self.failed.store(true, Ordering::Release);
@@ -246,19 +297,13 @@ impl<'a> Validation<'a> {
 }
 
 /// The first input, in order, that does not validate whole (see
-/// [`wcomp_core::decode::validate`]): its index and error. Inputs from
-/// the memo were validated before.
-fn first_invalid(inputs: &[Input<'_>], bytes: &[&[u8]]) -> Option<(usize, DecodeError)> {
-    inputs
-        .iter()
-        .zip(bytes)
-        .enumerate()
-        .filter(|(_, (input, _))| input.remembered.is_none())
-        .find_map(|(index, (input, bytes))| {
-            wcomp_core::decode::validate(&input.path, bytes)
-                .err()
-                .map(|error| (index, error))
-        })
+/// [`wcomp_core::decode::validate`]): its index and error.
+fn first_invalid(unchecked: &[Unchecked<'_>]) -> Option<(usize, DecodeError)> {
+    unchecked.iter().find_map(|input| {
+        wcomp_core::decode::validate(input.path, input.bytes)
+            .err()
+            .map(|error| (input.index, error))
+    })
 }
 
 /// The error of the first of `inputs` (whose bytes are `bytes`) that does
@@ -271,7 +316,7 @@ fn first_failure<'b>(
     inputs
         .iter()
         .zip(bytes)
-        .filter(|(input, _)| input.remembered.is_none())
+        .filter(|(input, _)| !input.validated)
         .find_map(|(input, bytes)| {
             Component::from_bytes(&input.path, &bytes)
                 .and_then(|_| wcomp_core::decode::validate(&input.path, &bytes))

@@ -156,10 +156,11 @@ fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
     let mut inputs = inputs::read_all(app, memo.as_deref())?;
     let mut graph = CompositionGraph::new();
     let packages = inputs::packages(app, &mut graph, &mut inputs)?;
-    let (mut plan, decoded) = inputs::check_and_plan(app, &inputs, &packages, memo, |worlds| {
+    let mut plan = inputs::check_and_plan(app, &inputs, &packages, memo, |worlds| {
         wire(app, &graph, &packages, worlds)
     })?;
-    let worlds = inputs::worlds(&inputs, &decoded);
+    // wac-graph takes the bytes: a world still needed is read again.
+    let worlds = Worlds::new(app, &inputs, None);
     plan.build_graph(&mut graph, app, &worlds, packages)?;
     plan.bytes = graph
         .encode(encode_options())
@@ -171,7 +172,7 @@ fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
 
 /// Decides, starting from `main`, what satisfies each import of the
 /// components of `app` (read into `graph` as `packages`, decoded as
-/// `worlds`): the plan, not yet encoded.
+/// when needed, as `worlds`): the plan, not yet encoded.
 fn wire(
     app: &App,
     graph: &CompositionGraph,
@@ -626,8 +627,14 @@ impl Planner<'_> {
     /// the capability that governs it, in which case a deny component
     /// (generated from the importer's own view of the interface) answers it.
     fn deny_or_leave(&mut self, importer: &str, import: &str) -> Result<Source, ComposeError> {
-        let component = self.components[importer];
         let granted = self.app.granted(importer);
+        // Only then is the importer's world needed (and decoded).
+        if capabilities::withheld_rule(import, &granted).is_none() {
+            return Ok(Source::Import {
+                name: import.to_owned(),
+            });
+        }
+        let component = self.components.get(importer)?;
         let denied =
             capabilities::deny_import(&component.resolve, component.world, import, &granted)
                 .map_err(|source| ComposeError::Deny {
@@ -1085,12 +1092,12 @@ fn type_mismatch(
     plugged: bool,
     reason: String,
 ) -> ComposeError {
-    let mut differences = signature::differences(
-        (importer, components[importer]),
-        import,
-        (exporter, components[exporter]),
-        export,
-    );
+    let mut differences = match (components.get(importer), components.get(exporter)) {
+        (Ok(imports), Ok(exports)) => {
+            signature::differences((importer, imports), import, (exporter, exports), export)
+        }
+        _ => Vec::new(),
+    };
     if differences.is_empty() {
         // Not visible in functions or named types: wac-graph's own words.
         differences.push(reason);

@@ -1,7 +1,8 @@
 //! Wiring an app's components into one component.
 //!
-//! [`plan`] decodes the app's components, decides, starting from `main`,
-//! which instance satisfies each import (DESIGN.md, "Composition rules"),
+//! [`plan`] reads and validates the app's components (see `inputs`),
+//! decides, starting from `main`, which instance satisfies each import
+//! (DESIGN.md, "Composition rules"),
 //! and encodes the result through wac-graph; [`Plan::encode`] validates and
 //! hands out the bytes.
 
@@ -135,9 +136,10 @@ impl std::fmt::Debug for Plan {
     }
 }
 
-/// Decodes every component of `app` and wires them, starting from `main`.
+/// Reads and validates every component of `app` and wires them, starting
+/// from `main`.
 ///
-/// Fails if a component cannot be read, if an import has several candidate
+/// Fails if a component cannot be read or is not valid, if an import has several candidate
 /// exporters, if components import each other in a cycle, if a `plug` entry
 /// does not fit, or if a plugged export's type differs from the import's.
 pub fn plan(app: &App) -> Result<Plan, ComposeError> {

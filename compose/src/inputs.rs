@@ -1,11 +1,12 @@
 //! Reading and checking an app's components for a plan.
 //!
-//! Each component is read once, and its bytes handed to wac-graph; its
-//! world is decoded on the planning thread while another thread validates
-//! it whole (function bodies included), reading the bytes wac-graph holds,
-//! so planning never waits for validation, only the result does. Errors are those of checking each component in turn: the first
-//! component that fails, with decoding's error first when both fail, as
-//! it says more.
+//! Each component is read once, and its bytes handed to wac-graph. While
+//! the planning thread checks that each is a component and plans, another
+//! thread validates them whole (function bodies included), reading the
+//! bytes wac-graph holds; once planning is done, the planning thread helps.
+//! A component's WIT world is decoded only when planning asks for it.
+//! Errors are those of checking each component in turn: the first
+//! component that fails, with its structure's error before its code's.
 
 // Composition errors are returned at most once per run, and their variants
 // carry what the user needs to see; boxing them would only obscure that.

@@ -99,8 +99,8 @@ pub(crate) enum Failure {
     Plan(ComposeError),
 }
 
-/// Reads every component of `app`, in the app's order, taking from `memo`
-/// the decodings of bytes it has seen.
+/// Reads every component of `app`, in the app's order, noting which bytes
+/// `memo` saw validated before (and their worlds, if they were decoded).
 pub(crate) fn read_all<'a>(
     app: &'a App,
     memo: Option<&Memo>,

@@ -17,7 +17,7 @@ use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use wac_graph::CompositionGraph;
 use wac_types::Package;
@@ -246,12 +246,20 @@ fn first_malformed(inputs: &[Input<'_>], bytes: &[&[u8]]) -> Option<(usize, Deco
 /// are valid is kept.
 #[derive(Default)]
 struct Validation<'a> {
-    /// Function bodies whose sections validated, still to validate.
-    functions: Mutex<Vec<FunctionToValidate<'a>>>,
-    /// Whether every input's sections are validated: no more functions come.
-    sections_done: AtomicBool,
+    queue: Mutex<Queue<'a>>,
+    /// Signalled when functions are queued, and when no more will come.
+    queued: Condvar,
     /// Whether something did not validate.
     failed: AtomicBool,
+}
+
+/// The function bodies still to validate.
+#[derive(Default)]
+struct Queue<'a> {
+    /// Function bodies whose sections validated.
+    functions: Vec<FunctionToValidate<'a>>,
+    /// Whether every input's sections are validated: no more functions come.
+    complete: bool,
 }
 
 impl<'a> Validation<'a> {
@@ -260,40 +268,45 @@ impl<'a> Validation<'a> {
     fn run(&self, unchecked: &[Unchecked<'a>]) {
         for input in unchecked {
             match wcomp_core::decode::validate_sections(input.bytes) {
-                Ok(functions) => self.queue().extend(functions),
+                Ok(functions) => self.queue().functions.extend(functions),
                 Err(_) => {
                     self.failed.store(true, Ordering::Release);
                     break;
                 }
             }
+            self.queued.notify_all();
         }
-        self.sections_done.store(true, Ordering::Release);
+        self.queue().complete = true;
+        self.queued.notify_all();
         self.help();
     }
 
-    /// Validates queued function bodies until none is left, or one fails.
+    /// Validates queued function bodies until none is left, or one fails;
+    /// waits while the sections of the inputs are still being validated.
     fn help(&self) {
         let mut allocations = wasmparser::FuncValidatorAllocations::default();
+        let mut queue = self.queue();
         while !self.failed.load(Ordering::Acquire) {
-            // Read before the queue: when done, the queue holds everything.
-            let done = self.sections_done.load(Ordering::Acquire);
-            let Some(function) = self.queue().pop() else {
-                if done {
+            let Some(function) = queue.functions.pop() else {
+                if queue.complete {
                     return;
                 }
-                std::thread::yield_now();
+                queue = self
+                    .queued
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
                 continue;
             };
+            drop(queue);
             if function.validate(&mut allocations).is_err() {
                 self.failed.store(true, Ordering::Release);
             }
+            queue = self.queue();
         }
     }
 
-    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<FunctionToValidate<'a>>> {
-        self.functions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    fn queue(&self) -> MutexGuard<'_, Queue<'a>> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -16,6 +16,7 @@
 
 pub mod capabilities;
 mod error;
+mod inputs;
 pub mod lang;
 pub mod manifest;
 mod memo;

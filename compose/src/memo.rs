@@ -13,8 +13,9 @@ use crate::Argument;
 /// the bytes it came from are the same.
 #[derive(Default)]
 pub struct Memo {
-    /// Each component as decoded, with its bytes.
-    decoded: BTreeMap<String, (Vec<u8>, Component)>,
+    /// Each component's bytes, validated, with its world if a plan
+    /// decoded it (one that needs no deny component is not decoded).
+    decoded: BTreeMap<String, (Vec<u8>, Option<Component>)>,
     /// Each part composed with its deny components.
     composed: BTreeMap<String, Composed>,
 }
@@ -31,8 +32,9 @@ struct Composed {
 }
 
 impl Memo {
-    /// Component `name` as decoded from `bytes` before, if it was.
-    pub(crate) fn decoded(&self, name: &str, bytes: &[u8]) -> Option<Component> {
+    /// Whether component `name` was validated from these very `bytes`
+    /// before (`Some`), with its world if it was decoded then.
+    pub(crate) fn validated(&self, name: &str, bytes: &[u8]) -> Option<Option<Component>> {
         self.decoded
             .get(name)
             .filter(|(before, _)| before.as_slice() == bytes)
@@ -44,10 +46,20 @@ impl Memo {
         self.decoded.get(name).map(|(bytes, _)| bytes.as_slice())
     }
 
-    /// Remembers component `name` as decoded from `bytes`.
-    pub(crate) fn remember(&mut self, name: &str, bytes: &[u8], component: &Component) {
-        self.decoded
-            .insert(name.to_owned(), (bytes.to_vec(), component.clone()));
+    /// Remembers component `name` as validated from `bytes`, and its world
+    /// if it was decoded.
+    pub(crate) fn remember(&mut self, name: &str, bytes: &[u8], world: Option<&Component>) {
+        match self.decoded.get_mut(name) {
+            Some((before, known)) if before.as_slice() == bytes => {
+                if known.is_none() {
+                    *known = world.cloned();
+                }
+            }
+            _ => {
+                self.decoded
+                    .insert(name.to_owned(), (bytes.to_vec(), world.cloned()));
+            }
+        }
     }
 
     /// Component `name`'s part as composed from `component` and `withheld`

@@ -1,7 +1,8 @@
 //! Wiring an app's components into one component.
 //!
-//! [`plan`] decodes the app's components, decides, starting from `main`,
-//! which instance satisfies each import (DESIGN.md, "Composition rules"),
+//! [`plan`] reads and validates the app's components (see `inputs`),
+//! decides, starting from `main`, which instance satisfies each import
+//! (DESIGN.md, "Composition rules"),
 //! and encodes the result through wac-graph; [`Plan::encode`] validates and
 //! hands out the bytes.
 
@@ -11,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::mem::discriminant;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 use wac_graph::{
@@ -24,6 +25,7 @@ use crate::error::quoted;
 use wcomp_core::{Component, DecodeError};
 
 use crate::capabilities::{self, Capabilities, Capability};
+use crate::inputs::{self, Worlds};
 use crate::manifest::ComponentEntry;
 use crate::memo::Memo;
 use crate::{App, ComposeError, ComposeWarning, signature};
@@ -134,9 +136,10 @@ impl std::fmt::Debug for Plan {
     }
 }
 
-/// Decodes every component of `app` and wires them, starting from `main`.
+/// Reads and validates every component of `app` and wires them, starting
+/// from `main`.
 ///
-/// Fails if a component cannot be read, if an import has several candidate
+/// Fails if a component cannot be read or is not valid, if an import has several candidate
 /// exporters, if components import each other in a cycle, if a `plug` entry
 /// does not fit, or if a plugged export's type differs from the import's.
 pub fn plan(app: &App) -> Result<Plan, ComposeError> {
@@ -152,18 +155,37 @@ pub fn plan_with(app: &App, memo: &mut Memo) -> Result<Plan, ComposeError> {
 }
 
 fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
+    let mut inputs = inputs::read_all(app, memo.as_deref())?;
     let mut graph = CompositionGraph::new();
-    let mut components = BTreeMap::new();
-    let mut packages = BTreeMap::new();
-    for (name, bytes, component) in decode_all(app, memo)? {
-        packages.insert(name.to_owned(), package(&mut graph, name, bytes)?);
-        components.insert(name.to_owned(), component);
-    }
+    let packages = inputs::packages(app, &mut graph, &mut inputs)?;
+    let mut plan = inputs::check_and_plan(app, &inputs, &packages, memo, |worlds| {
+        wire(app, &graph, &packages, worlds)
+    })?;
+    // wac-graph takes the bytes: a world still needed is read again.
+    let worlds = Worlds::new(app, &inputs, None);
+    plan.build_graph(&mut graph, app, &worlds, packages)?;
+    plan.bytes = graph
+        .encode(encode_options())
+        .map_err(|e| plan.encode_error(e))?;
+    plan.rename_leftover_imports()?;
+    plan.bytes.extend(plan.policy_section());
+    Ok(plan)
+}
+
+/// Decides, starting from `main`, what satisfies each import of the
+/// components of `app` (read into `graph` as `packages`, decoded as
+/// when needed, as `worlds`): the plan, not yet encoded.
+fn wire(
+    app: &App,
+    graph: &CompositionGraph,
+    packages: &BTreeMap<String, Package>,
+    worlds: &Worlds<'_>,
+) -> Result<Plan, ComposeError> {
     let mut planner = Planner {
         app,
-        graph: &graph,
-        packages: &packages,
-        components: &components,
+        graph,
+        packages,
+        components: worlds,
         done: BTreeSet::new(),
         stack: Vec::new(),
         instances: Vec::new(),
@@ -176,26 +198,19 @@ fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
         generated,
         ..
     } = planner;
-    let mut plan = Plan {
+    Ok(Plan {
         app: app.name().to_string(),
         main: app.main().to_string(),
         leftover: share_leftover_imports(&instances),
-        warnings: unused_warnings(app, &graph, &packages, &instances, &done),
-        exports: wireable_exports(&graph, &packages[app.main().as_str()])
+        warnings: unused_warnings(app, graph, packages, &instances, &done),
+        exports: wireable_exports(graph, &packages[app.main().as_str()])
             .into_iter()
             .map(|(name, _)| name)
             .collect(),
         instances,
         generated,
         bytes: Vec::new(),
-    };
-    plan.build_graph(&mut graph, app, &components, packages)?;
-    plan.bytes = graph
-        .encode(encode_options())
-        .map_err(|e| plan.encode_error(e))?;
-    plan.rename_leftover_imports()?;
-    plan.bytes.extend(plan.policy_section());
-    Ok(plan)
+    })
 }
 
 /// How wac-graph encodes the composition: components defined inside it,
@@ -235,10 +250,28 @@ impl Plan {
     /// that [`Plan::leftover_imports`] can name imports as the result does;
     /// the same inputs always give the same bytes.
     pub fn encode(&self) -> Result<Vec<u8>, ComposeError> {
+        self.validate_encoded()?;
+        Ok(self.bytes.clone())
+    }
+
+    /// [`Plan::encode`], handing over the composed bytes rather than a copy
+    /// of them (10 MB for three debug builds), for a caller that writes the
+    /// composition once. The plan keeps everything else; encoding it again
+    /// is an error.
+    pub fn take_encoded(&mut self) -> Result<Vec<u8>, ComposeError> {
+        self.validate_encoded()?;
+        Ok(std::mem::take(&mut self.bytes))
+    }
+
+    /// Validates the composed component (see [`Plan::encode`]).
+    fn validate_encoded(&self) -> Result<(), ComposeError> {
+        if self.bytes.is_empty() {
+            return Err(internal("the plan's composition was taken already"));
+        }
         // Everything composition writes (types, imports, instantiations,
         // aliases, exports) is validated. Function bodies are copied verbatim,
         // each with its module, from the input components, which planning
-        // validated whole (`decode_and_validate`), and from deny components,
+        // validated whole (see `inputs`), and from deny components,
         // which are validated as they are generated; checking them again
         // would double the time of a 30 MB composition.
         let invalid = |e: wasmparser::BinaryReaderError| ComposeError::Internal {
@@ -251,7 +284,7 @@ impl Plan {
                 .payload(&payload.map_err(invalid)?)
                 .map_err(invalid)?;
         }
-        Ok(self.bytes.clone())
+        Ok(())
     }
 
     /// The instances of the composition, each after the instances it imports
@@ -291,7 +324,7 @@ impl Plan {
         &self,
         graph: &mut CompositionGraph,
         app: &App,
-        components: &BTreeMap<String, Component>,
+        components: &Worlds<'_>,
         mut packages: BTreeMap<String, Package>,
     ) -> Result<(), ComposeError> {
         let mut nodes: BTreeMap<&str, NodeId> = BTreeMap::new();
@@ -430,7 +463,7 @@ struct Planner<'a> {
     graph: &'a CompositionGraph,
     packages: &'a BTreeMap<String, Package>,
     /// Each component's world, for its deny components.
-    components: &'a BTreeMap<String, Component>,
+    components: &'a Worlds<'a>,
     /// Deny components made so far, by instance name.
     generated: BTreeMap<String, Vec<u8>>,
     /// Components already planned.
@@ -596,8 +629,14 @@ impl Planner<'_> {
     /// the capability that governs it, in which case a deny component
     /// (generated from the importer's own view of the interface) answers it.
     fn deny_or_leave(&mut self, importer: &str, import: &str) -> Result<Source, ComposeError> {
-        let component = &self.components[importer];
         let granted = self.app.granted(importer);
+        // Only then is the importer's world needed (and decoded).
+        if capabilities::withheld_rule(import, &granted).is_none() {
+            return Ok(Source::Import {
+                name: import.to_owned(),
+            });
+        }
+        let component = self.components.get(importer)?;
         let denied =
             capabilities::deny_import(&component.resolve, component.world, import, &granted)
                 .map_err(|source| ComposeError::Deny {
@@ -981,53 +1020,6 @@ fn top_level_imports(bytes: &[u8]) -> Result<Vec<String>, wasmparser::BinaryRead
     Ok(names)
 }
 
-/// A component of the app as read: its name, bytes and decoding.
-type Read<'a> = (&'a str, Vec<u8>, Component);
-
-/// Reads every component of `app` and decodes it as WIT (for
-/// diagnostics), or takes it from `memo` (and keeps it there): each name
-/// with its bytes and its decoding, in the app's order.
-fn decode_all<'a>(
-    app: &'a App,
-    mut memo: Option<&mut Memo>,
-) -> Result<Vec<Read<'a>>, ComposeError> {
-    app.component_names()
-        .map(|name| {
-            let (path, bytes) = read(app, name)?;
-            let component = match memo.as_ref().and_then(|memo| memo.decoded(name, &bytes)) {
-                // The memo holds only bytes that were validated.
-                Some(component) => component,
-                None => {
-                    let component = decode_and_validate(&path, &bytes)
-                        .map_err(|e| decode_error(app, name, e))?;
-                    if let Some(memo) = memo.as_deref_mut() {
-                        memo.remember(name, &bytes, &component);
-                    }
-                    component
-                }
-            };
-            Ok((name, bytes, component))
-        })
-        .collect()
-}
-
-/// Decodes a component's world and validates its code, function bodies
-/// included (see [`wcomp_core::decode::validate`]): the two side by side,
-/// decoding's error first when both fail, as it says more.
-fn decode_and_validate(path: &Path, bytes: &[u8]) -> Result<Component, DecodeError> {
-    let (component, valid) = std::thread::scope(|scope| {
-        let validating = scope.spawn(|| wcomp_core::decode::validate(path, bytes));
-        let component = Component::from_bytes(path, bytes);
-        let valid = validating
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (component, valid)
-    });
-    let component = component?;
-    valid?;
-    Ok(component)
-}
-
 /// Where component `name` is, and its bytes; a clear error when it is
 /// missing.
 pub(crate) fn read(app: &App, name: &str) -> Result<(PathBuf, Vec<u8>), ComposeError> {
@@ -1079,7 +1071,8 @@ pub(crate) fn package(
     })
 }
 
-fn decode_error(app: &App, name: &str, source: DecodeError) -> ComposeError {
+/// Component `name`'s decoding or validation error, pointing at app.toml.
+pub(crate) fn decode_error(app: &App, name: &str, source: DecodeError) -> ComposeError {
     let span = match &app.component(name).and_then(|e| e.wasm.as_ref()) {
         Some(wasm) => wasm.span(),
         None => app.component_span(name),
@@ -1095,18 +1088,18 @@ fn decode_error(app: &App, name: &str, source: DecodeError) -> ComposeError {
 
 fn type_mismatch(
     app: &App,
-    components: &BTreeMap<String, Component>,
+    components: &Worlds<'_>,
     (importer, import): (&str, &str),
     (exporter, export): (&str, &str),
     plugged: bool,
     reason: String,
 ) -> ComposeError {
-    let mut differences = signature::differences(
-        (importer, &components[importer]),
-        import,
-        (exporter, &components[exporter]),
-        export,
-    );
+    let mut differences = match (components.get(importer), components.get(exporter)) {
+        (Ok(imports), Ok(exports)) => {
+            signature::differences((importer, imports), import, (exporter, exports), export)
+        }
+        _ => Vec::new(),
+    };
     if differences.is_empty() {
         // Not visible in functions or named types: wac-graph's own words.
         differences.push(reason);

@@ -214,14 +214,77 @@ pub fn host_features() -> wasmparser::WasmFeatures {
 /// body using an unknown local decodes, composes and fails only when
 /// Wasmtime compiles it.
 pub fn validate(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {
-    wasmparser::Validator::new_with_features(host_features())
-        .validate_all(bytes)
-        .map(drop)
-        .map_err(|e| DecodeError::Invalid {
-            path: path.to_owned(),
-            offset: e.offset() as usize,
-            message: e.message().to_owned(),
-        })
+    validate_all(bytes).map_err(|e| DecodeError::Invalid {
+        path: path.to_owned(),
+        offset: e.offset() as usize,
+        message: e.message().to_owned(),
+    })
+}
+
+/// wasmparser's `Validator::validate_all`, step by step: every section,
+/// then every function body in order. Its own body check, in builds with
+/// debug assertions (wcomp's dev profile builds its dependencies so),
+/// decodes each operator twice and formats an error for each, to check
+/// wasmparser itself: that doubled the time of validating a component.
+fn validate_all(bytes: &[u8]) -> Result<(), wasmparser::BinaryReaderError> {
+    let mut allocations = wasmparser::FuncValidatorAllocations::default();
+    for function in validate_sections(bytes)? {
+        function.validate(&mut allocations)?;
+    }
+    Ok(())
+}
+
+/// Validates `bytes` as [`validate`] does, all but the function bodies:
+/// those are returned, in order, to validate next, on any thread.
+pub fn validate_sections(
+    bytes: &[u8],
+) -> Result<Vec<FunctionToValidate<'_>>, wasmparser::BinaryReaderError> {
+    let features = host_features();
+    let mut validator = wasmparser::Validator::new_with_features(features);
+    let mut parser = wasmparser::Parser::new(0);
+    parser.set_features(features);
+    let mut functions = Vec::new();
+    for payload in parser.parse_all(bytes) {
+        if let wasmparser::ValidPayload::Func(func, body) = validator.payload(&payload?)? {
+            functions.push(FunctionToValidate { func, body });
+        }
+    }
+    Ok(functions)
+}
+
+/// A function body whose module's sections validated (see
+/// [`validate_sections`]), still to validate itself.
+pub struct FunctionToValidate<'a> {
+    func: wasmparser::FuncToValidate<wasmparser::ValidatorResources>,
+    body: wasmparser::FunctionBody<'a>,
+}
+
+impl FunctionToValidate<'_> {
+    /// Validates the body, reusing `allocations` from one body to the next.
+    pub fn validate(
+        self,
+        allocations: &mut wasmparser::FuncValidatorAllocations,
+    ) -> Result<(), wasmparser::BinaryReaderError> {
+        let mut func = self.func.into_validator(std::mem::take(allocations));
+        validate_body(&mut func, &self.body)?;
+        *allocations = func.into_allocations();
+        Ok(())
+    }
+}
+
+/// One function body, as `FuncValidator::validate` checks it in a release
+/// build.
+fn validate_body<R: wasmparser::WasmModuleResources>(
+    func: &mut wasmparser::FuncValidator<R>,
+    body: &wasmparser::FunctionBody<'_>,
+) -> Result<(), wasmparser::BinaryReaderError> {
+    let mut reader = body.get_binary_reader();
+    func.read_locals(&mut reader)?;
+    reader.set_features(*func.features());
+    while !reader.eof() {
+        reader.visit_operator(&mut func.visitor(reader.original_position()))??;
+    }
+    reader.finish_expression(&func.visitor(reader.original_position()))
 }
 
 /// What every wasm file starts with: `\0asm`.
@@ -372,6 +435,78 @@ fn policy(bytes: &[u8]) -> Vec<String> {
     Vec::new()
 }
 
+/// `bytes`, a component, without the custom sections of the modules and
+/// components nested in it: all wit-parser needs to decode its world, which
+/// does not depend on them (it reads `package-docs` sections, at any depth,
+/// so those stay). wit-parser buffers and moves every byte it is given, so
+/// a component's DWARF costs it more than the rest; this walk costs a copy.
+/// `None` if the sections do not parse (decoding then reports why).
+fn without_nested_custom_sections(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut lean = Vec::with_capacity(bytes.len().min(1 << 20));
+    copy_sections(bytes, Depth::Top, &mut lean)?;
+    Some(lean)
+}
+
+/// Where a module or component is: the file itself, or nested in it.
+#[derive(Clone, Copy, PartialEq)]
+enum Depth {
+    Top,
+    Nested,
+}
+
+/// Appends the module or component `bytes` to `out`, header and sections,
+/// leaving out the custom sections of nested ones (see
+/// [`without_nested_custom_sections`]).
+fn copy_sections(bytes: &[u8], depth: Depth, out: &mut Vec<u8>) -> Option<()> {
+    let component = wasmparser::Parser::is_component(bytes);
+    out.extend_from_slice(bytes.get(..8)?);
+    let mut reader = wasmparser::BinaryReader::new(bytes.get(8..)?, 8);
+    while !reader.eof() {
+        let id = reader.read_u8().ok()?;
+        let size = reader.read_var_u32().ok()?;
+        let content = reader.read_bytes(size as usize).ok()?;
+        match id {
+            CUSTOM if depth == Depth::Nested && !is_package_docs(content) => {}
+            CORE_MODULE | COMPONENT if component => {
+                let mut nested = Vec::with_capacity(content.len().min(1 << 16));
+                copy_sections(content, Depth::Nested, &mut nested)?;
+                push_section(out, id, &nested);
+            }
+            _ => push_section(out, id, content),
+        }
+    }
+    Some(())
+}
+
+/// Section ids: a custom section (in modules and components), and a
+/// component's nested core module and component.
+const CUSTOM: u8 = 0;
+const CORE_MODULE: u8 = 1;
+const COMPONENT: u8 = 4;
+
+/// Whether a custom section's content is that of a `package-docs` section.
+fn is_package_docs(content: &[u8]) -> bool {
+    wasmparser::BinaryReader::new(content, 0)
+        .read_string()
+        .is_ok_and(|name| name == "package-docs")
+}
+
+/// Appends section `id` with `content`, its size as unsigned LEB128.
+fn push_section(out: &mut Vec<u8>, id: u8, content: &[u8]) {
+    out.push(id);
+    let mut size = content.len();
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        if size == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend_from_slice(content);
+}
+
 /// wit-parser's decoding of `bytes`, with its error as text. wit-parser
 /// 0.263 panics on some valid components (an `unreachable!` in
 /// `register_type_export`, found by fuzzing): such a panic is caught and
@@ -408,8 +543,14 @@ impl Component {
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, DecodeError> {
         expect_component(path, bytes)?;
         // Decoding validates as it goes; on failure, a plain validation pass
-        // says precisely what is wrong and where.
-        match decode_world(bytes) {
+        // says precisely what is wrong and where. It reads the file without
+        // its nested custom sections (a debug build's DWARF is most of it),
+        // and again whole when that fails, so errors are those of the file.
+        let decoded = match without_nested_custom_sections(bytes) {
+            Some(lean) => decode_world(&lean).or_else(|_| decode_world(bytes)),
+            None => decode_world(bytes),
+        };
+        match decoded {
             Ok(DecodedWasm::Component(resolve, world)) => Ok(Component {
                 path: path.to_owned(),
                 size: bytes.len() as u64,
@@ -520,4 +661,43 @@ fn wit_component_printer() -> wit_component::WitPrinter {
     let mut printer = wit_component::WitPrinter::default();
     printer.emit_docs(false);
     printer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A custom section: `name`, then `data`.
+    fn custom(name: &str, data: &[u8]) -> Vec<u8> {
+        let mut content = vec![name.len() as u8];
+        content.extend_from_slice(name.as_bytes());
+        content.extend_from_slice(data);
+        let mut section = Vec::new();
+        push_section(&mut section, CUSTOM, &content);
+        section
+    }
+
+    #[test]
+    fn world_decoding_reads_no_nested_custom_sections_but_package_docs() {
+        let module = |sections: &[Vec<u8>]| {
+            let mut module = b"\0asm\x01\0\0\0".to_vec();
+            sections.iter().for_each(|s| module.extend_from_slice(s));
+            module
+        };
+        let component = |module: &[u8]| {
+            let mut component = b"\0asm\x0d\0\x01\0".to_vec();
+            component.extend(custom("top", &[1]));
+            push_section(&mut component, CORE_MODULE, module);
+            component
+        };
+        let docs = custom("package-docs", &[]);
+        let full = component(&module(&[custom("debug", &[0; 300]), docs.clone()]));
+        let lean = without_nested_custom_sections(&full).expect("sections parse");
+        assert_eq!(lean, component(&module(&[docs])));
+        validate(Path::new("lean.wasm"), &lean).expect("still valid");
+        assert_eq!(
+            without_nested_custom_sections(&full[..full.len() - 1]),
+            None
+        );
+    }
 }

@@ -141,10 +141,20 @@ pub fn names_compatible(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
+    // Different interfaces (or plain names) never match: decided without
+    // parsing, as most pairs a composition compares are.
+    if without_version(a) != without_version(b) {
+        return false;
+    }
     match (InterfaceName::parse(a), InterfaceName::parse(b)) {
         (Some(a), Some(b)) => a.is_compatible_with(&b),
         _ => false,
     }
+}
+
+/// `name` up to its `@version`, if it has one.
+fn without_version(name: &str) -> &str {
+    name.split_once('@').map_or(name, |(path, _)| path)
 }
 
 /// Exports that guest toolchains add for their own use: componentize-py's

@@ -107,29 +107,89 @@ pub fn resolve() -> &'static Resolve {
 }
 
 /// Every interface the host provides to a guest, by name.
+///
+/// Read from the vendored WIT text, one `interface NAME {` line at a time
+/// (each package declares its interfaces at the top level), not from
+/// [`resolve`]: parsing and resolving every WASI package costs more than
+/// the rest of a `wcomp compose` together, and only the names are needed
+/// here. A test checks that both give the same names.
 pub fn provided_interfaces() -> &'static [InterfaceName] {
     static PROVIDED: OnceLock<Vec<InterfaceName>> = OnceLock::new();
     PROVIDED.get_or_init(|| {
-        let resolve = resolve();
-        let mut names: Vec<InterfaceName> = resolve
-            .interfaces
-            .iter()
-            .filter_map(|(id, _)| InterfaceName::parse(&resolve.id_of(id)?))
-            .filter(|name| !EXPORTED_ONLY.contains(&name.unversioned().as_str()))
+        let mut names: Vec<InterfaceName> = (0..PACKAGES.len())
+            .flat_map(|index| provided_by(index).iter().cloned())
             .collect();
         names.sort();
         names
     })
 }
 
+/// The interfaces the host provides from vendored package `PACKAGES[index]`,
+/// each package read once, when first asked about.
+fn provided_by(index: usize) -> &'static [InterfaceName] {
+    static PROVIDED: [OnceLock<Vec<InterfaceName>>; PACKAGES.len()] =
+        [const { OnceLock::new() }; PACKAGES.len()];
+    PROVIDED[index].get_or_init(|| {
+        declared_interfaces(&PACKAGES[index])
+            .into_iter()
+            .filter(|name| !EXPORTED_ONLY.contains(&name.unversioned().as_str()))
+            .collect()
+    })
+}
+
+/// The interfaces a vendored package declares, named with its version;
+/// those gated `@unstable` are left out, as resolving leaves them out.
+fn declared_interfaces(package: &WasiPackage) -> Vec<InterfaceName> {
+    let (path, version) = package.name.split_once('@').unwrap_or((package.name, ""));
+    let mut names = Vec::new();
+    let mut unstable = false;
+    // Only top-level lines matter: items and their gates start in column 0.
+    let top_level = package.wit.split('\n').filter(|line| {
+        line.as_bytes()
+            .first()
+            .is_some_and(|b| !b.is_ascii_whitespace())
+    });
+    for line in top_level {
+        if line.starts_with("@unstable") {
+            unstable = true;
+        } else if let Some(rest) = line.strip_prefix("interface ") {
+            let interface = rest.split([' ', '{']).next().unwrap_or_default();
+            let interface = interface.trim_start_matches('%');
+            if !unstable
+                && let Some(name) = InterfaceName::parse(&format!("{path}/{interface}@{version}"))
+            {
+                names.push(name);
+            }
+            unstable = false;
+        } else if !line.starts_with('@') && !line.starts_with("//") {
+            // Anything else ends the gates written above an item.
+            unstable = false;
+        }
+    }
+    names
+}
+
 /// Whether the host provides an import named `name`, under the version rule
 /// of [`InterfaceName::is_compatible_with`].
 pub fn host_provides(name: &str) -> bool {
-    InterfaceName::parse(name).is_some_and(|name| {
-        provided_interfaces()
-            .iter()
-            .any(|p| p.is_compatible_with(&name))
-    })
+    let Some(name) = InterfaceName::parse(name) else {
+        return false;
+    };
+    // Only the packages of the same name can provide it.
+    let package = name.package_name();
+    PACKAGES
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            p.name
+                .split_once('@')
+                .is_some_and(|(path, _)| path == package)
+        })
+        .any(|(index, _)| {
+            provided_by(index)
+                .iter()
+                .any(|p| p.is_compatible_with(&name))
+        })
 }
 
 /// The versions of the WASI interface `name` that the host provides, for
@@ -160,6 +220,19 @@ mod tests {
             );
         }
         assert!(provided_interfaces().len() > 40);
+    }
+
+    #[test]
+    fn provided_interfaces_are_those_the_resolved_wit_declares() {
+        let resolve = resolve();
+        let mut resolved: Vec<InterfaceName> = resolve
+            .interfaces
+            .iter()
+            .filter_map(|(id, _)| InterfaceName::parse(&resolve.id_of(id)?))
+            .filter(|name| !EXPORTED_ONLY.contains(&name.unversioned().as_str()))
+            .collect();
+        resolved.sort();
+        assert_eq!(provided_interfaces(), resolved.as_slice());
     }
 
     #[test]

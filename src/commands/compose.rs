@@ -63,7 +63,7 @@ impl ComposeCommand {
     pub fn exec(self, ui: &Ui) -> miette::Result<ExitCode> {
         let app = App::load(&self.manifest)?;
         crate::registry::resolve::sync(&app, &self.packages.sync_options(), &report_synced(ui))?;
-        let plan = wcomp_compose::plan(&app)?;
+        let mut plan = wcomp_compose::plan(&app)?;
         for warning in plan.warnings() {
             ui.warn(warning);
         }
@@ -82,7 +82,7 @@ impl ComposeCommand {
             }
             (None, false) => {}
         }
-        let bytes = plan.encode()?;
+        let bytes = plan.take_encoded()?;
         compose_app(
             &app,
             &plan,

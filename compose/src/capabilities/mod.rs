@@ -250,6 +250,12 @@ pub fn rule_for(interface: &str) -> Option<&'static Rule> {
         .find(|rule| rule.interface == base && rule.minors.contains(&version.minor))
 }
 
+/// The rule for `import` when the importer, granted `granted`, lacks the
+/// capability it governs: the imports that may need a deny component.
+pub fn withheld_rule(import: &str, granted: &Capabilities) -> Option<&'static Rule> {
+    rule_for(import).filter(|rule| !granted.contains(rule.capability))
+}
+
 /// A deny component to plug into one import of a component.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -280,12 +286,9 @@ pub fn deny_import(
     import: &str,
     granted: &Capabilities,
 ) -> Result<Option<DeniedImport>, DenyError> {
-    let Some(rule) = rule_for(import) else {
+    let Some(rule) = withheld_rule(import, granted) else {
         return Ok(None);
     };
-    if granted.contains(rule.capability) {
-        return Ok(None);
-    }
     let found = resolve.worlds[world]
         .imports
         .iter()

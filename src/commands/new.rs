@@ -6,7 +6,7 @@ use wcomp_compose::{App, Lang, PackageSpec};
 use crate::commands::registry_options::{PackageOptions, report_synced};
 use crate::registry::RegistryError;
 use crate::registry::resolve::{self, SyncOptions};
-use crate::scaffold::{self, ChangedFiles, Existing, NewOptions};
+use crate::scaffold::{self, ChangedFiles, Created, Existing, NewOptions};
 use crate::ui::Ui;
 
 /// Scaffold a guest component from a WIT world.
@@ -123,52 +123,7 @@ impl NewCommand {
             // The lock and `target/wcomp/wit-deps` follow the new entry.
             resolve::sync(&App::load(&created.manifest)?, &sync, &|_| {})?;
         }
-        report_existing(ui, &cwd, &created.existing);
-        if created.created_app {
-            ui.status(
-                "Created",
-                format_args!("app manifest `{}`", created.manifest.display()),
-            );
-        }
-        let backend = created
-            .js_backend
-            .map(|b| format!(", {}", b.name()))
-            .unwrap_or_default();
-        ui.status(
-            "Created",
-            format_args!(
-                "{} component `{}` (world `{}`{backend}) in `{}`",
-                self.lang,
-                created.name,
-                created.world,
-                created
-                    .dir
-                    .strip_prefix(&cwd)
-                    .unwrap_or(&created.dir)
-                    .display()
-            ),
-        );
-        if let Some(dep) = &created.wit_dep {
-            ui.status(
-                "Added",
-                format_args!(
-                    "`\"{}\" = \"{}\"` to `[wit.deps]` in app.toml",
-                    dep.name, dep.requirement
-                ),
-            );
-        }
-        let then = if created.http { "serve" } else { "run" };
-        if self.test_for.is_some() {
-            ui.status(
-                "Next",
-                "write its cases (`list-cases`, `run-case`), then `wcomp build` and `wcomp test`",
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        ui.status(
-            "Next",
-            format_args!("`wcomp build`, then `wcomp compose` and `wcomp {then} composed.wasm`"),
-        );
+        report(ui, &cwd, self.lang, &created, self.test_for.is_some());
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -214,4 +169,55 @@ fn report_existing(ui: &Ui, cwd: &std::path::Path, existing: &[Existing]) {
             ),
         }
     }
+}
+
+/// What `new` says it did, and what to do next (for a test component of
+/// `--test-for`, writing and running its cases).
+fn report(ui: &Ui, cwd: &std::path::Path, lang: Lang, created: &Created, test_for: bool) {
+    report_existing(ui, cwd, &created.existing);
+    if created.created_app {
+        ui.status(
+            "Created",
+            format_args!("app manifest `{}`", created.manifest.display()),
+        );
+    }
+    let backend = created
+        .js_backend
+        .map(|b| format!(", {}", b.name()))
+        .unwrap_or_default();
+    ui.status(
+        "Created",
+        format_args!(
+            "{} component `{}` (world `{}`{backend}) in `{}`",
+            lang,
+            created.name,
+            created.world,
+            created
+                .dir
+                .strip_prefix(cwd)
+                .unwrap_or(&created.dir)
+                .display()
+        ),
+    );
+    if let Some(dep) = &created.wit_dep {
+        ui.status(
+            "Added",
+            format_args!(
+                "`\"{}\" = \"{}\"` to `[wit.deps]` in app.toml",
+                dep.name, dep.requirement
+            ),
+        );
+    }
+    let then = if created.http { "serve" } else { "run" };
+    if test_for {
+        ui.status(
+            "Next",
+            "write its cases (`list-cases`, `run-case`), then `wcomp build` and `wcomp test`",
+        );
+        return;
+    }
+    ui.status(
+        "Next",
+        format_args!("`wcomp build`, then `wcomp compose` and `wcomp {then} composed.wasm`"),
+    );
 }

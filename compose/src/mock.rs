@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 
 use wasm_wave::value::{Type as WaveType, Value};
 use wasm_wave::wasm::{WasmValue, WasmValueError};
+use wcomp_core::arguments::{Arguments, arguments};
 use wit_parser::abi::{AbiVariant, WasmType};
 use wit_parser::{
     Function, Int, InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, SizeAlign, Type,
@@ -152,11 +153,7 @@ pub fn check_arguments(
         ty: format!("({})", params.join(", ")),
         reason,
     };
-    let inner = text
-        .trim()
-        .strip_prefix('(')
-        .and_then(|t| t.strip_suffix(')'))
-        .ok_or_else(|| bad("arguments are written in parentheses, like a call's".into()))?;
+    let written = arguments(text, func.params.len()).map_err(|e| bad(e.to_string()))?;
     let types: Vec<WaveType> = func
         .params
         .iter()
@@ -166,14 +163,13 @@ pub fn check_arguments(
             interface: interface.to_owned(),
             reason: format!("an argument of `{}` is {e}", func.name),
         })?;
-    let parsed = match types.as_slice() {
-        [] if inner.trim().is_empty() => Ok(()),
-        [] => return Err(bad(format!("`{}` takes no arguments: `()`", func.name))),
-        [one] => wasm_wave::from_str::<Value>(one, inner).map(drop),
-        many => match WaveType::tuple(many.to_vec()) {
-            Some(tuple) => wasm_wave::from_str::<Value>(&tuple, &format!("({inner})")).map(drop),
+    let parsed = match (written, types.as_slice()) {
+        (Arguments::One(value), [one]) => wasm_wave::from_str::<Value>(one, value).map(drop),
+        (Arguments::Tuple(tuple_text), many) => match WaveType::tuple(many.to_vec()) {
+            Some(tuple) => wasm_wave::from_str::<Value>(&tuple, &tuple_text).map(drop),
             None => Ok(()),
         },
+        _ => Ok(()),
     };
     parsed.map_err(|e| bad(wave_reason(&e)))
 }

@@ -18,6 +18,7 @@
 
 #![deny(missing_docs)]
 
+pub mod arguments;
 pub mod decode;
 pub mod diagnostic;
 pub mod fmt;

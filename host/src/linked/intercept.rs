@@ -11,6 +11,7 @@ use wasm_wave::value::{Type as WType, Value as WValue};
 use wasm_wave::wasm::DisplayType;
 use wasmtime::component::types::ComponentFunc;
 use wasmtime::component::{Type, Val};
+use wcomp_core::arguments::{Arguments, arguments};
 
 use crate::trace::Call;
 
@@ -33,27 +34,20 @@ pub trait Intercept: Send + Sync + std::fmt::Debug + 'static {
 /// The arguments `text` writes for parameters of `types`, in WAVE as a
 /// call writes them: `(1, "a")`, `(1)` for one, `()` for none; or why not.
 pub fn parse_arguments(text: &str, types: &[Type]) -> Result<Vec<Val>, String> {
-    let inner = text
-        .trim()
-        .strip_prefix('(')
-        .and_then(|t| t.strip_suffix(')'))
-        .ok_or_else(|| format!("`{text}` is not arguments in parentheses, like `(1, \"a\")`"))?;
-    match types {
-        [] if inner.trim().is_empty() => Ok(Vec::new()),
-        [] => Err(format!(
-            "the function takes no arguments, so `{text}` is `()`"
-        )),
-        [one] => Ok(vec![parse_value(inner, one)?]),
-        many => {
+    let written = arguments(text, types.len()).map_err(|e| format!("`{text}`: {e}"))?;
+    match (written, types) {
+        (Arguments::One(value), [one]) => Ok(vec![parse_value(value, one)?]),
+        (Arguments::Tuple(tuple_text), many) => {
             let waves: Option<Vec<WType>> = many.iter().map(crate::wave::wave_ty).collect();
             let tuple = waves
                 .and_then(WType::tuple)
                 .ok_or_else(|| format!("`{text}`: a parameter's type cannot be written in WAVE"))?;
-            match parse(&format!("({inner})"), &tuple)? {
+            match parse(&tuple_text, &tuple)? {
                 Val::Tuple(values) => Ok(values),
                 other => Ok(vec![other]),
             }
         }
+        _ => Ok(Vec::new()),
     }
 }
 

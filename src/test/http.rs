@@ -17,15 +17,14 @@ pub struct Served {
 }
 
 impl Served {
-    /// Serves `loaded` on 127.0.0.1, on a free port, from `runtime`.
+    /// Serves `loaded` on 127.0.0.1, on a free port, from `runtime`, with
+    /// `opts` (see [`options`]).
     pub fn start(
         host: Arc<Host>,
-        loaded: Loaded,
-        limits: Limits,
-        runtime: &tokio::runtime::Runtime,
+        loaded: Arc<Loaded>,
+        opts: ServeOptions,
+        runtime: &tokio::runtime::Handle,
     ) -> miette::Result<Served> {
-        // A fresh instance for every request, as for every other case.
-        let opts = ServeOptions::default().with_limits(limits).with_reuse(1);
         let _guard = runtime.enter();
         let server = Server::bind(host, loaded, ([127, 0, 0, 1], 0).into(), opts)?;
         let addr = server.local_addr();
@@ -48,6 +47,12 @@ impl Served {
         let _ = self.stop.send(());
         let _ = self.task.await;
     }
+}
+
+/// How request cases are served: with `limits` per request, and a fresh
+/// instance for every request, as every other case gets.
+pub fn options(limits: Limits) -> ServeOptions {
+    ServeOptions::default().with_limits(limits).with_reuse(1)
 }
 
 /// A response, as the cases check it.

@@ -197,20 +197,20 @@ fn load_target(
         };
         loaded.map_err(miette::Report::new)
     };
-    let loaded = load()?;
-    let requests = cases.iter().any(|c| matches!(c.run, Run::Request { .. }));
-    let served = match requests {
+    let loaded = Arc::new(load()?);
+    let shared = cases.iter().any(|c| shares_a_server(c));
+    let served = match shared {
         true => Some(Served::start(
             host.clone(),
-            load()?,
-            request_limits(limits),
-            runtime,
+            loaded.clone(),
+            http::options(request_limits(limits)),
+            runtime.handle(),
         )?),
         false => None,
     };
     let compiled = Compiled {
         host: host.clone(),
-        loaded: Arc::new(loaded),
+        loaded,
         addr: served.as_ref().map(|s| s.addr),
     };
     Ok((compiled, served))
@@ -237,7 +237,10 @@ async fn run_one(
     let _permit = jobs.acquire_owned().await;
     let started = Instant::now();
     let status = match (&case.run, compiled.addr) {
-        (Run::Request { .. }, Some(addr)) => request_case(addr, &case, update).await,
+        (Run::Request { .. }, Some(addr)) if shares_a_server(&case) => {
+            request_case(addr, &case, update).await
+        }
+        (Run::Request { .. }, _) => recorded_request_case(&compiled, &case, limits, update).await,
         _ => run_case(&compiled.host, &compiled.loaded, &case, limits, update).await,
     };
     outcome(&case, status, started)
@@ -357,9 +360,59 @@ fn request_limits(defaults: &Limits) -> Limits {
         .with_max_memory(defaults.max_memory.or(Some(DEFAULT_MAX_MEMORY)))
 }
 
+/// Whether `case` is a request case sent to its target's shared server:
+/// one whose mocks check no calls (see [`Case::checks_calls`]).
+fn shares_a_server(case: &Case) -> bool {
+    matches!(case.run, Run::Request { .. }) && !case.checks_calls()
+}
+
 /// Sends a case's request to the server of its target and checks the
 /// response.
 async fn request_case(addr: std::net::SocketAddr, case: &Case, update: bool) -> Status {
+    let mut check = Check::default();
+    response(&mut check, addr, case, update).await;
+    check.status()
+}
+
+/// Serves the target for `case` alone, its mocks' calls recorded, sends
+/// its request and checks the response and the calls.
+async fn recorded_request_case(
+    compiled: &Compiled,
+    case: &Case,
+    defaults: Limits,
+    update: bool,
+) -> Status {
+    let mut check = Check::default();
+    let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+    let stdio = Stdio::new(
+        MemoryInputPipe::new(Vec::new()),
+        MemoryOutputPipe::new(OUTPUT_CAPACITY),
+        stderr.clone(),
+    );
+    let mut opts = http::options(limits(case, defaults)).with_stdio(stdio);
+    let answers = case.intercepted().then(|| Arc::new(Answers::of(case)));
+    if let Some(answers) = &answers {
+        opts = opts.with_intercept(answers.clone());
+    }
+    let handle = tokio::runtime::Handle::current();
+    let loaded = compiled.loaded.clone();
+    match Served::start(compiled.host.clone(), loaded, opts, &handle) {
+        Err(e) => check.fail(format!("cannot serve its target: {e}")),
+        Ok(served) => {
+            response(&mut check, served.addr, case, update).await;
+            served.stop().await;
+        }
+    }
+    let stderr = stderr.contents();
+    if !check.failures.is_empty() {
+        show_stderr(&mut check, &stderr);
+    }
+    mock_calls(&mut check, case, &calls_made(answers.as_deref(), &stderr));
+    check.status()
+}
+
+/// Sends a case's request to `addr` and checks the response.
+async fn response(check: &mut Check, addr: std::net::SocketAddr, case: &Case, update: bool) {
     let Run::Request {
         method,
         path,
@@ -370,47 +423,40 @@ async fn request_case(addr: std::net::SocketAddr, case: &Case, update: bool) -> 
         expect_body,
     } = &case.run
     else {
-        return Status::Failed("not a request case".into());
+        return check.fail("not a request case");
     };
-    let mut check = Check::default();
-    match http::send(addr, method, path, headers, body).await {
-        Err(e) => check.fail(format!("`{method} {path}` got no response: {e}")),
-        Ok(response) => {
-            if response.status != *status {
-                check.fail(format!(
-                    "`{method} {path}` answered {}, expected {status}",
-                    response.status
-                ));
-            }
-            for (name, value) in expect_headers {
-                let got: Vec<&str> = response
-                    .headers
-                    .iter()
-                    .filter(|(k, _)| k == name)
-                    .map(|(_, v)| v.as_str())
-                    .collect();
-                if !got.contains(&value.as_str()) {
-                    check.fail(format!(
-                        "header `{name}` is {}, expected `{value}`",
-                        if got.is_empty() {
-                            "missing".to_owned()
-                        } else {
-                            format!("`{}`", got.join("`, `"))
-                        }
-                    ));
+    let response = match http::send(addr, method, path, headers, body).await {
+        Ok(response) => response,
+        Err(e) => return check.fail(format!("`{method} {path}` got no response: {e}")),
+    };
+    if response.status != *status {
+        check.fail(format!(
+            "`{method} {path}` answered {}, expected {status}",
+            response.status
+        ));
+    }
+    for (name, value) in expect_headers {
+        let got: Vec<&str> = response
+            .headers
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if !got.contains(&value.as_str()) {
+            check.fail(format!(
+                "header `{name}` is {}, expected `{value}`",
+                if got.is_empty() {
+                    "missing".to_owned()
+                } else {
+                    format!("`{}`", got.join("`, `"))
                 }
-            }
-            if let Some(want) = expect_body {
-                check.output(
-                    "body",
-                    want,
-                    &String::from_utf8_lossy(&response.body),
-                    update,
-                );
-            }
+            ));
         }
     }
-    check.status()
+    if let Some(want) = expect_body {
+        let body = String::from_utf8_lossy(&response.body);
+        check.output("body", want, &body, update);
+    }
 }
 
 /// Runs one case in a fresh store and instance.

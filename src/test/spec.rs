@@ -635,6 +635,14 @@ impl Case {
         functions.into_iter().any(MockFunction::intercepted)
     }
 
+    /// Whether its mocks check the calls they get (how many, or with
+    /// which arguments): a request case then has a server of its own, so
+    /// that the calls it sees are its request's alone.
+    pub fn checks_calls(&self) -> bool {
+        let mut functions = self.mocks.iter().flat_map(|m| &m.functions);
+        functions.any(|f| f.calls.is_some() || f.intercepted())
+    }
+
     /// An error about this case, pointing at `span` in its file.
     pub fn error(
         &self,

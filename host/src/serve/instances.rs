@@ -39,7 +39,7 @@ const EXPIRY_SLACK: Duration = Duration::from_millis(100);
 /// Everything a new instance is made from.
 pub(crate) struct Instances<T: 'static> {
     pub(crate) host: Arc<Host<T>>,
-    pub(crate) loaded: Loaded<T>,
+    pub(crate) loaded: Arc<Loaded<T>>,
     pub(crate) handler: super::Handler<T>,
     /// The store's options: grants, stdio, memory cap; no timeout (see the
     /// module docs) and fuel set per request.

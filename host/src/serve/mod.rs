@@ -110,6 +110,9 @@ pub struct ServeOptions {
     /// Where the calls of a linked handler's components are recorded, one
     /// trace per request (joining the caller's, given a `traceparent`).
     pub tracer: Option<Arc<crate::trace::Tracer>>,
+    /// What each call between a linked handler's components is offered
+    /// to first (see [`crate::linked::Intercept`]).
+    pub intercept: Option<Arc<dyn crate::linked::Intercept>>,
 }
 
 impl Default for ServeOptions {
@@ -123,6 +126,7 @@ impl Default for ServeOptions {
             grace: DEFAULT_GRACE,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             tracer: None,
+            intercept: None,
         }
     }
 }
@@ -176,6 +180,14 @@ impl ServeOptions {
     /// so that every call is seen under the request that made it.
     pub fn with_tracer(mut self, tracer: Arc<crate::trace::Tracer>) -> Self {
         self.tracer = Some(tracer);
+        self
+    }
+
+    /// Offers each call between a linked handler's components to
+    /// `intercept` first, in every instance (as
+    /// [`RunOptions::with_intercept`] does for one run).
+    pub fn with_intercept(mut self, intercept: Arc<dyn crate::linked::Intercept>) -> Self {
+        self.intercept = Some(intercept);
         self
     }
 }
@@ -285,10 +297,11 @@ impl<T: Send + 'static> Server<T> {
     /// picks a free one; see [`Server::local_addr`]).
     pub fn bind(
         host: Arc<Host<T>>,
-        loaded: Loaded<T>,
+        loaded: impl Into<Arc<Loaded<T>>>,
         addr: SocketAddr,
         opts: ServeOptions,
     ) -> Result<Server<T>, ServeError> {
+        let loaded = loaded.into();
         if opts.limits.timeout.is_some() && !host.timeouts() {
             return Err(ServeError::TimeoutsOff);
         }
@@ -326,7 +339,7 @@ impl<T: Send + 'static> Server<T> {
                 profiler: None,
                 clock: None,
                 random_seed: None,
-                intercept: None,
+                intercept: opts.intercept.clone(),
             },
             timeout: opts.limits.timeout,
             fuel: opts.limits.fuel,

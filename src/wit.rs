@@ -224,6 +224,12 @@ impl WitSet {
         })
     }
 
+    /// The folder's own package: the first at its top, if it has one.
+    pub fn own_package(&self) -> Option<&PackageName> {
+        let id = self.top.first()?;
+        Some(&self.resolve.packages[*id].name)
+    }
+
     /// Chooses a world: a short name unique among the packages in reach
     /// (the path's own first, then its `deps/`, then the vendored WASI), or
     /// a fully qualified `ns:pkg/world[@version]`.
@@ -949,7 +955,7 @@ impl World {
 }
 
 /// `wasi-cli-0.2.12.wit` for `wasi:cli@0.2.12`.
-fn package_file_name(name: &PackageName) -> String {
+pub(crate) fn package_file_name(name: &PackageName) -> String {
     match &name.version {
         Some(v) => format!("{}-{}-{v}.wit", name.namespace, name.name),
         None => format!("{}-{}.wit", name.namespace, name.name),

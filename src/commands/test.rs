@@ -79,14 +79,7 @@ impl TestCommand {
             .host_builder(ui)
             .fuel(fuel || self.limits.fuel.is_some())
             .build()?;
-        ui.status(
-            "Running",
-            format_args!(
-                "{} test case{}",
-                cases.len(),
-                if cases.len() == 1 { "" } else { "s" }
-            ),
-        );
+        ui.status("Running", running(&cases));
         let opts = run::Options {
             filter: self.filter.clone(),
             update: self.update,
@@ -128,5 +121,25 @@ impl TestCommand {
         } else {
             ExitCode::FAILURE
         })
+    }
+}
+
+/// What is about to run: `3 test cases`, `2 test cases and the cases of 1
+/// test component` (whose count is known once it lists them).
+fn running(cases: &[test::spec::Case]) -> String {
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let listings = cases
+        .iter()
+        .filter(|c| matches!(c.run, test::spec::Run::Listed))
+        .count();
+    let cases = cases.len() - listings;
+    match (cases, listings) {
+        (_, 0) => plural(cases, "test case"),
+        (0, _) => format!("the cases of {}", plural(listings, "test component")),
+        _ => format!(
+            "{} and the cases of {}",
+            plural(cases, "test case"),
+            plural(listings, "test component")
+        ),
     }
 }

@@ -9,6 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use wcomp_compose::App;
+use wit_parser::{PackageId, PackageName, Resolve, WorldId, WorldItem};
+
+use crate::wit::WitSet;
 
 /// The `wcomp:test` package a test component exports an interface of.
 pub const PACKAGE: &str = "\
@@ -42,10 +45,33 @@ pub enum TestForError {
     #[diagnostic(
         code(wcomp::new::test_for_exports),
         help(
-            "a test component calls what its component exports through interfaces; a prebuilt component or one exporting only functions cannot be tested this way"
+            "a test component calls what its component exports through interfaces; one exporting only functions (or only WASI) cannot be tested this way"
         )
     )]
     NoInterfaces { component: String },
+
+    #[error("the prebuilt component `{component}` has no file to read its exports from")]
+    #[diagnostic(
+        code(wcomp::new::test_for_file),
+        help("build or fetch it first (`wcomp build`), then run `wcomp new` again")
+    )]
+    NoFile { component: String },
+
+    #[error("cannot write the WIT of `{package}`, which `{component}` exports from: {detail}")]
+    #[diagnostic(code(wcomp::new::test_for_package))]
+    Print {
+        component: String,
+        package: String,
+        detail: String,
+    },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Decode(#[from] wcomp_core::decode::DecodeError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Wit(#[from] crate::wit::WitError),
 
     #[error("`{}` exists already", path.display())]
     #[diagnostic(
@@ -98,25 +124,55 @@ pub fn write_world(dir: &Path, name: &str, component: &str) -> Result<Written, T
         return Err(TestForError::NoApp { manifest });
     }
     let app = App::load(&manifest)?;
-    let interfaces = exported_interfaces(&app, component)?;
+    let exports = exported_interfaces(&app, component)?;
     let wit = app.wit_dir();
     let world = wit.join(format!("{name}.wit"));
     if world.exists() {
         return Err(TestForError::Exists { path: world });
     }
+    let mut files = vec![(
+        wit.join("deps").join("wcomp-test").join("cases.wit"),
+        PACKAGE.to_owned(),
+    )];
+    files.extend(exports.packages);
     let mut written = Written::default();
-    let package = wit.join("deps").join("wcomp-test").join("cases.wit");
-    if !package.exists() {
-        write(&package, PACKAGE)?;
-        written.0.push(package);
+    for (path, text) in files.into_iter().filter(|(path, _)| !path.exists()) {
+        write_or_undo(&path, &text, &mut written)?;
     }
-    write(&world, &world_text(name, component, &interfaces))?;
-    written.0.push(world);
+    let text = world_text(name, component, &exports.interfaces, exports.own.is_none());
+    write_or_undo(&world, &text, &mut written)?;
     Ok(written)
 }
 
-/// The interfaces `component` of `app` exports, from its world.
-fn exported_interfaces(app: &App, component: &str) -> Result<Vec<String>, TestForError> {
+/// Writes `text` to `path` and records it in `written`; on failure, undoes
+/// what `written` holds.
+fn write_or_undo(path: &Path, text: &str, written: &mut Written) -> Result<(), TestForError> {
+    match write(path, text) {
+        Ok(()) => {
+            written.0.push(path.to_owned());
+            Ok(())
+        }
+        Err(e) => {
+            std::mem::take(written).undo();
+            Err(e)
+        }
+    }
+}
+
+/// What a component exports for a test component to import.
+struct Exports {
+    /// The interfaces, as the new world names them.
+    interfaces: Vec<String>,
+    /// The package the new world joins, if the app's WIT has one.
+    own: Option<String>,
+    /// The WIT of the packages they come from that the app's WIT lacks, and
+    /// where it goes (`wit/deps/`).
+    packages: Vec<(PathBuf, String)>,
+}
+
+/// The interfaces `component` of `app` exports: from its world when it is
+/// built from source, from its file when it is prebuilt.
+fn exported_interfaces(app: &App, component: &str) -> Result<Exports, TestForError> {
     let Some(entry) = app.component(component) else {
         let names: Vec<&str> = app.components().map(|c| c.name().as_str()).collect();
         let help = wcomp_core::names::did_you_mean(component, names.iter().copied(), || {
@@ -130,30 +186,109 @@ fn exported_interfaces(app: &App, component: &str) -> Result<Vec<String>, TestFo
             help,
         });
     };
-    let no_interfaces = || TestForError::NoInterfaces {
-        component: component.to_owned(),
+    let mut exports = match entry.lang() {
+        Some(_) => {
+            let world = crate::build::load_world(app, entry, &app.component_wit(entry))
+                .map_err(Box::new)?;
+            // The world's own package is the one the new world joins.
+            Exports {
+                interfaces: world.exports(),
+                own: Some(package_of(&world.qualified)),
+                packages: Vec::new(),
+            }
+        }
+        None => prebuilt_exports(app, component)?,
     };
-    if entry.lang().is_none() {
-        return Err(no_interfaces());
-    }
-    let world =
-        crate::build::load_world(app, entry, &app.component_wit(entry)).map_err(Box::new)?;
-    // The world's own package is the one the new world joins: its
-    // interfaces are named there without their package.
-    let own = package_of(&world.qualified);
-    let interfaces: Vec<String> = world
-        .exports()
-        .into_iter()
+    exports.interfaces = exports
+        .interfaces
+        .iter()
         .filter(|name| name.contains(':') && name.contains('/') && !name.starts_with("wasi:"))
-        .map(|name| match package_of(&name) == own {
-            true => interface_of(&name).to_owned(),
-            false => name,
+        .map(|name| match Some(package_of(name)) == exports.own {
+            true => interface_of(name).to_owned(),
+            false => name.clone(),
         })
         .collect();
-    match interfaces.is_empty() {
-        true => Err(no_interfaces()),
-        false => Ok(interfaces),
+    match exports.interfaces.is_empty() {
+        true => Err(TestForError::NoInterfaces {
+            component: component.to_owned(),
+        }),
+        false => Ok(exports),
     }
+}
+
+/// What the prebuilt `component` exports, read from its file; the packages
+/// its interfaces need that the app's WIT lacks are printed from the
+/// component's own types, to be written under `wit/deps/`.
+fn prebuilt_exports(app: &App, component: &str) -> Result<Exports, TestForError> {
+    let file = app
+        .component_wasm(component)
+        .filter(|path| path.is_file())
+        .ok_or_else(|| TestForError::NoFile {
+            component: component.to_owned(),
+        })?;
+    let decoded = wcomp_core::decode::Component::read(&file)?;
+    let wit = app.wit_dir();
+    let fetched = crate::wit::fetched_packages(app);
+    let set = match wit.exists() {
+        true => Some(WitSet::load_with(
+            Some(&wit),
+            &[],
+            Some(app.dir()),
+            &fetched,
+        )?),
+        false => None,
+    };
+    let known = |name: &PackageName| {
+        set.as_ref()
+            .is_some_and(|s| s.resolve.package_names.contains_key(name))
+    };
+    let resolve = &decoded.resolve;
+    let mut packages = Vec::new();
+    for id in needed_packages(resolve, decoded.world) {
+        let package = &resolve.packages[id];
+        if known(&package.name) || package.name.namespace == "wasi" {
+            continue;
+        }
+        let mut printer = wit_component::WitPrinter::default();
+        printer
+            .print(resolve, id, &[])
+            .map_err(|e| TestForError::Print {
+                component: component.to_owned(),
+                package: package.name.to_string(),
+                detail: format!("{e:#}"),
+            })?;
+        let path = wit
+            .join("deps")
+            .join(crate::wit::package_file_name(&package.name));
+        packages.push((path, String::from(printer.output)));
+    }
+    Ok(Exports {
+        interfaces: decoded.exports(),
+        own: set.and_then(|s| s.own_package().map(ToString::to_string)),
+        packages,
+    })
+}
+
+/// The packages of the interfaces `world` exports, and those they use, in
+/// the order they are first reached.
+fn needed_packages(resolve: &Resolve, world: WorldId) -> Vec<PackageId> {
+    let mut todo: Vec<PackageId> = resolve.worlds[world]
+        .exports
+        .values()
+        .filter_map(|item| match item {
+            WorldItem::Interface { id, .. } => resolve.interfaces[*id].package,
+            _ => None,
+        })
+        .collect();
+    let mut found = Vec::new();
+    while let Some(id) = todo.pop() {
+        if found.contains(&id) {
+            continue;
+        }
+        found.push(id);
+        todo.extend(resolve.package_direct_deps(id));
+    }
+    found
 }
 
 /// `docs:adder@0.1.0` of `docs:adder/add@0.1.0`.
@@ -174,14 +309,19 @@ fn interface_of(qualified: &str) -> &str {
 }
 
 /// The world `name`: imports `interfaces` (what `component` exports) and
-/// exports the cases.
-fn world_text(name: &str, component: &str, interfaces: &[String]) -> String {
+/// exports the cases; in a package of its own, `local:tests`, when the
+/// app's WIT has none for it to join.
+fn world_text(name: &str, component: &str, interfaces: &[String], needs_package: bool) -> String {
     let imports: String = interfaces
         .iter()
         .map(|interface| format!("  import {interface};\n"))
         .collect();
+    let package = match needs_package {
+        true => "package local:tests;\n\n",
+        false => "",
+    };
     format!(
-        "/// `{name}`: a test component of `{component}`. It calls what `{component}` exports\n\
+        "{package}/// `{name}`: a test component of `{component}`. It calls what `{component}` exports\n\
          /// and lists its cases; `wcomp test` runs each (see `wcomp:test/cases`).\n\
          world {name} {{\n{imports}  export wcomp:test/cases@0.1.0;\n}}\n"
     )

@@ -198,7 +198,7 @@ fn load_target(
         loaded.map_err(miette::Report::new)
     };
     let loaded = Arc::new(load()?);
-    let shared = cases.iter().any(|c| shares_a_server(c));
+    let shared = cases.iter().any(shares_a_server);
     let served = match shared {
         true => Some(Served::start(
             host.clone(),

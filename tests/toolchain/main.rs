@@ -113,6 +113,7 @@ fn main() {
         sync inspect::real_components,
         sync new::scaffolds_build_as_generated_and_export_their_world,
         sync new::every_world_shape_builds_in_every_language,
+        sync new::a_test_component_for_a_prebuilt_component_builds_and_runs_its_cases,
         sync registry::a_package_pushed_by_wkg_builds_composes_and_runs_offline,
         sync registry::interop_with_wkg_and_skopeo_and_bad_input,
         sync registry::a_registry_with_a_login,

@@ -111,3 +111,70 @@ pub fn every_world_shape_builds_in_every_language() {
         "{out}"
     );
 }
+
+/// `wcomp new --test-for` a prebuilt component, in an app without WIT, as a
+/// user would: the test component is scaffolded in Rust, its cases written,
+/// built by cargo, and `wcomp test` runs each case in an instance of its
+/// own against the real component, a failing case with its message.
+pub fn a_test_component_for_a_prebuilt_component_builds_and_runs_its_cases() {
+    toolchains();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let adder = repo().join("tests/cases/_fixtures/test-app/adder.wat");
+    std::fs::write(dir.join("adder.wasm"), wat::parse_file(adder).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("app.toml"),
+        "[app]\nname = \"adder\"\nmain = \"adder\"\n\n[components.adder]\nwasm = \"adder.wasm\"\n",
+    )
+    .unwrap();
+    wcomp_in(
+        dir,
+        &["new", "checks", "--lang", "rust", "--test-for", "adder"],
+    )
+    .success();
+    let lib = dir.join("checks/src/lib.rs");
+    let generated = std::fs::read_to_string(&lib).unwrap();
+    let stubs = generated
+        .find("#[allow(unused_variables)]")
+        .expect("the stubs");
+    let cases = r#"impl cases::Guest for Component {
+    fn list_cases() -> Vec<String> {
+        vec!["adds".into(), "wraps".into()]
+    }
+
+    fn run_case(name: String) -> Result<(), String> {
+        use docs::adder::add::add;
+        match name.as_str() {
+            "adds" if add(1, 2) == 3 => Ok(()),
+            "wraps" => Err(format!("u32::MAX + 1 is {}", add(u32::MAX, 1))),
+            _ => Err(format!("`{name}` failed")),
+        }
+    }
+}
+"#;
+    std::fs::write(&lib, format!("{}{cases}", &generated[..stubs])).unwrap();
+    wcomp_in(dir, &["build"]).success();
+
+    let test = wcomp_in(dir, &["test", "-j", "1"]);
+    assert_eq!(test.code, 1, "{test}");
+    assert!(
+        test.stderr
+            .contains("Running the cases of 1 test component"),
+        "{test}"
+    );
+    assert!(test.stdout.contains("test checks: adds ... ok"), "{test}");
+    assert!(
+        test.stdout.contains("test checks: wraps ... FAILED"),
+        "{test}"
+    );
+    assert!(
+        test.stdout.contains(r#"+ err("u32::MAX + 1 is 0")"#),
+        "{test}"
+    );
+    assert!(test.stdout.ends_with("1 passed, 1 failed\n"), "{test}");
+
+    // A filter picks the listed cases by name.
+    let one = wcomp_in(dir, &["test", "adds"]);
+    assert_eq!(one.code, 0, "{one}");
+    assert!(one.stdout.ends_with("1 passed, 0 failed\n"), "{one}");
+}

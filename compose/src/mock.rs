@@ -5,7 +5,10 @@
 //!
 //! Each function of the mocked interface returns the values declared for
 //! it, one per call, the last one repeated; a function that returns
-//! something and has no declared value traps when called. Every call is
+//! something and has no declared value traps when called. A resource the
+//! interface defines is the mock's own: its constructor (and any function
+//! returning a new handle of it) answers with a fresh one at each call, its
+//! methods as any function does, its destructor does nothing. Every call is
 //! recorded as one line on the guest's stderr, [`CALL_MARKER`] followed by
 //! `interface#function`, which [`take_calls`] removes from captured stderr.
 //!
@@ -21,8 +24,9 @@ use wasm_wave::wasm::{WasmValue, WasmValueError};
 use wcomp_core::arguments::{Arguments, arguments};
 use wit_parser::abi::{AbiVariant, WasmType};
 use wit_parser::{
-    Function, Int, InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, SizeAlign, Type,
-    TypeDefKind, WasmExport, WasmExportKind, WasmImport, WorldKey,
+    Function, Handle, Int, InterfaceId, LiftLowerAbi, ManglingAndAbi, Resolve, ResourceIntrinsic,
+    SizeAlign, Type, TypeDefKind, TypeId, TypeOwner, WasmExport, WasmExportKind, WasmImport,
+    WorldKey,
 };
 
 /// What starts the stderr line a mock writes for each call it answers.
@@ -185,6 +189,28 @@ pub fn parse_returns(
         interface: interface.to_owned(),
         reason,
     };
+    let made = find_interface(resolve, interface)
+        .zip(func.result)
+        .and_then(|(id, ty)| made_resource(resolve, id, &ty));
+    if let Some(resource) = made {
+        return match texts.first() {
+            None => Ok(Vec::new()),
+            Some(text) => Err(MockError::BadValue {
+                function: func.name.clone(),
+                index: 0,
+                value: text.clone(),
+                ty: crate::signature::ty(resolve, &Type::Id(resource)),
+                reason: format!(
+                    "the mock answers `{}` with a new `{}` at each call; remove `returns`",
+                    func.name,
+                    resolve.types[resource]
+                        .name
+                        .as_deref()
+                        .unwrap_or("resource")
+                ),
+            }),
+        };
+    }
     let ty = result_type(resolve, func)
         .map_err(|e| unsupported(format!("the result of `{}` is {e}", func.name)))?;
     let Some((ty, wit)) = ty else {
@@ -222,6 +248,28 @@ fn wave_reason(e: &wasm_wave::parser::ParserError) -> String {
     }
 }
 
+/// The resource `ty` owns, when it is `own<R>` of a resource `R` that
+/// `interface` defines: the mock makes one at each call (constructors, and
+/// functions returning a new handle), so the test declares no value.
+fn made_resource(resolve: &Resolve, interface: InterfaceId, ty: &Type) -> Option<TypeId> {
+    let Type::Id(id) = ty else { return None };
+    let TypeDefKind::Handle(Handle::Own(resource)) = resolve.types[*id].kind else {
+        return None;
+    };
+    let resource = dealias(resolve, resource);
+    let def = &resolve.types[resource];
+    let defined_here = def.owner == TypeOwner::Interface(interface);
+    (defined_here && matches!(def.kind, TypeDefKind::Resource)).then_some(resource)
+}
+
+/// The type `id` names, through `type a = b` aliases (and `use`).
+fn dealias(resolve: &Resolve, mut id: TypeId) -> TypeId {
+    while let TypeDefKind::Type(Type::Id(next)) = resolve.types[id].kind {
+        id = next;
+    }
+    id
+}
+
 /// Makes the mock of `interface` as `resolve` (the importer's view)
 /// defines it, answering each function of `answers` with its values.
 /// Functions of the interface not in `answers` trap if they return
@@ -250,20 +298,6 @@ pub fn mock_component(
                 ),
             });
         }
-    }
-    if iface
-        .types
-        .values()
-        .any(|t| matches!(resolve.types[*t].kind, TypeDefKind::Resource))
-        && iface
-            .functions
-            .values()
-            .any(|f| f.kind.resource().is_some())
-    {
-        return Err(MockError::Unsupported {
-            interface: name.clone(),
-            reason: "it defines resources with methods".into(),
-        });
     }
     let (resolve, world) = mock_world(resolve, &name).map_err(|e| internal(&e))?;
     let mut sizes = SizeAlign::default();
@@ -411,12 +445,50 @@ impl<'a> Writer<'a> {
         let mut funcs = String::new();
         let mut globals = String::new();
         let iface = &resolve.interfaces[self.interface];
+        let imports = self.resources(&mut globals, &mut funcs);
         for (k, func) in iface.functions.values().enumerate() {
             let _ = writeln!(globals, "  (global $c{k} (mut i32) (i32.const 0))");
             let values = answers.get(&func.name).map(Vec::as_slice).unwrap_or(&[]);
             self.function(&mut funcs, k, func, values, scratch)?;
         }
-        self.module(&globals, &funcs)
+        self.module(&imports, &globals, &funcs)
+    }
+
+    /// For each resource the interface defines: the import that makes one
+    /// (returned), the counter numbering them (`$r{id}`), and its
+    /// destructor, which has nothing to free.
+    fn resources(&self, globals: &mut String, funcs: &mut String) -> String {
+        let resolve = self.resolve;
+        let key = WorldKey::Interface(self.interface);
+        let mut imports = String::new();
+        let defined = resolve.interfaces[self.interface].types.values();
+        for &resource in
+            defined.filter(|t| matches!(resolve.types[**t].kind, TypeDefKind::Resource))
+        {
+            let n = resource.index();
+            let (module, new) = resolve.wasm_import_name(
+                MANGLING,
+                WasmImport::ResourceIntrinsic {
+                    interface: Some(&key),
+                    resource,
+                    intrinsic: ResourceIntrinsic::ExportedNew,
+                },
+            );
+            let _ = writeln!(
+                imports,
+                "  (import {module:?} {new:?} (func $new{n} (param i32) (result i32)))"
+            );
+            let _ = writeln!(globals, "  (global $r{n} (mut i32) (i32.const 0))");
+            let dtor = resolve.wasm_export_name(
+                MANGLING,
+                WasmExport::ResourceDtor {
+                    interface: &key,
+                    resource,
+                },
+            );
+            let _ = writeln!(funcs, "  (func (export {dtor:?}) (param i32))");
+        }
+        imports
     }
 
     /// Writes the export answering `func`, the `k`th function (its call
@@ -451,6 +523,16 @@ impl<'a> Writer<'a> {
             funcs.push_str("  )\n");
             return Ok(());
         };
+        if let Some(resource) = made_resource(self.resolve, self.interface, &result) {
+            // A new handle whose representation numbers it (from 1).
+            let n = resource.index();
+            let _ = writeln!(
+                funcs,
+                "    global.get $r{n} i32.const 1 i32.add global.set $r{n}\n    \
+                 global.get $r{n} call $new{n})"
+            );
+            return Ok(());
+        }
         if values.is_empty() {
             funcs.push_str("    unreachable)\n");
             return Ok(());
@@ -537,7 +619,7 @@ impl<'a> Writer<'a> {
     /// The whole module around the exports `funcs` and their counters
     /// `globals`: the WASI imports that write to stderr, the memory holding
     /// the image, and a bump allocator above it.
-    fn module(&self, globals: &str, funcs: &str) -> Result<String, String> {
+    fn module(&self, imports: &str, globals: &str, funcs: &str) -> Result<String, String> {
         let resolve = self.resolve;
         let heap = self.image.end().next_multiple_of(8);
         let pages = (heap as usize).div_ceil(65536).max(1);
@@ -563,7 +645,8 @@ impl<'a> Writer<'a> {
             "(module\n  \
              (import {stderr_module:?} {get_stderr:?} (func $get_stderr (result i32)))\n  \
              (import {streams_module:?} {write_name:?} (func $write (param i32 i32 i32 i32)))\n  \
-             (import {streams_module:?} \"[resource-drop]output-stream\" (func $drop (param i32)))\n  \
+             (import {streams_module:?} \"[resource-drop]output-stream\" (func $drop (param i32)))\n\
+             {imports}  \
              (memory (export \"memory\") {pages})\n  \
              (global $heap i32 (i32.const {heap}))\n  \
              (global $bump (mut i32) (i32.const {heap}))\n\

@@ -211,6 +211,18 @@ pub fn parse_returns(
             }),
         };
     }
+    if returns_byte_stream(resolve, func) {
+        return match texts.first() {
+            None => Ok(Vec::new()),
+            Some(text) => Err(MockError::BadValue {
+                function: func.name.clone(),
+                index: 0,
+                value: text.clone(),
+                ty: "stream<u8>".into(),
+                reason: "a stream has no WAVE form; give what each call's stream yields with `streams = [\"...\"]`".into(),
+            }),
+        };
+    }
     let ty = result_type(resolve, func)
         .map_err(|e| unsupported(format!("the result of `{}` is {e}", func.name)))?;
     let Some((ty, wit)) = ty else {
@@ -246,6 +258,18 @@ fn wave_reason(e: &wasm_wave::parser::ParserError) -> String {
         Some(detail) => format!("{}: {detail}", e.kind()),
         None => e.kind().to_string(),
     }
+}
+
+/// Whether `func` returns a `stream<u8>`, which a test answers with the
+/// bytes each call's stream yields (the host makes the stream).
+pub fn returns_byte_stream(resolve: &Resolve, func: &Function) -> bool {
+    let Some(Type::Id(id)) = func.result else {
+        return false;
+    };
+    matches!(
+        resolve.types[dealias(resolve, id)].kind,
+        TypeDefKind::Stream(Some(Type::U8))
+    )
 }
 
 /// The resource `ty` owns, when it is `own<R>` of a resource `R` that

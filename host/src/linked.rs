@@ -476,7 +476,7 @@ fn forwarder<T: Send + 'static>(
             let intercept = store.data().intercept.clone();
             let outcome = async {
                 if answered(intercept.as_deref(), &call, &ty, params, results)? {
-                    return Ok(());
+                    return intercept::settle(store.as_context_mut(), &ty, params, results);
                 }
                 let mut args =
                     proxy::arguments(store.as_context_mut(), &target.proxies, &ty, params)?;
@@ -523,7 +523,9 @@ fn concurrent_forwarder<T: Send + 'static>(
             let span = Traced::enter(trace, &call, &ty, params);
             let outcome = async {
                 if answered(intercept.as_deref(), &call, &ty, params, results)? {
-                    return Ok(());
+                    return accessor.with(|mut access| {
+                        intercept::settle(access.as_context_mut(), &ty, params, results)
+                    });
                 }
                 let args = accessor.with(|mut access| -> wasmtime::Result<Vec<Val>> {
                     let mut args =

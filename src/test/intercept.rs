@@ -6,9 +6,11 @@
 //! run's [`Intercept`]: it sees each call to a mocked function, records its
 //! arguments in WAVE, and answers it when a `when` of the test matches them.
 //! A call no `when` matches goes on to the generated mock, which answers it
-//! from `returns`.
+//! from `returns`; but a function returning a `stream<u8>` is answered here,
+//! from its `streams`, since a stream has no value the mock could store.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wcomp_core::names::plug_matches;
 use wcomp_host::linked::{Intercept, parse_arguments, parse_value, show_arguments};
@@ -17,7 +19,7 @@ use wcomp_host::wasmtime;
 use wcomp_host::wasmtime::component::types::ComponentFunc;
 use wcomp_host::wasmtime::component::{Type, Val};
 
-use super::spec::Case;
+use super::spec::{Case, Input};
 
 /// The mocked functions of one case, and the calls they got.
 #[derive(Debug)]
@@ -26,12 +28,15 @@ pub struct Answers {
     calls: Mutex<Vec<Recorded>>,
 }
 
-/// One mocked function and its `when`s (arguments, answer).
+/// One mocked function: its `when`s (arguments, answer), and what the
+/// streams it returns yield, with the calls answered so far.
 #[derive(Debug)]
 struct Mocked {
     interface: String,
     function: String,
     when: Vec<(String, Option<String>)>,
+    streams: Vec<Input>,
+    answered: AtomicUsize,
 }
 
 /// A call a mock got: its interface as the caller imports it, function
@@ -63,6 +68,8 @@ impl Answers {
                             )
                         })
                         .collect(),
+                    streams: f.streams.iter().map(|s| s.get_ref().clone()).collect(),
+                    answered: AtomicUsize::new(0),
                 })
             })
             .collect();
@@ -118,7 +125,29 @@ impl Intercept for Answers {
             }
             return Ok(true);
         }
-        Ok(false)
+        match mocked.streams.is_empty() {
+            true => Ok(false),
+            false => {
+                let bytes = mocked.next_stream().map_err(wasmtime::Error::msg)?;
+                if let Some(slot) = results.first_mut() {
+                    *slot = Val::List(bytes.into_iter().map(Val::U8).collect());
+                }
+                Ok(true)
+            }
+        }
+    }
+}
+
+impl Mocked {
+    /// What the stream of the next call yields: the next of `streams`, the
+    /// last repeated. The host makes a stream of the list of bytes it
+    /// answers with (see [`Intercept`]).
+    fn next_stream(&self) -> Result<Vec<u8>, String> {
+        let n = self.answered.fetch_add(1, Ordering::Relaxed);
+        let last = self.streams.len().saturating_sub(1);
+        self.streams
+            .get(n.min(last))
+            .map_or(Ok(Vec::new()), Input::bytes)
     }
 }
 

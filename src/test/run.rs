@@ -16,7 +16,7 @@ use wcomp_host::{DirGrant, Grants, Host, Limits, Loaded, RunError, RunOptions, S
 use super::components;
 use super::http::{self, Served};
 use super::intercept::{Answers, Recorded, same_arguments};
-use super::spec::{Case, DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, Expected, Input, Run};
+use super::spec::{Case, DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, Expected, Run};
 use super::target;
 
 /// How a case ended.
@@ -532,14 +532,7 @@ async fn run_case(
 /// What a command case reads on stdin (nothing for the other cases).
 fn stdin(case: &Case) -> Result<Vec<u8>, String> {
     match &case.run {
-        Run::Command {
-            stdin: Input::File(path),
-            ..
-        } => std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display())),
-        Run::Command {
-            stdin: Input::Text(text),
-            ..
-        } => Ok(text.clone().into_bytes()),
+        Run::Command { stdin, .. } => stdin.bytes(),
         Run::Invoke { .. } | Run::Request { .. } | Run::Listed => Ok(Vec::new()),
     }
 }

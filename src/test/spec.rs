@@ -155,6 +155,8 @@ struct RawMockFunction {
     #[serde(default)]
     when: Vec<RawWhen>,
     args: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    streams: Vec<Spanned<RawInput>>,
 }
 
 /// `when = [{ args = "(1, 2)", returns = "3" }]`.
@@ -220,11 +222,23 @@ pub enum Run {
     },
 }
 
-/// What the guest reads on stdin.
+/// What the guest reads on stdin, or a mocked stream yields.
 #[derive(Debug, Clone)]
 pub enum Input {
     Text(String),
     File(PathBuf),
+}
+
+impl Input {
+    /// Its bytes, or why a file's cannot be read.
+    pub fn bytes(&self) -> Result<Vec<u8>, String> {
+        match self {
+            Input::Text(text) => Ok(text.clone().into_bytes()),
+            Input::File(path) => {
+                std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+            }
+        }
+    }
 }
 
 /// Expected output: exact text, or a snapshot file (`--update` writes it).
@@ -282,13 +296,16 @@ pub struct MockFunction {
     /// The arguments each call must have, in order (WAVE, as a call writes
     /// them: `(1, 2)`).
     pub args: Option<Vec<Spanned<String>>>,
+    /// For a function returning a `stream<u8>`: what each call's stream
+    /// yields (text, or a file's bytes), the last repeated.
+    pub streams: Vec<Spanned<Input>>,
 }
 
 impl MockFunction {
     /// Whether the host must see its calls: to match or record their
-    /// arguments.
+    /// arguments, or to answer with a stream.
     pub fn intercepted(&self) -> bool {
-        !self.when.is_empty() || self.args.is_some()
+        !self.when.is_empty() || self.args.is_some() || !self.streams.is_empty()
     }
 }
 
@@ -343,6 +360,7 @@ pub fn parse(path: &Path, text: String) -> Result<Vec<Case>, SpecError> {
         }
         let run = reader.run(&raw)?;
         let world = reader.world(&raw)?;
+        let mocks = mocks(reader.dir, raw.mock);
         cases.push(Case {
             order: 0,
             name,
@@ -352,7 +370,7 @@ pub fn parse(path: &Path, text: String) -> Result<Vec<Case>, SpecError> {
             component: raw.component,
             run,
             world,
-            mocks: mocks(raw.mock),
+            mocks,
         });
     }
     Ok(cases)
@@ -493,8 +511,7 @@ impl CaseReader<'_> {
             args: raw.args.clone().unwrap_or_default(),
             stdin: match raw.stdin.as_ref().map(Spanned::get_ref) {
                 None => Input::Text(String::new()),
-                Some(RawInput::Text(t)) => Input::Text(t.clone()),
-                Some(RawInput::File { file }) => Input::File(dir.join(file)),
+                Some(raw) => input(dir, raw),
             },
             stdout: raw.stdout.as_ref().map(|o| expected(dir, o.get_ref())),
             stderr: raw.stderr.as_ref().map(|o| expected(dir, o.get_ref())),
@@ -594,8 +611,11 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
-/// The mocks of a test, as written.
-fn mocks(raw: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, RawMockFunction>>) -> Vec<Mock> {
+/// The mocks of a test, as written; files are read from `dir`.
+fn mocks(
+    dir: &Path,
+    raw: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, RawMockFunction>>,
+) -> Vec<Mock> {
     raw.into_iter()
         .map(|(interface, functions)| Mock {
             interface,
@@ -614,10 +634,26 @@ fn mocks(raw: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, RawMockFunctio
                         })
                         .collect(),
                     args: f.args,
+                    streams: f
+                        .streams
+                        .into_iter()
+                        .map(|raw| {
+                            let span = raw.span();
+                            Spanned::new(span, input(dir, raw.get_ref()))
+                        })
+                        .collect(),
                 })
                 .collect(),
         })
         .collect()
+}
+
+/// Text, or a file in `dir`.
+fn input(dir: &Path, raw: &RawInput) -> Input {
+    match raw {
+        RawInput::Text(t) => Input::Text(t.clone()),
+        RawInput::File { file } => Input::File(dir.join(file)),
+    }
 }
 
 fn expected(dir: &Path, raw: &RawOutput) -> Expected {

@@ -247,6 +247,7 @@ fn generate(
         let values = mock::parse_returns(resolve, &import, func, &texts)
             .map_err(|e| returns_error(case, f, e))?;
         check_arguments(case, f, resolve, &import, func)?;
+        check_streams(case, f, resolve, func)?;
         answers.insert(f.name.get_ref().clone(), values);
     }
     let bytes = mock::mock_component(resolve, interface, &answers)?;
@@ -386,6 +387,31 @@ fn check_arguments(
             };
             returns_error(case, &one, e)
         })?;
+    }
+    Ok(())
+}
+
+/// Checks that `f`'s `streams`, if any, answer a function returning a
+/// `stream<u8>`, and that it has no `returns` beside them.
+fn check_streams(
+    case: &Case,
+    f: &MockFunction,
+    resolve: &wit_parser::Resolve,
+    func: &wit_parser::Function,
+) -> miette::Result<()> {
+    let Some(first) = f.streams.first() else {
+        return Ok(());
+    };
+    let fname = f.name.get_ref();
+    if !mock::returns_byte_stream(resolve, func) {
+        return Err(case
+            .error(
+                first.span(),
+                format!("`{fname}` does not return a `stream<u8>`"),
+                "not a stream",
+                Some("`streams` answers a function returning a `stream<u8>`; give other values with `returns`".into()),
+            )
+            .into());
     }
     Ok(())
 }

@@ -106,7 +106,7 @@ pub fn diamond_shares_one_instance() {
 pub fn streams_pipeline_runs_in_bounded_memory() {
     let composed = built("streams");
     // An input file through the pipeline, stdout and stderr snapshotted.
-    example_tests_pass("streams", 2);
+    example_tests_pass("streams", 3);
     // 50 MiB through the pipeline under a 64 MiB cap on guest memory: it
     // must stream, not buffer.
     let mut child = wcomp()

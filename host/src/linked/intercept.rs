@@ -9,8 +9,9 @@
 
 use wasm_wave::value::{Type as WType, Value as WValue};
 use wasm_wave::wasm::DisplayType;
+use wasmtime::StoreContextMut;
 use wasmtime::component::types::ComponentFunc;
-use wasmtime::component::{Type, Val};
+use wasmtime::component::{StreamReader, Type, Val};
 use wcomp_core::arguments::{Arguments, arguments};
 
 use crate::trace::Call;
@@ -22,6 +23,10 @@ pub trait Intercept: Send + Sync + std::fmt::Debug + 'static {
     /// callee's place: writes `results` and returns `true`; or returns
     /// `false` to let the call through to the callee. An error traps the
     /// caller, with its message.
+    ///
+    /// A result of type `stream<u8>` is answered with a [`Val::List`] of
+    /// [`Val::U8`]s: the host gives the caller a stream that yields those
+    /// bytes, then ends.
     fn intercept(
         &self,
         call: &Call,
@@ -29,6 +34,57 @@ pub trait Intercept: Send + Sync + std::fmt::Debug + 'static {
         params: &[Val],
         results: &mut [Val],
     ) -> wasmtime::Result<bool>;
+}
+
+/// What the host does once an intercept answered a call in the callee's
+/// place: the streams and futures the caller handed over, which no callee
+/// will read, are closed (so that their writers see the reader gone rather
+/// than wait for it), and `stream<u8>` results answered as bytes become
+/// streams.
+pub(crate) fn settle<D: Send + 'static>(
+    mut store: StoreContextMut<'_, D>,
+    ty: &ComponentFunc,
+    params: &[Val],
+    results: &mut [Val],
+) -> wasmtime::Result<()> {
+    let mut given = params.to_vec();
+    let types = ty.params().map(|(_, ty)| ty);
+    super::values::each_leaf_of(&mut given, types, &mut |value, _| match value {
+        Val::Stream(stream) => stream.close(&mut store),
+        Val::Future(future) => future.close(&mut store),
+        _ => Ok(()),
+    })?;
+    streams_of_bytes(store, ty, results)
+}
+
+/// Makes a stream of each `stream<u8>` result an intercept answered with a
+/// list of bytes (see [`Intercept::intercept`]).
+fn streams_of_bytes<D: Send + 'static>(
+    mut store: StoreContextMut<'_, D>,
+    ty: &ComponentFunc,
+    results: &mut [Val],
+) -> wasmtime::Result<()> {
+    for (ty, value) in ty.results().zip(results.iter_mut()) {
+        let (Type::Stream(stream), Val::List(list)) = (&ty, &*value) else {
+            continue;
+        };
+        if !matches!(stream.ty(), Some(Type::U8)) {
+            continue;
+        }
+        let bytes = list
+            .iter()
+            .map(|b| match b {
+                Val::U8(b) => Ok(*b),
+                _ => Err(wasmtime::format_err!(
+                    "a `stream<u8>` was answered with a list of other values"
+                )),
+            })
+            .collect::<wasmtime::Result<Vec<u8>>>()?;
+        let producer = crate::streams::ReaderProducer::new(std::io::Cursor::new(bytes));
+        let reader = StreamReader::new(&mut store, producer)?;
+        *value = Val::Stream(reader.try_into_stream_any(&mut store)?);
+    }
+    Ok(())
 }
 
 /// The arguments `text` writes for parameters of `types`, in WAVE as a

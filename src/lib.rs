@@ -18,6 +18,7 @@ mod net;
 mod prime;
 mod process;
 mod registry;
+mod release;
 mod scaffold;
 mod signals;
 mod test;

@@ -170,6 +170,7 @@ fn stamp(home: &Home, name: &str) -> PathBuf {
 fn starter_build() -> BuildOptions {
     BuildOptions {
         release: false,
+        keep_names: false,
         force: true,
         jobs: 1,
         package: None,

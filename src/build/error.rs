@@ -135,6 +135,15 @@ pub enum ComponentError {
         source: crate::lang::c::bindings::BindingsError,
     },
 
+    #[error("component `{component}`: cannot shrink it for release")]
+    #[diagnostic(code(wcomp::build::shrink))]
+    Shrink {
+        component: String,
+        #[source]
+        #[diagnostic_source]
+        source: crate::release::ShrinkError,
+    },
+
     #[error("component `{component}`: cannot use `{}`", path.display())]
     #[diagnostic(code(wcomp::build::io))]
     Io {

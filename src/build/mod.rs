@@ -30,13 +30,18 @@ pub(crate) use state::{IGNORED, is_input};
 use state::{Recorded, State};
 
 use crate::process::ProcessError;
+use crate::release::{Shrinker, Shrunk};
 use crate::toolchain::Home;
 use crate::wit::{WitError, WitSet, World};
 
 /// How a build runs.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
+    /// Build with optimizations, then shrink each component (see
+    /// [`crate::release`]).
     pub release: bool,
+    /// With `release`, keep the names backtraces and profiles show.
+    pub keep_names: bool,
     pub force: bool,
     pub jobs: usize,
     /// Only this component.
@@ -85,6 +90,9 @@ pub struct Summary {
     /// The world it is built against and the WIT it was read from; `None`
     /// for a prebuilt component, or one whose world could not be read.
     pub wit: Option<WitUsed>,
+    /// What `--release` removed and optimized, when it was built so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shrunk: Option<Shrunk>,
 }
 
 /// The world a component is built against, and where it was read from.
@@ -130,6 +138,7 @@ impl Summary {
             duration_ms: 0,
             fresh: matches!(status, Status::Fresh | Status::Prebuilt | Status::Fetched),
             wit: None,
+            shrunk: None,
         }
     }
 
@@ -191,6 +200,8 @@ pub struct Job<'a> {
     /// The WIT the world was read from (absolute), and why that one.
     pub world_wit: ComponentWit,
     pub release: bool,
+    /// With `release`: keep names (`--keep-names`).
+    pub keep_names: bool,
     /// The app's build directory, `target/wcomp` (absolute).
     pub build_dir: PathBuf,
     /// Where the checked output goes (absolute).
@@ -293,7 +304,10 @@ pub fn build(
     }
     let (ready, failed) = install_toolchains(&home, stale, progress);
     summaries.extend(failed);
-    summaries.extend(build_in_parallel(&ready, opts.jobs, &state, progress));
+    let shrinker = (opts.release && !ready.is_empty())
+        .then(|| crate::release::Shrinker::new(&home, opts.keep_names, true));
+    let built = build_in_parallel(&ready, opts.jobs, &state, shrinker.as_ref(), progress);
+    summaries.extend(built);
     state
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
@@ -423,6 +437,7 @@ fn job<'a>(
         world,
         world_wit,
         release: opts.release,
+        keep_names: opts.keep_names,
         build_dir: absolute(&app.build_dir()),
         wit: absolute(&materialized_wit_dir(app.dir(), name)),
         output,
@@ -523,6 +538,7 @@ fn build_in_parallel(
     jobs: &[Job<'_>],
     threads: usize,
     state: &Mutex<State>,
+    shrinker: Option<&Shrinker>,
     progress: &dyn Progress,
 ) -> Vec<Summary> {
     let next = AtomicUsize::new(0);
@@ -531,7 +547,7 @@ fn build_in_parallel(
         for _ in 0..threads.clamp(1, jobs.len().max(1)) {
             scope.spawn(|| {
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    let summary = build_one(job, state, progress);
+                    let summary = build_one(job, state, shrinker, progress);
                     summaries
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -544,18 +560,27 @@ fn build_in_parallel(
 }
 
 /// Builds one stale component and records it.
-fn build_one(job: &Job<'_>, state: &Mutex<State>, progress: &dyn Progress) -> Summary {
+fn build_one(
+    job: &Job<'_>,
+    state: &Mutex<State>,
+    shrinker: Option<&Shrinker>,
+    progress: &dyn Progress,
+) -> Summary {
     let begun = Instant::now();
     progress.started(job.name, job.lang);
     let summary = Summary::of_job(job, Status::Built);
-    match run_driver(job) {
-        Ok(recorded) => {
+    match run_driver(job, shrinker) {
+        Ok((recorded, shrunk)) => {
             let size = recorded.size;
             state
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .record(job.name, recorded);
-            finish(progress, summary.sized(Some(size)).took(begun), None)
+            let summary = Summary {
+                shrunk,
+                ..summary.sized(Some(size))
+            };
+            finish(progress, summary.took(begun), None)
         }
         Err(error) => {
             let failed = Summary {
@@ -567,9 +592,13 @@ fn build_one(job: &Job<'_>, state: &Mutex<State>, progress: &dyn Progress) -> Su
     }
 }
 
-/// Runs the language's driver, checks its output against the world, and
-/// moves it into place.
-fn run_driver(job: &Job<'_>) -> Result<Recorded, ComponentError> {
+/// Runs the language's driver, checks its output against the world,
+/// shrinks it when `shrinker` is given (`--release`), and moves it into
+/// place.
+fn run_driver(
+    job: &Job<'_>,
+    shrinker: Option<&Shrinker>,
+) -> Result<(Recorded, Option<Shrunk>), ComponentError> {
     std::fs::create_dir_all(&job.build_dir).map_err(|e| job.io(&job.build_dir, e))?;
     job.world
         .materialize(&job.wit)
@@ -580,6 +609,19 @@ fn run_driver(job: &Job<'_>) -> Result<Recorded, ComponentError> {
     let built = crate::lang::driver(job.lang).build(job)?;
     let bytes = std::fs::read(&built).map_err(|e| job.io(&built, e))?;
     check::check_output(job, &job.output, &bytes)?;
+    let (bytes, shrunk) = match shrinker {
+        Some(shrinker) => {
+            let (bytes, shrunk) =
+                shrinker
+                    .shrink(&bytes)
+                    .map_err(|source| ComponentError::Shrink {
+                        component: job.name.to_owned(),
+                        source,
+                    })?;
+            (bytes, Some(shrunk))
+        }
+        None => (bytes, None),
+    };
     wcomp_core::fs::write_atomically(&job.output, &bytes).map_err(|e| job.io(&e.path, e.source))?;
     if built.starts_with(job.scratch_dir()) {
         let _ = std::fs::remove_file(&built);
@@ -587,10 +629,11 @@ fn run_driver(job: &Job<'_>) -> Result<Recorded, ComponentError> {
     // Hash again: the toolchain may have written inputs of its own (cargo
     // creates Cargo.lock), which the next build must find unchanged.
     let inputs = state::input_hash(job).map_err(|e| job.inputs_error(e))?;
-    Ok(Recorded {
+    let recorded = Recorded {
         inputs,
         size: bytes.len() as u64,
-    })
+    };
+    Ok((recorded, shrunk))
 }
 
 /// Where component `name`'s world is written for its toolchain, in the app

@@ -251,7 +251,7 @@ fn is_ignored(name: &OsStr) -> bool {
 pub(super) fn input_hash(job: &Job<'_>) -> Result<String, InputError> {
     let mut hasher = Sha256::new();
     hasher.update(job.toolchain_id());
-    hasher.update([u8::from(job.release)]);
+    hasher.update([u8::from(job.release), u8::from(job.keep_names)]);
     hasher.update(format!(
         "{:?}|{}|{:?}",
         job.lang,

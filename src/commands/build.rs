@@ -47,9 +47,16 @@ pub struct BuildCommand {
     #[arg(short, long, value_name = "NAME")]
     pub package: Option<String>,
 
-    /// Build with optimizations (Rust: `cargo build --release`).
+    /// Build with optimizations (Rust: `cargo build --release`), then shrink
+    /// each component: debug sections and names removed, core modules up to
+    /// 1 MiB optimized for size by wasm-opt (Binaryen, installed on first
+    /// use).
     #[arg(long)]
     pub release: bool,
+
+    /// With `--release`, keep the names backtraces and profiles show.
+    #[arg(long, requires = "release")]
+    pub keep_names: bool,
 
     /// Rebuild even components that are up to date.
     #[arg(long)]
@@ -99,6 +106,7 @@ impl BuildCommand {
         crate::registry::resolve::sync(&app, &self.packages.sync_options(), &report_synced(ui))?;
         let opts = BuildOptions {
             release: self.release,
+            keep_names: self.keep_names,
             force: self.force,
             jobs: self
                 .jobs
@@ -265,15 +273,22 @@ impl build::Progress for Progress<'_> {
     fn finished(&self, summary: &Summary, error: Option<ComponentError>) {
         self.stop(&summary.name);
         self.print(|| match summary.status {
-            Status::Built => self.ui.status(
-                "Built",
-                format_args!(
-                    "{} in {} ({})",
-                    summary.name,
-                    Elapsed(Duration::from_millis(summary.duration_ms as u64)),
-                    Size(summary.size.unwrap_or_default())
-                ),
-            ),
+            Status::Built => {
+                self.ui.status(
+                    "Built",
+                    format_args!(
+                        "{} in {} ({}{})",
+                        summary.name,
+                        Elapsed(Duration::from_millis(summary.duration_ms as u64)),
+                        Size(summary.size.unwrap_or_default()),
+                        summary.shrunk.as_ref().map(shrunk).unwrap_or_default()
+                    ),
+                );
+                let warnings = summary.shrunk.iter().flat_map(|s| &s.warnings);
+                for warning in warnings {
+                    self.ui.warn(format_args!("{}: {warning}", summary.name));
+                }
+            }
             Status::Fresh => self.ui.status("Fresh", &summary.name),
             // Said as it was fetched, before the build.
             Status::Fetched => {}
@@ -289,4 +304,16 @@ impl build::Progress for Progress<'_> {
             }
         });
     }
+}
+
+/// `, 0.61× of 64.2 KiB as built, 1 module optimized`: what `--release`
+/// did to a component.
+fn shrunk(shrunk: &crate::release::Shrunk) -> String {
+    let ratio = shrunk.after as f64 / shrunk.before.max(1) as f64;
+    let modules = match shrunk.optimized {
+        0 => String::new(),
+        1 => ", 1 module optimized".to_owned(),
+        n => format!(", {n} modules optimized"),
+    };
+    format!(", {ratio:.2}× of {} as built{modules}", Size(shrunk.before))
 }

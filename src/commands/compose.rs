@@ -46,6 +46,16 @@ pub struct ComposeCommand {
     #[arg(long, value_name = "FILE")]
     pub emit_wac: Option<PathBuf>,
 
+    /// Strip what a deployed component does not need: debug sections and
+    /// names, in every component inside (build with `wcomp build --release`
+    /// to optimize their code too).
+    #[arg(long)]
+    pub release: bool,
+
+    /// With `--release`, keep the names backtraces and profiles show.
+    #[arg(long, requires = "release")]
+    pub keep_names: bool,
+
     #[command(flatten)]
     pub packages: PackageOptions,
 }
@@ -82,7 +92,10 @@ impl ComposeCommand {
             }
             (None, false) => {}
         }
-        let bytes = plan.take_encoded()?;
+        let mut bytes = plan.take_encoded()?;
+        if self.release {
+            bytes = crate::release::strip_component(&bytes, self.keep_names)?;
+        }
         compose_app(
             &app,
             &plan,

@@ -114,6 +114,7 @@ impl DevCommand {
             manifest: self.manifest,
             build: BuildOptions {
                 release: self.release,
+                keep_names: false,
                 force: false,
                 jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 package: None,

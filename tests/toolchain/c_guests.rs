@@ -300,18 +300,47 @@ pub fn bad_c_input_is_explained() {
         ),
     )
     .unwrap();
-    wcomp_in(dir, &["build", "--release"]).success();
-    let hello = run(
-        wcomp()
-            .args(["run", "-q"])
-            .arg(dir.join("target/wcomp/hello.wasm")),
-        &[],
-    )
-    .success();
-    assert_eq!(hello.stdout, "Howdy from hello!\n");
+    // `--release` shrinks it: optimized by wasm-opt, its names and debug
+    // sections gone (unless kept), and it behaves the same.
+    let wasm = dir.join("target/wcomp/hello.wasm");
+    let howdy = || run(wcomp().args(["run", "-q"]).arg(&wasm), &[]).success();
+    let release = wcomp_in(dir, &["build", "--release"]).success();
+    assert!(
+        release.stderr.contains("as built, 2 modules optimized)"),
+        "{release}"
+    );
+    assert_eq!(howdy().stdout, "Howdy from hello!\n");
+    let sections = custom_sections(&wasm);
+    assert!(
+        !sections
+            .iter()
+            .any(|s| s.contains("name") || s.starts_with(".debug")),
+        "{sections:?}"
+    );
+    wcomp_in(dir, &["build", "--release", "--keep-names"]).success();
+    assert_eq!(howdy().stdout, "Howdy from hello!\n");
+    let sections = custom_sections(&wasm);
+    assert!(sections.iter().any(|s| s == "name"), "{sections:?}");
+    assert!(
+        sections.iter().any(|s| s == "component-name"),
+        "{sections:?}"
+    );
 
     std::fs::rename(dir.join("hello/src"), dir.join("hello/sources")).unwrap();
     let out = wcomp_in(dir, &["build"]);
     assert_eq!(out.code, 1, "{out}");
     insta::assert_snapshot!("build-c-no-src", filtered(out));
+}
+
+/// The names of the custom sections of the binary at `path`, at every
+/// level of nesting.
+fn custom_sections(path: &std::path::Path) -> Vec<String> {
+    let bytes = std::fs::read(path).unwrap();
+    wasmparser::Parser::new(0)
+        .parse_all(&bytes)
+        .filter_map(|payload| match payload.unwrap() {
+            wasmparser::Payload::CustomSection(s) => Some(s.name().to_owned()),
+            _ => None,
+        })
+        .collect()
 }

@@ -15,7 +15,8 @@ use crate::ui::Ui;
 /// Rust gets the `wasm32-wasip2` target (through rustup); Python gets
 /// componentize-py in a virtual environment; JavaScript gets jco,
 /// componentize-js and componentize-qjs through npm; C and C++ get zig (PyPI's
-/// `ziglang`) in a virtual environment, with wasi-libc and libc++ built once.
+/// `ziglang`) in a virtual environment, with wasi-libc and libc++ built once;
+/// `--release` builds get Binaryen's wasm-opt through npm.
 /// Everything goes under `$WCOMP_HOME` (default `~/.cache/wcomp`). Then it
 /// primes the caches: a starter app per language engine is built and
 /// compiled once, so the engine's code (CPython, StarlingMonkey, QuickJS)
@@ -92,6 +93,7 @@ impl SetupCommand {
                 }
             }
         }
+        installed_any |= wasm_opt(ui, &home);
         if !self.no_prime {
             installed_any |= prime(ui, &home, &langs, self.force, &self.cache_max)?;
         }
@@ -105,6 +107,35 @@ impl SetupCommand {
             );
         }
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Installs the `wasm-opt` that `--release` builds use, unless it is there;
+/// without Node.js, a warning: release builds are then stripped only. Says
+/// whether it installed it.
+fn wasm_opt(ui: &Ui, home: &Home) -> bool {
+    let started = Instant::now();
+    let was_there = crate::release::WasmOpt::is_installed(home);
+    match crate::release::WasmOpt::installed(home) {
+        Ok(_) if was_there => false,
+        Ok(_) => {
+            ui.status(
+                "Installed",
+                format_args!(
+                    "wasm-opt (binaryen {}) in {:.1}s",
+                    crate::release::WASM_OPT_VERSION,
+                    started.elapsed().as_secs_f64()
+                ),
+            );
+            true
+        }
+        Err(e) => {
+            ui.warn(format_args!(
+                "release builds will not be optimized: {:?}",
+                miette::Report::new(e)
+            ));
+            false
+        }
     }
 }
 

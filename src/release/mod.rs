@@ -15,7 +15,7 @@ mod wasm_opt;
 
 use serde::Serialize;
 
-pub use wasm_opt::WasmOpt;
+pub use wasm_opt::{VERSION as WASM_OPT_VERSION, WasmOpt};
 
 use crate::toolchain::Home;
 

@@ -61,6 +61,16 @@ pub enum WasmOptError {
     Run(#[source] process::ProcessError),
 }
 
+/// What the install stamp records.
+fn spec() -> String {
+    format!("binaryen@{VERSION}")
+}
+
+/// The `wasm-opt` script under the install prefix.
+fn script(prefix: &std::path::Path) -> PathBuf {
+    prefix.join("node_modules/binaryen/bin/wasm-opt")
+}
+
 /// The installed `wasm-opt`: a Node.js script.
 #[derive(Debug, Clone)]
 pub struct WasmOpt {
@@ -68,13 +78,18 @@ pub struct WasmOpt {
 }
 
 impl WasmOpt {
+    /// Whether a finished install of the pinned `wasm-opt` is in `home`.
+    pub fn is_installed(home: &Home) -> bool {
+        let prefix = home.dir(DIR);
+        crate::toolchain::stamp_matches(&prefix, &spec()) && script(&prefix).is_file()
+    }
+
     /// The pinned `wasm-opt` in `home`, installed first unless a finished
     /// install of it is there.
     pub fn installed(home: &Home) -> Result<WasmOpt, WasmOptError> {
         let prefix = home.dir(DIR);
-        let script = prefix.join("node_modules/binaryen/bin/wasm-opt");
-        let spec = format!("binaryen@{VERSION}");
-        if crate::toolchain::stamp_matches(&prefix, &spec) && script.is_file() {
+        let (script, spec) = (script(&prefix), spec());
+        if Self::is_installed(home) {
             return Ok(WasmOpt { script });
         }
         let io = |source| WasmOptError::Io {

@@ -193,35 +193,20 @@ pub fn parse_returns(
         .zip(func.result)
         .and_then(|(id, ty)| made_resource(resolve, id, &ty));
     if let Some(resource) = made {
-        return match texts.first() {
-            None => Ok(Vec::new()),
-            Some(text) => Err(MockError::BadValue {
-                function: func.name.clone(),
-                index: 0,
-                value: text.clone(),
-                ty: crate::signature::ty(resolve, &Type::Id(resource)),
-                reason: format!(
-                    "the mock answers `{}` with a new `{}` at each call; remove `returns`",
-                    func.name,
-                    resolve.types[resource]
-                        .name
-                        .as_deref()
-                        .unwrap_or("resource")
-                ),
-            }),
-        };
+        let name = resolve.types[resource]
+            .name
+            .as_deref()
+            .unwrap_or("resource");
+        let reason = format!(
+            "the mock answers `{}` with a new `{name}` at each call; remove `returns`",
+            func.name
+        );
+        let ty = crate::signature::ty(resolve, &Type::Id(resource));
+        return answered_without_returns(func, texts, ty, reason);
     }
     if returns_byte_stream(resolve, func) {
-        return match texts.first() {
-            None => Ok(Vec::new()),
-            Some(text) => Err(MockError::BadValue {
-                function: func.name.clone(),
-                index: 0,
-                value: text.clone(),
-                ty: "stream<u8>".into(),
-                reason: "a stream has no WAVE form; give what each call's stream yields with `streams = [\"...\"]`".into(),
-            }),
-        };
+        let reason = "a stream has no WAVE form; give what each call's stream yields with `streams = [\"...\"]`";
+        return answered_without_returns(func, texts, "stream<u8>".into(), reason.into());
     }
     let ty = result_type(resolve, func)
         .map_err(|e| unsupported(format!("the result of `{}` is {e}", func.name)))?;
@@ -250,6 +235,27 @@ pub fn parse_returns(
             })
         })
         .collect()
+}
+
+/// No values, for a function the mock answers without `returns` (a new
+/// resource, a stream); the first of `texts`, if any, is refused with
+/// `reason`.
+fn answered_without_returns(
+    func: &Function,
+    texts: &[String],
+    ty: String,
+    reason: String,
+) -> Result<Vec<Value>, MockError> {
+    match texts.first() {
+        None => Ok(Vec::new()),
+        Some(text) => Err(MockError::BadValue {
+            function: func.name.clone(),
+            index: 0,
+            value: text.clone(),
+            ty,
+            reason,
+        }),
+    }
 }
 
 /// A WAVE parse error without its byte span (the caller points at it).

@@ -442,69 +442,16 @@ fn policy(bytes: &[u8]) -> Vec<String> {
 /// a component's DWARF costs it more than the rest; this walk costs a copy.
 /// `None` if the sections do not parse (decoding then reports why).
 fn without_nested_custom_sections(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut lean = Vec::with_capacity(bytes.len().min(1 << 20));
-    copy_sections(bytes, Depth::Top, &mut lean)?;
-    Some(lean)
+    crate::binary::rewrite(bytes, &mut WorldOnly)
 }
 
-/// Where a module or component is: the file itself, or nested in it.
-#[derive(Clone, Copy, PartialEq)]
-enum Depth {
-    Top,
-    Nested,
-}
+/// The rewrite of [`without_nested_custom_sections`].
+struct WorldOnly;
 
-/// Appends the module or component `bytes` to `out`, header and sections,
-/// leaving out the custom sections of nested ones (see
-/// [`without_nested_custom_sections`]).
-fn copy_sections(bytes: &[u8], depth: Depth, out: &mut Vec<u8>) -> Option<()> {
-    let component = wasmparser::Parser::is_component(bytes);
-    out.extend_from_slice(bytes.get(..8)?);
-    let mut reader = wasmparser::BinaryReader::new(bytes.get(8..)?, 8);
-    while !reader.eof() {
-        let id = reader.read_u8().ok()?;
-        let size = reader.read_var_u32().ok()?;
-        let content = reader.read_bytes(size as usize).ok()?;
-        match id {
-            CUSTOM if depth == Depth::Nested && !is_package_docs(content) => {}
-            CORE_MODULE | COMPONENT if component => {
-                let mut nested = Vec::with_capacity(content.len().min(1 << 16));
-                copy_sections(content, Depth::Nested, &mut nested)?;
-                push_section(out, id, &nested);
-            }
-            _ => push_section(out, id, content),
-        }
+impl crate::binary::Rewrite for WorldOnly {
+    fn keep_custom(&mut self, content: &[u8], nested: bool) -> bool {
+        !nested || crate::binary::custom_name(content) == Some("package-docs")
     }
-    Some(())
-}
-
-/// Section ids: a custom section (in modules and components), and a
-/// component's nested core module and component.
-const CUSTOM: u8 = 0;
-const CORE_MODULE: u8 = 1;
-const COMPONENT: u8 = 4;
-
-/// Whether a custom section's content is that of a `package-docs` section.
-fn is_package_docs(content: &[u8]) -> bool {
-    wasmparser::BinaryReader::new(content, 0)
-        .read_string()
-        .is_ok_and(|name| name == "package-docs")
-}
-
-/// Appends section `id` with `content`, its size as unsigned LEB128.
-fn push_section(out: &mut Vec<u8>, id: u8, content: &[u8]) {
-    out.push(id);
-    let mut size = content.len();
-    loop {
-        let byte = (size & 0x7f) as u8;
-        size >>= 7;
-        if size == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    }
-    out.extend_from_slice(content);
 }
 
 /// wit-parser's decoding of `bytes`, with its error as text. wit-parser
@@ -666,6 +613,7 @@ fn wit_component_printer() -> wit_component::WitPrinter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::binary::{CORE_MODULE, CUSTOM, push_section};
 
     /// A custom section: `name`, then `data`.
     fn custom(name: &str, data: &[u8]) -> Vec<u8> {

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod arguments;
+pub mod binary;
 pub mod decode;
 pub mod diagnostic;
 pub mod fmt;

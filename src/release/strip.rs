@@ -2,10 +2,8 @@
 //! names (unless kept) and other custom sections only tools read, at every
 //! level of nesting.
 //!
-//! The rewrite works on the binary's sections as bytes: every section it
-//! keeps is copied as it is, and a nested core module or component is
-//! rewritten the same way, so nothing is decoded and encoded again. Only
-//! the sizes of the sections around what was removed change.
+//! The rewrite works on the binary's sections as bytes
+//! ([`wcomp_core::binary`]): every section it keeps is copied as it is.
 
 /// Custom sections that never change what a component does: DWARF, source
 /// maps and build ids, the linker's feature list.
@@ -35,39 +33,25 @@ pub fn rewrite(
     keep_names: bool,
     module: &mut dyn FnMut(Vec<u8>) -> Vec<u8>,
 ) -> Option<Vec<u8>> {
-    let header = bytes.get(..8)?;
-    if header[..4] != *b"\0asm" {
-        return None;
-    }
-    // Layer 1 (bytes 6–7 of the header) is a component, 0 a core module.
-    let component = header[6] == 1;
-    let mut out = header.to_vec();
-    let mut at = 8;
-    while at < bytes.len() {
-        let id = bytes[at];
-        let (size, leb) = leb_u32(&bytes[at + 1..])?;
-        let start = at + 1 + leb;
-        let end = start.checked_add(size as usize)?;
-        let payload = bytes.get(start..end)?;
-        match (component, id) {
-            (_, CUSTOM) if !kept(custom_name(payload)?, keep_names) => {}
-            (true, CORE_MODULE) => {
-                let stripped = rewrite(payload, keep_names, module)?;
-                section(&mut out, id, &module(stripped));
-            }
-            (true, NESTED_COMPONENT) => {
-                section(&mut out, id, &rewrite(payload, keep_names, module)?);
-            }
-            _ => out.extend_from_slice(&bytes[at..end]),
-        }
-        at = end;
-    }
-    Some(out)
+    let mut how = Strip { keep_names, module };
+    wcomp_core::binary::rewrite(bytes, &mut how)
 }
 
-const CUSTOM: u8 = 0;
-const CORE_MODULE: u8 = 1;
-const NESTED_COMPONENT: u8 = 4;
+/// The rewrite of [`rewrite`].
+struct Strip<'a> {
+    keep_names: bool,
+    module: &'a mut dyn FnMut(Vec<u8>) -> Vec<u8>,
+}
+
+impl wcomp_core::binary::Rewrite for Strip<'_> {
+    fn keep_custom(&mut self, content: &[u8], _nested: bool) -> bool {
+        wcomp_core::binary::custom_name(content).is_some_and(|name| kept(name, self.keep_names))
+    }
+
+    fn module(&mut self, module: Vec<u8>) -> Vec<u8> {
+        (self.module)(module)
+    }
+}
 
 /// Whether the custom section `name` stays.
 fn kept(name: &str, keep_names: bool) -> bool {
@@ -75,41 +59,6 @@ fn kept(name: &str, keep_names: bool) -> bool {
         return false;
     }
     keep_names || !NAMES.contains(&name)
-}
-
-/// The name of the custom section whose payload is `payload`.
-fn custom_name(payload: &[u8]) -> Option<&str> {
-    let (len, leb) = leb_u32(payload)?;
-    let name = payload.get(leb..leb + len as usize)?;
-    std::str::from_utf8(name).ok()
-}
-
-/// Appends the section `id` with `payload`.
-fn section(out: &mut Vec<u8>, id: u8, payload: &[u8]) {
-    out.push(id);
-    let mut size = payload.len();
-    loop {
-        let byte = (size & 0x7f) as u8;
-        size >>= 7;
-        if size == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    }
-    out.extend_from_slice(payload);
-}
-
-/// An unsigned LEB128 `u32` at the start of `bytes`, and its length.
-fn leb_u32(bytes: &[u8]) -> Option<(u32, usize)> {
-    let mut value: u32 = 0;
-    for (i, &byte) in bytes.iter().take(5).enumerate() {
-        value |= u32::from(byte & 0x7f).checked_shl(7 * i as u32)?;
-        if byte & 0x80 == 0 {
-            return Some((value, i + 1));
-        }
-    }
-    None
 }
 
 #[cfg(test)]

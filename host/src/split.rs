@@ -81,17 +81,21 @@ pub(crate) struct SplitModule {
 /// when it has none, or when the rewrite could not keep it exact.
 ///
 /// Two shapes are rewritten: a component whose own core modules are large
-/// (what a toolchain builds), and a composition whose nested components
-/// are (what `wcomp compose` writes, even for one component): the outer
-/// component then imports each large module once and passes it to every
-/// instantiation of a nested component that carries it.
+/// (what a toolchain builds, nested components and all: wit-component
+/// nests a small one per exported interface), and a composition whose
+/// nested components are (what `wcomp compose` writes, even for one
+/// component): the outer component then imports each large module once
+/// and passes it to every instantiation of a nested component that
+/// carries it.
 pub(crate) fn split(bytes: &[u8]) -> Option<Split> {
     let sections = top_level_sections(bytes)?;
-    if sections.iter().any(|s| s.id == NESTED_COMPONENT) {
-        split_composition(bytes, &sections)
-    } else {
-        split_component(bytes, &sections, 0)
-    }
+    split_component(bytes, &sections, 0).or_else(|| {
+        sections
+            .iter()
+            .any(|s| s.id == NESTED_COMPONENT)
+            .then(|| split_composition(bytes, &sections))
+            .flatten()
+    })
 }
 
 /// A component's large core modules, each replaced in place by the import

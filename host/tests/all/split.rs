@@ -7,7 +7,7 @@ use crate::support;
 use std::path::Path;
 
 use support::*;
-use wcomp_host::{CacheOutcome, Loaded, RunError};
+use wcomp_host::{CacheOutcome, Host, Loaded, RunError, RunOptions};
 
 /// How many functions the large module has: more than 64 KiB of code.
 const FUNCTIONS: usize = 4000;
@@ -55,6 +55,35 @@ fn engine(imports_missing: bool) -> Vec<u8> {
         ""
     };
     component(world, imports, &engine_body())
+}
+
+/// A component as a toolchain builds one: a large core module of its own
+/// and, because its world exports an interface, a small component nested
+/// by wit-component to give the exported instance its type.
+fn engine_exporting_interface() -> Vec<u8> {
+    let body = engine_body().replace(
+        r#"(export "answer")"#,
+        r#"(export "api#answer")"#,
+    );
+    component(
+        "  export api: interface {\n    answer: func() -> u32;\n  }",
+        "",
+        &body,
+    )
+}
+
+/// Whether `bytes`, a component, has a component nested at its top level.
+fn has_nested_component(bytes: &[u8]) -> bool {
+    let mut depth = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload.unwrap() {
+            wasmparser::Payload::ComponentSection { .. } if depth == 0 => return true,
+            wasmparser::Payload::ModuleSection { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth -= 1,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `bytes` with a custom section added: other bytes, the same code.
@@ -119,6 +148,35 @@ async fn a_new_component_takes_its_large_module_from_the_cache_whole() {
         second.functions
     );
     assert_answers(&host, &second).await;
+}
+
+#[tokio::test]
+async fn a_component_with_nested_components_takes_its_large_module_from_the_cache() {
+    let engine = engine_exporting_interface();
+    assert!(has_nested_component(&engine), "the shape under test");
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(cache.path());
+    let first = load_into(&host, "first.wasm", &engine);
+    assert_eq!(first.cache, CacheOutcome::Compiled);
+    assert_answers_as(&host, &first, "api#answer()").await;
+
+    let host = cached_host(cache.path());
+    let other = with_custom_section(&engine, "other bytes");
+    let second = load_into(&host, "second.wasm", &other);
+    assert!(
+        functions_looked_up(&second) < 100,
+        "only the component's own glue is compiled, the module comes whole: {:?}",
+        second.functions
+    );
+    assert_answers_as(&host, &second, "api#answer()").await;
+}
+
+/// Calls `call` on `loaded` and checks it returns 42.
+async fn assert_answers_as(host: &Host, loaded: &Loaded, call: &str) {
+    let invocation = invoke_on(host, loaded, call, &RunOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{call}: {e:?}"));
+    assert_eq!(invocation.results, ["42"]);
 }
 
 #[tokio::test]

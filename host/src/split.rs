@@ -75,6 +75,8 @@ pub(crate) struct SplitModule {
     pub content: String,
     /// The module's bytes, as a range of the original component.
     pub range: Range<usize>,
+    /// The module's type, which its import declares.
+    pub ty: ModuleType,
 }
 
 /// The component `bytes` with its large core modules imported, or `None`
@@ -83,17 +85,24 @@ pub(crate) struct SplitModule {
 /// Two shapes are rewritten: a component whose own core modules are large
 /// (what a toolchain builds, nested components and all: wit-component
 /// nests a small one per exported interface), and a composition whose
-/// nested components are (what `wcomp compose` writes, even for one
-/// component): the outer component then imports each large module once
-/// and passes it to every instantiation of a nested component that
-/// carries it.
+/// nested components are, at any depth (what `wcomp compose` writes, even
+/// for one component, around what a toolchain may itself have composed,
+/// as componentize-qjs does): the outer component then imports each large
+/// module once and passes it to every instantiation of a nested component
+/// that carries it.
 pub(crate) fn split(bytes: &[u8]) -> Option<Split> {
+    split_at(bytes, 0)
+}
+
+/// [`split`] of the component `bytes`, which sits at `offset` of the file
+/// the modules' ranges are relative to.
+fn split_at(bytes: &[u8], offset: usize) -> Option<Split> {
     let sections = top_level_sections(bytes)?;
-    split_component(bytes, &sections, 0).or_else(|| {
+    split_component(bytes, &sections, offset).or_else(|| {
         sections
             .iter()
             .any(|s| s.id == NESTED_COMPONENT)
-            .then(|| split_composition(bytes, &sections))
+            .then(|| split_composition(bytes, &sections, offset))
             .flatten()
     })
 }
@@ -117,9 +126,9 @@ fn split_component(bytes: &[u8], sections: &[Section], offset: usize) -> Option<
             body,
             offset + section.body.start..offset + section.body.end,
             modules.len(),
-        );
+        )?;
         let mut types = CoreTypeSection::new();
-        types.ty().module(&module_type(body)?);
+        types.ty().module(&module.ty);
         types.append_to_component(&mut out);
         let mut imports = ComponentImportSection::new();
         // No core types came before: the n-th one inserted is n.
@@ -141,14 +150,15 @@ fn split_component(bytes: &[u8], sections: &[Section], offset: usize) -> Option<
 /// module first, and each instantiation of a split component gets its
 /// modules as arguments. Outer components with core items of their own
 /// are left whole (the inserted modules and types would shift them).
-fn split_composition(bytes: &[u8], sections: &[Section]) -> Option<Split> {
+/// `offset` is where `bytes` sits in the file the ranges are relative to.
+fn split_composition(bytes: &[u8], sections: &[Section], offset: usize) -> Option<Split> {
     if sections
         .iter()
         .any(|s| matches!(s.id, CORE_MODULE | CORE_INSTANCE | CORE_TYPE))
     {
         return None;
     }
-    let nested = split_nested(bytes, sections)?;
+    let nested = split_nested(bytes, sections, offset)?;
     if nested.modules.is_empty() {
         return None;
     }
@@ -156,9 +166,7 @@ fn split_composition(bytes: &[u8], sections: &[Section]) -> Option<Split> {
     let mut types = CoreTypeSection::new();
     let mut imports = ComponentImportSection::new();
     for (index, module) in nested.modules.iter().enumerate() {
-        types
-            .ty()
-            .module(&module_type(&bytes[module.range.clone()])?);
+        types.ty().module(&module.ty);
         imports.import(
             &module.name,
             wasm_encoder::ComponentTypeRef::Module(index as u32),
@@ -230,9 +238,10 @@ impl Nested {
     }
 }
 
-/// Splits each nested component of the composition; `None` if the outer
-/// component's index spaces cannot be followed.
-fn split_nested(bytes: &[u8], sections: &[Section]) -> Option<Nested> {
+/// Splits each nested component of the composition `bytes` (at `offset`
+/// of the file); `None` if the outer component's index spaces cannot be
+/// followed.
+fn split_nested(bytes: &[u8], sections: &[Section], offset: usize) -> Option<Nested> {
     let mut nested = Nested {
         rewritten: BTreeMap::new(),
         takes: BTreeMap::new(),
@@ -243,8 +252,7 @@ fn split_nested(bytes: &[u8], sections: &[Section]) -> Option<Nested> {
         let body = &bytes[section.body.clone()];
         match section.id {
             NESTED_COMPONENT => {
-                let inner = top_level_sections(body)?;
-                if let Some(split) = split_component(body, &inner, section.body.start) {
+                if let Some(split) = split_at(body, offset + section.body.start) {
                     let takes = split
                         .modules
                         .iter()
@@ -375,13 +383,14 @@ pub(crate) fn is_split_import(name: &str) -> bool {
 }
 
 /// `module`, at `range` of the file, the `index`-th one split from its
-/// component, hashed for its cache key.
-fn split_module(module: &[u8], range: Range<usize>, index: usize) -> SplitModule {
-    SplitModule {
+/// component, hashed for its cache key; `None` if its type does not read.
+fn split_module(module: &[u8], range: Range<usize>, index: usize) -> Option<SplitModule> {
+    Some(SplitModule {
         name: module_name(index),
         content: cache::content_hash(module),
         range,
-    }
+        ty: module_type(module)?,
+    })
 }
 
 /// The import name of the `index`-th module split from a component.

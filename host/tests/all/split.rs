@@ -61,10 +61,7 @@ fn engine(imports_missing: bool) -> Vec<u8> {
 /// and, because its world exports an interface, a small component nested
 /// by wit-component to give the exported instance its type.
 fn engine_exporting_interface() -> Vec<u8> {
-    let body = engine_body().replace(
-        r#"(export "answer")"#,
-        r#"(export "api#answer")"#,
-    );
+    let body = engine_body().replace(r#"(export "answer")"#, r#"(export "api#answer")"#);
     component(
         "  export api: interface {\n    answer: func() -> u32;\n  }",
         "",
@@ -200,6 +197,24 @@ async fn a_composition_takes_its_components_large_modules_from_the_cache() {
     let again = load_into(&host, "composed.wasm", &composition);
     assert_eq!(again.cache, CacheOutcome::Hit, "all of it from the cache");
     assert_answers(&host, &again).await;
+}
+
+#[tokio::test]
+async fn a_composition_of_a_composition_takes_the_innermost_large_modules_from_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(cache.path());
+    load_into(&host, "engine.wasm", &engine(false));
+
+    // What a toolchain that composes (componentize-qjs) builds, composed.
+    let twice = composed(&composed(&with_custom_section(&engine(false), "app")));
+    let host = cached_host(cache.path());
+    let loaded = load_into(&host, "composed.wasm", &twice);
+    assert!(
+        functions_looked_up(&loaded) < 100,
+        "the module two components deep comes whole: {:?}",
+        loaded.functions
+    );
+    assert_answers(&host, &loaded).await;
 }
 
 /// The whole-component entries in the cache at `dir`: compiled components

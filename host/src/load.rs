@@ -208,7 +208,7 @@ impl<T: Send + 'static> Host<T> {
             rejected: component.rejected.into_iter().collect(),
         };
         for split in &split.modules {
-            let module_bytes = &bytes[split.range.clone()];
+            let module_bytes = split.bytes(bytes);
             let module = cache::load_hashed::<Module>(
                 &self.engine,
                 module_bytes,

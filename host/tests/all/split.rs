@@ -69,6 +69,41 @@ fn engine_exporting_interface() -> Vec<u8> {
     )
 }
 
+/// How many data segments [`snapshot`] has: more than the split writes
+/// apart (32), so that some are merged.
+const SEGMENTS: u32 = 40;
+
+/// A component whose large module has data, as Wizer leaves a memory
+/// snapshot: `SEGMENTS` one-byte segments 4 bytes apart, the first `first`,
+/// the others 1, which `data` adds up with the zeros between them (42 for
+/// `first` 3).
+fn snapshot(first: u8) -> Vec<u8> {
+    let mut body = engine_body();
+    for i in 0..SEGMENTS {
+        let value = if i == 0 { first } else { 1 };
+        body.push_str(&format!(
+            "  (data (i32.const {}) \"\\{value:02x}\")\n",
+            16 + 4 * i
+        ));
+    }
+    body.push_str(&format!(
+        r#"  (func (export "data") (result i32) (local $at i32) (local $sum i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $at) (i32.const {})))
+      (local.set $sum (i32.add (local.get $sum) (i32.load8_u offset=16 (local.get $at))))
+      (local.set $at (i32.add (local.get $at) (i32.const 1)))
+      (br $next)))
+    (local.get $sum))
+"#,
+        4 * SEGMENTS
+    ));
+    component(
+        "  export answer: func() -> u32;\n  export data: func() -> u32;",
+        "",
+        &body,
+    )
+}
+
 /// Whether `bytes`, a component, has a component nested at its top level.
 fn has_nested_component(bytes: &[u8]) -> bool {
     let mut depth = 0;
@@ -99,14 +134,22 @@ fn with_custom_section(bytes: &[u8], text: &str) -> Vec<u8> {
 /// `component` instantiated inside a composition that exports its
 /// `answer`, the way `wcomp compose` wraps even a single component.
 fn composed(component: &[u8]) -> Vec<u8> {
+    composed_exporting(component, &["answer"])
+}
+
+/// `component` instantiated inside a composition that exports its
+/// `exports`.
+fn composed_exporting(component: &[u8], exports: &[&str]) -> Vec<u8> {
     use wac_graph::{CompositionGraph, EncodeOptions, types::Package};
     let mut graph = CompositionGraph::new();
     let package =
         Package::from_bytes("test:engine", None, component.to_vec(), graph.types_mut()).unwrap();
     let package = graph.register_package(package).unwrap();
     let instance = graph.instantiate(package);
-    let answer = graph.alias_instance_export(instance, "answer").unwrap();
-    graph.export(answer, "answer".to_owned()).unwrap();
+    for name in exports {
+        let export = graph.alias_instance_export(instance, name).unwrap();
+        graph.export(export, (*name).to_owned()).unwrap();
+    }
     graph
         .encode(EncodeOptions {
             define_components: true,
@@ -170,10 +213,40 @@ async fn a_component_with_nested_components_takes_its_large_module_from_the_cach
 
 /// Calls `call` on `loaded` and checks it returns 42.
 async fn assert_answers_as(host: &Host, loaded: &Loaded, call: &str) {
+    assert_returns(host, loaded, call, "42").await;
+}
+
+/// Calls `call` on `loaded` and checks it returns `expected`.
+async fn assert_returns(host: &Host, loaded: &Loaded, call: &str, expected: &str) {
     let invocation = invoke_on(host, loaded, call, &RunOptions::default())
         .await
         .unwrap_or_else(|e| panic!("{call}: {e:?}"));
-    assert_eq!(invocation.results, ["42"]);
+    assert_eq!(invocation.results, [expected], "{call}");
+}
+
+#[tokio::test]
+async fn a_new_snapshot_of_the_same_code_takes_the_code_from_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(cache.path());
+    let first = load_into(&host, "first.wasm", &snapshot(3));
+    assert_eq!(first.cache, CacheOutcome::Compiled);
+    assert_returns(&host, &first, "data()", "42").await;
+
+    // Other data, the same code, and in a composition (as `wcomp compose`
+    // writes it).
+    let host = cached_host(cache.path());
+    let second = load_into(
+        &host,
+        "composed.wasm",
+        &composed_exporting(&snapshot(4), &["answer", "data"]),
+    );
+    assert!(
+        functions_looked_up(&second) < 100,
+        "the module's code comes whole, its data apart: {:?}",
+        second.functions
+    );
+    assert_returns(&host, &second, "data()", "43").await;
+    assert_answers(&host, &second).await;
 }
 
 #[tokio::test]

@@ -86,6 +86,20 @@ pub(crate) struct SplitModule {
     pub ty: ModuleType,
 }
 
+/// Where [`split`] puts a large module's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Data {
+    /// With its code, in the module as it was: each instance maps the
+    /// module's memory image copy-on-write, which is what a host that
+    /// instantiates per request wants (its instances outnumber its
+    /// compiles).
+    WithCode,
+    /// Apart from its code where it can be (see [`data`]): the code is a
+    /// cache hit in every app of one world shape; each instance copies the
+    /// data into its memory.
+    Apart,
+}
+
 /// Where the bytes of a module a rewritten component imports are.
 #[derive(Debug, Clone)]
 pub(crate) enum ModuleBytes {
@@ -116,19 +130,19 @@ impl SplitModule {
 /// as componentize-qjs does): the outer component then imports each large
 /// module once and passes it to every instantiation of a nested component
 /// that carries it.
-pub(crate) fn split(bytes: &[u8]) -> Option<Split> {
-    split_at(bytes, 0)
+pub(crate) fn split(bytes: &[u8], placement: Data) -> Option<Split> {
+    split_at(bytes, 0, placement)
 }
 
 /// [`split`] of the component `bytes`, which sits at `offset` of the file
 /// the modules' ranges are relative to.
-fn split_at(bytes: &[u8], offset: usize) -> Option<Split> {
+fn split_at(bytes: &[u8], offset: usize, placement: Data) -> Option<Split> {
     let sections = top_level_sections(bytes)?;
-    split_component(bytes, &sections, offset).or_else(|| {
+    split_component(bytes, &sections, offset, placement).or_else(|| {
         sections
             .iter()
             .any(|s| s.id == NESTED_COMPONENT)
-            .then(|| split_composition(bytes, &sections, offset))
+            .then(|| split_composition(bytes, &sections, offset, placement))
             .flatten()
     })
 }
@@ -138,13 +152,18 @@ fn split_at(bytes: &[u8], offset: usize) -> Option<Split> {
 /// when its data can be written apart (see [`data`]), by a module added
 /// at the end. `offset` is where `bytes` sits in the file the ranges are
 /// relative to.
-fn split_component(bytes: &[u8], sections: &[Section], offset: usize) -> Option<Split> {
+fn split_component(
+    bytes: &[u8],
+    sections: &[Section],
+    offset: usize,
+    placement: Data,
+) -> Option<Split> {
     let large = |s: &Section| s.id == CORE_MODULE && s.body.len() >= MIN_SIZE;
     if sections.iter().any(|s| s.id == CORE_TYPE) || !sections.iter().any(large) {
         return None;
     }
     let places = Places::of(bytes, sections)?;
-    let data_apart = data::defers_safely(bytes);
+    let data_apart = placement == Data::Apart && data::defers_safely(bytes);
     let mut out = bytes.get(..8)?.to_vec();
     let mut modules: Vec<SplitModule> = Vec::new();
     let mut deferred = Deferred::default();
@@ -299,14 +318,19 @@ impl Deferred {
 /// modules as arguments. Outer components with core items of their own
 /// are left whole (the inserted modules and types would shift them).
 /// `offset` is where `bytes` sits in the file the ranges are relative to.
-fn split_composition(bytes: &[u8], sections: &[Section], offset: usize) -> Option<Split> {
+fn split_composition(
+    bytes: &[u8],
+    sections: &[Section],
+    offset: usize,
+    placement: Data,
+) -> Option<Split> {
     if sections
         .iter()
         .any(|s| matches!(s.id, CORE_MODULE | CORE_INSTANCE | CORE_TYPE))
     {
         return None;
     }
-    let nested = split_nested(bytes, sections, offset)?;
+    let nested = split_nested(bytes, sections, offset, placement)?;
     if nested.modules.is_empty() {
         return None;
     }
@@ -389,7 +413,12 @@ impl Nested {
 /// Splits each nested component of the composition `bytes` (at `offset`
 /// of the file); `None` if the outer component's index spaces cannot be
 /// followed.
-fn split_nested(bytes: &[u8], sections: &[Section], offset: usize) -> Option<Nested> {
+fn split_nested(
+    bytes: &[u8],
+    sections: &[Section],
+    offset: usize,
+    placement: Data,
+) -> Option<Nested> {
     let mut nested = Nested {
         rewritten: BTreeMap::new(),
         takes: BTreeMap::new(),
@@ -400,7 +429,7 @@ fn split_nested(bytes: &[u8], sections: &[Section], offset: usize) -> Option<Nes
         let body = &bytes[section.body.clone()];
         match section.id {
             NESTED_COMPONENT => {
-                if let Some(split) = split_at(body, offset + section.body.start) {
+                if let Some(split) = split_at(body, offset + section.body.start, placement) {
                     let takes = split
                         .modules
                         .iter()

@@ -290,6 +290,31 @@ async fn a_composition_of_a_composition_takes_the_innermost_large_modules_from_t
     assert_answers(&host, &loaded).await;
 }
 
+#[tokio::test]
+async fn a_host_that_instantiates_per_request_keeps_a_modules_data_with_its_code() {
+    let cache = tempfile::tempdir().unwrap();
+    let pooling = || {
+        Host::builder()
+            .pooling_allocator(true)
+            .cache_dir(Some(cache.path().to_owned()))
+            .build()
+            .unwrap()
+    };
+    let host = pooling();
+    load_into(&host, "first.wasm", &snapshot(3));
+    let host = pooling();
+    let second = load_into(&host, "second.wasm", &snapshot(4));
+    if !host.pooling() {
+        return; // no room for the pools here: nothing to check
+    }
+    assert!(
+        functions_looked_up(&second) > FUNCTIONS as u64,
+        "the module, with its copy-on-write data, is compiled again: {:?}",
+        second.functions
+    );
+    assert_returns(&host, &second, "data()", "43").await;
+}
+
 /// The whole-component entries in the cache at `dir`: compiled components
 /// and modules, not functions.
 fn whole_entries(dir: &Path) -> usize {

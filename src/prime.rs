@@ -41,6 +41,15 @@ pub struct Starter {
     toolchain: String,
 }
 
+/// The hosts a starter is compiled by: the one its next step uses, as the
+/// cache keys code by the engine's settings.
+pub struct Hosts {
+    /// As `wcomp run` makes it.
+    pub run: Host,
+    /// As `wcomp serve` makes it without a timeout, for HTTP starters.
+    pub serve: Host,
+}
+
 /// What priming one starter took.
 #[derive(Debug, Clone, Copy)]
 pub struct Primed {
@@ -99,15 +108,24 @@ impl Starter {
     }
 
     /// What its stamp says: the toolchain and how it was primed, so that
-    /// a home primed the old way (the component as built) is primed again.
+    /// a home primed the old way (the component as built, or an HTTP
+    /// starter for `wcomp run`) is primed again.
     fn stamp_text(&self) -> String {
-        format!("{}; composed", self.toolchain)
+        let next = if self.is_served() { "; served" } else { "" };
+        format!("{}; composed{next}", self.toolchain)
+    }
+
+    /// Whether the starter is an HTTP handler, which `wcomp serve` runs.
+    fn is_served(&self) -> bool {
+        self.world
+            .and_then(scaffold::http::Starter::parse)
+            .is_some()
     }
 
     /// Scaffolds, builds, composes and compiles the starter in a temporary
     /// app, then stamps it.
     #[allow(clippy::result_large_err, reason = "once per starter, at setup")]
-    pub fn prime(&self, home: &Home, host: &Host) -> Result<Primed, PrimeError> {
+    pub fn prime(&self, home: &Home, hosts: &Hosts) -> Result<Primed, PrimeError> {
         let dir = tempfile::Builder::new()
             .prefix("wcomp-prime-")
             .tempdir()
@@ -146,6 +164,11 @@ impl Starter {
         let composed = dir.path().join("composed.wasm");
         let bytes = wcomp_compose::plan(&app)?.encode()?;
         std::fs::write(&composed, bytes).map_err(PrimeError::Io)?;
+        let host = if self.is_served() {
+            &hosts.serve
+        } else {
+            &hosts.run
+        };
         let loaded = host.load(&composed)?;
         let _ =
             wcomp_core::fs::write_atomically(&stamp(home, self.name), self.stamp_text().as_bytes());

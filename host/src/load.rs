@@ -182,7 +182,13 @@ impl<T: Send + 'static> Host<T> {
         decode::expect_component(path, bytes)?;
         // The rewrite is an optimisation: should it ever fail to compile,
         // the component is compiled whole, which reports any real error.
-        if let Some(compiled) = split::split(bytes).and_then(|s| self.compile_split(bytes, &s).ok())
+        let placement = if self.pooling() {
+            split::Data::WithCode
+        } else {
+            split::Data::Apart
+        };
+        if let Some(compiled) =
+            split::split(bytes, placement).and_then(|s| self.compile_split(bytes, &s).ok())
         {
             return Ok(compiled);
         }
@@ -208,7 +214,7 @@ impl<T: Send + 'static> Host<T> {
             rejected: component.rejected.into_iter().collect(),
         };
         for split in &split.modules {
-            let module_bytes = &bytes[split.range.clone()];
+            let module_bytes = split.bytes(bytes);
             let module = cache::load_hashed::<Module>(
                 &self.engine,
                 module_bytes,

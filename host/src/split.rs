@@ -13,23 +13,30 @@
 //! the same place in the module index space. The host compiles that module on its
 //! own, caches it by its bytes, and gives it to the rewritten component
 //! through the linker. What runs is the same code; only where it was
-//! compiled changes. Components the rewrite cannot keep exact (ones with
-//! core type definitions of their own, whose indices an inserted type
-//! would shift) are left whole.
+//! compiled changes. A module whose code comes with a memory snapshot
+//! (componentize-js's StarlingMonkey) is imported as its code alone, its
+//! data written by a small module the rewrite adds (see [`data`]), so
+//! that the code is a cache hit in every app of the same world shape.
+//! Components the rewrite cannot keep exact (ones with core type
+//! definitions of their own, whose indices an inserted type would shift)
+//! are left whole.
+
+mod data;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{
-    ComponentImportSection, ComponentSection, CoreTypeSection, Encode, EntityType, ModuleType,
-    RawSection,
+    ComponentImportSection, ComponentSection, CoreTypeSection, Encode, EntityType, ModuleArg,
+    ModuleType, RawSection,
 };
 use wasmparser::{
     BinaryReader, ComponentAlias, ComponentAliasSectionReader, ComponentExportSectionReader,
     ComponentExternalKind, ComponentImportSectionReader, ComponentInstance,
     ComponentInstanceSectionReader, ComponentOuterAliasKind, ComponentTypeRef, ExternalKind,
-    Parser, Payload, TypeRef,
+    Instance, InstanceSectionReader, Parser, Payload, TypeRef,
 };
 
 use crate::cache;
@@ -73,49 +80,118 @@ pub(crate) struct SplitModule {
     pub name: String,
     /// The module's content hash ([`cache::content_hash`]), its cache key.
     pub content: String,
-    /// The module's bytes, as a range of the original component.
-    pub range: Range<usize>,
+    /// The module's bytes.
+    pub source: ModuleBytes,
+    /// The module's type, which its import declares.
+    pub ty: ModuleType,
+}
+
+/// Where [`split`] puts a large module's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Data {
+    /// With its code, in the module as it was: each instance maps the
+    /// module's memory image copy-on-write, which is what a host that
+    /// instantiates per request wants (its instances outnumber its
+    /// compiles).
+    WithCode,
+    /// Apart from its code where it can be (see [`data`]): the code is a
+    /// cache hit in every app of one world shape; each instance copies the
+    /// data into its memory.
+    Apart,
+}
+
+/// Where the bytes of a module a rewritten component imports are.
+#[derive(Debug, Clone)]
+pub(crate) enum ModuleBytes {
+    /// A range of the original component: the module as it was.
+    InFile(Range<usize>),
+    /// A module's code without its data (see [`data`]).
+    Code(Arc<[u8]>),
+}
+
+impl SplitModule {
+    /// The module's bytes, given `file`, the original component.
+    pub(crate) fn bytes<'a>(&'a self, file: &'a [u8]) -> &'a [u8] {
+        match &self.source {
+            ModuleBytes::InFile(range) => &file[range.clone()],
+            ModuleBytes::Code(code) => code,
+        }
+    }
 }
 
 /// The component `bytes` with its large core modules imported, or `None`
 /// when it has none, or when the rewrite could not keep it exact.
 ///
 /// Two shapes are rewritten: a component whose own core modules are large
-/// (what a toolchain builds), and a composition whose nested components
-/// are (what `wcomp compose` writes, even for one component): the outer
-/// component then imports each large module once and passes it to every
-/// instantiation of a nested component that carries it.
-pub(crate) fn split(bytes: &[u8]) -> Option<Split> {
+/// (what a toolchain builds, nested components and all: wit-component
+/// nests a small one per exported interface), and a composition whose
+/// nested components are, at any depth (what `wcomp compose` writes, even
+/// for one component, around what a toolchain may itself have composed,
+/// as componentize-qjs does): the outer component then imports each large
+/// module once and passes it to every instantiation of a nested component
+/// that carries it.
+pub(crate) fn split(bytes: &[u8], placement: Data) -> Option<Split> {
+    split_at(bytes, 0, placement)
+}
+
+/// [`split`] of the component `bytes`, which sits at `offset` of the file
+/// the modules' ranges are relative to.
+fn split_at(bytes: &[u8], offset: usize, placement: Data) -> Option<Split> {
     let sections = top_level_sections(bytes)?;
-    if sections.iter().any(|s| s.id == NESTED_COMPONENT) {
-        split_composition(bytes, &sections)
-    } else {
-        split_component(bytes, &sections, 0)
-    }
+    split_component(bytes, &sections, offset, placement).or_else(|| {
+        sections
+            .iter()
+            .any(|s| s.id == NESTED_COMPONENT)
+            .then(|| split_composition(bytes, &sections, offset, placement))
+            .flatten()
+    })
 }
 
 /// A component's large core modules, each replaced in place by the import
-/// of a module of its type. `offset` is where `bytes` sits in the file the
-/// ranges are relative to.
-fn split_component(bytes: &[u8], sections: &[Section], offset: usize) -> Option<Split> {
-    if sections.iter().any(|s| s.id == CORE_TYPE) {
+/// of a module of its type: of the module itself, or of its code alone
+/// when its data can be written apart (see [`data`]), by a module added
+/// at the end. `offset` is where `bytes` sits in the file the ranges are
+/// relative to.
+fn split_component(
+    bytes: &[u8],
+    sections: &[Section],
+    offset: usize,
+    placement: Data,
+) -> Option<Split> {
+    let large = |s: &Section| s.id == CORE_MODULE && s.body.len() >= MIN_SIZE;
+    if sections.iter().any(|s| s.id == CORE_TYPE) || !sections.iter().any(large) {
         return None;
     }
+    let places = Places::of(bytes, sections)?;
+    let data_apart = placement == Data::Apart && data::defers_safely(bytes);
     let mut out = bytes.get(..8)?.to_vec();
     let mut modules: Vec<SplitModule> = Vec::new();
-    for section in sections {
-        let body = &bytes[section.body.clone()];
-        if section.id != CORE_MODULE || body.len() < MIN_SIZE {
+    let mut deferred = Deferred::default();
+    for (at, section) in sections.iter().enumerate() {
+        if !large(section) {
             out.extend_from_slice(&bytes[section.whole.clone()]);
             continue;
         }
-        let module = split_module(
-            body,
-            offset + section.body.start..offset + section.body.end,
-            modules.len(),
-        );
+        let body = &bytes[section.body.clone()];
+        // Only code worth a cache entry of its own is worth its data's
+        // copy-on-write image, which the data module's copy replaces.
+        let stripped = data_apart
+            .then(|| data::strip(body))
+            .flatten()
+            .filter(|stripped| stripped.code.len() >= MIN_SIZE);
+        let module = match stripped {
+            Some(stripped) => {
+                deferred.push(stripped.data, places.instances_of(at));
+                let code: Arc<[u8]> = stripped.code.into();
+                split_module(&code, ModuleBytes::Code(code.clone()), modules.len())
+            }
+            None => {
+                let range = offset + section.body.start..offset + section.body.end;
+                split_module(body, ModuleBytes::InFile(range), modules.len())
+            }
+        }?;
         let mut types = CoreTypeSection::new();
-        types.ty().module(&module_type(body)?);
+        types.ty().module(&module.ty);
         types.append_to_component(&mut out);
         let mut imports = ComponentImportSection::new();
         // No core types came before: the n-th one inserted is n.
@@ -126,10 +202,114 @@ fn split_component(bytes: &[u8], sections: &[Section], offset: usize) -> Option<
         imports.append_to_component(&mut out);
         modules.push(module);
     }
-    (!modules.is_empty()).then_some(Split {
+    deferred.append_to(&mut out, places.modules);
+    Some(Split {
         bytes: out,
         modules,
     })
+}
+
+/// Where a component's core modules and core instances are in their index
+/// spaces.
+struct Places {
+    /// By section: the index of the module it defines.
+    module_at: BTreeMap<usize, u32>,
+    /// By module: the core instances that instantiate it.
+    instantiations: BTreeMap<u32, Vec<u32>>,
+    /// How many modules the component has.
+    modules: u32,
+}
+
+impl Places {
+    /// The places of `bytes`' modules and instances; `None` if a section
+    /// does not read, or if the component has core types (from outer
+    /// aliases) that an inserted type would shift.
+    fn of(bytes: &[u8], sections: &[Section]) -> Option<Places> {
+        let mut places = Places {
+            module_at: BTreeMap::new(),
+            instantiations: BTreeMap::new(),
+            modules: 0,
+        };
+        let mut instances = 0u32;
+        for (at, section) in sections.iter().enumerate() {
+            let body = &bytes[section.body.clone()];
+            let added = match section.id {
+                CORE_MODULE => {
+                    places.module_at.insert(at, places.modules);
+                    places.modules += 1;
+                    continue;
+                }
+                COMPONENT_IMPORT => imported(body)?,
+                ALIAS => aliased(body)?,
+                CORE_INSTANCE => {
+                    let reader = InstanceSectionReader::new(BinaryReader::new(body, 0)).ok()?;
+                    for instance in reader {
+                        if let Instance::Instantiate { module_index, .. } = instance.ok()? {
+                            places
+                                .instantiations
+                                .entry(module_index)
+                                .or_default()
+                                .push(instances);
+                        }
+                        instances += 1;
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if added.core_types > 0 {
+                return None;
+            }
+            places.modules += added.modules;
+        }
+        Some(places)
+    }
+
+    /// The core instances of the module section `at` defines.
+    fn instances_of(&self, at: usize) -> Vec<u32> {
+        self.module_at
+            .get(&at)
+            .and_then(|module| self.instantiations.get(module))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The data modules of a component's modules split from their data (see
+/// [`data`]), each with the instances whose memory it writes.
+#[derive(Default)]
+struct Deferred {
+    data: Vec<(Vec<u8>, Vec<u32>)>,
+}
+
+impl Deferred {
+    fn push(&mut self, module: Vec<u8>, instances: Vec<u32>) {
+        self.data.push((module, instances));
+    }
+
+    /// Adds the data modules, and an instance of one per instance of its
+    /// module, to the end of `out`, a component of `modules` modules: they
+    /// come after every module and instance, so no index shifts.
+    fn append_to(self, out: &mut Vec<u8>, modules: u32) {
+        if self.data.is_empty() {
+            return;
+        }
+        let mut instances = wasm_encoder::InstanceSection::new();
+        for (index, (module, of)) in (modules..).zip(&self.data) {
+            RawSection {
+                id: CORE_MODULE,
+                data: module,
+            }
+            .append_to_component(out);
+            for instance in of {
+                instances.instantiate(
+                    index,
+                    [(data::INSTANCE_ARG, ModuleArg::Instance(*instance))],
+                );
+            }
+        }
+        instances.append_to_component(out);
+    }
 }
 
 /// A composition whose nested components have large core modules: each
@@ -137,14 +317,20 @@ fn split_component(bytes: &[u8], sections: &[Section], offset: usize) -> Option<
 /// module first, and each instantiation of a split component gets its
 /// modules as arguments. Outer components with core items of their own
 /// are left whole (the inserted modules and types would shift them).
-fn split_composition(bytes: &[u8], sections: &[Section]) -> Option<Split> {
+/// `offset` is where `bytes` sits in the file the ranges are relative to.
+fn split_composition(
+    bytes: &[u8],
+    sections: &[Section],
+    offset: usize,
+    placement: Data,
+) -> Option<Split> {
     if sections
         .iter()
         .any(|s| matches!(s.id, CORE_MODULE | CORE_INSTANCE | CORE_TYPE))
     {
         return None;
     }
-    let nested = split_nested(bytes, sections)?;
+    let nested = split_nested(bytes, sections, offset, placement)?;
     if nested.modules.is_empty() {
         return None;
     }
@@ -152,9 +338,7 @@ fn split_composition(bytes: &[u8], sections: &[Section]) -> Option<Split> {
     let mut types = CoreTypeSection::new();
     let mut imports = ComponentImportSection::new();
     for (index, module) in nested.modules.iter().enumerate() {
-        types
-            .ty()
-            .module(&module_type(&bytes[module.range.clone()])?);
+        types.ty().module(&module.ty);
         imports.import(
             &module.name,
             wasm_encoder::ComponentTypeRef::Module(index as u32),
@@ -226,9 +410,15 @@ impl Nested {
     }
 }
 
-/// Splits each nested component of the composition; `None` if the outer
-/// component's index spaces cannot be followed.
-fn split_nested(bytes: &[u8], sections: &[Section]) -> Option<Nested> {
+/// Splits each nested component of the composition `bytes` (at `offset`
+/// of the file); `None` if the outer component's index spaces cannot be
+/// followed.
+fn split_nested(
+    bytes: &[u8],
+    sections: &[Section],
+    offset: usize,
+    placement: Data,
+) -> Option<Nested> {
     let mut nested = Nested {
         rewritten: BTreeMap::new(),
         takes: BTreeMap::new(),
@@ -239,8 +429,7 @@ fn split_nested(bytes: &[u8], sections: &[Section]) -> Option<Nested> {
         let body = &bytes[section.body.clone()];
         match section.id {
             NESTED_COMPONENT => {
-                let inner = top_level_sections(body)?;
-                if let Some(split) = split_component(body, &inner, section.body.start) {
+                if let Some(split) = split_at(body, offset + section.body.start, placement) {
                     let takes = split
                         .modules
                         .iter()
@@ -251,52 +440,67 @@ fn split_nested(bytes: &[u8], sections: &[Section]) -> Option<Nested> {
                 }
                 components += 1;
             }
-            COMPONENT_IMPORT => components += imported_components(body)?,
-            ALIAS => components += aliased_components(body)?,
+            COMPONENT_IMPORT | ALIAS => {
+                let added = match section.id {
+                    COMPONENT_IMPORT => imported(body)?,
+                    _ => aliased(body)?,
+                };
+                // Inserted modules and types would shift these.
+                if added.modules > 0 || added.core_types > 0 {
+                    return None;
+                }
+                components += added.components;
+            }
             _ => {}
         }
     }
     Some(nested)
 }
 
-/// How many components an import section imports; `None` if it imports a
-/// core module (whose index the inserted ones would shift).
-fn imported_components(body: &[u8]) -> Option<u32> {
+/// How many items of the sorts the rewrites follow a section adds to its
+/// component's index spaces.
+#[derive(Default)]
+struct Counts {
+    components: u32,
+    modules: u32,
+    core_types: u32,
+}
+
+/// What an import section adds; `None` if it does not read.
+fn imported(body: &[u8]) -> Option<Counts> {
     let reader = ComponentImportSectionReader::new(BinaryReader::new(body, 0)).ok()?;
-    let mut count = 0;
+    let mut counts = Counts::default();
     for import in reader {
         match import.ok()?.ty {
-            ComponentTypeRef::Component(_) => count += 1,
-            ComponentTypeRef::Module(_) => return None,
+            ComponentTypeRef::Component(_) => counts.components += 1,
+            ComponentTypeRef::Module(_) => counts.modules += 1,
             _ => {}
         }
     }
-    Some(count)
+    Some(counts)
 }
 
-/// How many components an alias section names; `None` if it names a core
-/// module or core type (whose indices the inserted ones would shift).
-fn aliased_components(body: &[u8]) -> Option<u32> {
+/// What an alias section adds; `None` if it does not read.
+fn aliased(body: &[u8]) -> Option<Counts> {
     let reader = ComponentAliasSectionReader::new(BinaryReader::new(body, 0)).ok()?;
-    let mut count = 0;
+    let mut counts = Counts::default();
     for alias in reader {
         match alias.ok()? {
             ComponentAlias::InstanceExport { kind, .. } => match kind {
-                ComponentExternalKind::Component => count += 1,
-                ComponentExternalKind::Module => return None,
+                ComponentExternalKind::Component => counts.components += 1,
+                ComponentExternalKind::Module => counts.modules += 1,
                 _ => {}
             },
             ComponentAlias::Outer { kind, .. } => match kind {
-                ComponentOuterAliasKind::Component => count += 1,
-                ComponentOuterAliasKind::CoreModule | ComponentOuterAliasKind::CoreType => {
-                    return None;
-                }
+                ComponentOuterAliasKind::Component => counts.components += 1,
+                ComponentOuterAliasKind::CoreModule => counts.modules += 1,
+                ComponentOuterAliasKind::CoreType => counts.core_types += 1,
                 ComponentOuterAliasKind::Type => {}
             },
             ComponentAlias::CoreInstanceExport { .. } => {}
         }
     }
-    Some(count)
+    Some(counts)
 }
 
 /// An instance section's contents with each instantiation of a split
@@ -370,14 +574,15 @@ pub(crate) fn is_split_import(name: &str) -> bool {
     name.starts_with("wcomp-module-")
 }
 
-/// `module`, at `range` of the file, the `index`-th one split from its
-/// component, hashed for its cache key.
-fn split_module(module: &[u8], range: Range<usize>, index: usize) -> SplitModule {
-    SplitModule {
+/// `module`, found at `source`, the `index`-th one split from its
+/// component, hashed for its cache key; `None` if its type does not read.
+fn split_module(module: &[u8], source: ModuleBytes, index: usize) -> Option<SplitModule> {
+    Some(SplitModule {
         name: module_name(index),
         content: cache::content_hash(module),
-        range,
-    }
+        source,
+        ty: module_type(module)?,
+    })
 }
 
 /// The import name of the `index`-th module split from a component.

@@ -85,6 +85,14 @@ impl CacheMax {
     }
 }
 
+/// `builder` set up as `wcomp serve` runs a handler: instances from pools,
+/// epoch checks only when `timeouts` (a timeout, or an artifact of `wcomp
+/// compile`, which has them compiled in) needs them. Priming an HTTP
+/// starter compiles with the same settings: the cache keys code by them.
+pub fn serving(builder: HostBuilder, timeouts: bool) -> HostBuilder {
+    builder.pooling_allocator(true).timeouts(timeouts)
+}
+
 /// A host whose compiled code goes to the cache under `home`.
 pub fn cached_host(home: &Home, max: &CacheMax) -> HostBuilder {
     Host::builder()

@@ -7,7 +7,7 @@ use std::time::Duration;
 use wcomp_core::fmt::Count;
 use wcomp_host::serve::{self, RequestRecord, ServeOptions, Server};
 
-use super::host_options::{LimitOptions, SandboxOptions};
+use super::host_options::{LimitOptions, SandboxOptions, serving};
 use super::run::{process_stdio, report_compile};
 use super::trace_options::{TraceOptions, Tracing};
 use crate::ui::Ui;
@@ -92,13 +92,13 @@ impl ServeCommand {
         }
         let precompiled = wcomp_host::precompiled::is_precompiled(&self.file)?;
         let host = Arc::new(
-            self.limits
-                .host_builder(ui)
-                .pooling_allocator(true)
-                // Guests without a timeout run without epoch checks, but
-                // an artifact of `wcomp compile` has them compiled in.
-                .timeouts(self.limits.timeout.is_some() || precompiled)
-                .build()?,
+            // Guests without a timeout run without epoch checks, but an
+            // artifact of `wcomp compile` has them compiled in.
+            serving(
+                self.limits.host_builder(ui),
+                self.limits.timeout.is_some() || precompiled,
+            )
+            .build()?,
         );
         let bytes = self.handler_bytes(precompiled)?;
         let tracing = self.trace.start()?.map(Arc::new);

@@ -5,8 +5,8 @@ use wcomp_compose::Lang;
 
 use wcomp_core::fmt::Elapsed;
 
-use super::host_options::{CacheMax, cached_host};
-use crate::prime::Starter;
+use super::host_options::{CacheMax, cached_host, serving};
+use crate::prime::{Hosts, Starter};
 use crate::toolchain::{Home, Installed};
 use crate::ui::Ui;
 
@@ -157,13 +157,16 @@ fn prime(
     if starters.is_empty() {
         return Ok(false);
     }
-    let host = cached_host(home, max).build()?;
+    let hosts = Hosts {
+        run: cached_host(home, max).build()?,
+        serve: serving(cached_host(home, max), false).build()?,
+    };
     for starter in starters {
         ui.status(
             "Priming",
             format_args!("the caches with a {} starter app", starter.name),
         );
-        match starter.prime(home, &host) {
+        match starter.prime(home, &hosts) {
             Ok(primed) => ui.status(
                 "Primed",
                 format_args!(

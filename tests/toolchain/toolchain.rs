@@ -44,7 +44,7 @@ pub fn setup_is_idempotent_and_doctor_reports_ready() {
 /// An install that stopped halfway (no completion stamp) is redone, never
 /// taken for a finished one; then priming, in that fresh home, compiles
 /// what the first app needs: its first run takes the engine from the cache
-/// and compiles only the app's own glue.
+/// and compiles only the app's own glue, composed or as built.
 pub fn interrupted_install_is_redone_and_priming_serves_the_first_app() {
     let tmp = tempfile::tempdir().unwrap();
     let venv = tmp.path().join("python");
@@ -111,6 +111,15 @@ pub fn interrupted_install_is_redone_and_priming_serves_the_first_app() {
     assert!(
         total < 5_000 && total - reused < 200,
         "the first app compiled {} of {total} functions:\n{first}",
+        total - reused
+    );
+    // The component as built (not composed) carries the same engine.
+    let bare = in_app(&["run", "target/wcomp/hello.wasm"]);
+    assert_eq!(bare.stdout, "Hello from hello!\n");
+    let (reused, total) = functions_from_the_cache(&bare.stderr);
+    assert!(
+        total - reused < 200,
+        "the component as built compiled {} of {total} functions:\n{bare}",
         total - reused
     );
 }

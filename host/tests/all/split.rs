@@ -7,7 +7,7 @@ use crate::support;
 use std::path::Path;
 
 use support::*;
-use wcomp_host::{CacheOutcome, Loaded, RunError};
+use wcomp_host::{CacheOutcome, Host, Loaded, RunError, RunOptions};
 
 /// How many functions the large module has: more than 64 KiB of code.
 const FUNCTIONS: usize = 4000;
@@ -57,6 +57,67 @@ fn engine(imports_missing: bool) -> Vec<u8> {
     component(world, imports, &engine_body())
 }
 
+/// A component as a toolchain builds one: a large core module of its own
+/// and, because its world exports an interface, a small component nested
+/// by wit-component to give the exported instance its type.
+fn engine_exporting_interface() -> Vec<u8> {
+    let body = engine_body().replace(r#"(export "answer")"#, r#"(export "api#answer")"#);
+    component(
+        "  export api: interface {\n    answer: func() -> u32;\n  }",
+        "",
+        &body,
+    )
+}
+
+/// How many data segments [`snapshot`] has: more than the split writes
+/// apart (32), so that some are merged.
+const SEGMENTS: u32 = 40;
+
+/// A component whose large module has data, as Wizer leaves a memory
+/// snapshot: `SEGMENTS` one-byte segments 4 bytes apart, the first `first`,
+/// the others 1, which `data` adds up with the zeros between them (42 for
+/// `first` 3).
+fn snapshot(first: u8) -> Vec<u8> {
+    let mut body = engine_body();
+    for i in 0..SEGMENTS {
+        let value = if i == 0 { first } else { 1 };
+        body.push_str(&format!(
+            "  (data (i32.const {}) \"\\{value:02x}\")\n",
+            16 + 4 * i
+        ));
+    }
+    body.push_str(&format!(
+        r#"  (func (export "data") (result i32) (local $at i32) (local $sum i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $at) (i32.const {})))
+      (local.set $sum (i32.add (local.get $sum) (i32.load8_u offset=16 (local.get $at))))
+      (local.set $at (i32.add (local.get $at) (i32.const 1)))
+      (br $next)))
+    (local.get $sum))
+"#,
+        4 * SEGMENTS
+    ));
+    component(
+        "  export answer: func() -> u32;\n  export data: func() -> u32;",
+        "",
+        &body,
+    )
+}
+
+/// Whether `bytes`, a component, has a component nested at its top level.
+fn has_nested_component(bytes: &[u8]) -> bool {
+    let mut depth = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload.unwrap() {
+            wasmparser::Payload::ComponentSection { .. } if depth == 0 => return true,
+            wasmparser::Payload::ModuleSection { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth -= 1,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// `bytes` with a custom section added: other bytes, the same code.
 fn with_custom_section(bytes: &[u8], text: &str) -> Vec<u8> {
     let name = "wcomp-test";
@@ -73,14 +134,22 @@ fn with_custom_section(bytes: &[u8], text: &str) -> Vec<u8> {
 /// `component` instantiated inside a composition that exports its
 /// `answer`, the way `wcomp compose` wraps even a single component.
 fn composed(component: &[u8]) -> Vec<u8> {
+    composed_exporting(component, &["answer"])
+}
+
+/// `component` instantiated inside a composition that exports its
+/// `exports`.
+fn composed_exporting(component: &[u8], exports: &[&str]) -> Vec<u8> {
     use wac_graph::{CompositionGraph, EncodeOptions, types::Package};
     let mut graph = CompositionGraph::new();
     let package =
         Package::from_bytes("test:engine", None, component.to_vec(), graph.types_mut()).unwrap();
     let package = graph.register_package(package).unwrap();
     let instance = graph.instantiate(package);
-    let answer = graph.alias_instance_export(instance, "answer").unwrap();
-    graph.export(answer, "answer".to_owned()).unwrap();
+    for name in exports {
+        let export = graph.alias_instance_export(instance, name).unwrap();
+        graph.export(export, (*name).to_owned()).unwrap();
+    }
     graph
         .encode(EncodeOptions {
             define_components: true,
@@ -122,6 +191,65 @@ async fn a_new_component_takes_its_large_module_from_the_cache_whole() {
 }
 
 #[tokio::test]
+async fn a_component_with_nested_components_takes_its_large_module_from_the_cache() {
+    let engine = engine_exporting_interface();
+    assert!(has_nested_component(&engine), "the shape under test");
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(cache.path());
+    let first = load_into(&host, "first.wasm", &engine);
+    assert_eq!(first.cache, CacheOutcome::Compiled);
+    assert_answers_as(&host, &first, "api#answer()").await;
+
+    let host = cached_host(cache.path());
+    let other = with_custom_section(&engine, "other bytes");
+    let second = load_into(&host, "second.wasm", &other);
+    assert!(
+        functions_looked_up(&second) < 100,
+        "only the component's own glue is compiled, the module comes whole: {:?}",
+        second.functions
+    );
+    assert_answers_as(&host, &second, "api#answer()").await;
+}
+
+/// Calls `call` on `loaded` and checks it returns 42.
+async fn assert_answers_as(host: &Host, loaded: &Loaded, call: &str) {
+    assert_returns(host, loaded, call, "42").await;
+}
+
+/// Calls `call` on `loaded` and checks it returns `expected`.
+async fn assert_returns(host: &Host, loaded: &Loaded, call: &str, expected: &str) {
+    let invocation = invoke_on(host, loaded, call, &RunOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{call}: {e:?}"));
+    assert_eq!(invocation.results, [expected], "{call}");
+}
+
+#[tokio::test]
+async fn a_new_snapshot_of_the_same_code_takes_the_code_from_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(cache.path());
+    let first = load_into(&host, "first.wasm", &snapshot(3));
+    assert_eq!(first.cache, CacheOutcome::Compiled);
+    assert_returns(&host, &first, "data()", "42").await;
+
+    // Other data, the same code, and in a composition (as `wcomp compose`
+    // writes it).
+    let host = cached_host(cache.path());
+    let second = load_into(
+        &host,
+        "composed.wasm",
+        &composed_exporting(&snapshot(4), &["answer", "data"]),
+    );
+    assert!(
+        functions_looked_up(&second) < 100,
+        "the module's code comes whole, its data apart: {:?}",
+        second.functions
+    );
+    assert_returns(&host, &second, "data()", "43").await;
+    assert_answers(&host, &second).await;
+}
+
+#[tokio::test]
 async fn a_composition_takes_its_components_large_modules_from_the_cache() {
     let cache = tempfile::tempdir().unwrap();
     let host = cached_host(cache.path());
@@ -142,6 +270,49 @@ async fn a_composition_takes_its_components_large_modules_from_the_cache() {
     let again = load_into(&host, "composed.wasm", &composition);
     assert_eq!(again.cache, CacheOutcome::Hit, "all of it from the cache");
     assert_answers(&host, &again).await;
+}
+
+#[tokio::test]
+async fn a_composition_of_a_composition_takes_the_innermost_large_modules_from_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(cache.path());
+    load_into(&host, "engine.wasm", &engine(false));
+
+    // What a toolchain that composes (componentize-qjs) builds, composed.
+    let twice = composed(&composed(&with_custom_section(&engine(false), "app")));
+    let host = cached_host(cache.path());
+    let loaded = load_into(&host, "composed.wasm", &twice);
+    assert!(
+        functions_looked_up(&loaded) < 100,
+        "the module two components deep comes whole: {:?}",
+        loaded.functions
+    );
+    assert_answers(&host, &loaded).await;
+}
+
+#[tokio::test]
+async fn a_host_that_instantiates_per_request_keeps_a_modules_data_with_its_code() {
+    let cache = tempfile::tempdir().unwrap();
+    let pooling = || {
+        Host::builder()
+            .pooling_allocator(true)
+            .cache_dir(Some(cache.path().to_owned()))
+            .build()
+            .unwrap()
+    };
+    let host = pooling();
+    load_into(&host, "first.wasm", &snapshot(3));
+    let host = pooling();
+    let second = load_into(&host, "second.wasm", &snapshot(4));
+    if !host.pooling() {
+        return; // no room for the pools here: nothing to check
+    }
+    assert!(
+        functions_looked_up(&second) > FUNCTIONS as u64,
+        "the module, with its copy-on-write data, is compiled again: {:?}",
+        second.functions
+    );
+    assert_returns(&host, &second, "data()", "43").await;
 }
 
 /// The whole-component entries in the cache at `dir`: compiled components

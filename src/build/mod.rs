@@ -305,7 +305,7 @@ pub fn build(
     let (ready, failed) = install_toolchains(&home, stale, progress);
     summaries.extend(failed);
     let shrinker = (opts.release && !ready.is_empty())
-        .then(|| crate::release::Shrinker::new(&home, opts.keep_names, true));
+        .then(|| crate::release::Shrinker::new(&home, opts.keep_names));
     let built = build_in_parallel(&ready, opts.jobs, &state, shrinker.as_ref(), progress);
     summaries.extend(built);
     state

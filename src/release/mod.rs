@@ -69,13 +69,10 @@ pub enum ShrinkError {
 
 impl Shrinker {
     /// A shrinker keeping names or not, optimizing with the `wasm-opt` of
-    /// `home` when `optimize` (installed first if need be).
-    pub fn new(home: &Home, keep_names: bool, optimize: bool) -> Shrinker {
-        let wasm_opt = match optimize {
-            true => WasmOpt::installed(home)
-                .map_err(|e| format!("not optimized with wasm-opt: {:?}", miette::Report::new(e))),
-            false => Err(String::new()),
-        };
+    /// `home` (installed first if need be; without it, stripping only).
+    pub fn new(home: &Home, keep_names: bool) -> Shrinker {
+        let wasm_opt = WasmOpt::installed(home)
+            .map_err(|e| format!("not optimized with wasm-opt: {:?}", miette::Report::new(e)));
         Shrinker {
             keep_names,
             wasm_opt,
@@ -88,7 +85,6 @@ impl Shrinker {
     pub fn shrink(&self, bytes: &[u8]) -> Result<(Vec<u8>, Shrunk), ShrinkError> {
         let mut optimized = 0;
         let mut warnings: Vec<String> = self.wasm_opt.as_ref().err().cloned().into_iter().collect();
-        warnings.retain(|w| !w.is_empty());
         let mut optimize = |module: Vec<u8>| match self.optimize(&module) {
             Ok(Some(smaller)) => {
                 optimized += 1;

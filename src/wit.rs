@@ -1001,17 +1001,22 @@ mod tests {
         wit_component::encode(&resolve, id, false).unwrap()
     }
 
+    /// A folder `wit/` in `dir` holding `calc.wit` with `text`.
+    fn app_wit(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
+        let wit = dir.join("wit");
+        std::fs::create_dir_all(&wit).unwrap();
+        std::fs::write(wit.join("calc.wit"), text).unwrap();
+        wit
+    }
+
     #[test]
     fn fetched_packages_join_the_dependencies_unless_local() {
         use super::{WitError, WitSet};
         let dir = tempfile::tempdir().unwrap();
-        let wit = dir.path().join("wit");
-        std::fs::create_dir_all(&wit).unwrap();
-        std::fs::write(
-            wit.join("calc.wit"),
+        let wit = app_wit(
+            dir.path(),
             "package docs:calc@0.1.0;\nworld cli {\n  import docs:adder/add@0.1.0;\n  export wasi:cli/run@0.2.12;\n}\n",
-        )
-        .unwrap();
+        );
         let fetched = dir.path().join("docs-adder@0.1.0.wasm");
         std::fs::write(
             &fetched,
@@ -1041,9 +1046,14 @@ mod tests {
         .unwrap();
         let set = WitSet::load_with(Some(&wit), &[], None, std::slice::from_ref(&fetched)).unwrap();
         assert!(set.world("adder").is_err());
+    }
 
-        // The packages a fetched one uses come with it (here `docs:types`,
-        // which neither the app nor the vendored WASI defines).
+    /// The packages a fetched one uses come with it (here `docs:types`,
+    /// which neither the app nor the vendored WASI defines).
+    #[test]
+    fn the_packages_a_fetched_package_uses_come_with_it() {
+        use super::WitSet;
+        let dir = tempfile::tempdir().unwrap();
         let mut resolve = wcomp_core::wasi::resolve().clone();
         resolve
             .push_str(
@@ -1059,11 +1069,10 @@ mod tests {
             .unwrap();
         let wide = dir.path().join("docs-wide@0.1.0.wasm");
         std::fs::write(&wide, wit_component::encode(&resolve, id, false).unwrap()).unwrap();
-        std::fs::write(
-            wit.join("calc.wit"),
+        let wit = app_wit(
+            dir.path(),
             "package docs:calc@0.1.0;\nworld cli {\n  import docs:wide/add@0.1.0;\n  export wasi:cli/run@0.2.12;\n}\n",
-        )
-        .unwrap();
+        );
         let set = WitSet::load_with(Some(&wit), &[], None, std::slice::from_ref(&wide)).unwrap();
         let world = super::World::from_set(set, "cli").unwrap();
         assert!(
@@ -1075,8 +1084,16 @@ mod tests {
             "{:?}",
             world.resolve.package_names.keys().collect::<Vec<_>>()
         );
+    }
 
-        // A component is not a WIT package.
+    #[test]
+    fn a_component_is_not_a_fetched_wit_package() {
+        use super::WitSet;
+        let dir = tempfile::tempdir().unwrap();
+        let wit = app_wit(
+            dir.path(),
+            "package docs:calc@0.1.0;\nworld cli {\n  export wasi:cli/run@0.2.12;\n}\n",
+        );
         let component = dir.path().join("component.wasm");
         std::fs::write(&component, wat::parse_str("(component)").unwrap()).unwrap();
         let err = WitSet::load_with(Some(&wit), &[], None, &[component])

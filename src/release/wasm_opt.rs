@@ -111,7 +111,7 @@ impl WasmOpt {
             dir: prefix.clone(),
             source,
         })?;
-        wcomp_core::fs::write_atomically(&prefix.join(".wcomp-installed"), spec.as_bytes())
+        wcomp_core::fs::write_atomically(&prefix.join(crate::toolchain::STAMP), spec.as_bytes())
             .map_err(|e| io(e.source))?;
         Ok(WasmOpt { script })
     }

@@ -157,7 +157,7 @@ impl Home {
 }
 
 /// The stamp file that marks a finished install and what it installed.
-const STAMP: &str = ".wcomp-installed";
+pub(crate) const STAMP: &str = ".wcomp-installed";
 
 /// Whether the install in `dir` finished and installed exactly `spec`.
 pub(crate) fn stamp_matches(dir: &Path, spec: &str) -> bool {

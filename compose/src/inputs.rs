@@ -24,8 +24,10 @@ use wac_types::Package;
 use wcomp_core::decode::FunctionToValidate;
 use wcomp_core::{Component, DecodeError};
 
-use crate::plan::{decode_error, package, read};
+use crate::plan::{decode_error, package, read, read_stamped};
+use crate::validated::Validated;
 use crate::{App, ComposeError, Memo};
+use wcomp_core::fs::FileStamp;
 
 /// A component of the app as read.
 pub(crate) struct Input<'a> {
@@ -34,7 +36,10 @@ pub(crate) struct Input<'a> {
     pub path: PathBuf,
     /// Its bytes, until [`packages`] hands them to wac-graph.
     pub bytes: Vec<u8>,
-    /// Whether these very bytes were validated before (the memo has them).
+    /// Its file's stamp when it was read (see [`crate::validated`]).
+    pub stamp: Option<FileStamp>,
+    /// Whether these very bytes were validated before: the memo has them,
+    /// or the file has the stamp it had when it last validated.
     pub validated: bool,
     /// Its world: from the memo, or decoded when first asked for.
     pub world: OnceCell<Component>,
@@ -105,9 +110,10 @@ pub(crate) fn read_all<'a>(
     app: &'a App,
     memo: Option<&Memo>,
 ) -> Result<Vec<Input<'a>>, ComposeError> {
+    let validated = Validated::load(app);
     let mut inputs: Vec<Input<'a>> = Vec::new();
     for name in app.component_names() {
-        let (path, bytes) = match read(app, name) {
+        let (path, bytes, stamp) = match read_stamped(app, name) {
             Ok(read) => read,
             // A component before it that does not check out comes first.
             Err(e) => {
@@ -120,11 +126,18 @@ pub(crate) fn read_all<'a>(
             name,
             path,
             bytes,
-            validated: seen.is_some(),
+            validated: seen.is_some() || validated.covers(name, stamp.as_ref()),
+            stamp,
             world: seen.flatten().map_or_else(OnceCell::new, OnceCell::from),
         });
     }
     Ok(inputs)
+}
+
+/// Records that `inputs`, which checked out, validated (see
+/// [`crate::validated`]).
+pub(crate) fn remember_validated(app: &App, inputs: &[Input<'_>]) {
+    Validated::load(app).record(app, inputs.iter().map(|i| (i.name, i.stamp)));
 }
 
 /// Makes each input a package of `graph`, handing it the input's bytes.
@@ -180,16 +193,20 @@ pub(crate) fn check_and_plan<T>(
         .collect();
     let validation = Validation::default();
     let (planned, invalid) = std::thread::scope(|scope| {
-        let validating = scope.spawn(|| validation.run(&unchecked));
+        // Nothing to validate: no thread either.
+        let validating =
+            (!unchecked.is_empty()).then(|| scope.spawn(|| validation.run(&unchecked)));
         let planned = match first_malformed(inputs, &bytes) {
             Some((index, error)) => Err(Failure::Decode(index, error)),
             None => plan(&Worlds::new(app, inputs, Some(&bytes))).map_err(Failure::Plan),
         };
         // Planning is done: help validate the function bodies left.
-        validation.help();
-        validating
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        if let Some(validating) = validating {
+            validation.help();
+            validating
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
         let invalid = match validation.failed.load(Ordering::Acquire) {
             // Which component, and where: checked again in order.
             true => first_invalid(&unchecked),

@@ -26,6 +26,7 @@ mod parts;
 mod plan;
 mod render;
 mod signature;
+mod validated;
 
 pub use capabilities::{Capabilities, Capability, DeniedImport, DenyError, UnknownCapability};
 pub use error::{ComposeError, ComposeWarning};

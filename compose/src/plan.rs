@@ -19,6 +19,7 @@ use wac_graph::{
     CompositionGraph, EncodeError, EncodeOptions, InstantiationArgumentError, NodeId, Processor,
 };
 use wac_types::{ItemKind, Package};
+use wcomp_core::fs::FileStamp;
 use wcomp_core::names::{InterfaceName, is_toolchain_export, names_compatible, plug_matches};
 
 use crate::error::quoted;
@@ -161,6 +162,7 @@ fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
     let mut plan = inputs::check_and_plan(app, &inputs, &packages, memo, |worlds| {
         wire(app, &graph, &packages, worlds)
     })?;
+    inputs::remember_validated(app, &inputs);
     // wac-graph takes the bytes: a world still needed is read again.
     let worlds = Worlds::new(app, &inputs, None);
     plan.build_graph(&mut graph, app, &worlds, packages)?;
@@ -1023,14 +1025,22 @@ fn top_level_imports(bytes: &[u8]) -> Result<Vec<String>, wasmparser::BinaryRead
 /// Where component `name` is, and its bytes; a clear error when it is
 /// missing.
 pub(crate) fn read(app: &App, name: &str) -> Result<(PathBuf, Vec<u8>), ComposeError> {
+    read_stamped(app, name).map(|(path, bytes, _)| (path, bytes))
+}
+
+/// [`read`], with the file's stamp as it was read (see [`crate::validated`]).
+pub(crate) fn read_stamped(
+    app: &App,
+    name: &str,
+) -> Result<(PathBuf, Vec<u8>, Option<FileStamp>), ComposeError> {
     let not_in_app = || ComposeError::NotInApp {
         component: name.to_owned(),
         manifest: app.path().to_owned(),
     };
     let path = app.component_wasm(name).ok_or_else(not_in_app)?;
     let entry = app.component(name).ok_or_else(not_in_app)?;
-    match wcomp_core::fs::read_regular(&path) {
-        Ok(bytes) => Ok((path, bytes)),
+    match wcomp_core::fs::read_regular_stamped(&path) {
+        Ok((bytes, stamp)) => Ok((path, bytes, stamp)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let (span, label, help) = match &entry.wasm {
                 Some(wasm) => (

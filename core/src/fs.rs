@@ -81,6 +81,80 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// [`read_regular`], with the file's [`FileStamp`] as it was once read.
+pub fn read_regular_stamped(path: &Path) -> io::Result<(Vec<u8>, Option<FileStamp>)> {
+    let mut file = open_regular(path)?;
+    let mut bytes = Vec::with_capacity(file.metadata()?.len() as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok((bytes, FileStamp::of(&file)))
+}
+
+/// What the kernel records of a file's identity and last change: device,
+/// inode, size, modification and change times. Any write, copy or rename
+/// over the file changes it, and the change time cannot be set back, so a
+/// file with the stamp it had when something was checked has not changed
+/// since, unless it was changing while it was read: see
+/// [`FileStamp::settled`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    fields: [u64; 7],
+}
+
+impl FileStamp {
+    /// The stamp of an open file; `None` where the platform gives no change
+    /// time.
+    #[cfg(unix)]
+    pub fn of(file: &std::fs::File) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = file.metadata().ok()?;
+        let as_u64 = |n: i64| n as u64;
+        Some(FileStamp {
+            fields: [
+                meta.dev(),
+                meta.ino(),
+                meta.size(),
+                as_u64(meta.mtime()),
+                as_u64(meta.mtime_nsec()),
+                as_u64(meta.ctime()),
+                as_u64(meta.ctime_nsec()),
+            ],
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_: &std::fs::File) -> Option<FileStamp> {
+        None
+    }
+
+    /// Whether the file last changed `after` or more before `now`: one
+    /// still being written when it was read has a later stamp by then, so
+    /// only a settled stamp may stand for the bytes read.
+    pub fn settled(&self, now: std::time::SystemTime, after: std::time::Duration) -> bool {
+        let [.., seconds, nanoseconds] = self.fields;
+        let changed = std::time::UNIX_EPOCH + std::time::Duration::new(seconds, nanoseconds as u32);
+        now.duration_since(changed).is_ok_and(|age| age >= after)
+    }
+
+    /// The stamp as bytes, to record it.
+    pub fn to_bytes(&self) -> [u8; 56] {
+        let mut bytes = [0; 56];
+        for (chunk, field) in bytes.chunks_exact_mut(8).zip(self.fields) {
+            chunk.copy_from_slice(&field.to_le_bytes());
+        }
+        bytes
+    }
+
+    /// A stamp recorded with [`FileStamp::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Option<FileStamp> {
+        let bytes: &[u8; 56] = bytes.try_into().ok()?;
+        let mut fields = [0; 7];
+        for (field, chunk) in fields.iter_mut().zip(bytes.chunks_exact(8)) {
+            *field = u64::from_le_bytes(chunk.try_into().ok()?);
+        }
+        Some(FileStamp { fields })
+    }
+}
+
 /// Reads the regular file at `path` as UTF-8 text.
 pub fn read_regular_to_string(path: &Path) -> io::Result<String> {
     String::from_utf8(read_regular(path)?)

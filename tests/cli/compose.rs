@@ -84,6 +84,32 @@ fn views_of_the_plan_and_the_recorded_policy() {
     );
 }
 
+/// A component file that validated is not validated again while it is
+/// unchanged, and is once it changes, even to bytes of the same size whose
+/// only change is an invalid instruction.
+#[test]
+fn a_component_changed_since_it_validated_is_validated_again() {
+    let app = policy_app();
+    let dir = app.path();
+    let compose = || run(wcomp().current_dir(dir).args(["compose", "-q"]), &[]);
+    // Only files unchanged for 2 s are remembered as validated.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    compose().success();
+    assert!(dir.join("target/wcomp/validated").is_file());
+    compose().success();
+
+    let case = repo().join("compose/tests/cases/capabilities-default");
+    let wat = std::fs::read_to_string(case.join("greeter.wat")).unwrap();
+    let invalid = wat::parse_str(wat.replace("i32.const 2", "i64.const 2")).unwrap();
+    let greeter = dir.join("greeter.wasm");
+    assert_eq!(invalid.len() as u64, greeter.metadata().unwrap().len());
+    std::fs::write(&greeter, invalid).unwrap();
+    let refused = compose();
+    assert_eq!(refused.code, 1, "{refused}");
+    assert!(refused.stderr.contains("greeter"), "{refused}");
+    assert!(refused.stderr.contains("type mismatch"), "{refused}");
+}
+
 /// `wcomp compose` stopped by Ctrl-C or SIGTERM at points spread over its
 /// run leaves no `.wcomp-*.tmp` beside the output: the temporary file of a
 /// write under way is removed before the process exits (130 or 143).

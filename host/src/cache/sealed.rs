@@ -28,7 +28,9 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use std::time::{Duration, SystemTime};
+use wcomp_core::fs::FileStamp;
 
 /// The last bytes of every sealed entry: the format and its version.
 const MAGIC: &[u8; 8] = b"wccw\x01\0\0\0";
@@ -101,7 +103,7 @@ fn check_as_of(path: &Path, key: &[u8; 32], now: SystemTime) -> Result<Option<()
     // read here. (One cut short under us by someone else would fault, as
     // it would in Wasmtime's own mapping of it.)
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|_| BadEntry::Damaged)?;
-    let stamp = Stamp::of(&file);
+    let stamp = FileStamp::of(&file);
     let code = unseal(&map, key)?;
     if stamp
         .as_ref()
@@ -112,7 +114,7 @@ fn check_as_of(path: &Path, key: &[u8; 32], now: SystemTime) -> Result<Option<()
     if digest(code.bytes) != code.digest {
         return Err(BadEntry::Damaged);
     }
-    if let Some(stamp) = stamp.filter(|stamp| stamp.settled(now)) {
+    if let Some(stamp) = stamp.filter(|stamp| stamp.settled(now, SETTLED)) {
         remember(path, key, &stamp);
     }
     Ok(Some(()))
@@ -147,71 +149,25 @@ fn unseal<'a>(entry: &'a [u8], key: &[u8; 32]) -> Result<Sealed<'a>, BadEntry> {
     })
 }
 
-/// What the kernel records of a file's identity and last change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Stamp {
-    /// Device, inode, size, modification and change times (seconds and
-    /// nanoseconds).
-    fields: [u64; 7],
-}
-
-impl Stamp {
-    /// The stamp of an open file; `None` where the platform gives no change
-    /// time (then every load hashes).
-    #[cfg(unix)]
-    fn of(file: &File) -> Option<Stamp> {
-        use std::os::unix::fs::MetadataExt;
-        let meta = file.metadata().ok()?;
-        let as_u64 = |n: i64| n as u64;
-        Some(Stamp {
-            fields: [
-                meta.dev(),
-                meta.ino(),
-                meta.size(),
-                as_u64(meta.mtime()),
-                as_u64(meta.mtime_nsec()),
-                as_u64(meta.ctime()),
-                as_u64(meta.ctime_nsec()),
-            ],
-        })
-    }
-
-    #[cfg(not(unix))]
-    fn of(_: &File) -> Option<Stamp> {
-        None
-    }
-
-    /// Whether the file last changed [`SETTLED`] or more before `now`.
-    fn settled(&self, now: SystemTime) -> bool {
-        let [.., seconds, nanoseconds] = self.fields;
-        let changed = UNIX_EPOCH + Duration::new(seconds, nanoseconds as u32);
-        now.duration_since(changed).is_ok_and(|age| age >= SETTLED)
-    }
-
-    /// The memo's bytes for this stamp and `key`.
-    fn memo(&self, key: &[u8; 32]) -> Vec<u8> {
-        let mut bytes = key.to_vec();
-        for field in self.fields {
-            bytes.extend_from_slice(&field.to_le_bytes());
-        }
-        bytes
-    }
-}
-
 /// The memo of the entry at `path`.
 pub(crate) fn memo_path(path: &Path) -> PathBuf {
     path.with_extension(MEMO_EXTENSION)
 }
 
 /// Whether the entry at `path` passed its check for `key` with this stamp.
-fn memo_matches(path: &Path, key: &[u8; 32], stamp: &Stamp) -> bool {
-    std::fs::read(memo_path(path)).is_ok_and(|memo| memo == stamp.memo(key))
+fn memo_matches(path: &Path, key: &[u8; 32], stamp: &FileStamp) -> bool {
+    std::fs::read(memo_path(path)).is_ok_and(|memo| memo == memo_bytes(key, stamp))
 }
 
 /// Records that the entry at `path` passed its check for `key`. A memo that
 /// cannot be written only means the next load hashes again.
-fn remember(path: &Path, key: &[u8; 32], stamp: &Stamp) {
-    let _ = super::write_unsynced(&memo_path(path), &stamp.memo(key));
+fn remember(path: &Path, key: &[u8; 32], stamp: &FileStamp) {
+    let _ = super::write_unsynced(&memo_path(path), &memo_bytes(key, stamp));
+}
+
+/// A memo's bytes: the key, then the stamp.
+fn memo_bytes(key: &[u8; 32], stamp: &FileStamp) -> Vec<u8> {
+    [key.as_slice(), &stamp.to_bytes()].concat()
 }
 
 /// The BLAKE3 digest of compiled code, on every core when it is large.

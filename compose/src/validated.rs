@@ -1,0 +1,150 @@
+//! Which input files a composition validated, remembered across
+//! processes.
+//!
+//! Every input component is validated whole, function bodies included,
+//! before it is composed; for an app of small components that is most of
+//! what `wcomp compose` does. A plan that checked out records, in
+//! `target/wcomp/validated`, the [`FileStamp`] each input file had when it
+//! was read. A later plan that reads a file with the same stamp (same
+//! device, inode, size, modification and change times) reads bytes that
+//! were validated, and does not validate them again; any write, copy or
+//! rename over the file changes its stamp. Only stamps of files that had
+//! not changed for [`SETTLED`] are recorded: one written while it was read
+//! is validated again next time. A record that cannot be read or written
+//! costs only a validation.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use wcomp_core::fs::FileStamp;
+
+use crate::App;
+
+/// The record's file name, in the app's build folder.
+const FILE: &str = "validated";
+/// The first bytes of the record: its format and version.
+const MAGIC: &[u8; 8] = b"wcval\x01\0\0";
+/// How long ago a file must have last changed for its stamp to be recorded.
+const SETTLED: Duration = Duration::from_secs(2);
+
+/// The stamps of the app's input files when they last validated, by
+/// component name.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Validated {
+    stamps: BTreeMap<String, FileStamp>,
+}
+
+impl Validated {
+    /// The app's record; empty when there is none or it does not parse.
+    pub(crate) fn load(app: &App) -> Self {
+        std::fs::read(path(app))
+            .ok()
+            .and_then(|bytes| Self::parse(&bytes))
+            .unwrap_or_default()
+    }
+
+    /// Whether component `name`'s file, with `stamp`, validated before.
+    pub(crate) fn covers(&self, name: &str, stamp: Option<&FileStamp>) -> bool {
+        stamp.is_some_and(|stamp| self.stamps.get(name) == Some(stamp))
+    }
+
+    /// Records that the files of `stamps` (by component name) validated,
+    /// those that had settled; writes the record when that changes it.
+    pub(crate) fn record<'a>(
+        mut self,
+        app: &App,
+        stamps: impl IntoIterator<Item = (&'a str, Option<FileStamp>)>,
+    ) {
+        let now = SystemTime::now();
+        let mut recorded = BTreeMap::new();
+        for (name, stamp) in stamps {
+            if let Some(stamp) = stamp.filter(|s| s.settled(now, SETTLED)) {
+                recorded.insert(name.to_owned(), stamp);
+            }
+        }
+        if recorded == self.stamps {
+            return;
+        }
+        self.stamps = recorded;
+        let path = path(app);
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = wcomp_core::fs::write_atomically(&path, &self.to_bytes());
+    }
+
+    /// The record as written: the magic, then per component its name's
+    /// length (4 bytes), its name, and its stamp.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = MAGIC.to_vec();
+        for (name, stamp) in &self.stamps {
+            bytes.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(name.as_bytes());
+            bytes.extend_from_slice(&stamp.to_bytes());
+        }
+        bytes
+    }
+
+    /// A record written by [`Validated::to_bytes`]; `None` when it is not
+    /// one whole.
+    fn parse(bytes: &[u8]) -> Option<Self> {
+        let mut rest = bytes.strip_prefix(MAGIC.as_slice())?;
+        let mut stamps = BTreeMap::new();
+        while !rest.is_empty() {
+            let (len, after) = rest.split_at_checked(4)?;
+            let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
+            let (name, after) = after.split_at_checked(len)?;
+            let (stamp, after) = after.split_at_checked(56)?;
+            stamps.insert(
+                String::from_utf8(name.to_vec()).ok()?,
+                FileStamp::from_bytes(stamp)?,
+            );
+            rest = after;
+        }
+        Some(Validated { stamps })
+    }
+}
+
+/// Where the app's record is.
+fn path(app: &App) -> PathBuf {
+    app.build_dir().join(FILE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_reads_back_and_a_damaged_one_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("adder.wasm");
+        std::fs::write(&file, b"bytes").unwrap();
+        let stamp = FileStamp::of(&std::fs::File::open(&file).unwrap()).unwrap();
+        let record = Validated {
+            stamps: BTreeMap::from([("adder".to_owned(), stamp)]),
+        };
+        let bytes = record.to_bytes();
+        let parsed = Validated::parse(&bytes).unwrap();
+        assert!(parsed.covers("adder", Some(&stamp)));
+        assert!(!parsed.covers("other", Some(&stamp)));
+        assert!(!parsed.covers("adder", None));
+        assert_eq!(Validated::parse(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(Validated::parse(b"not a record"), None);
+    }
+
+    #[test]
+    fn a_file_written_again_is_not_covered() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("adder.wasm");
+        std::fs::write(&file, b"bytes").unwrap();
+        let before = FileStamp::of(&std::fs::File::open(&file).unwrap()).unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+        std::fs::write(&file, b"BYTES").unwrap();
+        let after = FileStamp::of(&std::fs::File::open(&file).unwrap()).unwrap();
+        let record = Validated {
+            stamps: BTreeMap::from([("adder".to_owned(), before)]),
+        };
+        assert!(!record.covers("adder", Some(&after)));
+    }
+}

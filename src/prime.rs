@@ -197,6 +197,7 @@ fn starter_build() -> BuildOptions {
         force: true,
         jobs: 1,
         package: None,
+        precompile: None,
     }
 }
 

@@ -71,6 +71,17 @@ const EXPORTED_ONLY: &[&str] = &[
     "wasi:http/handler",
 ];
 
+/// Whether `export`, an interface name in WIT syntax (versioned or not), is
+/// an HTTP handler: `wasi:http/handler` (WASI 0.3) or
+/// `wasi:http/incoming-handler` (WASI 0.2), which `wcomp serve` serves.
+pub fn is_http_handler(export: &str) -> bool {
+    let unversioned = export.split_once('@').map_or(export, |(name, _)| name);
+    matches!(
+        unversioned,
+        "wasi:http/handler" | "wasi:http/incoming-handler"
+    )
+}
+
 /// Each vendored package parsed on its own, not yet resolved against the
 /// others: for adding to a user's WIT what it does not define itself.
 /// Parsed once per process: a build loads a world for every component.

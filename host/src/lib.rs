@@ -54,7 +54,7 @@ pub use call::{Call, Invocation};
 pub use engine::{Host, HostBuilder, TICK};
 pub use error::{BadCall, Cause, LimitReached, RunError};
 pub use limits::Limits;
-pub use load::Loaded;
+pub use load::{Loaded, Warmed};
 pub use outgoing::OutgoingHttp;
 pub use state::{DirGrant, Grants, Stdio, StoreData};
 pub use stdin::ReadAheadStdin;

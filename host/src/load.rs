@@ -46,6 +46,22 @@ pub struct Loaded<T: 'static = ()> {
     pub load_time: Duration,
 }
 
+/// What [`Host::warm`] did: whether the code was in the cache already, how
+/// many functions it compiled.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Warmed {
+    /// Whether all of it came from the cache.
+    pub cache: Outcome,
+    /// When it was compiled: how many functions came from the cache.
+    pub functions: FunctionReuse,
+    /// Cache entries that failed their check, and were compiled again and
+    /// replaced.
+    pub rejected: Vec<Rejected>,
+    /// How long reading and compiling took.
+    pub took: Duration,
+}
+
 /// A component's code, compiled or from the cache.
 #[derive(Clone)]
 pub(crate) struct Compiled {
@@ -107,6 +123,26 @@ impl<T: Send + 'static> Host<T> {
         let mut loaded = self.load_bytes(path, &bytes)?;
         loaded.load_time = started.elapsed();
         Ok(loaded)
+    }
+
+    /// Compiles the component at `path` into the cache without linking
+    /// it, so that a later [`Host::load`] of it, or of a composition that
+    /// carries its large core modules, takes the code from the cache: the
+    /// modules are cached whole by their bytes (see [`crate::split`]) and
+    /// the rest function by function. The code is kept only in the cache:
+    /// a host without one compiles for nothing. A component the host could
+    /// not link (it imports what another component provides) compiles
+    /// all the same.
+    pub fn warm(&self, path: &Path) -> Result<Warmed, RunError> {
+        let started = Instant::now();
+        let bytes = decode::read(path)?;
+        let compiled = self.compile(path, &display_name(path), &bytes)?;
+        Ok(Warmed {
+            cache: compiled.cache,
+            functions: compiled.functions,
+            rejected: compiled.rejected,
+            took: started.elapsed(),
+        })
     }
 
     /// Like [`Host::load`], for a profiled run (see [`crate::profile`]):

@@ -13,6 +13,7 @@
 
 mod check;
 mod error;
+mod precompile;
 mod state;
 
 use std::collections::BTreeSet;
@@ -25,6 +26,7 @@ use serde::Serialize;
 use wcomp_compose::{App, ComponentEntry, ComponentWit, Lang, WitOrigin};
 
 pub use error::{BuildError, ComponentError};
+pub use precompile::{Precompile, Precompiled, Runner, runner};
 pub use state::InputError;
 pub(crate) use state::{IGNORED, is_input};
 use state::{Recorded, State};
@@ -46,6 +48,9 @@ pub struct BuildOptions {
     pub jobs: usize,
     /// Only this component.
     pub package: Option<String>,
+    /// Compile each component as soon as it is built, into the
+    /// compiled-code cache (see [`precompile`]).
+    pub precompile: Option<Precompile>,
 }
 
 /// Hears about a build as it happens, to show progress.
@@ -93,6 +98,10 @@ pub struct Summary {
     /// What `--release` removed and optimized, when it was built so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shrunk: Option<Shrunk>,
+    /// What compiling it for this machine did, when it was built and
+    /// compiled (see [`precompile`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compiled: Option<Precompiled>,
 }
 
 /// The world a component is built against, and where it was read from.
@@ -139,6 +148,7 @@ impl Summary {
             fresh: matches!(status, Status::Fresh | Status::Prebuilt | Status::Fetched),
             wit: None,
             shrunk: None,
+            compiled: None,
         }
     }
 
@@ -306,7 +316,11 @@ pub fn build(
     summaries.extend(failed);
     let shrinker = (opts.release && !ready.is_empty())
         .then(|| crate::release::Shrinker::new(&home, opts.keep_names));
-    let built = build_in_parallel(&ready, opts.jobs, &state, shrinker.as_ref(), progress);
+    let steps = Steps {
+        shrinker: shrinker.as_ref(),
+        precompile: opts.precompile.as_ref(),
+    };
+    let built = build_in_parallel(&ready, opts.jobs, &state, steps, progress);
     summaries.extend(built);
     state
         .into_inner()
@@ -533,12 +547,21 @@ fn install_toolchains<'a>(
     (ready, failed)
 }
 
+/// What is done to each component once its toolchain has built it.
+#[derive(Clone, Copy)]
+struct Steps<'a> {
+    /// Shrink it (`--release`).
+    shrinker: Option<&'a Shrinker>,
+    /// Compile it for this machine.
+    precompile: Option<&'a Precompile>,
+}
+
 /// Builds the jobs on up to `jobs` threads.
 fn build_in_parallel(
     jobs: &[Job<'_>],
     threads: usize,
     state: &Mutex<State>,
-    shrinker: Option<&Shrinker>,
+    steps: Steps<'_>,
     progress: &dyn Progress,
 ) -> Vec<Summary> {
     let next = AtomicUsize::new(0);
@@ -547,7 +570,7 @@ fn build_in_parallel(
         for _ in 0..threads.clamp(1, jobs.len().max(1)) {
             scope.spawn(|| {
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    let summary = build_one(job, state, shrinker, progress);
+                    let summary = build_one(job, state, steps, progress);
                     summaries
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -559,25 +582,27 @@ fn build_in_parallel(
     summaries.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Builds one stale component and records it.
+/// Builds one stale component, records it, then compiles it when asked.
 fn build_one(
     job: &Job<'_>,
     state: &Mutex<State>,
-    shrinker: Option<&Shrinker>,
+    steps: Steps<'_>,
     progress: &dyn Progress,
 ) -> Summary {
     let begun = Instant::now();
     progress.started(job.name, job.lang);
     let summary = Summary::of_job(job, Status::Built);
-    match run_driver(job, shrinker) {
+    match run_driver(job, steps.shrinker) {
         Ok((recorded, shrunk)) => {
             let size = recorded.size;
             state
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .record(job.name, recorded);
+            let compiled = steps.precompile.map(|p| p.compile(&job.output));
             let summary = Summary {
                 shrunk,
+                compiled,
                 ..summary.sized(Some(size))
             };
             finish(progress, summary.took(begun), None)

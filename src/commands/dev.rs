@@ -118,6 +118,8 @@ impl DevCommand {
                 force: false,
                 jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 package: None,
+                // Each run after a build compiles what changed.
+                precompile: None,
             },
             mode,
             grants: self.sandbox.grants(),

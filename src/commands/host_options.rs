@@ -93,6 +93,18 @@ pub fn serving(builder: HostBuilder, timeouts: bool) -> HostBuilder {
     builder.pooling_allocator(true).timeouts(timeouts)
 }
 
+/// The host `wcomp run` makes by default, or `wcomp serve` when `served`
+/// (an HTTP app), caching under `home`: what priming and `wcomp build`
+/// compile with, so that the app's first run finds its code (the cache
+/// keys code by the engine's settings).
+pub fn default_host(home: &Home, max: &CacheMax, served: bool) -> HostBuilder {
+    let builder = cached_host(home, max);
+    match served {
+        true => serving(builder, false),
+        false => builder,
+    }
+}
+
 /// A host whose compiled code goes to the cache under `home`.
 pub fn cached_host(home: &Home, max: &CacheMax) -> HostBuilder {
     Host::builder()

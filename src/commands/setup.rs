@@ -5,7 +5,7 @@ use wcomp_compose::Lang;
 
 use wcomp_core::fmt::Elapsed;
 
-use super::host_options::{CacheMax, cached_host, serving};
+use super::host_options::{CacheMax, default_host};
 use crate::prime::{Hosts, Starter};
 use crate::toolchain::{Home, Installed};
 use crate::ui::Ui;
@@ -158,8 +158,8 @@ fn prime(
         return Ok(false);
     }
     let hosts = Hosts {
-        run: cached_host(home, max).build()?,
-        serve: serving(cached_host(home, max), false).build()?,
+        run: default_host(home, max, false).build()?,
+        serve: default_host(home, max, true).build()?,
     };
     for starter in starters {
         ui.status(

@@ -273,6 +273,36 @@ async fn a_composition_takes_its_components_large_modules_from_the_cache() {
 }
 
 #[tokio::test]
+async fn warming_a_component_serves_the_first_load_of_a_composition_that_carries_it() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // It imports what only another component could give: it cannot be
+    // linked alone, and is compiled all the same.
+    let unlinkable = dir.path().join("needs.wasm");
+    std::fs::write(&unlinkable, engine(true)).unwrap();
+    let host = cached_host(cache.path());
+    let warmed = host.warm(&unlinkable).unwrap();
+    assert_eq!(warmed.cache, CacheOutcome::Compiled);
+    assert!(host.load(&unlinkable).is_err(), "the warm did not link it");
+
+    let built = dir.path().join("engine.wasm");
+    std::fs::write(&built, engine(false)).unwrap();
+    let warmed = cached_host(cache.path()).warm(&built).unwrap();
+    assert_eq!(warmed.cache, CacheOutcome::Compiled);
+    let again = cached_host(cache.path()).warm(&built).unwrap();
+    assert_eq!(again.cache, CacheOutcome::Hit, "all of it from the cache");
+
+    let host = cached_host(cache.path());
+    let loaded = load_into(&host, "composed.wasm", &composed(&engine(false)));
+    assert!(
+        functions_looked_up(&loaded) < 100,
+        "the warmed module comes whole: {:?}",
+        loaded.functions
+    );
+    assert_answers(&host, &loaded).await;
+}
+
+#[tokio::test]
 async fn a_composition_of_a_composition_takes_the_innermost_large_modules_from_the_cache() {
     let cache = tempfile::tempdir().unwrap();
     let host = cached_host(cache.path());

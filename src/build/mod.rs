@@ -647,7 +647,7 @@ fn run_driver(
         }
         None => (bytes, None),
     };
-    wcomp_core::fs::write_atomically(&job.output, &bytes).map_err(|e| job.io(&e.path, e.source))?;
+    wcomp_core::fs::write_derived(&job.output, &bytes).map_err(|e| job.io(&e.path, e.source))?;
     if built.starts_with(job.scratch_dir()) {
         let _ = std::fs::remove_file(&built);
     }

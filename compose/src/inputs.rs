@@ -109,8 +109,8 @@ pub(crate) enum Failure {
 pub(crate) fn read_all<'a>(
     app: &'a App,
     memo: Option<&Memo>,
+    validated: &Validated,
 ) -> Result<Vec<Input<'a>>, ComposeError> {
-    let validated = Validated::load(app);
     let mut inputs: Vec<Input<'a>> = Vec::new();
     for name in app.component_names() {
         let (path, bytes, stamp) = match read_stamped(app, name) {
@@ -134,10 +134,10 @@ pub(crate) fn read_all<'a>(
     Ok(inputs)
 }
 
-/// Records that `inputs`, which checked out, validated (see
-/// [`crate::validated`]).
-pub(crate) fn remember_validated(app: &App, inputs: &[Input<'_>]) {
-    Validated::load(app).record(app, inputs.iter().map(|i| (i.name, i.stamp)));
+/// Records in `validated`, the app's record as [`read_all`] read it, that
+/// `inputs`, which checked out, validated (see [`crate::validated`]).
+pub(crate) fn remember_validated(app: &App, validated: Validated, inputs: &[Input<'_>]) {
+    validated.record(app, inputs.iter().map(|i| (i.name, i.stamp)));
 }
 
 /// Makes each input a package of `graph`, handing it the input's bytes.

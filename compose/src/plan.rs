@@ -23,6 +23,7 @@ use wcomp_core::fs::FileStamp;
 use wcomp_core::names::{InterfaceName, is_toolchain_export, names_compatible, plug_matches};
 
 use crate::error::quoted;
+use crate::validated::Validated;
 use wcomp_core::{Component, DecodeError};
 
 use crate::capabilities::{self, Capabilities, Capability};
@@ -156,13 +157,14 @@ pub fn plan_with(app: &App, memo: &mut Memo) -> Result<Plan, ComposeError> {
 }
 
 fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
-    let mut inputs = inputs::read_all(app, memo.as_deref())?;
+    let validated = Validated::load(app);
+    let mut inputs = inputs::read_all(app, memo.as_deref(), &validated)?;
     let mut graph = CompositionGraph::new();
     let packages = inputs::packages(app, &mut graph, &mut inputs)?;
     let mut plan = inputs::check_and_plan(app, &inputs, &packages, memo, |worlds| {
         wire(app, &graph, &packages, worlds)
     })?;
-    inputs::remember_validated(app, &inputs);
+    inputs::remember_validated(app, validated, &inputs);
     // wac-graph takes the bytes: a world still needed is read again.
     let worlds = Worlds::new(app, &inputs, None);
     plan.build_graph(&mut graph, app, &worlds, packages)?;

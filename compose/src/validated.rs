@@ -67,11 +67,8 @@ impl Validated {
             return;
         }
         self.stamps = recorded;
-        let path = path(app);
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let _ = wcomp_core::fs::write_atomically(&path, &self.to_bytes());
+        // Derived: a record lost in a power loss costs one validation.
+        let _ = wcomp_core::fs::write_derived(&path(app), &self.to_bytes());
     }
 
     /// The record as written: the magic, then per component its name's

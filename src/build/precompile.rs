@@ -9,7 +9,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
 use wcomp_compose::App;
@@ -78,35 +77,30 @@ impl Precompile {
 
     /// Compiles the component at `path` into the cache.
     pub(crate) fn compile(&self, path: &Path) -> Precompiled {
-        let done = |took: Duration, cached, reused, compiled, warnings| Precompiled {
-            runner: self.runner,
-            duration_ms: took.as_millis(),
-            cached,
-            functions_reused: reused,
-            functions_compiled: compiled,
-            warnings,
-        };
         let started = std::time::Instant::now();
+        let mut done = Precompiled {
+            runner: self.runner,
+            duration_ms: 0,
+            cached: false,
+            functions_reused: 0,
+            functions_compiled: 0,
+            warnings: Vec::new(),
+        };
         match self.host.warm(path) {
-            Ok(warmed) => done(
-                warmed.took,
-                warmed.cache == CacheOutcome::Hit,
-                warmed.functions.reused,
-                warmed.functions.compiled,
-                warmed.rejected.iter().map(|r| r.to_string()).collect(),
-            ),
-            Err(e) => done(
-                started.elapsed(),
-                false,
-                0,
-                0,
-                vec![format!(
-                    "not compiled for `{}`: {:?}",
-                    self.runner,
-                    miette::Report::new(e)
-                )],
-            ),
+            Ok(warmed) => {
+                done.cached = warmed.cache == CacheOutcome::Hit;
+                done.functions_reused = warmed.functions.reused;
+                done.functions_compiled = warmed.functions.compiled;
+                done.warnings = warmed.rejected.iter().map(|r| r.to_string()).collect();
+            }
+            Err(e) => done.warnings.push(format!(
+                "not compiled for `{}`: {:?}",
+                self.runner,
+                miette::Report::new(e)
+            )),
         }
+        done.duration_ms = started.elapsed().as_millis();
+        done
     }
 }
 

@@ -28,8 +28,8 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-
 use std::time::{Duration, SystemTime};
+
 use wcomp_core::fs::FileStamp;
 
 /// The last bytes of every sealed entry: the format and its version.

@@ -15,9 +15,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use wcomp_core::fs::FileStamp;
+use wcomp_core::fs::{FileStamp, SETTLED};
 
 use crate::App;
 
@@ -25,8 +25,6 @@ use crate::App;
 const FILE: &str = "validated";
 /// The first bytes of the record: its format and version.
 const MAGIC: &[u8; 8] = b"wcval\x01\0\0";
-/// How long ago a file must have last changed for its stamp to be recorded.
-const SETTLED: Duration = Duration::from_secs(2);
 
 /// The stamps of the app's input files when they last validated, by
 /// component name.
@@ -136,7 +134,7 @@ mod tests {
         let file = dir.path().join("adder.wasm");
         std::fs::write(&file, b"bytes").unwrap();
         let before = FileStamp::of(&std::fs::File::open(&file).unwrap()).unwrap();
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(std::time::Duration::from_millis(10));
         std::fs::write(&file, b"BYTES").unwrap();
         let after = FileStamp::of(&std::fs::File::open(&file).unwrap()).unwrap();
         let record = Validated {

@@ -308,6 +308,15 @@ pub fn read(path: &Path) -> Result<Vec<u8>, DecodeError> {
     })
 }
 
+/// [`read`], with the file's [`FileStamp`](crate::fs::FileStamp) as it was
+/// once read: what the bytes may be remembered by.
+pub fn read_stamped(path: &Path) -> Result<(Vec<u8>, Option<crate::fs::FileStamp>), DecodeError> {
+    crate::fs::read_regular_stamped(path).map_err(|source| DecodeError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 /// Checks that `bytes` are a component whose every section lies within the
 /// file, before anything decodes them; `path` is used in diagnostics only.
 pub fn expect_component(path: &Path, bytes: &[u8]) -> Result<(), DecodeError> {

@@ -100,13 +100,28 @@ pub struct FileStamp {
     fields: [u64; 7],
 }
 
+/// How long ago a file must have last changed for its [`FileStamp`] to
+/// stand for bytes read from it (see [`FileStamp::settled`]): longer than
+/// a tick of any file system's clock.
+pub const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl FileStamp {
     /// The stamp of an open file; `None` where the platform gives no change
     /// time.
-    #[cfg(unix)]
     pub fn of(file: &std::fs::File) -> Option<FileStamp> {
+        Self::of_metadata(&file.metadata().ok()?)
+    }
+
+    /// The stamp of the file at `path` (following links), without opening
+    /// it; `None` when it cannot be read or the platform gives no change
+    /// time.
+    pub fn of_path(path: &Path) -> Option<FileStamp> {
+        Self::of_metadata(&std::fs::metadata(path).ok()?)
+    }
+
+    #[cfg(unix)]
+    fn of_metadata(meta: &std::fs::Metadata) -> Option<FileStamp> {
         use std::os::unix::fs::MetadataExt;
-        let meta = file.metadata().ok()?;
         let as_u64 = |n: i64| n as u64;
         Some(FileStamp {
             fields: [
@@ -122,8 +137,13 @@ impl FileStamp {
     }
 
     #[cfg(not(unix))]
-    pub fn of(_: &std::fs::File) -> Option<FileStamp> {
+    fn of_metadata(_: &std::fs::Metadata) -> Option<FileStamp> {
         None
+    }
+
+    /// The file's device and inode: which file it is, whatever its path.
+    pub fn device_and_inode(&self) -> (u64, u64) {
+        (self.fields[0], self.fields[1])
     }
 
     /// Whether the file last changed `after` or more before `now`: one

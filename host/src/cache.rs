@@ -14,6 +14,7 @@
 pub mod bound;
 pub mod functions;
 mod permissions;
+pub(crate) mod recall;
 mod sealed;
 
 use std::hash::{Hash, Hasher};
@@ -87,6 +88,8 @@ pub(crate) struct Fetched<A> {
     pub(crate) reuse: FunctionReuse,
     /// The entry that was there and failed its check, if any.
     pub(crate) rejected: Option<Rejected>,
+    /// The bytes' [`content_hash`], its key: `None` without a cache.
+    pub(crate) content: Option<String>,
 }
 
 /// A host's view of the cache: where it is, its limit, and the store of
@@ -206,30 +209,23 @@ pub(crate) fn load_hashed<A: Artifact>(
             outcome: Outcome::Uncached,
             reuse: FunctionReuse::default(),
             rejected: None,
+            content: None,
         });
     };
     let content = content.map_or_else(|| content_hash(bytes), str::to_owned);
     let (key, path) = entry(&cache.dir, engine, &content);
     let key = sealed::key_digest(&key);
-    let rejected = match sealed::check(&path, &key) {
+    let rejected = match from_entry::<A>(engine, &path, &key) {
+        Ok(Some(artifact)) => {
+            return Ok(Fetched {
+                artifact,
+                outcome: Outcome::Hit,
+                reuse: FunctionReuse::default(),
+                rejected: None,
+                content: Some(content),
+            });
+        }
         Ok(None) => None,
-        // SAFETY: the file is whole, as `precompile` of an engine with the
-        // same settings wrote it for these bytes (its trailer names them
-        // and its digest matches; a component's bytes never equal a
-        // module's), and deserialization checks the engine version,
-        // settings and kind again.
-        Ok(Some(())) => match unsafe { A::deserialize_file(engine, &path) } {
-            Ok(artifact) => {
-                touch(&path);
-                return Ok(Fetched {
-                    artifact,
-                    outcome: Outcome::Hit,
-                    reuse: FunctionReuse::default(),
-                    rejected: None,
-                });
-            }
-            Err(e) => Some(BadEntry::Refused(format!("{e:#}"))),
-        },
         Err(bad) => Some(bad),
     };
     let (before, written_before) = (cache.functions.reuse(), cache.functions.written());
@@ -254,7 +250,46 @@ pub(crate) fn load_hashed<A: Artifact>(
             entry: path,
             reason,
         }),
+        content: Some(content),
     })
+}
+
+/// The artifact cached for bytes of hash `content`, when the cache holds
+/// one that passes its check: never compiles. For code known by its hash
+/// alone (see [`recall`]); `None` sends the caller back to the bytes.
+pub(crate) fn cached<A: Artifact>(
+    engine: &Engine,
+    content: &str,
+    cache: &CodeCache,
+) -> Option<A> {
+    let (key, path) = entry(&cache.dir, engine, content);
+    from_entry(engine, &path, &sealed::key_digest(&key))
+        .ok()
+        .flatten()
+}
+
+/// The artifact of the entry at `path` for `key`: `Ok(None)` when there
+/// is none, `Err` when it failed its check or Wasmtime refused it.
+fn from_entry<A: Artifact>(
+    engine: &Engine,
+    path: &Path,
+    key: &[u8; 32],
+) -> Result<Option<A>, BadEntry> {
+    match sealed::check(path, key)? {
+        None => Ok(None),
+        // SAFETY: the file is whole, as `precompile` of an engine with the
+        // same settings wrote it for these bytes (its trailer names them
+        // and its digest matches; a component's bytes never equal a
+        // module's), and deserialization checks the engine version,
+        // settings and kind again.
+        Some(()) => match unsafe { A::deserialize_file(engine, path) } {
+            Ok(artifact) => {
+                touch(path);
+                Ok(Some(artifact))
+            }
+            Err(e) => Err(BadEntry::Refused(format!("{e:#}"))),
+        },
+    }
 }
 
 /// Marks a whole-component entry as just used, for eviction, when its

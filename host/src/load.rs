@@ -10,6 +10,7 @@ use wasmtime::component::{Component, Instance, InstancePre, Linker};
 use wasmtime::{Module, Store};
 use wcomp_core::{InterfaceName, decode, wasi};
 
+use crate::cache::recall::{self, Recipe};
 use crate::cache::{self, FunctionReuse, Outcome, Rejected};
 use crate::error::{RunError, cause};
 use crate::linked::Linked;
@@ -73,6 +74,9 @@ pub(crate) struct Compiled {
     pub(crate) functions: FunctionReuse,
     /// Its cache entries that failed their check.
     pub(crate) rejected: Vec<Rejected>,
+    /// Which cache entries hold it, when all of them do (see
+    /// [`recall`]).
+    pub(crate) recipe: Option<Recipe>,
 }
 
 impl Compiled {
@@ -119,8 +123,11 @@ impl<T: Send + 'static> Host<T> {
             return self.load_precompiled(path);
         }
         let started = Instant::now();
-        let bytes = decode::read(path)?;
-        let mut loaded = self.load_bytes(path, &bytes)?;
+        let compiled = match self.recall(path) {
+            Some(compiled) => compiled,
+            None => self.compile_file(path)?,
+        };
+        let mut loaded = self.link_compiled(path, compiled)?;
         loaded.load_time = started.elapsed();
         Ok(loaded)
     }
@@ -135,8 +142,7 @@ impl<T: Send + 'static> Host<T> {
     /// all the same.
     pub fn warm(&self, path: &Path) -> Result<Warmed, RunError> {
         let started = Instant::now();
-        let bytes = decode::read(path)?;
-        let compiled = self.compile(path, &display_name(path), &bytes)?;
+        let compiled = self.compile_file(path)?;
         Ok(Warmed {
             cache: compiled.cache,
             functions: compiled.functions,
@@ -205,6 +211,54 @@ impl<T: Send + 'static> Host<T> {
         })
     }
 
+    /// The code of the file at `path` from the cache entries an earlier
+    /// load of it used, when the file has not changed since and they are
+    /// all there and whole (see [`recall`]): without reading the file.
+    fn recall(&self, path: &Path) -> Option<Compiled> {
+        let cache = self.cache.as_ref()?;
+        let recipe = recall::recall(cache, path, self.placement().name())?;
+        let component = cache::cached::<Component>(&self.engine, &recipe.component, cache)?;
+        let modules = recipe
+            .modules
+            .iter()
+            .map(|(name, content)| {
+                let module = cache::cached::<Module>(&self.engine, content, cache)?;
+                Some((name.clone(), module))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Compiled {
+            component,
+            modules,
+            cache: Outcome::Hit,
+            functions: FunctionReuse::default(),
+            rejected: Vec::new(),
+            recipe: Some(recipe),
+        })
+    }
+
+    /// Reads the file at `path` and compiles it (see [`Host::compile`]),
+    /// and remembers which cache entries hold its code, for the next
+    /// [`Host::recall`] of it.
+    fn compile_file(&self, path: &Path) -> Result<Compiled, RunError> {
+        let (bytes, stamp) = decode::read_stamped(path)?;
+        let compiled = self.compile(path, &display_name(path), &bytes)?;
+        if let (Some(cache), Some(stamp), Some(recipe)) =
+            (self.cache.as_ref(), stamp, compiled.recipe.as_ref())
+        {
+            recall::remember(cache, &stamp, self.placement().name(), recipe);
+        }
+        Ok(compiled)
+    }
+
+    /// Where the rewrite of large modules puts their data, for this host.
+    fn placement(&self) -> split::Data {
+        if self.pooling() {
+            split::Data::WithCode
+        } else {
+            split::Data::Apart
+        }
+    }
+
     /// Checks that `bytes` is a component and compiles it, or loads its
     /// code from the cache: its large core modules on their own when it
     /// has any (see [`crate::split`]), so that a module another component
@@ -218,13 +272,8 @@ impl<T: Send + 'static> Host<T> {
         decode::expect_component(path, bytes)?;
         // The rewrite is an optimisation: should it ever fail to compile,
         // the component is compiled whole, which reports any real error.
-        let placement = if self.pooling() {
-            split::Data::WithCode
-        } else {
-            split::Data::Apart
-        };
         if let Some(compiled) =
-            split::split(bytes, placement).and_then(|s| self.compile_split(bytes, &s).ok())
+            split::split(bytes, self.placement()).and_then(|s| self.compile_split(bytes, &s).ok())
         {
             return Ok(compiled);
         }
@@ -236,6 +285,7 @@ impl<T: Send + 'static> Host<T> {
             cache: fetched.outcome,
             functions: fetched.reuse,
             rejected: fetched.rejected.into_iter().collect(),
+            recipe: cached_recipe(fetched.outcome, fetched.content, Vec::new()),
         })
     }
 
@@ -248,6 +298,7 @@ impl<T: Send + 'static> Host<T> {
             cache: component.outcome,
             functions: component.reuse,
             rejected: component.rejected.into_iter().collect(),
+            recipe: None,
         };
         for split in &split.modules {
             let module_bytes = split.bytes(bytes);
@@ -262,6 +313,8 @@ impl<T: Send + 'static> Host<T> {
             compiled.rejected.extend(module.rejected);
             compiled.modules.push((split.name.clone(), module.artifact));
         }
+        let modules = split.modules.iter().map(|m| (m.name.clone(), m.content.clone()));
+        compiled.recipe = cached_recipe(compiled.cache, component.content, modules.collect());
         Ok(compiled)
     }
 
@@ -303,6 +356,19 @@ impl<T: Send + 'static> Host<T> {
 /// What to do about imports the host lacks: rebuild against the host's
 /// WASI when they are WASI the host has in another version (a 0.3 release
 /// candidate, say), compose otherwise.
+/// The recipe of code all of which is in the cache: of a component of
+/// hash `component` importing `modules` (name and hash).
+fn cached_recipe(
+    outcome: Outcome,
+    component: Option<String>,
+    modules: Vec<(String, String)>,
+) -> Option<Recipe> {
+    (outcome != Outcome::Uncached).then_some(Recipe {
+        component: component?,
+        modules,
+    })
+}
+
 fn missing_imports_help(missing: &[String]) -> String {
     let other_versions: Vec<String> = missing
         .iter()

@@ -141,6 +141,7 @@ fn precompiled(component: Component) -> Compiled {
         cache: Outcome::Hit,
         functions: FunctionReuse::default(),
         rejected: Vec::new(),
+        recipe: None,
     }
 }
 

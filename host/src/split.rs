@@ -100,6 +100,17 @@ pub(crate) enum Data {
     Apart,
 }
 
+impl Data {
+    /// The placement's name, in what is remembered of a load (see
+    /// [`crate::cache::recall`]).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Data::WithCode => "with-code",
+            Data::Apart => "apart",
+        }
+    }
+}
+
 /// Where the bytes of a module a rewritten component imports are.
 #[derive(Debug, Clone)]
 pub(crate) enum ModuleBytes {

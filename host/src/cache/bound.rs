@@ -150,7 +150,7 @@ fn tally(entries: &[Entry]) -> Usage {
 }
 
 /// Every entry of the cache at `dir`: compiled components at its top,
-/// functions under `functions/`. Temporary files abandoned by writers that
+/// functions under `functions/` (not the memos of `loads/`). Temporary files abandoned by writers that
 /// died are removed on the way.
 fn entries(dir: &Path) -> io::Result<Vec<Entry>> {
     let mut found = Vec::new();
@@ -167,7 +167,9 @@ fn entries(dir: &Path) -> io::Result<Vec<Entry>> {
             let Ok(meta) = item.metadata() else { continue };
             let path = item.path();
             if meta.is_dir() {
-                stack.push(path);
+                if path != dir.join(super::recall::DIR) {
+                    stack.push(path);
+                }
                 continue;
             }
             let name = item.file_name();

@@ -28,9 +28,9 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use wcomp_core::fs::FileStamp;
+use wcomp_core::fs::{FileStamp, SETTLED};
 
 /// The last bytes of every sealed entry: the format and its version.
 const MAGIC: &[u8; 8] = b"wccw\x01\0\0\0";
@@ -40,8 +40,6 @@ const TRAILER: usize = 32 + 32 + 8 + 8;
 const PARALLEL_FROM: usize = 1 << 20;
 /// The extension of the memo beside an entry that has passed its check.
 pub(crate) const MEMO_EXTENSION: &str = "verified";
-/// How long ago an entry must have last changed for its memo to be written.
-const SETTLED: Duration = Duration::from_secs(2);
 
 /// Why an entry of the cache was not used.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -426,3 +426,60 @@ fn a_truncated_or_damaged_component_is_an_error_not_a_panic() {
             .is_err()
     );
 }
+
+/// The memos of what loads of files found (see the host's
+/// `cache::recall`), in the cache at `dir`.
+fn load_memos(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("loads")).map_or(0, |entries| entries.count())
+}
+
+/// Loads the file at `path` into a new host on the cache at `cache`.
+fn load_file(cache: &Path, path: &Path) -> Loaded {
+    cached_host(cache)
+        .load(path)
+        .unwrap_or_else(|e| panic!("load `{}`: {e:?}", path.display()))
+}
+
+#[tokio::test]
+async fn an_unchanged_file_loads_from_the_entries_its_last_load_used_until_it_changes() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.wasm");
+    std::fs::write(&path, composed_exporting(&snapshot(3), &["data"])).unwrap();
+    let first = load_file(cache.path(), &path);
+    assert_eq!(first.cache, CacheOutcome::Compiled);
+    assert_eq!(load_memos(cache.path()), 0, "a file just written may still change");
+
+    std::thread::sleep(wcomp_core::fs::SETTLED);
+    let host = cached_host(cache.path());
+    let settled = host.load(&path).unwrap();
+    assert_eq!(settled.cache, CacheOutcome::Hit);
+    assert_eq!(load_memos(cache.path()), 1, "a settled file's load is remembered");
+    let host = cached_host(cache.path());
+    let recalled = host.load(&path).unwrap();
+    assert_eq!(recalled.cache, CacheOutcome::Hit);
+    assert_returns(&host, &recalled, "data()", "42").await;
+
+    // Other data of the same size: the file's stamp changes, so it is
+    // read again, not taken for the one remembered.
+    let edited = composed_exporting(&snapshot(4), &["data"]);
+    assert_eq!(edited.len(), std::fs::metadata(&path).unwrap().len() as usize);
+    std::fs::write(&path, &edited).unwrap();
+    let host = cached_host(cache.path());
+    let after_edit = host.load(&path).unwrap();
+    assert_returns(&host, &after_edit, "data()", "43").await;
+
+    // Entries evicted under a memo: the file is read and compiled again.
+    std::thread::sleep(wcomp_core::fs::SETTLED);
+    load_file(cache.path(), &path);
+    for entry in std::fs::read_dir(cache.path()).unwrap() {
+        let entry = entry.unwrap().path();
+        if entry.extension().is_some_and(|x| x == "cwasm") {
+            std::fs::remove_file(entry).unwrap();
+        }
+    }
+    let host = cached_host(cache.path());
+    let evicted = host.load(&path).unwrap();
+    assert_eq!(evicted.cache, CacheOutcome::Compiled);
+    assert_returns(&host, &evicted, "data()", "43").await;
+}

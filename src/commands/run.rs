@@ -95,6 +95,11 @@ impl RunCommand {
             write_profile(ui, path, profiler)?;
         }
         let code = code?;
+        // The process ends next: unmapping the code and deregistering its
+        // unwind information, one function at a time, would take longer
+        // than a small guest's whole run.
+        std::mem::forget(loaded);
+        std::mem::forget(host);
         // Exit codes beyond a byte wrap as they would for a native process.
         Ok(ExitCode::from(code as u8))
     }
@@ -189,13 +194,16 @@ pub(crate) fn print_results(invocation: &Invocation) -> i32 {
     i32::from(invocation.failed)
 }
 
-/// Runs the host's future on a multi-threaded runtime. The runtime is shut
-/// down without waiting for blocking tasks: a read of stdin or of a FIFO
-/// that outlived the guest's deadline must not hold wcomp open.
+/// Runs the host's future on this thread: one store runs one guest at a
+/// time, its blocking work (files, stdin) goes to tokio's blocking pool,
+/// and deadlines are kept by the engine's own ticker thread, so worker
+/// threads would only cost their start. The runtime is shut down without
+/// waiting for blocking tasks: a read of stdin or of a FIFO that outlived
+/// the guest's deadline must not hold wcomp open.
 pub(crate) fn block_on<T>(
     future: impl Future<Output = Result<T, wcomp_host::RunError>>,
 ) -> miette::Result<T> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))?;

@@ -49,6 +49,27 @@ pub enum HomeError {
     },
 }
 
+/// Whether this process may create files in the folder `dir`, as the
+/// kernel answers it (a read-only mount included), without creating one:
+/// every command asks, and an inode per start-up is not free.
+#[cfg(unix)]
+fn writable(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: `path` is a NUL-terminated string that outlives the call.
+    match unsafe { libc::access(path.as_ptr(), libc::W_OK | libc::X_OK) } {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}
+
+/// Elsewhere: by creating a temporary file there.
+#[cfg(not(unix))]
+fn writable(dir: &Path) -> std::io::Result<()> {
+    tempfile::tempfile_in(dir).map(drop)
+}
+
 /// Installing a toolchain failed.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ToolchainError {
@@ -121,7 +142,7 @@ impl Home {
             source,
         };
         std::fs::create_dir_all(&root).map_err(not_writable)?;
-        tempfile::tempfile_in(&root).map_err(not_writable)?;
+        writable(&root).map_err(not_writable)?;
         Ok(Home { root })
     }
 

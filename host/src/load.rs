@@ -240,12 +240,13 @@ impl<T: Send + 'static> Host<T> {
     /// and remembers which cache entries hold its code, for the next
     /// [`Host::recall`] of it.
     fn compile_file(&self, path: &Path) -> Result<Compiled, RunError> {
+        let read_at = std::time::SystemTime::now();
         let (bytes, stamp) = decode::read_stamped(path)?;
         let compiled = self.compile(path, &display_name(path), &bytes)?;
         if let (Some(cache), Some(stamp), Some(recipe)) =
             (self.cache.as_ref(), stamp, compiled.recipe.as_ref())
         {
-            recall::remember(cache, &stamp, self.placement().name(), recipe);
+            recall::remember(cache, &stamp, read_at, self.placement().name(), recipe);
         }
         Ok(compiled)
     }
@@ -313,7 +314,10 @@ impl<T: Send + 'static> Host<T> {
             compiled.rejected.extend(module.rejected);
             compiled.modules.push((split.name.clone(), module.artifact));
         }
-        let modules = split.modules.iter().map(|m| (m.name.clone(), m.content.clone()));
+        let modules = split
+            .modules
+            .iter()
+            .map(|m| (m.name.clone(), m.content.clone()));
         compiled.recipe = cached_recipe(compiled.cache, component.content, modules.collect());
         Ok(compiled)
     }

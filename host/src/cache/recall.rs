@@ -54,22 +54,18 @@ pub(crate) fn recall(cache: &CodeCache, path: &Path, variant: &str) -> Option<Re
     (recorded == stamp).then_some(recipe)
 }
 
-/// Remembers that the file of `stamp`, loaded with `variant`, came to
-/// `recipe`, when it had settled. A memo that cannot be written only
-/// means the next load reads the file.
-pub(crate) fn remember(cache: &CodeCache, stamp: &FileStamp, variant: &str, recipe: &Recipe) {
-    remember_as_of(cache, stamp, variant, recipe, SystemTime::now());
-}
-
-/// [`remember`], for a file that had settled by `now`.
-fn remember_as_of(
+/// Remembers that the file of `stamp`, read at `read_at` and loaded with
+/// `variant`, came to `recipe`, when it had settled by the time it was
+/// read (not by now: a compile may take longer than [`SETTLED`]). A memo
+/// that cannot be written only means the next load reads the file.
+pub(crate) fn remember(
     cache: &CodeCache,
     stamp: &FileStamp,
+    read_at: SystemTime,
     variant: &str,
     recipe: &Recipe,
-    now: SystemTime,
 ) {
-    if stamp.settled(now, SETTLED) {
+    if stamp.settled(read_at, SETTLED) {
         let path = memo_path(&cache.dir, stamp, variant);
         let _ = super::write_unsynced(&path, &to_bytes(stamp, recipe));
     }
@@ -78,7 +74,8 @@ fn remember_as_of(
 /// The memo of the file of `stamp`, loaded with `variant`.
 fn memo_path(dir: &Path, stamp: &FileStamp, variant: &str) -> PathBuf {
     let (device, inode) = stamp.device_and_inode();
-    dir.join(DIR).join(format!("{device:x}-{inode:x}-{variant}"))
+    dir.join(DIR)
+        .join(format!("{device:x}-{inode:x}-{variant}"))
 }
 
 /// The release of the host whose rewrites a memo names.
@@ -150,9 +147,13 @@ mod tests {
     fn a_settled_file_is_recalled_until_it_changes() {
         let (_dir, cache, file) = cache_and_file();
         let stamp = FileStamp::of_path(&file).expect("a stamp");
-        remember_as_of(&cache, &stamp, "apart", &recipe(), later());
+        remember(&cache, &stamp, later(), "apart", &recipe());
         assert_eq!(recall(&cache, &file, "apart"), Some(recipe()));
-        assert_eq!(recall(&cache, &file, "with-code"), None, "another placement");
+        assert_eq!(
+            recall(&cache, &file, "with-code"),
+            None,
+            "another placement"
+        );
 
         std::fs::write(&file, b"\0asm").expect("write it again, same bytes");
         assert_eq!(recall(&cache, &file, "apart"), None);
@@ -162,7 +163,7 @@ mod tests {
     fn a_file_that_has_not_settled_is_not_remembered() {
         let (_dir, cache, file) = cache_and_file();
         let stamp = FileStamp::of_path(&file).expect("a stamp");
-        remember(&cache, &stamp, "apart", &recipe());
+        remember(&cache, &stamp, SystemTime::now(), "apart", &recipe());
         assert_eq!(recall(&cache, &file, "apart"), None);
     }
 
@@ -170,7 +171,7 @@ mod tests {
     fn a_damaged_memo_is_not_recalled() {
         let (_dir, cache, file) = cache_and_file();
         let stamp = FileStamp::of_path(&file).expect("a stamp");
-        remember_as_of(&cache, &stamp, "apart", &recipe(), later());
+        remember(&cache, &stamp, later(), "apart", &recipe());
         let memo = memo_path(&cache.dir, &stamp, "apart");
         let whole = std::fs::read(&memo).expect("the memo");
         for cut in [8, 64, whole.len() - 1] {

@@ -210,8 +210,32 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 /// the old file or the whole new one; only a power loss right after may
 /// leave a damaged file, which the next read refuses as malformed. For a
 /// 10 MB component the wait for the disk took longer than composing it.
+///
+/// A file that holds these bytes already is left as it is, times and
+/// all (as `install -C` does): composing or building again what did not
+/// change does not make the output look new to what remembers files by
+/// their stamps, and replacing a file costs the file system more than
+/// reading it (ext4 writes the new file out before such a rename).
 pub fn write_derived(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    if holds(path, bytes) {
+        return Ok(());
+    }
     write_through_temporary(path, bytes, Durability::Unsynced)
+}
+
+/// Whether the regular file at `path` holds exactly `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if !file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+    {
+        return false;
+    }
+    let mut held = Vec::with_capacity(bytes.len());
+    file.read_to_end(&mut held).is_ok() && held == bytes
 }
 
 /// Whether a write waits for the disk before its rename.
@@ -617,6 +641,27 @@ fn same_file(a: &Path, b: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_derived_write_of_the_bytes_already_there_leaves_the_file_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("composed.wasm");
+        write_derived(&out, b"first").unwrap();
+        let stamp = |path: &Path| FileStamp::of(&std::fs::File::open(path).unwrap());
+        let written = stamp(&out);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        write_derived(&out, b"first").unwrap();
+        assert_eq!(stamp(&out), written, "the same bytes: not written again");
+        write_derived(&out, b"other").unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), b"other");
+        assert_ne!(
+            stamp(&out),
+            written,
+            "other bytes of the same size are written"
+        );
+        write_derived(&out, b"longer bytes").unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), b"longer bytes");
+    }
 
     #[test]
     fn a_temporary_folder_replaces_a_folder_at_once_and_leaves_nothing_behind() {

@@ -135,9 +135,14 @@ pub(crate) fn read_all<'a>(
 }
 
 /// Records in `validated`, the app's record as [`read_all`] read it, that
-/// `inputs`, which checked out, validated (see [`crate::validated`]).
-pub(crate) fn remember_validated(app: &App, validated: Validated, inputs: &[Input<'_>]) {
-    validated.record(app, inputs.iter().map(|i| (i.name, i.stamp)));
+/// `inputs`, which checked out, validated (see [`crate::validated`]); the
+/// record as it now is.
+pub(crate) fn remember_validated(
+    app: &App,
+    validated: Validated,
+    inputs: &[Input<'_>],
+) -> Validated {
+    validated.record(app, inputs.iter().map(|i| (i.name, i.stamp)))
 }
 
 /// Makes each input a package of `graph`, handing it the input's bytes.

@@ -23,7 +23,7 @@ use wcomp_core::fs::FileStamp;
 use wcomp_core::names::{InterfaceName, is_toolchain_export, names_compatible, plug_matches};
 
 use crate::error::quoted;
-use crate::validated::Validated;
+use crate::validated::{self, Validated};
 use wcomp_core::{Component, DecodeError};
 
 use crate::capabilities::{self, Capabilities, Capability};
@@ -47,6 +47,10 @@ pub struct Plan {
     /// The composition, encoded while planning: the names of the imports it
     /// keeps are wac-graph's choice (see [`share_leftover_imports`]).
     bytes: Vec<u8>,
+    /// The app's record of what validated (see [`crate::validated`]).
+    validated: Option<Validated>,
+    /// The digest of the composition, once it validated.
+    checked: std::sync::OnceLock<[u8; 32]>,
 }
 
 /// One instance of a component in the composition. Each component is
@@ -164,7 +168,7 @@ fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
     let mut plan = inputs::check_and_plan(app, &inputs, &packages, memo, |worlds| {
         wire(app, &graph, &packages, worlds)
     })?;
-    inputs::remember_validated(app, validated, &inputs);
+    let validated = inputs::remember_validated(app, validated, &inputs);
     // wac-graph takes the bytes: a world still needed is read again.
     let worlds = Worlds::new(app, &inputs, None);
     plan.build_graph(&mut graph, app, &worlds, packages)?;
@@ -173,6 +177,7 @@ fn plan_from(app: &App, memo: Option<&mut Memo>) -> Result<Plan, ComposeError> {
         .map_err(|e| plan.encode_error(e))?;
     plan.rename_leftover_imports()?;
     plan.bytes.extend(plan.policy_section());
+    plan.validated = Some(validated);
     Ok(plan)
 }
 
@@ -214,6 +219,8 @@ fn wire(
         instances,
         generated,
         bytes: Vec::new(),
+        validated: None,
+        checked: std::sync::OnceLock::new(),
     })
 }
 
@@ -272,6 +279,15 @@ impl Plan {
         if self.bytes.is_empty() {
             return Err(internal("the plan's composition was taken already"));
         }
+        let digest = validated::digest(&self.bytes);
+        if self
+            .validated
+            .as_ref()
+            .is_some_and(|v| v.covers_output(&digest))
+        {
+            let _ = self.checked.set(digest);
+            return Ok(());
+        }
         // Everything composition writes (types, imports, instantiations,
         // aliases, exports) is validated. Function bodies are copied verbatim,
         // each with its module, from the input components, which planning
@@ -288,7 +304,18 @@ impl Plan {
                 .payload(&payload.map_err(invalid)?)
                 .map_err(invalid)?;
         }
+        let _ = self.checked.set(digest);
         Ok(())
+    }
+
+    /// Records that the composition validated, once it has been written,
+    /// so that composing the same bytes again does not validate them again
+    /// (see [`crate::validated`]). Nothing is recorded for a composition
+    /// not encoded yet, nor for one planned without the app's record.
+    pub fn remember_validated(&self, app: &App) {
+        if let (Some(validated), Some(digest)) = (&self.validated, self.checked.get()) {
+            validated.clone().record_output(app, *digest);
+        }
     }
 
     /// The instances of the composition, each after the instances it imports

@@ -12,6 +12,14 @@
 //! not changed for [`SETTLED`] are recorded: one written while it was read
 //! is validated again next time. A record that cannot be read or written
 //! costs only a validation.
+//!
+//! The composed component is validated too, except for the function
+//! bodies it copies from its inputs. Composing is deterministic, so the
+//! same inputs give the same bytes: the record also holds the BLAKE3
+//! digest of the last composition that validated and was written, and
+//! the same bytes are not validated again. The digest is recorded with
+//! the inputs' stamps, once they have settled, and only after the
+//! composition was written: a command that fails writes nothing.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -24,22 +32,32 @@ use crate::App;
 /// The record's file name, in the app's build folder.
 const FILE: &str = "validated";
 /// The first bytes of the record: its format and version.
-const MAGIC: &[u8; 8] = b"wcval\x01\0\0";
+const MAGIC: &[u8; 8] = b"wcval\x02\0\0";
 
 /// The stamps of the app's input files when they last validated, by
-/// component name.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// component name, and the digest of the composition last validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Validated {
     stamps: BTreeMap<String, FileStamp>,
+    output: Option<[u8; 32]>,
+    /// When it was loaded, before the inputs were read: a file is
+    /// recorded only if it had settled by then.
+    loaded_at: SystemTime,
 }
 
 impl Validated {
-    /// The app's record; empty when there is none or it does not parse.
+    /// The app's record, loaded before its inputs are read; empty when
+    /// there is none or it does not parse.
     pub(crate) fn load(app: &App) -> Self {
+        let loaded_at = SystemTime::now();
         std::fs::read(path(app))
             .ok()
-            .and_then(|bytes| Self::parse(&bytes))
-            .unwrap_or_default()
+            .and_then(|bytes| Self::parse(&bytes, loaded_at))
+            .unwrap_or(Validated {
+                stamps: BTreeMap::new(),
+                output: None,
+                loaded_at,
+            })
     }
 
     /// Whether component `name`'s file, with `stamp`, validated before.
@@ -47,32 +65,55 @@ impl Validated {
         stamp.is_some_and(|stamp| self.stamps.get(name) == Some(stamp))
     }
 
+    /// Whether the composition of digest `composed` ([`digest`]) is the
+    /// one validated last.
+    pub(crate) fn covers_output(&self, composed: &[u8; 32]) -> bool {
+        self.output.as_ref() == Some(composed)
+    }
+
     /// Records that the files of `stamps` (by component name) validated,
-    /// those that had settled; writes the record when that changes it.
+    /// those that had settled; writes the record when that changes it,
+    /// and returns it.
     pub(crate) fn record<'a>(
         mut self,
         app: &App,
         stamps: impl IntoIterator<Item = (&'a str, Option<FileStamp>)>,
-    ) {
-        let now = SystemTime::now();
+    ) -> Self {
         let mut recorded = BTreeMap::new();
         for (name, stamp) in stamps {
-            if let Some(stamp) = stamp.filter(|s| s.settled(now, SETTLED)) {
+            if let Some(stamp) = stamp.filter(|s| s.settled(self.loaded_at, SETTLED)) {
                 recorded.insert(name.to_owned(), stamp);
             }
         }
-        if recorded == self.stamps {
-            return;
+        if recorded != self.stamps {
+            self.stamps = recorded;
+            self.write(app);
         }
-        self.stamps = recorded;
+        self
+    }
+
+    /// Records that the composition of digest `composed` validated (and
+    /// was written), with the inputs' stamps when some had settled; writes
+    /// the record when that changes it.
+    pub(crate) fn record_output(mut self, app: &App, composed: [u8; 32]) {
+        let output = Some(composed);
+        if !self.stamps.is_empty() && output != self.output {
+            self.output = output;
+            self.write(app);
+        }
+    }
+
+    fn write(&self, app: &App) {
         // Derived: a record lost in a power loss costs one validation.
         let _ = wcomp_core::fs::write_derived(&path(app), &self.to_bytes());
     }
 
-    /// The record as written: the magic, then per component its name's
-    /// length (4 bytes), its name, and its stamp.
+    /// The record as written: the magic, the composition's digest (32
+    /// zero bytes for none), then per component its name's length (4
+    /// bytes), its name, and its stamp.
     fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&self.output.unwrap_or_default());
         for (name, stamp) in &self.stamps {
             bytes.extend_from_slice(&(name.len() as u32).to_le_bytes());
             bytes.extend_from_slice(name.as_bytes());
@@ -83,8 +124,11 @@ impl Validated {
 
     /// A record written by [`Validated::to_bytes`]; `None` when it is not
     /// one whole.
-    fn parse(bytes: &[u8]) -> Option<Self> {
-        let mut rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    fn parse(bytes: &[u8], loaded_at: SystemTime) -> Option<Self> {
+        let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+        let (output, mut rest) = rest.split_at_checked(32)?;
+        let output: [u8; 32] = output.try_into().ok()?;
+        let output = (output != [0; 32]).then_some(output);
         let mut stamps = BTreeMap::new();
         while !rest.is_empty() {
             let (len, after) = rest.split_at_checked(4)?;
@@ -97,13 +141,27 @@ impl Validated {
             );
             rest = after;
         }
-        Some(Validated { stamps })
+        Some(Validated {
+            stamps,
+            output,
+            loaded_at,
+        })
     }
 }
 
 /// Where the app's record is.
 fn path(app: &App) -> PathBuf {
     app.build_dir().join(FILE)
+}
+
+/// The digest a composition is recorded by: of its bytes and of the
+/// release that validated them (another may validate other features).
+pub(crate) fn digest(composed: &[u8]) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(&[0]);
+    hasher.update(composed);
+    *hasher.finalize().as_bytes()
 }
 
 #[cfg(test)]
@@ -118,14 +176,19 @@ mod tests {
         let stamp = FileStamp::of(&std::fs::File::open(&file).unwrap()).unwrap();
         let record = Validated {
             stamps: BTreeMap::from([("adder".to_owned(), stamp)]),
+            output: Some(digest(b"composed")),
+            loaded_at: SystemTime::now(),
         };
         let bytes = record.to_bytes();
-        let parsed = Validated::parse(&bytes).unwrap();
+        let parsed = Validated::parse(&bytes, SystemTime::now()).unwrap();
         assert!(parsed.covers("adder", Some(&stamp)));
         assert!(!parsed.covers("other", Some(&stamp)));
         assert!(!parsed.covers("adder", None));
-        assert_eq!(Validated::parse(&bytes[..bytes.len() - 1]), None);
-        assert_eq!(Validated::parse(b"not a record"), None);
+        assert!(parsed.covers_output(&digest(b"composed")));
+        assert!(!parsed.covers_output(&digest(b"composeD")));
+        let now = SystemTime::now();
+        assert_eq!(Validated::parse(&bytes[..bytes.len() - 1], now), None);
+        assert_eq!(Validated::parse(b"not a record", now), None);
     }
 
     #[test]
@@ -139,6 +202,8 @@ mod tests {
         let after = FileStamp::of(&std::fs::File::open(&file).unwrap()).unwrap();
         let record = Validated {
             stamps: BTreeMap::from([("adder".to_owned(), before)]),
+            output: None,
+            loaded_at: SystemTime::now(),
         };
         assert!(!record.covers("adder", Some(&after)));
     }

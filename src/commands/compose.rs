@@ -182,5 +182,6 @@ pub(crate) fn write_composed(
         }
     }
     outputs.write()?;
+    plan.remember_validated(app);
     Ok(())
 }

@@ -257,11 +257,7 @@ pub(crate) fn load_hashed<A: Artifact>(
 /// The artifact cached for bytes of hash `content`, when the cache holds
 /// one that passes its check: never compiles. For code known by its hash
 /// alone (see [`recall`]); `None` sends the caller back to the bytes.
-pub(crate) fn cached<A: Artifact>(
-    engine: &Engine,
-    content: &str,
-    cache: &CodeCache,
-) -> Option<A> {
+pub(crate) fn cached<A: Artifact>(engine: &Engine, content: &str, cache: &CodeCache) -> Option<A> {
     let (key, path) = entry(&cache.dir, engine, content);
     from_entry(engine, &path, &sealed::key_digest(&key))
         .ok()

@@ -448,13 +448,21 @@ async fn an_unchanged_file_loads_from_the_entries_its_last_load_used_until_it_ch
     std::fs::write(&path, composed_exporting(&snapshot(3), &["data"])).unwrap();
     let first = load_file(cache.path(), &path);
     assert_eq!(first.cache, CacheOutcome::Compiled);
-    assert_eq!(load_memos(cache.path()), 0, "a file just written may still change");
+    assert_eq!(
+        load_memos(cache.path()),
+        0,
+        "a file just written may still change"
+    );
 
     std::thread::sleep(wcomp_core::fs::SETTLED);
     let host = cached_host(cache.path());
     let settled = host.load(&path).unwrap();
     assert_eq!(settled.cache, CacheOutcome::Hit);
-    assert_eq!(load_memos(cache.path()), 1, "a settled file's load is remembered");
+    assert_eq!(
+        load_memos(cache.path()),
+        1,
+        "a settled file's load is remembered"
+    );
     let host = cached_host(cache.path());
     let recalled = host.load(&path).unwrap();
     assert_eq!(recalled.cache, CacheOutcome::Hit);
@@ -463,7 +471,10 @@ async fn an_unchanged_file_loads_from_the_entries_its_last_load_used_until_it_ch
     // Other data of the same size: the file's stamp changes, so it is
     // read again, not taken for the one remembered.
     let edited = composed_exporting(&snapshot(4), &["data"]);
-    assert_eq!(edited.len(), std::fs::metadata(&path).unwrap().len() as usize);
+    assert_eq!(
+        edited.len(),
+        std::fs::metadata(&path).unwrap().len() as usize
+    );
     std::fs::write(&path, &edited).unwrap();
     let host = cached_host(cache.path());
     let after_edit = host.load(&path).unwrap();

@@ -89,7 +89,7 @@ impl Cli {
     pub fn exec(self) -> miette::Result<ExitCode> {
         let ui = Ui::new(self.quiet);
         if self.command.writes_files() {
-            crate::signals::remove_temporaries_on_signal();
+            wcomp_core::fs::on_first_temporary(crate::signals::remove_temporaries_on_signal);
         }
         match self.command {
             Command::New(cmd) => cmd.exec(&ui),

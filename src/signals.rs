@@ -1,7 +1,11 @@
 //! Ctrl-C and SIGTERM for the commands that write files and do not handle
 //! signals themselves (`run`, `serve` and `dev` do): the temporary files of
 //! writes under way are removed before the process exits with the code a
-//! shell gives a process stopped by the signal (130, 143).
+//! shell gives a process stopped by the signal (130, 143). It is set up
+//! before the process makes its first temporary file
+//! ([`wcomp_core::fs::on_first_temporary`]): until then a signal's default
+//! action, which ends the process with the same status for a shell, leaves
+//! nothing behind, and a command that writes nothing pays nothing.
 //!
 //! A signal handler may only do what is async-signal-safe, which rules out
 //! the lock and the list of files. So the handler only writes the signal's

@@ -276,6 +276,26 @@ fn write_through_temporary(
     tmp.persist(path).map_err(fail)
 }
 
+/// What to do before the process makes its first temporary file (see
+/// [`on_first_temporary`]).
+static FIRST_TEMPORARY: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Has `hook` called once, before the first temporary file or folder of
+/// this process is made: the CLI sets up its removal on Ctrl-C there, so
+/// that a command that writes nothing (an unchanged output is not
+/// written) pays nothing for it. Only the first hook given is kept.
+pub fn on_first_temporary(hook: fn()) {
+    let _ = FIRST_TEMPORARY.set(hook);
+}
+
+/// Calls the [`on_first_temporary`] hook, the first time only.
+fn before_temporary() {
+    static CALLED: std::sync::Once = std::sync::Once::new();
+    if let Some(hook) = FIRST_TEMPORARY.get() {
+        CALLED.call_once(hook);
+    }
+}
+
 /// The temporary files [`write_atomically`] is writing now, process-wide.
 /// Made, renamed and removed only under this lock, so that
 /// [`remove_temporaries`] sees each one that exists.
@@ -331,6 +351,7 @@ impl Drop for Listed {
 impl Temporary {
     /// A new, listed, temporary file in `dir`.
     fn new(dir: &Path) -> io::Result<Self> {
+        before_temporary();
         let mut live = temporaries();
         let file = tempfile::Builder::new()
             .prefix(".wcomp-")
@@ -371,6 +392,7 @@ pub struct TemporaryDir {
 impl TemporaryDir {
     /// A new, listed, empty folder in `parent` (`.wcomp-*.tmp`).
     pub fn new(parent: &Path) -> io::Result<Self> {
+        before_temporary();
         let mut live = temporaries();
         let dir = tempfile::Builder::new()
             .prefix(".wcomp-")

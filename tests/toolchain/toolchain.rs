@@ -104,12 +104,17 @@ pub fn interrupted_install_is_redone_and_priming_serves_the_first_app() {
     in_app(&["new", "hello", "--lang", "python"]);
     // The build compiles the component as built for `wcomp run`: the
     // engine (CPython, 20 000-odd functions) comes whole from the cache
-    // priming filled; what is compiled is the component's own glue.
+    // priming filled (fewer than 5 000 are looked up); of the component's
+    // own glue, most comes from the cache too. How many: 149 to 158 of
+    // 1 423 in three runs here, 276 in one under CI's load, since Cranelift
+    // compiles functions in parallel and identical ones that no entry holds
+    // yet all miss when they are compiled at once. Hence a share, not a
+    // count.
     let build = in_app(&["build"]);
     assert!(build.stderr.contains("compiled for `wcomp run`"), "{build}");
     let (reused, total) = functions_from_the_cache(&build.stderr);
     assert!(
-        total < 5_000 && total - reused < 200,
+        total < 5_000 && total - reused < total / 3,
         "the component as built compiled {} of {total} functions:\n{build}",
         total - reused
     );
@@ -119,7 +124,7 @@ pub fn interrupted_install_is_redone_and_priming_serves_the_first_app() {
     if first.stderr.contains("Compiled") {
         let (reused, total) = functions_from_the_cache(&first.stderr);
         assert!(
-            total - reused < 200,
+            total - reused < total / 3,
             "the first run compiled {} of {total} functions:\n{first}",
             total - reused
         );

@@ -95,9 +95,10 @@ impl RunCommand {
             write_profile(ui, path, profiler)?;
         }
         let code = code?;
-        // The process ends next: unmapping the code and deregistering its
-        // unwind information, one function at a time, would take longer
-        // than a small guest's whole run.
+        // The process ends next, and the kernel takes everything back at
+        // once: dropping the host and the code first (unmapping them, and
+        // the `Arc`s behind them) was over a quarter of a small guest's
+        // warm run in a profile.
         std::mem::forget(loaded);
         std::mem::forget(host);
         // Exit codes beyond a byte wrap as they would for a native process.

@@ -314,7 +314,7 @@ impl Plan {
     /// not encoded yet, nor for one planned without the app's record.
     pub fn remember_validated(&self, app: &App) {
         if let (Some(validated), Some(digest)) = (&self.validated, self.checked.get()) {
-            validated.clone().record_output(app, *digest);
+            validated.record_output(app, *digest);
         }
     }
 

@@ -95,11 +95,13 @@ impl Validated {
     /// Records that the composition of digest `composed` validated (and
     /// was written), with the inputs' stamps when some had settled; writes
     /// the record when that changes it.
-    pub(crate) fn record_output(mut self, app: &App, composed: [u8; 32]) {
-        let output = Some(composed);
-        if !self.stamps.is_empty() && output != self.output {
-            self.output = output;
-            self.write(app);
+    pub(crate) fn record_output(&self, app: &App, composed: [u8; 32]) {
+        if !self.stamps.is_empty() && self.output != Some(composed) {
+            let record = Validated {
+                output: Some(composed),
+                ..self.clone()
+            };
+            record.write(app);
         }
     }
 

@@ -225,13 +225,10 @@ pub fn write_derived(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 
 /// Whether the regular file at `path` holds exactly `bytes`.
 fn holds(path: &Path, bytes: &[u8]) -> bool {
-    let Ok(mut file) = std::fs::File::open(path) else {
+    let Ok(mut file) = open_regular(path) else {
         return false;
     };
-    if !file
-        .metadata()
-        .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-    {
+    if !file.metadata().is_ok_and(|m| m.len() == bytes.len() as u64) {
         return false;
     }
     let mut held = Vec::with_capacity(bytes.len());

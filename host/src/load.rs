@@ -119,12 +119,15 @@ impl<T: Send + 'static> Host<T> {
     /// [`crate::precompiled`]) is loaded without compiling, when it was
     /// compiled for this host's settings, and refused otherwise.
     pub fn load(&self, path: &Path) -> Result<Loaded<T>, RunError> {
-        if crate::precompiled::is_precompiled(path)? {
-            return self.load_precompiled(path);
-        }
         let started = Instant::now();
+        // A remembered load is of a component file with the stamp this one
+        // has (an artifact put in its place has another): the file need
+        // not be opened to tell.
         let compiled = match self.recall(path) {
             Some(compiled) => compiled,
+            None if crate::precompiled::is_precompiled(path)? => {
+                return self.load_precompiled(path);
+            }
             None => self.compile_file(path)?,
         };
         let mut loaded = self.link_compiled(path, compiled)?;
@@ -357,9 +360,6 @@ impl<T: Send + 'static> Host<T> {
     }
 }
 
-/// What to do about imports the host lacks: rebuild against the host's
-/// WASI when they are WASI the host has in another version (a 0.3 release
-/// candidate, say), compose otherwise.
 /// The recipe of code all of which is in the cache: of a component of
 /// hash `component` importing `modules` (name and hash).
 fn cached_recipe(
@@ -373,6 +373,9 @@ fn cached_recipe(
     })
 }
 
+/// What to do about imports the host lacks: rebuild against the host's
+/// WASI when they are WASI the host has in another version (a 0.3 release
+/// candidate, say), compose otherwise.
 fn missing_imports_help(missing: &[String]) -> String {
     let other_versions: Vec<String> = missing
         .iter()

@@ -150,8 +150,8 @@ fn tally(entries: &[Entry]) -> Usage {
 }
 
 /// Every entry of the cache at `dir`: compiled components at its top,
-/// functions under `functions/` (not the memos of `loads/`). Temporary files abandoned by writers that
-/// died are removed on the way.
+/// functions under `functions/` (not the memos of `loads/`). Temporary
+/// files abandoned by writers that died are removed on the way.
 fn entries(dir: &Path) -> io::Result<Vec<Entry>> {
     let mut found = Vec::new();
     let functions = super::functions::dir(dir);

@@ -6,7 +6,13 @@
 //! gives it back. While the guest works on one chunk the thread is already
 //! reading the next, every read is large, and nothing is allocated per
 //! chunk. Memory is bounded by the pool: [`BUFFERS`] × [`BUFFER`] bytes.
+//!
+//! A regular file whose bytes the page cache already holds needs no thread
+//! and no pool: [`CachedFirst`] reads it straight into the caller's buffer
+//! (the guest's memory), and reads ahead only from the first read that
+//! would wait for the disk.
 
+use std::fs::File;
 use std::io::{self, Read};
 use std::pin::Pin;
 use std::sync::mpsc as sync_mpsc;
@@ -43,7 +49,7 @@ pub struct ReadAhead {
 impl ReadAhead {
     /// Starts a thread named `name` that calls `open` and then reads what it
     /// returns until the end. An error from `open` is the first read's.
-    pub fn spawn<R, F>(name: &str, open: F) -> io::Result<Self>
+    pub fn spawn<R, F>(name: &'static str, open: F) -> io::Result<Self>
     where
         R: Read,
         F: FnOnce() -> io::Result<R> + Send + 'static,
@@ -118,6 +124,167 @@ fn read_all<R: Read>(
             }
         }
     }
+}
+
+/// A regular file read in place while the page cache holds its next
+/// bytes, and ahead on a thread of its own (a [`ReadAhead`]) from the
+/// first read that would wait for the disk, or once the reader is seen to
+/// work longer between reads than the reads take.
+///
+/// Reading in place copies each byte once, from the page cache into the
+/// caller's buffer, as `cat` does, and never waits for the disk, so it
+/// does not hold up the async side. Going through the pool copies each
+/// byte twice, the second time across CPUs, and hands each buffer over
+/// between threads: that only pays when the copy out of the page cache can
+/// overlap the reader's own work, which is what [`Pace`] watches for.
+pub struct CachedFirst {
+    file: File,
+    /// The thread, once started: it reads a duplicate of `file`, whose
+    /// position is shared.
+    ahead: Option<ReadAhead>,
+    pace: Pace,
+    name: &'static str,
+}
+
+impl CachedFirst {
+    /// Reads `file` (a regular file) from its current position; `name`
+    /// names the thread, if one is needed.
+    pub fn new(file: File, name: &'static str) -> Self {
+        CachedFirst {
+            file,
+            ahead: None,
+            pace: Pace::default(),
+            name,
+        }
+    }
+
+    /// Moves the reading to a thread, from the file's current position.
+    fn read_ahead(&mut self) -> io::Result<()> {
+        let file = self.file.try_clone()?;
+        self.ahead = Some(ReadAhead::spawn(self.name, move || Ok(file))?);
+        Ok(())
+    }
+}
+
+impl AsyncRead for CachedFirst {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.ahead.is_none() {
+            let started = this.pace.start();
+            match read_cached(&this.file, buf.initialize_unfilled()) {
+                Ok(Some(n)) => {
+                    buf.advance(n);
+                    if this.pace.read(started, n) == Verdict::ReadAhead {
+                        this.read_ahead()?;
+                    }
+                    return Poll::Ready(Ok(()));
+                }
+                Ok(None) => this.read_ahead()?,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        match &mut this.ahead {
+            Some(ahead) => Pin::new(ahead).poll_read(cx, buf),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+/// How much a [`CachedFirst`] reads in place before it judges its
+/// reader's pace.
+const SAMPLE: usize = 4 << 20;
+
+/// The time a [`CachedFirst`]'s reads took in place, against the time its
+/// reader spent between them (working on what it read, or waiting to
+/// write it out), over its first [`SAMPLE`] bytes.
+#[derive(Default)]
+struct Pace {
+    reading: std::time::Duration,
+    between: std::time::Duration,
+    last: Option<std::time::Instant>,
+    bytes: usize,
+    judged: bool,
+}
+
+/// What the pace says to do.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    /// Go on reading in place.
+    InPlace,
+    /// Read ahead on a thread: the reader works at least twice as long
+    /// between reads as a read takes, so a thread's reads overlap its work
+    /// and their hand-overs rarely wait.
+    ReadAhead,
+}
+
+impl Pace {
+    /// The time a read starts, counting the time since the last one.
+    fn start(&mut self) -> std::time::Instant {
+        let now = std::time::Instant::now();
+        if let Some(last) = self.last {
+            self.between += now - last;
+        }
+        now
+    }
+
+    /// Counts a read of `n` bytes that began at `started`; once enough
+    /// was read, says (once) which way to go on.
+    fn read(&mut self, started: std::time::Instant, n: usize) -> Verdict {
+        let now = std::time::Instant::now();
+        self.reading += now - started;
+        self.last = Some(now);
+        self.bytes += n;
+        if self.judged || self.bytes < SAMPLE {
+            return Verdict::InPlace;
+        }
+        self.judged = true;
+        self.verdict()
+    }
+
+    fn verdict(&self) -> Verdict {
+        if self.between >= self.reading * 2 {
+            Verdict::ReadAhead
+        } else {
+            Verdict::InPlace
+        }
+    }
+}
+
+/// Reads from `file`'s position into `buf` what the page cache already
+/// holds (`Some(0)` at the end), moving the position on; `None` when the
+/// read would have to wait for the disk, or the system cannot read
+/// without waiting.
+#[cfg(target_os = "linux")]
+fn read_cached(file: &File, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    use std::os::fd::AsRawFd;
+    let iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    loop {
+        // SAFETY: `iov` describes `buf`, which is valid for writes of its
+        // length for the whole call; an offset of -1 reads at (and moves)
+        // the file's own position.
+        let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, -1, libc::RWF_NOWAIT) };
+        if let Ok(n) = usize::try_from(n) {
+            return Ok(Some(n));
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EAGAIN | libc::EOPNOTSUPP | libc::ENOSYS | libc::EINVAL) => return Ok(None),
+            _ => return Err(e),
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_cached(_: &File, _: &mut [u8]) -> io::Result<Option<usize>> {
+    Ok(None)
 }
 
 impl AsyncRead for ReadAhead {
@@ -215,5 +382,84 @@ mod tests {
         let err = reader.read_to_end(&mut out).await.unwrap_err();
         assert_eq!(out, vec![7; 1000]);
         assert_eq!(err.to_string(), "disk on fire");
+    }
+
+    /// A file of `len` patterned bytes, written and so in the page cache.
+    fn cached_file(len: usize) -> (tempfile::NamedTempFile, Vec<u8>) {
+        let data: Vec<u8> = (0..len as u32).map(|i| (i % 251) as u8).collect();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, &data).unwrap();
+        (file, data)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_cached_file_is_read_whole_in_place_without_a_thread() {
+        let (file, data) = cached_file(BUFFER * BUFFERS * 3 + 123);
+        let mut reader = CachedFirst::new(file.reopen().unwrap(), "test-in-place");
+        let mut out = Vec::new();
+        let mut chunk = vec![0; 64 * 1024];
+        loop {
+            let n = reader.read(&mut chunk).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&chunk[..n]);
+        }
+        assert!(out == data, "the bytes came out changed");
+        assert!(
+            reader.ahead.is_none(),
+            "a quick reader of a cached file got a thread"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reader_slower_than_its_reads_moves_to_a_thread_and_loses_no_byte() {
+        let (file, data) = cached_file(SAMPLE * 2 + 4321);
+        let mut reader = CachedFirst::new(file.reopen().unwrap(), "test-slow-reader");
+        let mut out = Vec::new();
+        let mut chunk = vec![0; 256 * 1024];
+        loop {
+            let n = reader.read(&mut chunk).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&chunk[..n]);
+            if out.len() <= SAMPLE {
+                // Far longer than copying 256 KiB out of the page cache.
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+        assert!(out == data, "the bytes came out changed");
+        assert!(
+            reader.ahead.is_some(),
+            "a slow reader was still read in place"
+        );
+    }
+
+    #[test]
+    fn the_pace_is_judged_once_on_the_first_sample() {
+        let mut pace = Pace::default();
+        let started = pace.start();
+        assert_eq!(
+            pace.read(started, SAMPLE - 1),
+            Verdict::InPlace,
+            "judged too early"
+        );
+        // A reader that spent a second between reads of microseconds.
+        pace.between = std::time::Duration::from_secs(1);
+        assert_eq!(pace.read(std::time::Instant::now(), 1), Verdict::ReadAhead);
+        assert_eq!(
+            pace.read(std::time::Instant::now(), SAMPLE),
+            Verdict::InPlace,
+            "judged twice"
+        );
+
+        let quick = Pace {
+            reading: std::time::Duration::from_millis(3),
+            between: std::time::Duration::from_millis(5),
+            ..Pace::default()
+        };
+        assert_eq!(quick.verdict(), Verdict::InPlace);
     }
 }

@@ -11,10 +11,18 @@ use std::task::{Context, Poll, Wake, Waker};
 use tokio::io::{AsyncRead, ReadBuf};
 use wasmtime_wasi::cli::{IsTerminal, StdinStream};
 
-use crate::read_ahead::ReadAhead;
+use crate::read_ahead::{CachedFirst, ReadAhead};
 
-/// How the reader is opened, taken once by the first handle.
-type Open = Box<dyn FnOnce() -> io::Result<Box<dyn Read>> + Send>;
+/// How the reader is started, taken once by the first handle.
+enum Start {
+    /// Opened by what this returns, on the reading thread.
+    Open(Box<dyn FnOnce() -> io::Result<Box<dyn Read>> + Send>),
+    /// A regular file, read in place while the page cache holds it.
+    File(std::fs::File),
+}
+
+/// The one reader every handle shares.
+type Reader = Box<dyn AsyncRead + Send + Unpin>;
 
 /// A [`StdinStream`] over a blocking reader, read ahead on a thread of its
 /// own (a read-ahead buffer).
@@ -33,8 +41,8 @@ type Open = Box<dyn FnOnce() -> io::Result<Box<dyn Read>> + Send>;
 pub struct ReadAheadStdin(Arc<Shared>);
 
 struct Shared {
-    open: Mutex<Option<Open>>,
-    reader: Mutex<Option<io::Result<ReadAhead>>>,
+    start: Mutex<Option<Start>>,
+    reader: Mutex<Option<io::Result<Reader>>>,
     /// Handles waiting for bytes: all are woken when any may proceed.
     waiting: Mutex<Vec<Waker>>,
     terminal: bool,
@@ -48,9 +56,20 @@ impl ReadAheadStdin {
         R: Read + 'static,
         F: FnOnce() -> io::Result<R> + Send + 'static,
     {
-        let open: Open = Box::new(move || open().map(|r| Box::new(r) as Box<dyn Read>));
+        let open = Box::new(move || open().map(|r| Box::new(r) as Box<dyn Read>));
+        Self::starting(Start::Open(open), terminal)
+    }
+
+    /// Stdin from a regular file (a redirect such as `< big.bin`), read
+    /// from its position: in place while the page cache holds its bytes,
+    /// so it keeps up with a `@FILE` argument, and ahead on a thread after.
+    pub fn regular_file(file: std::fs::File) -> Self {
+        Self::starting(Start::File(file), false)
+    }
+
+    fn starting(start: Start, terminal: bool) -> Self {
         ReadAheadStdin(Arc::new(Shared {
-            open: Mutex::new(Some(open)),
+            start: Mutex::new(Some(start)),
             reader: Mutex::new(None),
             waiting: Mutex::new(Vec::new()),
             terminal,
@@ -60,12 +79,16 @@ impl ReadAheadStdin {
 
 impl Shared {
     /// The one reader, started on first use.
-    fn reader(&self) -> MutexGuard<'_, Option<io::Result<ReadAhead>>> {
+    fn reader(&self) -> MutexGuard<'_, Option<io::Result<Reader>>> {
+        const THREAD: &str = "wcomp-read-stdin";
         let mut reader = lock(&self.reader);
         if reader.is_none()
-            && let Some(open) = lock(&self.open).take()
+            && let Some(start) = lock(&self.start).take()
         {
-            *reader = Some(ReadAhead::spawn("wcomp-read-stdin", open));
+            *reader = Some(match start {
+                Start::Open(open) => ReadAhead::spawn(THREAD, open).map(|r| Box::new(r) as Reader),
+                Start::File(file) => Ok(Box::new(CachedFirst::new(file, THREAD))),
+            });
         }
         reader
     }
@@ -174,5 +197,30 @@ mod tests {
             .unwrap();
         assert_eq!(text, "hi");
         assert!(opened.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_regular_file_is_read_from_its_position_by_every_handle() {
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        io::Write::write_all(&mut file, &data).unwrap();
+        io::Seek::rewind(&mut file).unwrap();
+        // What the shell, or the process before us, already read.
+        let mut skipped = [0; 10];
+        file.read_exact(&mut skipped).unwrap();
+        let stdin = ReadAheadStdin::regular_file(file);
+        assert!(!stdin.is_terminal());
+        let mut head = vec![0; 1000];
+        Box::into_pin(stdin.async_stream())
+            .read_exact(&mut head)
+            .await
+            .unwrap();
+        let mut rest = Vec::new();
+        Box::into_pin(stdin.async_stream())
+            .read_to_end(&mut rest)
+            .await
+            .unwrap();
+        head.extend(rest);
+        assert!(head == data[10..], "the bytes came out changed");
     }
 }

@@ -14,17 +14,18 @@ use wasmtime::component::{
 };
 use wasmtime::{AsContextMut, StoreContextMut};
 
-pub use crate::read_ahead::ReadAhead;
+pub use crate::read_ahead::{CachedFirst, ReadAhead};
 
 /// How much a producer hands the guest per read when the reader is the
 /// host itself (a guest reader's own buffer sets the size otherwise).
 const CHUNK: usize = 64 * 1024;
 
-/// A file for a `stream<u8>` argument, read ahead on a thread of its own
-/// ([`ReadAhead`]). The thread opens it too, on the first read rather than
-/// up front: opening a FIFO waits for its writer, and that wait must count
-/// against the run's timeout like any other.
-pub fn read_file(path: &str) -> io::Result<ReadAhead> {
+/// A file for a `stream<u8>` argument. A regular file is read in place
+/// while the page cache holds it ([`CachedFirst`]). Anything else is read
+/// ahead on a thread of its own ([`ReadAhead`]), which opens it too, on the
+/// first read rather than up front: opening a FIFO waits for its writer,
+/// and that wait must count against the run's timeout like any other.
+pub fn read_file(path: &str) -> io::Result<Box<dyn AsyncRead + Send + Sync>> {
     let ty = std::fs::metadata(path)?.file_type();
     if ty.is_dir() {
         return Err(io::Error::new(
@@ -34,8 +35,15 @@ pub fn read_file(path: &str) -> io::Result<ReadAhead> {
             },
         ));
     }
+    const THREAD: &str = "wcomp-read-file";
+    if ty.is_file() {
+        let file = wcomp_core::fs::open_regular(path.as_ref())?;
+        return Ok(Box::new(CachedFirst::new(file, THREAD)));
+    }
     let path = path.to_owned();
-    ReadAhead::spawn("wcomp-read-file", move || std::fs::File::open(path))
+    Ok(Box::new(ReadAhead::spawn(THREAD, move || {
+        std::fs::File::open(path)
+    })?))
 }
 
 /// Feeds a guest's `stream<u8>` from a reader (a file, stdin).

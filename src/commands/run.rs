@@ -122,22 +122,35 @@ fn write_profile(ui: &Ui, path: &Path, profiler: &Profiler) -> miette::Result<()
     Ok(())
 }
 
-/// The guest's stdio is wcomp's own; stdin is read ahead on a thread of
-/// its own, in large reads, so streaming from it keeps up with a file.
+/// The guest's stdio is wcomp's own. Stdin redirected from a regular file
+/// is read in place; any other is read ahead on a thread of its own, in
+/// large reads. Either way, streaming from it keeps up with a file.
 pub(crate) fn process_stdio() -> Stdio {
     use std::io::IsTerminal;
-    let terminal = std::io::stdin().is_terminal();
-    Stdio::new(
-        ReadAheadStdin::new(
+    let stdin = match regular_stdin() {
+        Some(file) => ReadAheadStdin::regular_file(file),
+        None => ReadAheadStdin::new(
             || {
                 enlarge_stdin_pipe();
                 Ok(std::io::stdin())
             },
-            terminal,
+            std::io::stdin().is_terminal(),
         ),
+    };
+    Stdio::new(
+        stdin,
         wasmtime_wasi::cli::stdout(),
         wasmtime_wasi::cli::stderr(),
     )
+}
+
+/// Stdin as a file of its own (sharing its position), if it is a regular
+/// file.
+fn regular_stdin() -> Option<std::fs::File> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let file = std::fs::File::from(fd);
+    file.metadata().ok()?.is_file().then_some(file)
 }
 
 /// When stdin is a pipe, asks the kernel for a 1 MiB pipe buffer (the

@@ -164,7 +164,7 @@ fn stream_argument<D: Send + 'static>(
     let producer = if text == "-" {
         ReaderProducer::boxed(stdio.stdin_reader())
     } else if let Some(path) = text.strip_prefix('@') {
-        ReaderProducer::new(streams::read_file(path).map_err(|source| RunError::Input {
+        ReaderProducer::boxed(streams::read_file(path).map_err(|source| RunError::Input {
             path: PathBuf::from(path),
             source,
         })?)

@@ -176,11 +176,12 @@ impl<T: Send + 'static> HostBuilder<T> {
         self
     }
 
-    /// Compiles for another target triple (e.g. `x86_64-apple-darwin`)
-    /// than this machine's, for [`Host::precompile`]; `None` (the default)
-    /// compiles for this machine. Cranelift cross-compiles to the
-    /// architectures wcomp was built with; a host for another target
-    /// compiles, but cannot run what it compiles.
+    /// Compiles for another target triple (e.g. `aarch64-unknown-linux-gnu`
+    /// or `x86_64-apple-darwin`) than this machine's, for
+    /// [`Host::precompile`]; `None` (the default) compiles for this machine.
+    /// Cranelift cross-compiles to the architectures this crate is built
+    /// with, x86_64 and aarch64, for any operating system; a host for
+    /// another target compiles, but cannot run what it compiles.
     pub fn target(mut self, triple: Option<String>) -> Self {
         self.target = triple;
         self

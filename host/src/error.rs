@@ -41,13 +41,14 @@ pub enum RunError {
         source: Cause,
     },
 
-    /// The target triple is not one Cranelift knows
+    /// The target triple is not one Cranelift knows, or its architecture
+    /// is not one wcomp was built to compile for
     /// ([`HostBuilder::target`](crate::HostBuilder::target)).
     #[error("cannot compile for `{triple}`")]
     #[diagnostic(
         code(wcomp::run::target),
         help(
-            "wcomp compiles for this machine's architecture, with any operating system: e.g. `x86_64-apple-darwin` on x86_64, `aarch64-unknown-linux-gnu` on aarch64"
+            "wcomp compiles for x86_64 and aarch64 (arm64), with any operating system Cranelift knows: e.g. `aarch64-unknown-linux-gnu`, `x86_64-apple-darwin`, `aarch64-apple-darwin`"
         )
     )]
     Target {

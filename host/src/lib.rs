@@ -47,6 +47,11 @@ mod streams;
 pub mod trace;
 mod wave;
 
+// Named only for its features: Cranelift's aarch64 backend beside x86_64's,
+// for `HostBuilder::target` (Wasmtime's own dependency builds only this
+// machine's architecture).
+use cranelift_codegen as _;
+
 use std::path::Path;
 
 pub use cache::{FunctionReuse, Outcome as CacheOutcome};

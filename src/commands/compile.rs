@@ -22,7 +22,7 @@ Examples:
   wcomp compile composed.wasm                   writes composed.cwasm
   wcomp run composed.cwasm -- --name world
   wcomp compile app.wasm --fuel -o app.cwasm    for `wcomp run --fuel N`
-  wcomp compile app.wasm --target x86_64-apple-darwin   for a Mac, on x86_64")]
+  wcomp compile app.wasm --target aarch64-unknown-linux-gnu   for an arm64 server")]
 pub struct CompileCommand {
     /// The component to compile.
     pub file: PathBuf,
@@ -32,9 +32,10 @@ pub struct CompileCommand {
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 
-    /// Compile for another target triple than this machine's: the same
-    /// architecture (the one Cranelift was built for), another operating
-    /// system, e.g. `x86_64-apple-darwin`. The artifact runs only there.
+    /// Compile for another target triple than this machine's: x86_64 or
+    /// aarch64 (arm64), with any operating system, e.g.
+    /// `aarch64-unknown-linux-gnu` for an arm64 Linux server. The artifact
+    /// runs only there.
     #[arg(long, value_name = "TRIPLE")]
     pub target: Option<String>,
 

@@ -10,7 +10,7 @@
 //! scratch folder is exactly as it was: a failed command writes nothing.
 //!
 //! Adding a case is adding a folder; `INSTA_UPDATE=always cargo test --test
-//! cases` writes new snapshots for review.
+//! cli-cases` writes new snapshots for review.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

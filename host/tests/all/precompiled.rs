@@ -122,6 +122,35 @@ fn an_artifact_for_another_target_is_refused() {
 }
 
 #[test]
+fn an_artifact_for_the_other_architecture_compiles_and_is_refused_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = match std::env::consts::ARCH {
+        "x86_64" => "aarch64",
+        _ => "x86_64",
+    };
+    let cross = Host::builder()
+        .target(Some(format!("{other}-unknown-linux-gnu")))
+        .build()
+        .unwrap();
+    let cwasm = artifact(&cross, dir.path());
+    let (reason, help) = incompatible(host(), &cwasm);
+    assert_eq!(reason, format!("module was compiled for architecture '{other}'"));
+    assert!(help.contains("another `--target`"), "{help}");
+}
+
+#[test]
+fn an_architecture_wcomp_was_not_built_for_is_refused_when_the_host_is_built() {
+    let err = Host::builder()
+        .target(Some("riscv64gc-unknown-linux-gnu".to_owned()))
+        .build()
+        .err()
+        .expect("refused");
+    assert!(matches!(&err, RunError::Target { .. }), "{err:?}");
+    let help = miette::Diagnostic::help(&err).unwrap().to_string();
+    assert!(help.contains("x86_64 and aarch64"), "{help}");
+}
+
+#[test]
 fn an_unknown_target_is_refused_when_the_host_is_built() {
     let err = Host::builder()
         .target(Some("no-such-target".to_owned()))

@@ -134,7 +134,10 @@ fn an_artifact_for_the_other_architecture_compiles_and_is_refused_here() {
         .unwrap();
     let cwasm = artifact(&cross, dir.path());
     let (reason, help) = incompatible(host(), &cwasm);
-    assert_eq!(reason, format!("module was compiled for architecture '{other}'"));
+    assert_eq!(
+        reason,
+        format!("module was compiled for architecture '{other}'")
+    );
     assert!(help.contains("another `--target`"), "{help}");
 }
 

@@ -392,20 +392,30 @@ mod tests {
         (file, data)
     }
 
+    /// Everything `reader` gives, read `chunk` bytes at a time; a reader
+    /// that works 5 ms after each read until it has more than `slow_for`
+    /// bytes (far longer than copying a chunk out of the page cache).
+    async fn read_in_chunks(reader: &mut CachedFirst, chunk: usize, slow_for: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut buf = vec![0; chunk];
+        loop {
+            let n = reader.read(&mut buf).await.unwrap();
+            if n == 0 {
+                return out;
+            }
+            out.extend_from_slice(&buf[..n]);
+            if out.len() <= slow_for {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+    }
+
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn a_cached_file_is_read_whole_in_place_without_a_thread() {
         let (file, data) = cached_file(BUFFER * BUFFERS * 3 + 123);
         let mut reader = CachedFirst::new(file.reopen().unwrap(), "test-in-place");
-        let mut out = Vec::new();
-        let mut chunk = vec![0; 64 * 1024];
-        loop {
-            let n = reader.read(&mut chunk).await.unwrap();
-            if n == 0 {
-                break;
-            }
-            out.extend_from_slice(&chunk[..n]);
-        }
+        let out = read_in_chunks(&mut reader, 64 * 1024, 0).await;
         assert!(out == data, "the bytes came out changed");
         assert!(
             reader.ahead.is_none(),
@@ -417,19 +427,7 @@ mod tests {
     async fn a_reader_slower_than_its_reads_moves_to_a_thread_and_loses_no_byte() {
         let (file, data) = cached_file(SAMPLE * 2 + 4321);
         let mut reader = CachedFirst::new(file.reopen().unwrap(), "test-slow-reader");
-        let mut out = Vec::new();
-        let mut chunk = vec![0; 256 * 1024];
-        loop {
-            let n = reader.read(&mut chunk).await.unwrap();
-            if n == 0 {
-                break;
-            }
-            out.extend_from_slice(&chunk[..n]);
-            if out.len() <= SAMPLE {
-                // Far longer than copying 256 KiB out of the page cache.
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-        }
+        let out = read_in_chunks(&mut reader, 256 * 1024, SAMPLE).await;
         assert!(out == data, "the bytes came out changed");
         assert!(
             reader.ahead.is_some(),

@@ -156,23 +156,36 @@ mod tests {
     use super::*;
     use tokio::io::AsyncReadExt;
 
-    #[tokio::test]
-    async fn handles_share_one_stream() {
-        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
-        let source = data.clone();
-        let stdin = ReadAheadStdin::new(move || Ok(io::Cursor::new(source)), false);
-        let mut first = Box::into_pin(stdin.async_stream());
+    /// 3 MB of patterned bytes.
+    fn pattern() -> Vec<u8> {
+        (0..3_000_000u32).map(|i| (i % 253) as u8).collect()
+    }
+
+    /// All of `stdin`: 1000 bytes through one handle, dropped, and the
+    /// rest through another.
+    async fn through_two_handles(stdin: &ReadAheadStdin) -> Vec<u8> {
         let mut head = vec![0; 1000];
-        first.read_exact(&mut head).await.unwrap();
-        drop(first);
-        // What the first handle read ahead is not lost with it.
+        Box::into_pin(stdin.async_stream())
+            .read_exact(&mut head)
+            .await
+            .unwrap();
         let mut rest = Vec::new();
         Box::into_pin(stdin.async_stream())
             .read_to_end(&mut rest)
             .await
             .unwrap();
         head.extend(rest);
-        assert!(head == data, "the bytes came out changed");
+        head
+    }
+
+    #[tokio::test]
+    async fn handles_share_one_stream() {
+        let data = pattern();
+        let source = data.clone();
+        let stdin = ReadAheadStdin::new(move || Ok(io::Cursor::new(source)), false);
+        // What the first handle read ahead is not lost with it.
+        let out = through_two_handles(&stdin).await;
+        assert!(out == data, "the bytes came out changed");
     }
 
     #[tokio::test]
@@ -201,7 +214,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_regular_file_is_read_from_its_position_by_every_handle() {
-        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+        let data = pattern();
         let mut file = tempfile::tempfile().unwrap();
         io::Write::write_all(&mut file, &data).unwrap();
         io::Seek::rewind(&mut file).unwrap();
@@ -210,17 +223,7 @@ mod tests {
         file.read_exact(&mut skipped).unwrap();
         let stdin = ReadAheadStdin::regular_file(file);
         assert!(!stdin.is_terminal());
-        let mut head = vec![0; 1000];
-        Box::into_pin(stdin.async_stream())
-            .read_exact(&mut head)
-            .await
-            .unwrap();
-        let mut rest = Vec::new();
-        Box::into_pin(stdin.async_stream())
-            .read_to_end(&mut rest)
-            .await
-            .unwrap();
-        head.extend(rest);
-        assert!(head == data[10..], "the bytes came out changed");
+        let out = through_two_handles(&stdin).await;
+        assert!(out == data[10..], "the bytes came out changed");
     }
 }

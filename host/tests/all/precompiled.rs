@@ -110,30 +110,29 @@ fn an_artifact_of_another_release_is_refused() {
     assert!(help.contains("another release"), "{help}");
 }
 
+/// Why this machine's host refuses an artifact compiled for `triple`, and
+/// the help it gives.
+fn refused_artifact_for(triple: String) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let cross = Host::builder().target(Some(triple)).build().unwrap();
+    let cwasm = artifact(&cross, dir.path());
+    incompatible(host(), &cwasm)
+}
+
 #[test]
 fn an_artifact_for_another_target_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let triple = format!("{}-apple-darwin", std::env::consts::ARCH);
-    let darwin = Host::builder().target(Some(triple)).build().unwrap();
-    let cwasm = artifact(&darwin, dir.path());
-    let (reason, help) = incompatible(host(), &cwasm);
+    let (reason, help) = refused_artifact_for(format!("{}-apple-darwin", std::env::consts::ARCH));
     assert_eq!(reason, "module was compiled for operating system 'darwin'");
     assert!(help.contains("another `--target`"), "{help}");
 }
 
 #[test]
 fn an_artifact_for_the_other_architecture_compiles_and_is_refused_here() {
-    let dir = tempfile::tempdir().unwrap();
     let other = match std::env::consts::ARCH {
         "x86_64" => "aarch64",
         _ => "x86_64",
     };
-    let cross = Host::builder()
-        .target(Some(format!("{other}-unknown-linux-gnu")))
-        .build()
-        .unwrap();
-    let cwasm = artifact(&cross, dir.path());
-    let (reason, help) = incompatible(host(), &cwasm);
+    let (reason, help) = refused_artifact_for(format!("{other}-unknown-linux-gnu"));
     assert_eq!(
         reason,
         format!("module was compiled for architecture '{other}'")
@@ -141,13 +140,18 @@ fn an_artifact_for_the_other_architecture_compiles_and_is_refused_here() {
     assert!(help.contains("another `--target`"), "{help}");
 }
 
-#[test]
-fn an_architecture_wcomp_was_not_built_for_is_refused_when_the_host_is_built() {
-    let err = Host::builder()
-        .target(Some("riscv64gc-unknown-linux-gnu".to_owned()))
+/// The error of building a host that compiles for `triple`.
+fn refused_target(triple: &str) -> RunError {
+    Host::builder()
+        .target(Some(triple.to_owned()))
         .build()
         .err()
-        .expect("refused");
+        .expect("refused")
+}
+
+#[test]
+fn an_architecture_wcomp_was_not_built_for_is_refused_when_the_host_is_built() {
+    let err = refused_target("riscv64gc-unknown-linux-gnu");
     assert!(matches!(&err, RunError::Target { .. }), "{err:?}");
     let help = miette::Diagnostic::help(&err).unwrap().to_string();
     assert!(help.contains("x86_64 and aarch64"), "{help}");
@@ -155,11 +159,7 @@ fn an_architecture_wcomp_was_not_built_for_is_refused_when_the_host_is_built() {
 
 #[test]
 fn an_unknown_target_is_refused_when_the_host_is_built() {
-    let err = Host::builder()
-        .target(Some("no-such-target".to_owned()))
-        .build()
-        .err()
-        .expect("refused");
+    let err = refused_target("no-such-target");
     assert!(
         matches!(&err, RunError::Target { triple, .. } if triple == "no-such-target"),
         "{err:?}"

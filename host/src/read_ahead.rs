@@ -14,6 +14,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::mpsc as sync_mpsc;
 use std::task::{Context, Poll};
@@ -175,8 +176,12 @@ impl AsyncRead for CachedFirst {
         let this = &mut *self;
         if this.ahead.is_none() {
             let started = this.pace.start();
-            match read_cached(&this.file, buf.initialize_unfilled()) {
+            // SAFETY: only the kernel writes into the unfilled part, and
+            // only the `n` bytes it reports written are marked filled.
+            match read_cached(&this.file, unsafe { buf.unfilled_mut() }) {
                 Ok(Some(n)) => {
+                    // SAFETY: the kernel wrote these `n` bytes.
+                    unsafe { buf.assume_init(n) };
                     buf.advance(n);
                     if this.pace.read(started, n) == Verdict::ReadAhead {
                         this.read_ahead()?;
@@ -254,12 +259,12 @@ impl Pace {
     }
 }
 
-/// Reads from `file`'s position into `buf` what the page cache already
-/// holds (`Some(0)` at the end), moving the position on; `None` when the
-/// read would have to wait for the disk, or the system cannot read
-/// without waiting.
+/// Reads from `file`'s position into `buf` (which need not be
+/// initialized) what the page cache already holds (`Some(0)` at the end),
+/// moving the position on; `None` when the read would have to wait for the
+/// disk, or the system cannot read without waiting.
 #[cfg(target_os = "linux")]
-fn read_cached(file: &File, buf: &mut [u8]) -> io::Result<Option<usize>> {
+fn read_cached(file: &File, buf: &mut [MaybeUninit<u8>]) -> io::Result<Option<usize>> {
     use std::os::fd::AsRawFd;
     let iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
@@ -283,7 +288,7 @@ fn read_cached(file: &File, buf: &mut [u8]) -> io::Result<Option<usize>> {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn read_cached(_: &File, _: &mut [u8]) -> io::Result<Option<usize>> {
+fn read_cached(_: &File, _: &mut [MaybeUninit<u8>]) -> io::Result<Option<usize>> {
     Ok(None)
 }
 

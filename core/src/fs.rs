@@ -223,7 +223,10 @@ pub fn write_derived(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     write_through_temporary(path, bytes, Durability::Unsynced)
 }
 
-/// Whether the regular file at `path` holds exactly `bytes`.
+/// Whether the regular file at `path` holds exactly `bytes`: compared a
+/// piece at a time, through one buffer of at most [`COMPARED`] bytes,
+/// stopping at the first difference (a 10 MB output is not read into
+/// 10 MB of fresh memory only to be compared and freed).
 fn holds(path: &Path, bytes: &[u8]) -> bool {
     let Ok(mut file) = open_regular(path) else {
         return false;
@@ -231,9 +234,19 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
     if !file.metadata().is_ok_and(|m| m.len() == bytes.len() as u64) {
         return false;
     }
-    let mut held = Vec::with_capacity(bytes.len());
-    file.read_to_end(&mut held).is_ok() && held == bytes
+    let mut held = vec![0; COMPARED.min(bytes.len())];
+    for expected in bytes.chunks(COMPARED) {
+        let held = &mut held[..expected.len()];
+        if file.read_exact(held).is_err() || held != expected {
+            return false;
+        }
+    }
+    // Nothing more: the file may have grown since its length was read.
+    matches!(file.read(&mut [0]), Ok(0))
 }
+
+/// The most [`holds`] reads at once.
+const COMPARED: usize = 256 * 1024;
 
 /// Whether a write waits for the disk before its rename.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -680,6 +693,22 @@ mod tests {
         );
         write_derived(&out, b"longer bytes").unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), b"longer bytes");
+    }
+
+    #[test]
+    fn a_file_holds_bytes_only_when_every_piece_is_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("composed.wasm");
+        let bytes: Vec<u8> = (0..COMPARED * 3 + 17).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(holds(&path, &bytes));
+        let mut last_differs = bytes.clone();
+        *last_differs.last_mut().unwrap() ^= 1;
+        assert!(!holds(&path, &last_differs), "the last byte differs");
+        assert!(!holds(&path, &bytes[..bytes.len() - 1]), "one byte shorter");
+        assert!(!holds(&dir.path().join("missing"), b""), "no file");
+        std::fs::write(&path, b"").unwrap();
+        assert!(holds(&path, b""), "empty holds empty");
     }
 
     #[test]

@@ -184,7 +184,10 @@ impl AsyncRead for CachedFirst {
                     unsafe { buf.assume_init(n) };
                     buf.advance(n);
                     if this.pace.read(started, n) == Verdict::ReadAhead {
-                        this.read_ahead()?;
+                        // The thread is only faster: if none can start, the
+                        // bytes just read still count, and reading goes on
+                        // in place.
+                        let _ = this.read_ahead();
                     }
                     return Poll::Ready(Ok(()));
                 }

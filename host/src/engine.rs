@@ -1,4 +1,4 @@
-//! One engine and one linker per process, and a store per run.
+//! One engine per process, a linker per component, and a store per run.
 //!
 //! Timeouts are per store: a single ticker thread per engine advances the
 //! engine's epoch every [`TICK`], and each store with a timeout gets a
@@ -14,6 +14,7 @@ use wasmtime::{Config, Engine, EngineWeak, Store, UpdateDeadline};
 
 use crate::cache::CodeCache;
 use crate::error::{RunError, cause};
+use crate::imports::Selection;
 use crate::limits::MemoryLimiter;
 use crate::profile::Profiler;
 use crate::state::StoreData;
@@ -230,9 +231,10 @@ impl<T: Send + 'static> HostBuilder<T> {
         self
     }
 
-    /// An engine with the component model and its async ABI, and a linker
-    /// with everything the host provides: WASI 0.3, WASI 0.2, and wasi:http
-    /// 0.2 and 0.3 (types, and outgoing requests, which are denied).
+    /// An engine with the component model and its async ABI, for a host
+    /// that provides WASI 0.3, WASI 0.2, and wasi:http 0.2 and 0.3 (types,
+    /// and outgoing requests, which are denied). Each component is linked
+    /// against the packages it imports when it is loaded.
     pub fn build(self) -> Result<Host<T>, RunError> {
         let engine_error = |e| RunError::Engine { source: cause(e) };
         // An interruptible host needs the epoch checks whatever it was told.
@@ -278,21 +280,10 @@ impl<T: Send + 'static> HostBuilder<T> {
             },
             None => engine_error(e),
         })?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_error)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(engine_error)?;
-        if concurrency {
-            wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(engine_error)?;
-            wasmtime_wasi_http::p3::add_to_linker(&mut linker).map_err(engine_error)?;
-        }
-        let extended = !self.links.is_empty();
-        for link in self.links {
-            link(&mut linker).map_err(|e| RunError::Imports { source: cause(e) })?;
-        }
-        Ok(Host {
+        let host = Host {
             ticker: Ticker::new(&engine),
             engine,
-            linker,
+            links: self.links,
             fuel: self.fuel,
             pooling,
             interruptible: self.interruptible,
@@ -301,8 +292,13 @@ impl<T: Send + 'static> HostBuilder<T> {
             cache,
             last_linked: std::sync::Mutex::default(),
             data: self.data,
-            extended,
-        })
+        };
+        // An embedder's import may not take a name the host provides, in
+        // any package: checked once, here, rather than at each load.
+        if !host.links.is_empty() {
+            host.linker(Selection::All)?;
+        }
+        Ok(host)
     }
 }
 
@@ -311,7 +307,8 @@ impl<T: Send + 'static> HostBuilder<T> {
 /// [`Host::builder_with`]).
 pub struct Host<T: 'static = ()> {
     pub(crate) engine: Engine,
-    pub(crate) linker: Linker<StoreData<T>>,
+    /// The embedder's own imports, added to every linker.
+    links: Vec<Link<T>>,
     ticker: Ticker,
     fuel: bool,
     pooling: bool,
@@ -325,8 +322,6 @@ pub struct Host<T: 'static = ()> {
     pub(crate) last_linked: std::sync::Mutex<Vec<(Vec<u8>, crate::load::Compiled)>>,
     /// Makes the embedder's data for each store.
     data: MakeData<T>,
-    /// Whether the embedder added imports of their own.
-    pub(crate) extended: bool,
 }
 
 impl Host {
@@ -364,6 +359,25 @@ impl<T: Send + 'static> Host<T> {
     /// Whether it runs WASI 0.3 (see [`HostBuilder::concurrency`]).
     pub fn concurrency(&self) -> bool {
         self.concurrency
+    }
+
+    /// Whether the embedder added imports of their own.
+    pub(crate) fn extended(&self) -> bool {
+        !self.links.is_empty()
+    }
+
+    /// A linker with the host's imports that `selection` names (see
+    /// [`crate::imports`]) and the embedder's own.
+    pub(crate) fn linker(
+        &self,
+        selection: Selection<'_>,
+    ) -> Result<Linker<StoreData<T>>, RunError> {
+        let mut linker = crate::imports::linker(&self.engine, self.concurrency, selection)
+            .map_err(|e| RunError::Engine { source: cause(e) })?;
+        for link in &self.links {
+            link(&mut linker).map_err(|e| RunError::Imports { source: cause(e) })?;
+        }
+        Ok(linker)
     }
 
     /// Refuses a component another host loaded: its code belongs to that

@@ -2,8 +2,9 @@
 //! `serve` and `dev`.
 //!
 //! One [`Host`] per process holds one engine, with the component model and
-//! its async ABI, and one linker with WASI 0.3 (`wasmtime_wasi::p3`), WASI
-//! 0.2 (`wasmtime_wasi::p2`) and wasi:http 0.2 and 0.3. Each run gets its
+//! its async ABI. It provides WASI 0.3 (`wasmtime_wasi::p3`), WASI 0.2
+//! (`wasmtime_wasi::p2`) and wasi:http 0.2 and 0.3, each component linked
+//! against the packages it imports. Each run gets its
 //! own store, whose WASI context grants nothing unless asked ([`Grants`]),
 //! whose stdio is the caller's ([`Stdio`]), and whose [`Limits`] (a
 //! deadline in epoch ticks, a memory cap, fuel) hold for it alone.
@@ -30,6 +31,7 @@ mod determinism;
 mod engine;
 mod error;
 mod failure;
+mod imports;
 pub mod limits;
 pub mod linked;
 mod load;

@@ -38,6 +38,7 @@ use wasmtime::{AsContextMut, Engine, Store, StoreContextMut};
 use crate::Host;
 use crate::cache::{FunctionReuse, Outcome};
 use crate::error::RunError;
+use crate::imports::Selection;
 use crate::load::{Compiled, Loaded, Pre};
 use crate::state::StoreData;
 use crate::trace::{Call, Ending, Entered, StoreTrace};
@@ -278,7 +279,7 @@ impl<T: Send + 'static> Host<T> {
         component: &Component,
         components: &[Compiled],
     ) -> Result<Linker<StoreData<T>>, RunError> {
-        let mut linker = self.linker.clone();
+        let mut linker = self.linker(Selection::ImportedBy(component))?;
         // A deny component's export replaces the host's interface.
         linker.allow_shadowing(true);
         let imports: Vec<(String, ComponentItem)> = component

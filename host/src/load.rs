@@ -13,6 +13,7 @@ use wcomp_core::{InterfaceName, decode, wasi};
 use crate::cache::recall::{self, Recipe};
 use crate::cache::{self, FunctionReuse, Outcome, Rejected};
 use crate::error::{RunError, cause};
+use crate::imports::Selection;
 use crate::linked::Linked;
 use crate::split::{self, Split};
 use crate::state::StoreData;
@@ -190,15 +191,10 @@ impl<T: Send + 'static> Host<T> {
     ) -> Result<Loaded<T>, RunError> {
         let started = Instant::now();
         let name = display_name(path);
-        let linked = match compiled.modules.is_empty() {
-            true => self.linker.instantiate_pre(&compiled.component),
-            false => {
-                let mut linker = self.linker.clone();
-                compiled
-                    .define_modules(&mut linker)
-                    .and_then(|()| linker.instantiate_pre(&compiled.component))
-            }
-        };
+        let mut linker = self.linker(Selection::ImportedBy(&compiled.component))?;
+        let linked = compiled
+            .define_modules(&mut linker)
+            .and_then(|()| linker.instantiate_pre(&compiled.component));
         let pre = linked.map_err(|e| self.link_error(&name, &compiled.component, e))?;
         Ok(Loaded {
             name,
@@ -342,7 +338,7 @@ impl<T: Send + 'static> Host<T> {
             .map(|(import, _)| import.to_owned())
             .filter(|import| !wasi::host_provides(import) && !split::is_split_import(import))
             .collect();
-        if missing.is_empty() || self.extended {
+        if missing.is_empty() || self.extended() {
             return RunError::Link {
                 component: name.to_owned(),
                 source: cause(err),

@@ -9,6 +9,7 @@ mod cache;
 mod deny;
 mod determinism;
 mod examples;
+mod imports;
 mod invoke;
 mod linked;
 mod pipe;

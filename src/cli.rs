@@ -1,6 +1,7 @@
 //! The command-line definition: one struct per subcommand, in
 //! `commands/<name>.rs`; `///` docs here are the `--help` text.
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -53,13 +54,37 @@ pub fn long_about() -> String {
     )
 }
 
-/// The command line, with [`long_about`] in its help.
+/// The command line, with [`long_about`] in its help. Each subcommand's
+/// arguments are defined only when it is built: when clap reaches the one
+/// invoked, or by [`clap::Command::build`].
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command().long_about(long_about())
 }
 
-/// The subcommands, in the order a person uses them.
+/// The command line to parse `args` (the process's, the program first):
+/// [`command`], with every subcommand built up front only when `args`
+/// names none of them (`wcomp --help`, `wcomp help`, a misspelled name),
+/// for the help's list of what each one does.
+pub fn command_for(args: &[OsString]) -> clap::Command {
+    let mut command = command();
+    // The top level's options take no values: the first other argument
+    // is the subcommand, if any.
+    let named = args
+        .iter()
+        .skip(1)
+        .find(|arg| !arg.as_encoded_bytes().starts_with(b"-"))
+        .and_then(|arg| arg.to_str());
+    if !named.is_some_and(|name| command.find_subcommand(name).is_some()) {
+        command.build();
+    }
+    command
+}
+
+/// The subcommands, in the order a person uses them. Each one's arguments
+/// (and its help) are defined only when it is built (see [`command_for`]):
+/// defining all of them was a tenth of a warm `wcomp run`'s instructions.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     New(commands::new::NewCommand),
     Build(commands::build::BuildCommand),

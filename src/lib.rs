@@ -35,8 +35,9 @@ use std::process::ExitCode;
 /// fix, 2 bad usage (clap's), or the guest's own code for `run`.
 pub fn main() -> ExitCode {
     ui::install_error_hook();
-    let cli = cli::command()
-        .try_get_matches()
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = cli::command_for(&args)
+        .try_get_matches_from(args)
         .and_then(|matches| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&matches))
         .unwrap_or_else(|e| ui::clip_usage_error(e).exit());
     match cli.exec() {

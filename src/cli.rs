@@ -74,7 +74,7 @@ pub fn command_for(args: &[OsString]) -> clap::Command {
         .skip(1)
         .find(|arg| !arg.as_encoded_bytes().starts_with(b"-"))
         .and_then(|arg| arg.to_str());
-    if !named.is_some_and(|name| command.find_subcommand(name).is_some()) {
+    if named.is_none_or(|name| command.find_subcommand(name).is_none()) {
         command.build();
     }
     command

@@ -18,8 +18,10 @@ use wasmtime_wasi::cli::{WasiCli, WasiCliView};
 use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView};
 use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView};
 use wasmtime_wasi::p2::bindings as p2;
+use wasmtime_wasi::p3;
 use wasmtime_wasi::random::{WasiRandom, WasiRandomView};
 use wasmtime_wasi::sockets::{WasiSockets, WasiSocketsView};
+use wasmtime_wasi_http as http;
 
 use crate::state::StoreData;
 
@@ -67,25 +69,13 @@ fn packages<T: Send + 'static>() -> [Package<T>; 13] {
         package("wasi:random", P2, p2_random::<T>),
         package("wasi:cli", P2, p2_cli::<T>),
         package("wasi:sockets", P2, p2_sockets::<T>),
-        package("wasi:http", P2, |l| {
-            wasmtime_wasi_http::p2::add_only_http_to_linker_async(l)
-        }),
-        package("wasi:cli", P3, |l| wasmtime_wasi::p3::cli::add_to_linker(l)),
-        package("wasi:clocks", P3, |l| {
-            wasmtime_wasi::p3::clocks::add_to_linker(l)
-        }),
-        package("wasi:filesystem", P3, |l| {
-            wasmtime_wasi::p3::filesystem::add_to_linker(l)
-        }),
-        package("wasi:random", P3, |l| {
-            wasmtime_wasi::p3::random::add_to_linker(l)
-        }),
-        package("wasi:sockets", P3, |l| {
-            wasmtime_wasi::p3::sockets::add_to_linker(l)
-        }),
-        package("wasi:http", P3, |l| {
-            wasmtime_wasi_http::p3::add_to_linker(l)
-        }),
+        package("wasi:http", P2, http::p2::add_only_http_to_linker_async),
+        package("wasi:cli", P3, p3::cli::add_to_linker),
+        package("wasi:clocks", P3, p3::clocks::add_to_linker),
+        package("wasi:filesystem", P3, p3::filesystem::add_to_linker),
+        package("wasi:random", P3, p3::random::add_to_linker),
+        package("wasi:sockets", P3, p3::sockets::add_to_linker),
+        package("wasi:http", P3, http::p3::add_to_linker),
     ]
 }
 

@@ -47,7 +47,7 @@ pub struct HostBuilder<T: 'static = ()> {
 /// Makes the embedder's data for each new store.
 type MakeData<T> = Arc<dyn Fn() -> T + Send + Sync>;
 
-/// Adds an embedder's imports to the host's linker.
+/// Adds an embedder's imports to a linker the host makes.
 type Link<T> = Arc<dyn Fn(&mut Linker<StoreData<T>>) -> wasmtime::Result<()> + Send + Sync>;
 
 impl<T: 'static> Clone for HostBuilder<T> {
@@ -102,9 +102,10 @@ impl<T: Send + 'static> HostBuilder<T> {
         }
     }
 
-    /// Adds the embedder's own imports to the host's linker, beside WASI
-    /// and wasi:http: `link` is given the linker when the host is built,
-    /// and its functions reach the embedder's data through [`StoreData`].
+    /// Adds the embedder's own imports, beside WASI and wasi:http: `link`
+    /// is given each linker the host makes (one per component loaded, with
+    /// the WASI packages it imports), and its functions reach the
+    /// embedder's data through [`StoreData`].
     /// A function defined by hand:
     ///
     /// ```

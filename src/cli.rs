@@ -61,12 +61,29 @@ pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command().long_about(long_about())
 }
 
+/// [`command`] with what each subcommand does in it before any is
+/// built: the tree of the `help` subcommand is copied from them, so
+/// that what `wcomp --help` lists and what shell completions offer
+/// (`wcomp help <TAB>`) is the same as if nothing had been deferred.
+pub fn command_expanded() -> clap::Command {
+    let mut built = command();
+    built.build();
+    command().mut_subcommands(|sub| {
+        match built
+            .find_subcommand(sub.get_name())
+            .and_then(clap::Command::get_about)
+        {
+            Some(about) => sub.about(about.clone()),
+            None => sub,
+        }
+    })
+}
+
 /// The command line to parse `args` (the process's, the program first):
-/// [`command`], with every subcommand built up front only when `args`
-/// names none of them (`wcomp --help`, `wcomp help`, a misspelled name),
-/// for the help's list of what each one does.
+/// [`command`], or [`command_expanded`] when `args` names no subcommand
+/// (`wcomp --help`, `wcomp help`, a misspelled name).
 pub fn command_for(args: &[OsString]) -> clap::Command {
-    let mut command = command();
+    let command = command();
     // The top level's options take no values: the first other argument
     // is the subcommand, if any.
     let named = args
@@ -74,10 +91,10 @@ pub fn command_for(args: &[OsString]) -> clap::Command {
         .skip(1)
         .find(|arg| !arg.as_encoded_bytes().starts_with(b"-"))
         .and_then(|arg| arg.to_str());
-    if named.is_none_or(|name| command.find_subcommand(name).is_none()) {
-        command.build();
+    match named.is_some_and(|name| command.find_subcommand(name).is_some()) {
+        true => command,
+        false => command_expanded(),
     }
-    command
 }
 
 /// The subcommands, in the order a person uses them. Each one's arguments
@@ -101,11 +118,20 @@ pub enum Command {
     Publish(commands::publish::PublishCommand),
     Deploy(commands::deploy::DeployCommand),
     Undeploy(commands::undeploy::UndeployCommand),
-    Lattice(commands::lattice::LatticeCommand),
-    Cache(commands::cache::CacheCommand),
+    #[command(flatten)]
+    Nested(Nested),
     Setup(commands::setup::SetupCommand),
     Doctor(commands::doctor::DoctorCommand),
     Completions(commands::completions::CompletionsCommand),
+}
+
+/// The subcommands with subcommands of their own, defined up front (not
+/// deferred): the tree of `wcomp help` is copied from the subcommands
+/// before any deferred one is built.
+#[derive(Debug, Subcommand)]
+pub enum Nested {
+    Lattice(commands::lattice::LatticeCommand),
+    Cache(commands::cache::CacheCommand),
 }
 
 impl Cli {
@@ -132,8 +158,8 @@ impl Cli {
             Command::Publish(cmd) => cmd.exec(&ui),
             Command::Deploy(cmd) => cmd.exec(&ui),
             Command::Undeploy(cmd) => cmd.exec(&ui),
-            Command::Lattice(cmd) => cmd.exec(&ui),
-            Command::Cache(cmd) => cmd.exec(&ui),
+            Command::Nested(Nested::Lattice(cmd)) => cmd.exec(&ui),
+            Command::Nested(Nested::Cache(cmd)) => cmd.exec(&ui),
             Command::Setup(cmd) => cmd.exec(&ui),
             Command::Doctor(cmd) => cmd.exec(&ui),
             Command::Completions(cmd) => cmd.exec(&ui),
@@ -152,7 +178,7 @@ impl Command {
                 | Command::Compose(_)
                 | Command::Compile(_)
                 | Command::Setup(_)
-                | Command::Cache(_)
+                | Command::Nested(Nested::Cache(_))
                 | Command::Pull(_)
                 | Command::Trace(_)
         )

@@ -23,7 +23,7 @@ pub struct CompletionsCommand {
 
 impl CompletionsCommand {
     pub fn exec(self, _ui: &Ui) -> miette::Result<ExitCode> {
-        let mut command = crate::cli::command();
+        let mut command = crate::cli::command_expanded();
         clap_complete::generate(self.shell, &mut command, "wcomp", &mut std::io::stdout());
         Ok(ExitCode::SUCCESS)
     }

@@ -100,3 +100,38 @@ fn completions_know_the_subcommands_and_languages() {
     let bad = wcomp_in(repo(), &["completions", "tcsh"]);
     assert_eq!(bad.code, 2, "{bad}");
 }
+
+/// Subcommands are defined when invoked (clap's `defer`), but completions
+/// still offer each one's description under `wcomp help`, and the nested
+/// subcommands (`wcomp help cache clean`), as when all were defined first.
+#[test]
+fn completions_of_help_describe_every_subcommand() {
+    let fish = wcomp_in(repo(), &["completions", "fish"]);
+    let help_of = |name: &str, about: &str| {
+        fish.stdout.lines().any(|line| {
+            line.contains("__fish_wcomp_using_subcommand help;")
+                && line.contains(&format!("-a \"{name}\" -d '{about}'"))
+        })
+    };
+    assert!(
+        help_of(
+            "run",
+            "Run a component under the embedded WASI 0.3 / 0.2 host"
+        ),
+        "{fish}"
+    );
+    assert!(
+        help_of(
+            "compose",
+            "Compose the components of an app into one component"
+        ),
+        "{fish}"
+    );
+    let bash = wcomp_in(repo(), &["completions", "bash"]);
+    for nested in [
+        "help__subcmd__cache__subcmd__clean",
+        "help__subcmd__lattice__subcmd__up",
+    ] {
+        assert!(bash.stdout.contains(nested), "bash lacks {nested}");
+    }
+}

@@ -8,6 +8,7 @@
 #![allow(dead_code, reason = "each example uses some of these")]
 
 use wit_component::{ComponentEncoder, StringEncoding};
+use wit_parser::{Resolve, WorldId};
 
 /// A core module's memory and a bump allocator as its `cabi_realloc`, for
 /// guests whose strings and lists cross the boundary. Allocations start at
@@ -55,20 +56,26 @@ pub fn component(wit: &[&str], world: &str, imports: &str, body: &str) -> Vec<u8
         .select_world(&[package], Some(world))
         .unwrap_or_else(|e| panic!("guest world `{world}`: {e:?}"));
     let wat = format!("(module\n{imports}\n{MEMORY_AND_REALLOC}\n{body}\n)");
-    let mut module = wat::parse_str(&wat).unwrap_or_else(|e| panic!("guest WAT:\n{wat}\n{e}"));
+    let module = wat::parse_str(&wat).unwrap_or_else(|e| panic!("guest WAT:\n{wat}\n{e}"));
+    componentize(&resolve, world, module, &format!("the guest:\n{wat}"))
+}
+
+/// The core module `module`, with the world `world` of `resolve` embedded,
+/// made a component and validated. Panics naming `what`.
+pub fn componentize(resolve: &Resolve, world: WorldId, mut module: Vec<u8>, what: &str) -> Vec<u8> {
     wit_component::embed_component_metadata(
         &mut module,
-        &resolve,
+        resolve,
         world,
         StringEncoding::UTF8,
         false,
     )
-    .expect("embed the world");
+    .unwrap_or_else(|e| panic!("embed the world in {what}: {e:?}"));
     ComponentEncoder::default()
         .validate(true)
         .module(&module)
         .and_then(|encoder| encoder.encode())
-        .unwrap_or_else(|e| panic!("componentize the guest:\n{wat}\n{e:?}"))
+        .unwrap_or_else(|e| panic!("componentize {what}: {e:?}"))
 }
 
 /// The component at the path given as the example's first argument, or

@@ -11,6 +11,8 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 use wit_parser::Resolve;
 
+use crate::support::componentize;
+
 /// The arguments the host passes; the second is long enough to make the
 /// deny component's allocator grow its memory.
 fn host_args() -> Vec<String> {
@@ -414,21 +416,12 @@ fn component_of(version: &str, wit: &str, world: &str, module: &str) -> Vec<u8> 
     let mut resolve = wasi(version);
     let package = resolve.push_source("probe.wit", wit).unwrap();
     let world = resolve.packages[package].worlds[world];
-    let mut module = wat::parse_str(module).unwrap();
-    wit_component::embed_component_metadata(
-        &mut module,
+    componentize(
         &resolve,
         world,
-        wit_component::StringEncoding::UTF8,
-        false,
+        wat::parse_str(module).unwrap(),
+        "the probe",
     )
-    .unwrap();
-    wit_component::ComponentEncoder::default()
-        .module(&module)
-        .unwrap()
-        .validate(true)
-        .encode()
-        .unwrap()
 }
 
 fn probe() -> Vec<u8> {

@@ -21,22 +21,9 @@ fn importer(interfaces: &[String]) -> Vec<u8> {
         .push_str("importer.wit", &wit)
         .expect("the importer's WIT");
     let world = resolve.packages[package].worlds["importer"];
-    let mut module =
+    let module =
         wit_component::dummy_module(&resolve, world, ManglingAndAbi::Legacy(LiftLowerAbi::Sync));
-    wit_component::embed_component_metadata(
-        &mut module,
-        &resolve,
-        world,
-        wit_component::StringEncoding::UTF8,
-        false,
-    )
-    .expect("metadata");
-    wit_component::ComponentEncoder::default()
-        .module(&module)
-        .expect("the dummy module")
-        .validate(true)
-        .encode()
-        .expect("a component")
+    componentize(&resolve, world, module, "the importer")
 }
 
 /// Every interface the host provides whose version starts with `release`.

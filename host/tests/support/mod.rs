@@ -16,6 +16,8 @@ use wcomp_host::{Call, Host, Invocation, Loaded, RunError, RunOptions, Stdio};
 #[path = "../../examples/guests/mod.rs"]
 mod guests;
 
+pub use guests::componentize;
+
 /// A component whose world is `world fixture { ... }` with `world_body`,
 /// in package `test:fixture` with the vendored WASI in reach, implemented
 /// by the core module `(module <imports> <MEMORY_AND_REALLOC> <body>)`.

@@ -11,7 +11,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 use wit_parser::Resolve;
 
-use crate::support::componentize;
+use crate::support::guests::componentize;
 
 /// The arguments the host passes; the second is long enough to make the
 /// deny component's allocator grow its memory.

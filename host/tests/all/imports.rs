@@ -4,6 +4,7 @@
 
 use crate::support;
 
+use support::guests::componentize;
 use support::*;
 use wcomp_host::Host;
 use wit_parser::{LiftLowerAbi, ManglingAndAbi};

@@ -14,9 +14,7 @@ use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wcomp_host::{Call, Host, Invocation, Loaded, RunError, RunOptions, Stdio};
 
 #[path = "../../examples/guests/mod.rs"]
-mod guests;
-
-pub use guests::componentize;
+pub mod guests;
 
 /// A component whose world is `world fixture { ... }` with `world_body`,
 /// in package `test:fixture` with the vendored WASI in reach, implemented

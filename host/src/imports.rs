@@ -37,7 +37,7 @@ enum Release {
 impl Release {
     /// The release an import's version belongs to, if the host has one.
     fn of(version: &str) -> Option<Release> {
-        match version.split_once('-').map_or(version, |(v, _)| v) {
+        match version {
             v if v.starts_with("0.2.") => Some(Release::P2),
             v if v.starts_with("0.3.") => Some(Release::P3),
             _ => None,
